@@ -1,0 +1,93 @@
+# emrflow — every command a user or CI needs. `make run` and `make test` work on a machine
+# with only Rust, Python 3.11 + pip, Node and Java: they install the rest into .venv/ and .tools/.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+.PHONY: help run test build bench validate deploy start teardown fmt lint unit asl-validate \
+        spark-env lambda-tools node-tools java-check local-emr
+
+PYSPARK_VERSION       := 4.3.0
+CARGO_LAMBDA_VERSION  := 1.9.2
+ZIG_VERSION           := 0.15.1
+ASL_VALIDATOR_VERSION := 4.0.0
+
+VENV          := .venv
+TOOLS         := .tools
+LAMBDA_VENV   := $(TOOLS)/lambda-venv
+NPM_PREFIX    := $(TOOLS)/npm
+FUNCTIONS     := validate-input ensure-cluster termination-protection add-steps check-steps \
+                 terminate-cluster start-daily
+PIPELINE      ?= examples/pipeline.json
+INPUT         ?= examples/input.json
+LOCAL_ROOT    ?= .local
+STACK_NAME    ?= emrflow
+
+# The local EMR runs spark-submit from the project's own pyspark.
+export EMRFLOW_SPARK_SUBMIT := $(CURDIR)/$(VENV)/bin/spark-submit
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
+
+run: spark-env ## the sample pipeline, offline: real state machine, real handlers, local EMR
+	cargo run -q -p emrflow -- local run --input $(INPUT) --pipeline $(PIPELINE) \
+	  --root $(LOCAL_ROOT) --s3-from examples/s3
+
+local-emr: spark-env ## serve the local EMR endpoint on 127.0.0.1:4599 (AWS CLI: --endpoint-url)
+	cargo run -q -p emrflow -- local emr --addr 127.0.0.1:4599 --root $(LOCAL_ROOT)
+
+test: fmt lint spark-env asl-validate unit validate ## everything CI checks, offline
+
+fmt: ## rustfmt check
+	cargo fmt --all -- --check
+
+lint: ## clippy, warnings are errors
+	cargo clippy --workspace --all-targets -- -D warnings
+
+unit: spark-env ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path
+	cargo test --workspace
+
+asl-validate: node-tools ## the definition passes asl-validator
+	$(NPM_PREFIX)/node_modules/.bin/asl-validator --json-path statemachine/emrflow.asl.json
+
+validate: ## SAM template: cfn-lint (SAM transform), sam validate --lint, substitutions, IAM scope
+	bash infra/validate.sh
+
+build: lambda-tools ## cross-compile every function for arm64 into target/lambda/<fn>/bootstrap
+	rustup target add aarch64-unknown-linux-gnu >/dev/null
+	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --arm64 \
+	  $(addprefix -p ,$(FUNCTIONS))
+	cp $(PIPELINE) target/lambda/validate-input/pipeline.json
+	@for f in $(FUNCTIONS); do file target/lambda/$$f/bootstrap 2>/dev/null || ls -l target/lambda/$$f/bootstrap; done
+
+bench: spark-env ## speed and memory targets (never in timed tests)
+	cargo bench -p emrflow-tests
+
+deploy: build ## sam deploy (guided the first time)
+	bash infra/deploy.sh $(STACK_NAME)
+
+start: ## start an execution by hand: make start INPUT='{"CreateCluster":false,"ClusterId":"j-…"}'
+	bash infra/start.sh $(STACK_NAME) '$(INPUT)'
+
+teardown: ## delete the stack (clusters are not touched)
+	bash infra/teardown.sh $(STACK_NAME)
+
+java-check:
+	@command -v java >/dev/null || { echo "Java is missing: local Spark and custom JAR steps need a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)." >&2; exit 1; }
+
+spark-env: java-check $(VENV)/.pyspark-$(PYSPARK_VERSION)
+$(VENV)/.pyspark-$(PYSPARK_VERSION):
+	python3 -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check pyspark==$(PYSPARK_VERSION)
+	touch $@
+
+lambda-tools: $(LAMBDA_VENV)/.cargo-lambda-$(CARGO_LAMBDA_VERSION)
+$(LAMBDA_VENV)/.cargo-lambda-$(CARGO_LAMBDA_VERSION):
+	python3 -m venv $(LAMBDA_VENV)
+	$(LAMBDA_VENV)/bin/pip install --quiet --disable-pip-version-check \
+	  cargo-lambda==$(CARGO_LAMBDA_VERSION) ziglang==$(ZIG_VERSION)
+	touch $@
+
+node-tools: $(NPM_PREFIX)/.asl-validator-$(ASL_VALIDATOR_VERSION)
+$(NPM_PREFIX)/.asl-validator-$(ASL_VALIDATOR_VERSION):
+	mkdir -p $(NPM_PREFIX)
+	cd $(NPM_PREFIX) && npm install --no-audit --no-fund --silent asl-validator@$(ASL_VALIDATOR_VERSION)
+	touch $@
