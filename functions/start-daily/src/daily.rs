@@ -29,7 +29,9 @@ pub enum StartDailyError {
     EventWithoutTime,
     #[error("processing date out of range: {time} minus {offset} day(s)")]
     DateOutOfRange { time: String, offset: u64 },
-    #[error("StartExecution {execution_name} on {state_machine_arn} failed, will be retried: {message}")]
+    #[error(
+        "StartExecution {execution_name} on {state_machine_arn} failed, will be retried: {message}"
+    )]
     Transient {
         execution_name: String,
         state_machine_arn: String,
@@ -151,7 +153,10 @@ impl DailyStarter {
     }
 
     /// The UTC date of the event minus the configured offset.
-    pub fn processing_date<T>(&self, event: &EventBridgeEvent<T>) -> Result<NaiveDate, StartDailyError>
+    pub fn processing_date<T>(
+        &self,
+        event: &EventBridgeEvent<T>,
+    ) -> Result<NaiveDate, StartDailyError>
     where
         T: Serialize + serde::de::DeserializeOwned,
     {
@@ -195,6 +200,9 @@ impl DailyStarter {
             .await;
 
         match result {
+            // A repeated delivery while the day's execution still runs lands here too:
+            // StartExecution with the same name and the same input returns the running
+            // execution instead of starting another one.
             Ok(started) => {
                 tracing::info!(
                     execution_name = %name,
@@ -258,12 +266,10 @@ fn classify_failure(
         }
         _ => false,
     };
+    // The modeled error's Display carries its name and the service's message; transport
+    // errors need the whole source chain to be useful.
     let message = match error.as_service_error() {
-        Some(service_error) => format!(
-            "{}: {}",
-            service_error.code().unwrap_or("Unknown"),
-            service_error.message().unwrap_or("no message")
-        ),
+        Some(service_error) => aws_sdk_sfn::error::DisplayErrorContext(service_error).to_string(),
         None => aws_sdk_sfn::error::DisplayErrorContext(&error).to_string(),
     };
     let state_machine_arn = state_machine_arn.to_string();

@@ -1,1 +1,99 @@
-fn main() {}
+//! `emrflow`: the local EMR endpoint and the local runner of the state machine.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "emrflow", version, about = "Daily ETL on Amazon EMR with Step Functions — and all of it offline")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Offline tools: a local EMR endpoint and a local Step Functions runner.
+    #[command(subcommand)]
+    Local(Local),
+}
+
+#[derive(Subcommand)]
+enum Local {
+    /// Serve an EMR-compatible endpoint that runs steps as local processes.
+    Emr(EmrArgs),
+    /// Run one execution of the real state machine with the real handlers, offline.
+    Run(RunArgs),
+}
+
+#[derive(Args)]
+struct EmrArgs {
+    /// Address to listen on (loopback).
+    #[arg(long, default_value = "127.0.0.1:4599")]
+    addr: std::net::SocketAddr,
+    /// Folder for the local S3 (`<root>/s3/<bucket>/<key>`) and step work dirs.
+    #[arg(long, default_value = ".local")]
+    root: PathBuf,
+}
+
+#[derive(Args)]
+struct RunArgs {
+    /// Execution input: a JSON file, or JSON text.
+    #[arg(long, default_value = "{}")]
+    input: String,
+    /// The pipeline spec deployed as the default (the input's "Pipeline" still overrides it).
+    #[arg(long, default_value = "examples/pipeline.json")]
+    pipeline: PathBuf,
+    /// The state machine definition.
+    #[arg(long, default_value = emrflow::definition::DEFINITION_FILE)]
+    definition: PathBuf,
+    /// Folder for the local S3 and step work dirs of the embedded local EMR.
+    #[arg(long, default_value = ".local")]
+    root: PathBuf,
+    /// Copy this folder's tree into the local S3 first (`<dir>/<bucket>/<key>`).
+    #[arg(long)]
+    s3_from: Option<PathBuf>,
+    /// Use a local EMR endpoint that is already running instead of an embedded one.
+    #[arg(long)]
+    emr_endpoint: Option<String>,
+    /// Execution name (default: local-<UTC timestamp>).
+    #[arg(long)]
+    name: Option<String>,
+    /// Multiply every Wait and Retry interval by this factor (1 = real time).
+    #[arg(long, default_value_t = 1.0)]
+    time_scale: f64,
+    /// Print the history as GetExecutionHistory JSON instead of the console view.
+    #[arg(long)]
+    json: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    emrflow::init_tracing();
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Local(Local::Emr(args)) => emrflow::serve_local_emr(args.addr, args.root).await,
+        Command::Local(Local::Run(args)) => {
+            emrflow::run_from_cli(emrflow::CliRun {
+                input: args.input,
+                pipeline: args.pipeline,
+                definition: args.definition,
+                root: args.root,
+                s3_from: args.s3_from,
+                emr_endpoint: args.emr_endpoint,
+                name: args.name,
+                time_scale: args.time_scale,
+                json: args.json,
+            })
+            .await
+        }
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("emrflow: {error}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -4,9 +4,9 @@
 
 use super::*;
 use aws_sdk_sfn::operation::start_execution::{StartExecutionInput, StartExecutionOutput};
+use aws_sdk_sfn::primitives::DateTime;
 use aws_sdk_sfn::types::error::{ExecutionAlreadyExists, StateMachineDoesNotExist};
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
-use aws_sdk_sfn::primitives::DateTime;
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -105,7 +105,10 @@ async fn given_the_same_schedule_tick_delivered_twice_when_handled_then_one_exec
     let second = starter.start_for_event(&event).await.unwrap();
 
     // THEN exactly one execution exists, the second delivery answers success for it
-    assert_eq!(fake.started_executions(), vec!["daily-2026-11-21".to_string()]);
+    assert_eq!(
+        fake.started_executions(),
+        vec!["daily-2026-11-21".to_string()]
+    );
     assert_eq!(fake.requests().len(), 2);
     assert_eq!(first.execution_name, "daily-2026-11-21");
     assert!(!first.already_started);
@@ -202,7 +205,10 @@ async fn given_two_different_days_when_scheduled_then_two_executions_are_started
     // THEN each day has its own execution
     assert_eq!(
         fake.started_executions(),
-        vec!["daily-2026-11-21".to_string(), "daily-2026-11-22".to_string()]
+        vec![
+            "daily-2026-11-21".to_string(),
+            "daily-2026-11-22".to_string()
+        ]
     );
 }
 
@@ -234,8 +240,8 @@ async fn given_an_event_without_time_when_handled_then_a_clear_invalid_input_err
 }
 
 #[tokio::test]
-async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_reported_not_hidden(
-) {
+async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_reported_not_hidden()
+{
     // GIVEN Step Functions answers StateMachineDoesNotExist
     let rule = mock!(aws_sdk_sfn::Client::start_execution).then_error(|| {
         StartExecutionError::StateMachineDoesNotExist(
@@ -256,8 +262,12 @@ async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_re
     // THEN the handler fails as AwsRequestRejected with the execution and the service message
     let diagnostic = Diagnostic::from(error);
     assert_eq!(diagnostic.error_type, "AwsRequestRejected");
-    assert!(diagnostic.error_message.contains("daily-2026-11-21"));
-    assert!(diagnostic.error_message.contains("State Machine Does Not Exist"));
+    let message = &diagnostic.error_message;
+    assert!(message.contains("daily-2026-11-21"), "{message}");
+    assert!(
+        message.contains("State Machine Does Not Exist"),
+        "{message}"
+    );
 }
 
 #[test]

@@ -1,0 +1,308 @@
+#!/usr/bin/env python3
+"""Project-specific checks of infra/template.yaml that cfn-lint and `sam validate` do not do.
+
+(a) every ${Name} in the state machine definition has a DefinitionSubstitutions entry and
+    every DefinitionSubstitutions entry is used;
+(b) every function in the template is a crate under functions/ (a folder with Cargo.toml,
+    `core` excluded) and every such crate is deployed;
+(c) IAM: no wildcard action, no NotAction, Resource "*" only for actions that have no
+    resource-level permissions (listed below with the reason), and every iam:PassRole names
+    its roles and carries an iam:PassedToService condition.
+
+Runs with the cfn-lint virtualenv's Python (it uses cfn-lint's YAML loader, which understands
+the short intrinsic tags such as !Ref and !Sub). Exit status 0 = clean, 1 = findings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+from cfnlint.decode import decode
+
+# Actions for which AWS accepts only Resource "*" (no resource-level permissions), with the
+# reason shown in the template's comments. Anything else with Resource "*" is a finding.
+RESOURCE_STAR_ALLOWED = {
+    "elasticmapreduce:listclusters": "list operation, no resource-level permissions",
+    "elasticmapreduce:runjobflow": "creates the cluster; scoped with aws:RequestTag instead",
+    "xray:puttracesegments": "X-Ray has no resource-level permissions",
+    "xray:puttelemetryrecords": "X-Ray has no resource-level permissions",
+    "xray:getsamplingrules": "X-Ray has no resource-level permissions",
+    "xray:getsamplingtargets": "X-Ray has no resource-level permissions",
+    "logs:createlogdelivery": "CloudWatch Logs vended log delivery (Step Functions logging)",
+    "logs:getlogdelivery": "CloudWatch Logs vended log delivery (Step Functions logging)",
+    "logs:updatelogdelivery": "CloudWatch Logs vended log delivery (Step Functions logging)",
+    "logs:deletelogdelivery": "CloudWatch Logs vended log delivery (Step Functions logging)",
+    "logs:listlogdeliveries": "CloudWatch Logs vended log delivery (Step Functions logging)",
+    "logs:putresourcepolicy": "CloudWatch Logs vended log delivery (Step Functions logging)",
+    "logs:describeresourcepolicies": "CloudWatch Logs vended log delivery (Step Functions logging)",
+    "logs:describeloggroups": "CloudWatch Logs vended log delivery (Step Functions logging)",
+}
+
+FUNCTION_TYPES = {"AWS::Serverless::Function", "AWS::Lambda::Function"}
+STATE_MACHINE_TYPES = {"AWS::Serverless::StateMachine"}
+PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
+CODE_URI_CRATE = re.compile(r"(?:^|/)target/lambda/([^/]+)/?$")
+
+
+def load_template(path: Path) -> dict:
+    template, matches = decode(str(path))
+    if matches or template is None:
+        details = "; ".join(str(match) for match in matches) or "empty template"
+        raise ValueError(f"{path}: cannot be parsed: {details}")
+    return template
+
+
+def resources(template: dict) -> Iterator[tuple[str, dict]]:
+    for name, resource in (template.get("Resources") or {}).items():
+        if isinstance(resource, dict):
+            yield name, resource
+
+
+def as_list(value: Any) -> list:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+# ------------------------------------------------------------------ (a) substitutions
+
+
+def check_substitutions(template: dict, template_dir: Path) -> list[str]:
+    findings = []
+    state_machines = [
+        (name, res) for name, res in resources(template) if res.get("Type") in STATE_MACHINE_TYPES
+    ]
+    if not state_machines:
+        findings.append("no AWS::Serverless::StateMachine in the template")
+    for name, resource in state_machines:
+        props = resource.get("Properties") or {}
+        uri = props.get("DefinitionUri")
+        if not isinstance(uri, str):
+            findings.append(f"{name}: DefinitionUri must be a local file path (the repo's ASL)")
+            continue
+        asl_path = (template_dir / uri).resolve()
+        if not asl_path.is_file():
+            findings.append(f"{name}: DefinitionUri {uri} -> {asl_path} does not exist")
+            continue
+        text = asl_path.read_text(encoding="utf-8")
+        try:
+            json.loads(text)
+        except json.JSONDecodeError as error:
+            findings.append(f"{name}: {asl_path} is not valid JSON: {error}")
+        used = set(PLACEHOLDER.findall(text))
+        substitutions = props.get("DefinitionSubstitutions") or {}
+        provided = set(substitutions) if isinstance(substitutions, dict) else set()
+        for missing in sorted(used - provided):
+            findings.append(
+                f"{name}: ${{{missing}}} is used in {asl_path.name} but has no DefinitionSubstitutions entry"
+            )
+        for unused in sorted(provided - used):
+            findings.append(
+                f"{name}: DefinitionSubstitutions entry {unused} is not used in {asl_path.name}"
+            )
+    return findings
+
+
+# ------------------------------------------------------------------ (b) functions
+
+
+def crates(functions_dir: Path) -> set[str]:
+    return {
+        entry.name
+        for entry in functions_dir.iterdir()
+        if entry.is_dir() and entry.name != "core" and (entry / "Cargo.toml").is_file()
+    }
+
+
+def function_name_text(value: Any) -> str | None:
+    """FunctionName as text: a plain string or the string of an Fn::Sub."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and "Fn::Sub" in value:
+        sub = value["Fn::Sub"]
+        return sub if isinstance(sub, str) else (sub[0] if sub and isinstance(sub[0], str) else None)
+    return None
+
+
+def check_functions(template: dict, functions_dir: Path) -> list[str]:
+    findings = []
+    deployed: dict[str, str] = {}
+    for name, resource in resources(template):
+        if resource.get("Type") not in FUNCTION_TYPES:
+            continue
+        props = resource.get("Properties") or {}
+        code_uri = props.get("CodeUri")
+        match = CODE_URI_CRATE.search(code_uri) if isinstance(code_uri, str) else None
+        if match is None:
+            findings.append(
+                f"{name}: CodeUri must be the prebuilt ../target/lambda/<crate>/ folder, got {code_uri!r}"
+            )
+            continue
+        crate = match.group(1)
+        if crate in deployed:
+            findings.append(f"{name}: crate {crate} is already deployed by {deployed[crate]}")
+        deployed[crate] = name
+        function_name = function_name_text(props.get("FunctionName"))
+        if function_name is not None and not function_name.endswith(crate):
+            findings.append(
+                f"{name}: FunctionName {function_name!r} does not end with its crate name {crate}"
+            )
+    available = crates(functions_dir)
+    for crate in sorted(set(deployed) - available):
+        findings.append(
+            f"{deployed[crate]}: deploys {crate}, which is not a crate under {functions_dir}"
+        )
+    for crate in sorted(available - set(deployed)):
+        findings.append(f"crate functions/{crate} is not deployed by any function in the template")
+    return findings
+
+
+# ------------------------------------------------------------------ (c) IAM
+
+
+def policy_statements(node: Any, where: str) -> Iterator[tuple[str, dict]]:
+    """Every IAM statement anywhere in the template (roles, policies, queue/topic policies,
+    SAM Policies), looking through Fn::If branches."""
+    if isinstance(node, dict):
+        if "Fn::If" in node and isinstance(node["Fn::If"], list) and len(node["Fn::If"]) == 3:
+            for branch in node["Fn::If"][1:]:
+                yield from policy_statements(branch, where)
+            return
+        statements = node.get("Statement")
+        if statements is not None and ("Version" in node or isinstance(statements, list)):
+            for index, statement in enumerate(as_list(statements)):
+                yield from expand_statement(statement, f"{where}.Statement[{index}]")
+        for key, value in node.items():
+            if key != "Statement":
+                yield from policy_statements(value, f"{where}.{key}")
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from policy_statements(value, f"{where}[{index}]")
+
+
+def expand_statement(statement: Any, where: str) -> Iterator[tuple[str, dict]]:
+    if isinstance(statement, dict) and "Fn::If" in statement:
+        for branch in statement["Fn::If"][1:]:
+            yield from expand_statement(branch, where)
+    elif isinstance(statement, dict):
+        yield where, statement
+
+
+def resource_texts(resource: Any) -> list[str]:
+    """Resource entries as text, with intrinsic functions rendered well enough to see a
+    literal "*" (Fn::Sub strings keep their ${...} references)."""
+    texts = []
+    for entry in as_list(resource):
+        if isinstance(entry, str):
+            texts.append(entry)
+        elif isinstance(entry, dict) and "Fn::Sub" in entry:
+            texts.append(function_name_text(entry) or "")
+        elif isinstance(entry, dict) and "Fn::If" in entry:
+            for branch in entry["Fn::If"][1:]:
+                texts.extend(resource_texts(branch))
+        else:
+            texts.append(json.dumps(entry, default=str, sort_keys=True))
+    return texts
+
+
+def condition_keys(condition: Any) -> dict[str, Any]:
+    """Condition block flattened to {key: value} over all operators (Fn::If branches merged)."""
+    keys: dict[str, Any] = {}
+    if isinstance(condition, dict) and "Fn::If" in condition:
+        for branch in condition["Fn::If"][1:]:
+            keys.update(condition_keys(branch))
+    elif isinstance(condition, dict):
+        for operator, block in condition.items():
+            if isinstance(block, dict):
+                for key, value in block.items():
+                    keys[key.lower()] = value
+    return keys
+
+
+def is_principal_policy(statement: dict) -> bool:
+    """Resource-based policies (queue/topic/trust) name a Principal; their actions are
+    checked for wildcards too, but the identity-policy Resource rules do not apply."""
+    return "Principal" in statement or "NotPrincipal" in statement
+
+
+def check_iam(template: dict) -> list[str]:
+    findings = []
+    for name, resource in resources(template):
+        for where, statement in policy_statements(resource.get("Properties") or {}, name):
+            effect = statement.get("Effect", "Allow")
+            if "NotAction" in statement:
+                findings.append(f"{where}: NotAction grants everything else; list the actions")
+            actions = [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
+            for action in actions:
+                if "*" in action or "?" in action:
+                    findings.append(f"{where}: wildcard action {action!r}")
+            if effect != "Allow" or is_principal_policy(statement):
+                continue
+            if "NotResource" in statement:
+                findings.append(f"{where}: NotResource on an Allow statement")
+            lowered = {action.lower() for action in actions}
+            resources_text = resource_texts(statement.get("Resource"))
+            if "*" in resources_text:
+                needs_scope = sorted(a for a in lowered if a not in RESOURCE_STAR_ALLOWED)
+                if needs_scope:
+                    findings.append(
+                        f"{where}: Resource \"*\" for {', '.join(needs_scope)}, which support "
+                        "resource-level permissions"
+                    )
+            if "iam:passrole" in lowered:
+                findings.extend(check_pass_role(where, statement, resources_text))
+    return findings
+
+
+def check_pass_role(where: str, statement: dict, resources_text: list[str]) -> list[str]:
+    findings = []
+    if not resources_text:
+        findings.append(f"{where}: iam:PassRole without a Resource")
+    for text in resources_text:
+        if "*" in text or ":role/" not in text:
+            findings.append(f"{where}: iam:PassRole must name roles (arn:...:role/<name>), got {text!r}")
+    passed_to = condition_keys(statement.get("Condition")).get("iam:passedtoservice")
+    if not passed_to:
+        findings.append(f"{where}: iam:PassRole without an iam:PassedToService condition")
+    return findings
+
+
+# ------------------------------------------------------------------ entry point
+
+
+def run_checks(template_path: Path, functions_dir: Path) -> list[str]:
+    template = load_template(template_path)
+    return (
+        check_substitutions(template, template_path.parent)
+        + check_functions(template, functions_dir)
+        + check_iam(template)
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    repo = Path(__file__).resolve().parent.parent
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--template", type=Path, default=repo / "infra" / "template.yaml")
+    parser.add_argument("--functions", type=Path, default=repo / "functions")
+    args = parser.parse_args(argv)
+    try:
+        findings = run_checks(args.template, args.functions)
+    except (OSError, ValueError) as error:
+        print(f"check_template: {error}", file=sys.stderr)
+        return 1
+    for finding in findings:
+        print(f"check_template: {finding}", file=sys.stderr)
+    if findings:
+        print(f"check_template: {len(findings)} problem(s) in {args.template}", file=sys.stderr)
+        return 1
+    print(f"check_template: {args.template} OK (substitutions, functions, IAM)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# make deploy -> infra/deploy.sh STACK_NAME
+# Deploys infra/template.yaml with the prebuilt target/lambda/<fn>/ folders (make build).
+# No `sam build`: CodeUri already points at the cross-compiled bootstrap files.
+# First time (no parameter_overrides in infra/samconfig.toml yet): `sam deploy --guided`,
+# which asks for region and parameters and saves them; afterwards a plain `sam deploy`.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd -- "${SCRIPT_DIR}/.." && pwd)"
+STACK_NAME="${1:-emrflow}"
+FUNCTIONS=(validate-input ensure-cluster termination-protection add-steps check-steps terminate-cluster start-daily)
+
+die() { printf 'deploy.sh: %s\n' "$*" >&2; exit 1; }
+
+for function in "${FUNCTIONS[@]}"; do
+  [[ -f "${REPO_ROOT}/target/lambda/${function}/bootstrap" ]] \
+    || die "target/lambda/${function}/bootstrap is missing: run make build first"
+done
+[[ -f "${REPO_ROOT}/target/lambda/validate-input/pipeline.json" ]] \
+  || die "target/lambda/validate-input/pipeline.json is missing: make build copies the pipeline spec there"
+
+# The pinned SAM CLI that infra/validate.sh installs (override with SAM=/path/to/sam).
+SAM="${SAM:-$(bash "${SCRIPT_DIR}/validate.sh" --install | tail -n 1)}"
+[[ -x "${SAM}" ]] || die "SAM CLI not found at ${SAM}"
+
+cd "${SCRIPT_DIR}"
+if grep -Eq '^[[:space:]]*parameter_overrides[[:space:]]*=' samconfig.toml; then
+  "${SAM}" deploy --stack-name "${STACK_NAME}"
+else
+  echo "First deployment: sam deploy --guided (answers are saved to infra/samconfig.toml)."
+  "${SAM}" deploy --guided --stack-name "${STACK_NAME}"
+fi
+
+"${SAM}" list stack-outputs --stack-name "${STACK_NAME}" --output table

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# make teardown -> infra/teardown.sh STACK_NAME
+# Deletes the stack (functions, state machine, schedule, alarms, log groups) and its
+# uploaded artifacts with `sam delete`. EMR clusters are not CloudFormation resources and
+# are NOT touched: the script lists the active emrflow clusters so none keeps running.
+set -euo pipefail
+
+SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
+STACK_NAME="${1:-emrflow}"
+
+if command -v aws >/dev/null 2>&1; then
+  STATE_MACHINE_ARN="$(aws cloudformation describe-stacks --stack-name "${STACK_NAME}" \
+    --query "Stacks[0].Outputs[?OutputKey=='StateMachineArn'].OutputValue" --output text 2>/dev/null || true)"
+  if [[ "${STATE_MACHINE_ARN}" == arn:* ]]; then
+    RUNNING="$(aws stepfunctions list-executions --state-machine-arn "${STATE_MACHINE_ARN}" \
+      --status-filter RUNNING --query 'executions[].name' --output text || true)"
+    if [[ -n "${RUNNING}" && "${RUNNING}" != "None" ]]; then
+      echo "warning: executions still running (deleting the state machine stops them before cleanup): ${RUNNING}" >&2
+    fi
+  fi
+  CLUSTERS="$(aws emr list-clusters --active \
+    --query "Clusters[?starts_with(Name, 'emrflow-')].[Id,Name,Status.State]" --output text || true)"
+  if [[ -n "${CLUSTERS}" ]]; then
+    echo "warning: active emrflow clusters (not deleted by teardown; they keep costing money):" >&2
+    echo "${CLUSTERS}" >&2
+    echo "  stop one with: aws emr modify-cluster-attributes --cluster-id j-… --no-termination-protected && aws emr terminate-clusters --cluster-ids j-…" >&2
+  fi
+fi
+
+SAM="${SAM:-$(bash "${SCRIPT_DIR}/validate.sh" --install | tail -n 1)}"
+cd "${SCRIPT_DIR}"
+"${SAM}" delete --stack-name "${STACK_NAME}"

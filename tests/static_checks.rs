@@ -1,0 +1,174 @@
+//! Static checks of the state machine definition against the code and the SAM template:
+//! a typo in an error name or a missing substitution fails here, not in production.
+
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use emrflow::definition::{local_substitutions, placeholders, DEFINITION_FILE};
+use emrflow_core::ErrorName;
+use serde_json::Value;
+
+const DOCUMENTED_STATES: [&str; 7] = [
+    "Should_Create_Cluster",
+    "Create_A_Cluster",
+    "Enable_Termination_Protection",
+    "Disable_Termination_Protection",
+    "Should_Terminate_Cluster",
+    "Terminate_Cluster",
+    "Wrapping_Up",
+];
+
+fn repo_file(relative: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
+}
+
+fn definition_text() -> String {
+    std::fs::read_to_string(repo_file(DEFINITION_FILE)).expect("definition readable")
+}
+
+fn definition() -> Value {
+    serde_json::from_str(&definition_text()).expect("definition is JSON")
+}
+
+/// Every state, including those inside Parallel branches and Map processors.
+fn all_states(states: &Value) -> Vec<(String, Value)> {
+    let mut found = Vec::new();
+    for (name, state) in states.as_object().expect("States is an object") {
+        found.push((name.clone(), state.clone()));
+        for branch in state["Branches"].as_array().into_iter().flatten() {
+            found.extend(all_states(&branch["States"]));
+        }
+        for key in ["Iterator", "ItemProcessor"] {
+            if let Some(inner) = state.get(key) {
+                found.extend(all_states(&inner["States"]));
+            }
+        }
+    }
+    found
+}
+
+fn tasks() -> Vec<(String, Value)> {
+    all_states(&definition()["States"])
+        .into_iter()
+        .filter(|(_, state)| state["Type"] == "Task")
+        .collect()
+}
+
+fn error_equals(state: &Value, key: &str) -> Vec<String> {
+    state[key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .flat_map(|rule| rule["ErrorEquals"].as_array().cloned().unwrap_or_default())
+        .filter_map(|name| name.as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn the_documented_state_names_are_all_there() {
+    let names: BTreeSet<String> = all_states(&definition()["States"])
+        .into_iter()
+        .map(|(name, _)| name)
+        .collect();
+    for documented in DOCUMENTED_STATES {
+        assert!(names.contains(documented), "state {documented} is missing");
+    }
+}
+
+#[test]
+fn every_custom_error_name_in_retry_and_catch_is_one_the_handlers_raise() {
+    let known: BTreeSet<&str> = ErrorName::ALL.iter().map(|name| name.as_str()).collect();
+    for (state, task) in tasks() {
+        for name in error_equals(&task, "Retry")
+            .into_iter()
+            .chain(error_equals(&task, "Catch"))
+        {
+            let builtin = name.starts_with("States.") || name.starts_with("Lambda.");
+            assert!(
+                builtin || known.contains(name.as_str()),
+                "{state} matches {name}, which no handler raises (known: {known:?})"
+            );
+        }
+    }
+}
+
+#[test]
+fn every_retryable_error_is_retried_by_every_task() {
+    for (state, task) in tasks() {
+        let retried = error_equals(&task, "Retry");
+        for name in ErrorName::ALL.iter().filter(|name| name.is_retryable()) {
+            assert!(
+                retried.iter().any(|r| r == name.as_str()),
+                "{state} does not retry {}",
+                name.as_str()
+            );
+        }
+        assert!(
+            retried.iter().any(|r| r == "Lambda.ServiceException"),
+            "{state} does not retry Lambda service errors"
+        );
+    }
+}
+
+#[test]
+fn no_non_retryable_error_is_retried() {
+    for (state, task) in tasks() {
+        for name in ErrorName::ALL.iter().filter(|name| !name.is_retryable()) {
+            assert!(
+                !error_equals(&task, "Retry").contains(&name.as_str().to_string()),
+                "{state} retries {}, which would repeat a failure",
+                name.as_str()
+            );
+        }
+    }
+}
+
+#[test]
+fn every_task_catches_every_error() {
+    for (state, task) in tasks() {
+        assert!(
+            error_equals(&task, "Catch").iter().any(|name| name == "States.ALL"),
+            "{state} has no Catch for States.ALL: a failure there would skip cleanup"
+        );
+    }
+}
+
+#[test]
+fn every_substitution_has_a_local_value() {
+    let local = local_substitutions();
+    for name in placeholders(&definition_text()) {
+        assert!(local.contains_key(&name), "${{{name}}} has no local value");
+    }
+}
+
+/// The keys under the state machine's DefinitionSubstitutions in the SAM template.
+fn template_substitutions(template: &str) -> BTreeSet<String> {
+    let mut keys = BTreeSet::new();
+    let mut block_indent: Option<usize> = None;
+    for line in template.lines() {
+        let indent = line.len() - line.trim_start().len();
+        let trimmed = line.trim();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        match block_indent {
+            None if trimmed.starts_with("DefinitionSubstitutions:") => block_indent = Some(indent),
+            Some(outer) if indent > outer => {
+                if let Some((key, _)) = trimmed.split_once(':') {
+                    keys.insert(key.trim().to_string());
+                }
+            }
+            Some(_) => block_indent = None,
+            None => {}
+        }
+    }
+    keys
+}
+
+#[test]
+fn every_substitution_has_a_value_in_the_sam_template_and_back() {
+    let template = std::fs::read_to_string(repo_file("infra/template.yaml")).expect("template");
+    let in_template = template_substitutions(&template);
+    let in_definition: BTreeSet<String> = placeholders(&definition_text()).into_iter().collect();
+    assert_eq!(in_definition, in_template);
+}
