@@ -116,7 +116,9 @@ impl VirtualClock {
     fn lock(&self) -> std::sync::MutexGuard<'_, VirtualState> {
         // A panic while holding this lock cannot leave the state half-updated, so a
         // poisoned lock is still safe to use.
-        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 

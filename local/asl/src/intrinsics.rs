@@ -258,9 +258,11 @@ impl Intrinsic {
                     ));
                 }
                 let mut rng = match values.get(2) {
-                    Some(seed) => fastrand::Rng::with_seed(
-                        expect_integer(seed, "States.MathRandom", 3)? as u64,
-                    ),
+                    Some(seed) => {
+                        fastrand::Rng::with_seed(
+                            expect_integer(seed, "States.MathRandom", 3)? as u64
+                        )
+                    }
                     None => fastrand::Rng::new(),
                 };
                 Ok(Value::from(rng.i64(start..end)))
@@ -539,7 +541,10 @@ impl Parser {
                 }
                 Ok(Argument::Call(Box::new(self.call()?)))
             }
-            _ => Err(format!("expected an argument at position {}", self.position)),
+            _ => Err(format!(
+                "expected an argument at position {}",
+                self.position
+            )),
         }
     }
 
@@ -656,22 +661,55 @@ mod tests {
     #[test]
     fn json_string_conversions_round_trip() {
         let data = json!({"s": "{\"a\":[1,2]}", "o": {"b": true}});
-        assert_eq!(eval("States.StringToJson($.s)", data.clone()).unwrap(), json!({"a": [1, 2]}));
-        assert_eq!(eval("States.JsonToString($.o)", data).unwrap(), json!("{\"b\":true}"));
+        assert_eq!(
+            eval("States.StringToJson($.s)", data.clone()).unwrap(),
+            json!({"a": [1, 2]})
+        );
+        assert_eq!(
+            eval("States.JsonToString($.o)", data).unwrap(),
+            json!("{\"b\":true}")
+        );
     }
 
     #[test]
     fn array_functions_follow_aws_examples() {
         let data = json!({"a": [1, 2, 3, 4, 5, 6, 7], "d": [1, 2, 2, 3, 1]});
-        assert_eq!(eval("States.Array('a', 1, true, null, $.d[0])", data.clone()).unwrap(), json!(["a", 1, true, null, 1]));
-        assert_eq!(eval("States.ArrayPartition($.a, 4)", data.clone()).unwrap(), json!([[1, 2, 3, 4], [5, 6, 7]]));
-        assert_eq!(eval("States.ArrayContains($.a, 5)", data.clone()).unwrap(), json!(true));
-        assert_eq!(eval("States.ArrayContains($.a, 9)", data.clone()).unwrap(), json!(false));
-        assert_eq!(eval("States.ArrayRange(1, 9, 2)", data.clone()).unwrap(), json!([1, 3, 5, 7, 9]));
-        assert_eq!(eval("States.ArrayRange(5, 1, -2)", data.clone()).unwrap(), json!([5, 3, 1]));
-        assert_eq!(eval("States.ArrayGetItem($.a, 5)", data.clone()).unwrap(), json!(6));
-        assert_eq!(eval("States.ArrayLength($.a)", data.clone()).unwrap(), json!(7));
-        assert_eq!(eval("States.ArrayUnique($.d)", data.clone()).unwrap(), json!([1, 2, 3]));
+        assert_eq!(
+            eval("States.Array('a', 1, true, null, $.d[0])", data.clone()).unwrap(),
+            json!(["a", 1, true, null, 1])
+        );
+        assert_eq!(
+            eval("States.ArrayPartition($.a, 4)", data.clone()).unwrap(),
+            json!([[1, 2, 3, 4], [5, 6, 7]])
+        );
+        assert_eq!(
+            eval("States.ArrayContains($.a, 5)", data.clone()).unwrap(),
+            json!(true)
+        );
+        assert_eq!(
+            eval("States.ArrayContains($.a, 9)", data.clone()).unwrap(),
+            json!(false)
+        );
+        assert_eq!(
+            eval("States.ArrayRange(1, 9, 2)", data.clone()).unwrap(),
+            json!([1, 3, 5, 7, 9])
+        );
+        assert_eq!(
+            eval("States.ArrayRange(5, 1, -2)", data.clone()).unwrap(),
+            json!([5, 3, 1])
+        );
+        assert_eq!(
+            eval("States.ArrayGetItem($.a, 5)", data.clone()).unwrap(),
+            json!(6)
+        );
+        assert_eq!(
+            eval("States.ArrayLength($.a)", data.clone()).unwrap(),
+            json!(7)
+        );
+        assert_eq!(
+            eval("States.ArrayUnique($.d)", data.clone()).unwrap(),
+            json!([1, 2, 3])
+        );
         assert_eq!(
             eval("States.ArrayGetItem($.a, 7)", data).unwrap_err().error,
             "States.IntrinsicFailure"
@@ -681,10 +719,20 @@ mod tests {
 
     #[test]
     fn base64_round_trip() {
-        assert_eq!(eval("States.Base64Encode('Data to encode')", json!({})).unwrap(), json!("RGF0YSB0byBlbmNvZGU="));
-        assert_eq!(eval("States.Base64Decode('RGF0YSB0byBlbmNvZGU=')", json!({})).unwrap(), json!("Data to encode"));
         assert_eq!(
-            eval("States.Base64Decode(States.Base64Encode($.x))", json!({"x": "héllo"})).unwrap(),
+            eval("States.Base64Encode('Data to encode')", json!({})).unwrap(),
+            json!("RGF0YSB0byBlbmNvZGU=")
+        );
+        assert_eq!(
+            eval("States.Base64Decode('RGF0YSB0byBlbmNvZGU=')", json!({})).unwrap(),
+            json!("Data to encode")
+        );
+        assert_eq!(
+            eval(
+                "States.Base64Decode(States.Base64Encode($.x))",
+                json!({"x": "héllo"})
+            )
+            .unwrap(),
             json!("héllo")
         );
     }
@@ -692,13 +740,24 @@ mod tests {
     #[test]
     fn hash_supports_common_algorithms_and_refuses_others() {
         // Reference digests of "abc" from the FIPS / RFC 1321 test vectors.
-        assert_eq!(eval("States.Hash('abc', 'MD5')", json!({})).unwrap(), json!("900150983cd24fb0d6963f7d28e17f72"));
-        assert_eq!(eval("States.Hash('abc', 'SHA-1')", json!({})).unwrap(), json!("a9993e364706816aba3e25717850c26c9cd0d89d"));
+        assert_eq!(
+            eval("States.Hash('abc', 'MD5')", json!({})).unwrap(),
+            json!("900150983cd24fb0d6963f7d28e17f72")
+        );
+        assert_eq!(
+            eval("States.Hash('abc', 'SHA-1')", json!({})).unwrap(),
+            json!("a9993e364706816aba3e25717850c26c9cd0d89d")
+        );
         assert_eq!(
             eval("States.Hash('abc', 'SHA-256')", json!({})).unwrap(),
             json!("ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
         );
-        assert_eq!(eval("States.Hash('abc', 'CRC32')", json!({})).unwrap_err().error, "States.IntrinsicFailure");
+        assert_eq!(
+            eval("States.Hash('abc', 'CRC32')", json!({}))
+                .unwrap_err()
+                .error,
+            "States.IntrinsicFailure"
+        );
     }
 
     #[test]
@@ -713,12 +772,18 @@ mod tests {
 
     #[test]
     fn math_functions() {
-        assert_eq!(eval("States.MathAdd($.v, -3)", json!({"v": 111})).unwrap(), json!(108));
+        assert_eq!(
+            eval("States.MathAdd($.v, -3)", json!({"v": 111})).unwrap(),
+            json!(108)
+        );
         let seeded_a = eval("States.MathRandom(1, 100, 7)", json!({})).unwrap();
         let seeded_b = eval("States.MathRandom(1, 100, 7)", json!({})).unwrap();
         assert_eq!(seeded_a, seeded_b, "a seed makes the result repeatable");
         for _ in 0..50 {
-            let n = eval("States.MathRandom(5, 8)", json!({})).unwrap().as_i64().unwrap();
+            let n = eval("States.MathRandom(5, 8)", json!({}))
+                .unwrap()
+                .as_i64()
+                .unwrap();
             assert!((5..8).contains(&n));
         }
     }
@@ -726,7 +791,11 @@ mod tests {
     #[test]
     fn string_split_and_uuid() {
         assert_eq!(
-            eval("States.StringSplit('This.is+a,test=string', '.+,=')", json!({})).unwrap(),
+            eval(
+                "States.StringSplit('This.is+a,test=string', '.+,=')",
+                json!({})
+            )
+            .unwrap(),
             json!(["This", "is", "a", "test", "string"])
         );
         let id = eval("States.UUID()", json!({})).unwrap();
@@ -735,13 +804,22 @@ mod tests {
 
     #[test]
     fn parser_refuses_unknown_functions_and_wrong_arity() {
-        assert!(Intrinsic::parse("States.Nope(1)").unwrap_err().contains("unknown function"));
-        assert!(Intrinsic::parse("States.ArrayLength(1, 2)").unwrap_err().contains("takes 1"));
+        assert!(Intrinsic::parse("States.Nope(1)")
+            .unwrap_err()
+            .contains("unknown function"));
+        assert!(Intrinsic::parse("States.ArrayLength(1, 2)")
+            .unwrap_err()
+            .contains("takes 1"));
         assert!(Intrinsic::parse("States.UUID() trailing").is_err());
     }
 
     #[test]
     fn missing_path_argument_is_intrinsic_failure() {
-        assert_eq!(eval("States.ArrayLength($.missing)", json!({})).unwrap_err().error, "States.IntrinsicFailure");
+        assert_eq!(
+            eval("States.ArrayLength($.missing)", json!({}))
+                .unwrap_err()
+                .error,
+            "States.IntrinsicFailure"
+        );
     }
 }

@@ -122,7 +122,7 @@ impl FilterPath {
 
 /// One step of a ResultPath reference path.
 #[derive(Debug, Clone, PartialEq)]
-enum Segment {
+pub(crate) enum Segment {
     Field(String),
     Index(usize),
 }
@@ -133,7 +133,10 @@ enum Segment {
 pub(crate) enum ResultPath {
     Replace,
     Discard,
-    At { text: String, segments: Vec<Segment> },
+    At {
+        text: String,
+        segments: Vec<Segment>,
+    },
 }
 
 impl ResultPath {
@@ -326,14 +329,12 @@ impl Template {
                 .map(|item| item.render(data, context))
                 .collect::<Result<Vec<_>, _>>()
                 .map(Value::Array),
-            Template::Path(path) => path
-                .select(data, context)
-                .ok_or_else(|| {
-                    runtime(format!(
-                        "The JSONPath '{}' specified for the field could not be found in the input",
-                        path.text()
-                    ))
-                }),
+            Template::Path(path) => path.select(data, context).ok_or_else(|| {
+                runtime(format!(
+                    "The JSONPath '{}' specified for the field could not be found in the input",
+                    path.text()
+                ))
+            }),
             Template::Intrinsic(function) => function.evaluate(data, context),
         }
     }
