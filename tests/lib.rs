@@ -1,1 +1,195 @@
+//! The harness of the state machine path tests and benchmarks: a local EMR on loopback,
+//! the real definition and the real handlers, and what a test asks of the run afterwards.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use emrflow::definition::{load_local_definition, DEFINITION_FILE};
+use emrflow::{local_emr_client, local_handlers, LocalExecution};
+use emrflow_asl::{ExecutionResult, ExecutionStatus, NoopObserver, ScaledClock};
+use emrflow_core::PipelineSpec;
+use emrflow_local_emr::{
+    ClusterSnapshot, ClusterState, LocalEmr, LocalEmrConfig, RunningLocalEmr, Timings,
+};
+use serde_json::{json, Value};
+
+/// Waits and retry intervals run 1000× faster than on AWS.
+pub const TIME_SCALE: f64 = 0.001;
+
+pub struct Harness {
+    pub emr: RunningLocalEmr,
+    _root: tempfile::TempDir,
+}
+
+pub struct Run {
+    pub result: ExecutionResult,
+    pub events: Vec<Value>,
+}
+
+impl Harness {
+    pub async fn start() -> Harness {
+        let root = tempfile::tempdir().expect("temp dir");
+        let emr = LocalEmr::new(LocalEmrConfig::new(root.path()).with_timings(Timings::fast()))
+            .spawn("127.0.0.1:0".parse().expect("address"))
+            .await
+            .expect("local EMR starts");
+        Harness { emr, _root: root }
+    }
+
+    /// Writes an executable script at `s3://jobs/<name>` in the local S3.
+    pub fn script(&self, name: &str, body: &str) {
+        let path = self.emr.emr.s3_root().join("jobs").join(name);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("jobs folder");
+        std::fs::write(&path, format!("#!/usr/bin/env bash\nset -eu\n{body}\n")).expect("script");
+    }
+
+    pub async fn run(&self, input: Value, pipeline: Value) -> Run {
+        let machine = load_local_definition(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(DEFINITION_FILE))
+            .expect("definition loads");
+        let pipeline = PipelineSpec::from_json_str(&pipeline.to_string()).expect("test pipeline is valid");
+        let result = LocalExecution {
+            machine,
+            handlers: local_handlers(&self.emr.endpoint_url(), pipeline),
+            name: "test-execution".to_string(),
+            input,
+            clock: Arc::new(ScaledClock::new(TIME_SCALE)),
+            observer: Arc::new(NoopObserver),
+        }
+        .run()
+        .await;
+        let events = result
+            .history
+            .iter()
+            .map(|event| serde_json::to_value(event).expect("event serializes"))
+            .collect();
+        Run { result, events }
+    }
+
+    pub fn clusters(&self) -> Vec<ClusterSnapshot> {
+        self.emr.emr.inspect().clusters()
+    }
+
+    pub fn operation_count(&self, operation: &str) -> u64 {
+        self.emr.emr.inspect().operation_count(operation)
+    }
+
+    /// Every cluster this test made is terminated (or terminating, which EMR finishes alone).
+    pub async fn assert_no_cluster_left_alive(&self) {
+        let settled = self
+            .emr
+            .emr
+            .inspect()
+            .wait_until(Duration::from_secs(10), |clusters| {
+                clusters.iter().all(|cluster| cluster.state.is_terminated())
+            })
+            .await;
+        assert!(settled.is_ok(), "clusters still alive: {settled:?}");
+    }
+
+    /// A cluster created outside the workflow, as a reused one would be.
+    pub async fn existing_cluster(&self, protected: bool) -> String {
+        let client = local_emr_client(&self.emr.endpoint_url());
+        let created = client
+            .run_job_flow()
+            .name("shared-cluster")
+            .release_label("emr-7.5.0")
+            .instances(
+                aws_sdk_emr::types::JobFlowInstancesConfig::builder()
+                    .keep_job_flow_alive_when_no_steps(true)
+                    .master_instance_type("m5.xlarge")
+                    .instance_count(1)
+                    .build(),
+            )
+            .send()
+            .await
+            .expect("cluster created");
+        let id = created.job_flow_id().expect("cluster id").to_string();
+        client
+            .set_termination_protection()
+            .job_flow_ids(&id)
+            .termination_protected(protected)
+            .send()
+            .await
+            .expect("protection set");
+        self.emr
+            .emr
+            .inspect()
+            .wait_for_cluster_state(&id, &[ClusterState::Waiting], Duration::from_secs(10))
+            .await
+            .expect("cluster ready");
+        id
+    }
+}
+
+impl Run {
+    pub fn states_entered(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|event| event.pointer("/stateEnteredEventDetails/name"))
+            .filter_map(|name| name.as_str().map(str::to_string))
+            .collect()
+    }
+
+    pub fn entered(&self, state: &str) -> bool {
+        self.states_entered().iter().any(|name| name == state)
+    }
+
+    /// Task errors in the order they happened (retried ones included).
+    pub fn errors_seen(&self) -> Vec<String> {
+        self.events
+            .iter()
+            .filter_map(|event| event.pointer("/taskFailedEventDetails/error"))
+            .filter_map(|error| error.as_str().map(str::to_string))
+            .collect()
+    }
+
+    pub fn failure(&self) -> (String, String) {
+        match &self.result.status {
+            ExecutionStatus::Failed { error, cause } => (error.clone(), cause.clone()),
+            other => panic!("expected FAILED, got {other:?}\nstates: {:?}", self.states_entered()),
+        }
+    }
+
+    pub fn assert_succeeded(&self) -> Value {
+        assert!(
+            matches!(self.result.status, ExecutionStatus::Succeeded),
+            "expected SUCCEEDED, got {:?}\nstates: {:?}\nerrors: {:?}",
+            self.result.status,
+            self.states_entered(),
+            self.errors_seen()
+        );
+        self.result.output.clone().expect("output")
+    }
+}
+
+pub fn pipeline(steps: Value) -> Value {
+    json!({
+        "Name": "paths",
+        "PollIntervalSeconds": 1,
+        "Cluster": {
+            "ReleaseLabel": "emr-7.5.0",
+            "Applications": ["Hadoop"],
+            "ServiceRole": "EMR_DefaultRole",
+            "JobFlowRole": "EMR_EC2_DefaultRole",
+            "LogUri": "s3://logs/emr/",
+            "InstanceGroups": [{"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1}]
+        },
+        "Steps": steps
+    })
+}
+
+pub fn script_step(name: &str, script: &str, action_on_failure: &str) -> Value {
+    json!({"Name": name, "Type": "Script", "Script": format!("s3://jobs/{script}"),
+           "ActionOnFailure": action_on_failure, "Args": ["{{ProcessingDate}}"]})
+}
+
+pub fn two_good_steps(harness: &Harness) -> Value {
+    harness.script("extract.sh", r#"echo "extract for $1""#);
+    harness.script("load.sh", r#"echo "load for $1""#);
+    pipeline(json!([
+        script_step("extract", "extract.sh", "CANCEL_AND_WAIT"),
+        script_step("load", "load.sh", "CANCEL_AND_WAIT"),
+    ]))
+}
 

@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use emrflow_asl::StateMachine;
 use emrflow_core::Function;
 use regex::Regex;
 
@@ -52,13 +53,10 @@ pub fn function_of_resource(resource: &str) -> Option<Function> {
         .and_then(|(_, name)| Function::from_name(name.split(':').next().unwrap_or(name)))
 }
 
-fn placeholder_pattern() -> Regex {
-    Regex::new(r"\$\{([A-Za-z0-9_]+)\}").unwrap_or_else(|_| unreachable!("constant pattern"))
-}
-
 /// Every `${X}` the definition text uses.
 pub fn placeholders(definition: &str) -> Vec<String> {
-    let mut names: Vec<String> = placeholder_pattern()
+    let pattern = Regex::new(r"\$\{([A-Za-z0-9_]+)\}").expect("constant pattern");
+    let mut names: Vec<String> = pattern
         .captures_iter(definition)
         .map(|captures| captures[1].to_string())
         .collect();
@@ -67,41 +65,12 @@ pub fn placeholders(definition: &str) -> Vec<String> {
     names
 }
 
-#[derive(Debug, thiserror::Error)]
-pub enum DefinitionFileError {
-    #[error("cannot read the state machine definition {path}: {source}")]
-    Read {
-        path: String,
-        source: std::io::Error,
-    },
-    #[error("the definition uses ${{{0}}}, which the local runner has no value for")]
-    UnknownSubstitution(String),
-}
-
-/// The definition text with every `${X}` replaced; an unknown name is an error, never left in.
-pub fn substitute(
-    definition: &str,
-    values: &BTreeMap<String, String>,
-) -> Result<String, DefinitionFileError> {
-    if let Some(missing) = placeholders(definition)
-        .into_iter()
-        .find(|name| !values.contains_key(name))
-    {
-        return Err(DefinitionFileError::UnknownSubstitution(missing));
-    }
-    Ok(placeholder_pattern()
-        .replace_all(definition, |captures: &regex::Captures| {
-            values[&captures[1]].clone()
-        })
-        .into_owned())
-}
-
-pub fn load_local_definition(path: &Path) -> Result<String, DefinitionFileError> {
-    let text = std::fs::read_to_string(path).map_err(|source| DefinitionFileError::Read {
-        path: path.display().to_string(),
-        source,
-    })?;
-    substitute(&text, &local_substitutions())
+/// The definition ready to run locally: read from disk, every `${X}` given its local value.
+pub fn load_local_definition(path: &Path) -> Result<StateMachine, String> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|error| format!("cannot read the state machine definition {}: {error}", path.display()))?;
+    StateMachine::from_json_with_substitutions(&text, &local_substitutions())
+        .map_err(|error| format!("{}: {}", path.display(), error.message))
 }
 
 #[cfg(test)]
@@ -135,16 +104,10 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_substitution_is_refused() {
-        let error = substitute(r#"{"Resource": "${Nope}"}"#, &local_substitutions())
-            .expect_err("unknown name");
-        assert!(error.to_string().contains("${Nope}"), "{error}");
-    }
-
-    #[test]
     fn every_substitution_of_the_real_definition_is_replaced() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(DEFINITION_FILE);
-        let text = load_local_definition(&path).expect("definition loads");
+        let machine = load_local_definition(&path).expect("definition loads");
+        let text = machine.definition().to_string();
         assert!(placeholders(&text).is_empty());
         assert!(text.contains(":function:ensure-cluster"));
     }

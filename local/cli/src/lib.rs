@@ -1,0 +1,296 @@
+//! The `emrflow` command's library: runs the real state machine definition with the real
+//! handler code against a local EMR endpoint, and shows the run like the console does.
+
+pub mod definition;
+pub mod render;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_sdk_emr::config::{BehaviorVersion, Credentials, Region};
+use chrono::{DateTime, Utc};
+use emrflow_asl::{
+    execute, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus, FnObserver, HistoryEvent,
+    Observer, RealClock, ScaledClock, StateMachine, TaskError, TaskInvoker,
+};
+use emrflow_core::{Handlers, PipelineSpec, SdkEmr};
+use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
+use serde_json::{json, Value};
+
+use definition::{function_of_resource, load_local_definition, LOCAL_REGION};
+
+/// An aws-sdk-emr client for a local endpoint: dummy credentials, nothing leaves the machine.
+pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
+    let config = aws_sdk_emr::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(Region::new(LOCAL_REGION))
+        .endpoint_url(endpoint_url)
+        .credentials_provider(Credentials::new("local", "local", None, None, "emrflow-local"))
+        .build();
+    aws_sdk_emr::Client::from_conf(config)
+}
+
+/// The handlers exactly as the Lambda functions build them, with EMR at `endpoint_url`.
+pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> Handlers {
+    Handlers::new(
+        Arc::new(SdkEmr::new(local_emr_client(endpoint_url))),
+        default_pipeline,
+        LOCAL_REGION.to_string(),
+    )
+}
+
+/// Calls the handler a Task's Resource names, in process, the way Lambda would: an error
+/// reaches the state machine as its stable name, with Lambda's JSON error payload as cause.
+pub struct HandlerInvoker {
+    handlers: Handlers,
+}
+
+impl HandlerInvoker {
+    pub fn new(handlers: Handlers) -> Self {
+        HandlerInvoker { handlers }
+    }
+}
+
+#[async_trait]
+impl TaskInvoker for HandlerInvoker {
+    async fn invoke(&self, resource: &str, payload: Value) -> Result<Value, TaskError> {
+        let function = function_of_resource(resource).ok_or_else(|| {
+            TaskError::new(
+                "Lambda.ResourceNotFoundException",
+                format!("no local function for the resource {resource}"),
+            )
+        })?;
+        self.handlers
+            .invoke(function, payload)
+            .await
+            .map_err(|error| {
+                let name = error.name().as_str();
+                TaskError::new(
+                    name,
+                    json!({"errorType": name, "errorMessage": error.to_string()}).to_string(),
+                )
+            })
+    }
+}
+
+/// One execution of the real definition with the real handlers against `endpoint_url`.
+pub struct LocalExecution {
+    pub machine: StateMachine,
+    pub handlers: Handlers,
+    pub name: String,
+    pub input: Value,
+    pub clock: Arc<dyn Clock>,
+    pub observer: Arc<dyn Observer>,
+}
+
+impl LocalExecution {
+    pub async fn run(self) -> ExecutionResult {
+        let options = ExecutionOptions::new(
+            self.name,
+            self.input,
+            Arc::new(HandlerInvoker::new(self.handlers)),
+        )
+        .with_clock(self.clock)
+        .with_observer(self.observer)
+        .with_state_machine_name("emrflow")
+        .with_region(LOCAL_REGION);
+        execute(&self.machine, options).await
+    }
+}
+
+/// What `emrflow local run` was asked to do.
+pub struct CliRun {
+    pub input: String,
+    pub pipeline: PathBuf,
+    pub definition: PathBuf,
+    pub root: PathBuf,
+    pub s3_from: Option<PathBuf>,
+    pub emr_endpoint: Option<String>,
+    pub name: Option<String>,
+    pub time_scale: f64,
+    pub json: bool,
+}
+
+/// `--input` is a file when one exists at that path, JSON text otherwise.
+fn read_input(input: &str) -> Result<Value, String> {
+    let text = if Path::new(input).is_file() {
+        std::fs::read_to_string(input).map_err(|error| format!("cannot read {input}: {error}"))?
+    } else {
+        input.to_string()
+    };
+    serde_json::from_str(&text).map_err(|error| format!("the execution input is not JSON: {error}"))
+}
+
+/// Copies `from/<bucket>/<key>` into the local S3 (`<root>/s3`), keeping what is there.
+fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
+    let copy_error = |path: &Path, error: std::io::Error| format!("cannot copy {}: {error}", path.display());
+    let mut pending = vec![from.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).map_err(|error| copy_error(&dir, error))? {
+            let path = entry.map_err(|error| copy_error(&dir, error))?.path();
+            let target = s3_root.join(path.strip_prefix(from).map_err(|error| error.to_string())?);
+            if path.is_dir() {
+                std::fs::create_dir_all(&target).map_err(|error| copy_error(&target, error))?;
+                pending.push(path);
+            } else {
+                std::fs::copy(&path, &target).map_err(|error| copy_error(&path, error))?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn progress_observer(started: Option<DateTime<Utc>>) -> Arc<dyn Observer> {
+    let started = std::sync::Mutex::new(started);
+    Arc::new(FnObserver(move |event: &HistoryEvent| {
+        let Ok(event) = serde_json::to_value(event) else { return };
+        let mut start = started.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        if start.is_none() {
+            *start = event
+                .get("timestamp")
+                .and_then(Value::as_str)
+                .and_then(|stamp| DateTime::parse_from_rfc3339(stamp).ok())
+                .map(|stamp| stamp.with_timezone(&Utc));
+        }
+        if let Some(line) = render::progress_line(&event, *start) {
+            eprintln!("{line}");
+        }
+    }))
+}
+
+fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {
+    let events: Vec<Value> = result
+        .history
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<_, _>>()
+        .map_err(|error| error.to_string())?;
+    if json {
+        let history = json!({"events": events, "status": result.status.as_str(),
+                             "stateTransitions": result.state_transitions, "output": result.output});
+        println!("{}", serde_json::to_string_pretty(&history).map_err(|error| error.to_string())?);
+        return Ok(());
+    }
+    println!("\nExecution history\n{}", render::history_table(&events));
+    let seconds = (result.stop_date - result.start_date).num_milliseconds() as f64 / 1000.0;
+    println!(
+        "Status: {}   ({} state transitions, {seconds:.1}s)",
+        result.status.as_str(),
+        result.state_transitions
+    );
+    match &result.status {
+        ExecutionStatus::Succeeded => {
+            let output = result.output.clone().unwrap_or(Value::Null);
+            println!("Output:\n{}", serde_json::to_string_pretty(&output).map_err(|error| error.to_string())?);
+        }
+        ExecutionStatus::Failed { error, cause } | ExecutionStatus::TimedOut { error, cause } => {
+            println!("Error: {error}\nCause: {}", render::readable_cause(cause));
+        }
+    }
+    Ok(())
+}
+
+/// `emrflow local run`: 0 when the execution succeeded, 1 when it failed.
+pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
+    if !(run.time_scale > 0.0) {
+        return Err("--time-scale must be greater than 0".to_string());
+    }
+    let input = read_input(&run.input)?;
+    let pipeline = PipelineSpec::load(&run.pipeline)
+        .map_err(|error| format!("{}: {error}", run.pipeline.display()))?;
+    let machine = load_local_definition(&run.definition)?;
+
+    let embedded = match &run.emr_endpoint {
+        Some(_) => None,
+        None => {
+            let emr = LocalEmr::new(LocalEmrConfig::new(&run.root));
+            if let Some(from) = &run.s3_from {
+                seed_local_s3(from, &emr.s3_root())?;
+            }
+            let running = emr
+                .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
+                .await
+                .map_err(|error| format!("cannot start the local EMR: {error}"))?;
+            eprintln!("local EMR on {} (S3 at {})", running.endpoint_url(), running.emr.s3_root().display());
+            Some(running)
+        }
+    };
+    let endpoint = match (&run.emr_endpoint, &embedded) {
+        (Some(url), _) => url.clone(),
+        (None, Some(running)) => running.endpoint_url(),
+        (None, None) => unreachable!("an endpoint is given or embedded"),
+    };
+
+    let clock: Arc<dyn Clock> = if run.time_scale == 1.0 {
+        Arc::new(RealClock)
+    } else {
+        Arc::new(ScaledClock::new(run.time_scale))
+    };
+    let name = run
+        .name
+        .unwrap_or_else(|| format!("local-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
+    eprintln!("execution {name}");
+    let result = LocalExecution {
+        machine,
+        handlers: local_handlers(&endpoint, pipeline),
+        name,
+        input,
+        clock,
+        observer: progress_observer(None),
+    }
+    .run()
+    .await;
+    print_result(&result, run.json)?;
+    if let Some(running) = embedded {
+        let alive: Vec<String> = running
+            .emr
+            .inspect()
+            .clusters()
+            .into_iter()
+            .filter(|cluster| cluster.state.is_alive())
+            .map(|cluster| cluster.id)
+            .collect();
+        if !alive.is_empty() {
+            eprintln!(
+                "note: cluster(s) {} were left running (TerminateCluster false); the embedded local EMR stops with this command",
+                alive.join(", ")
+            );
+        }
+        running.shutdown();
+    }
+    Ok(if matches!(result.status, ExecutionStatus::Succeeded) {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `emrflow local emr`: serves until interrupted.
+pub async fn serve_local_emr(addr: SocketAddr, root: PathBuf) -> Result<ExitCode, String> {
+    let emr = LocalEmr::new(LocalEmrConfig::new(root));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+    eprintln!(
+        "local EMR on http://{addr} (S3 at {}; state is in memory and lost when it stops)\n  aws emr list-clusters --endpoint-url http://{addr}",
+        emr.s3_root().display()
+    );
+    tokio::select! {
+        served = emr.clone().serve(listener) => served.map_err(|error| error.to_string())?,
+        _ = tokio::signal::ctrl_c() => eprintln!("stopping: terminating every local cluster"),
+    }
+    emr.terminate_all_clusters();
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("EMRFLOW_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
