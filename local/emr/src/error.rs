@@ -71,7 +71,10 @@ impl IntoResponse for EmrError {
             "content-type",
             HeaderValue::from_static("application/x-amz-json-1.1"),
         );
-        headers.insert("x-amzn-errortype", HeaderValue::from_static(self.type_name()));
+        headers.insert(
+            "x-amzn-errortype",
+            HeaderValue::from_static(self.type_name()),
+        );
         response
     }
 }

@@ -1,1 +1,223 @@
+//! A local Amazon EMR endpoint for emrflow.
+//!
+//! It speaks EMR's JSON 1.1 protocol (`POST /`, `X-Amz-Target: ElasticMapReduce.<Op>`,
+//! `Content-Type: application/x-amz-json-1.1`, timestamps as epoch seconds) so the
+//! unchanged aws-sdk-emr client, boto3 and `aws emr --endpoint-url` work against it with
+//! any credentials (signatures are not checked). Clusters follow EMR's life cycle
+//! (STARTING → BOOTSTRAPPING → RUNNING/WAITING → TERMINATING → TERMINATED[_WITH_ERRORS])
+//! and steps run as real local processes:
+//!
+//! * `s3://bucket/key` (also `s3a://`, `s3n://`) in any step argument becomes
+//!   `<root>/s3/bucket/key`; steps get `EMRFLOW_LOCAL_S3_ROOT=<root>/s3` and run in
+//!   `<root>/work/<cluster-id>/<step-id>/`.
+//! * `command-runner.jar`: `spark-submit` runs local Spark (env `EMRFLOW_SPARK_SUBMIT`,
+//!   else PATH) with `--master local[2]` and `--deploy-mode client`; `hadoop-streaming`
+//!   runs `cat inputs | mapper | sort | reducer > <output>/part-00000` (+ `_SUCCESS`);
+//!   `s3-dist-cp` copies locally (`--srcPattern`, `--outputCodec gzip`); `hive-script` and
+//!   `pig-script` FAIL (no local engine); any other command runs as given.
+//! * `…script-runner.jar`: runs the script (Args[0]) with the other args.
+//! * any other JAR: `java [-Dk=v…] -cp <jar> <MainClass> <args>` (`java -jar` without MainClass).
+//! * a `spark-submit` shim first on each step's PATH applies the same rewriting, so
+//!   scripts that call `spark-submit --master yarn` work.
+//!
+//! Step logs (plain text, not gzipped): `<mapped LogUri>/<cluster-id>/steps/<step-id>/
+//! {controller,stdout,stderr}`, or `<root>/logs/<cluster-id>/steps/<step-id>/` without a
+//! LogUri. State lives in memory: it is lost when the server stops.
 
+mod api;
+mod error;
+mod exec;
+mod faults;
+mod lifecycle;
+mod model;
+mod server;
+mod state;
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use error::EmrError;
+pub use faults::{ClusterSnapshot, Faults, Inspector, StepSnapshot};
+pub use model::{ClusterState, FailureDetails, StepState};
+
+use exec::Layout;
+use state::Shared;
+
+/// How long the simulated phases take.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Timings {
+    /// Time in STARTING.
+    pub startup: Duration,
+    /// Time in BOOTSTRAPPING (after the bootstrap actions ran).
+    pub bootstrap: Duration,
+    /// Time in TERMINATING.
+    pub terminate: Duration,
+    /// How often a cluster's scheduler looks again without being woken (idle timeout checks).
+    pub poll: Duration,
+    /// How long one second of `AutoTerminationPolicy.IdleTimeout` lasts (tests shrink it).
+    pub idle_second: Duration,
+}
+
+impl Default for Timings {
+    /// Realistic-feeling but short, for a local demo (~1.5 s to a ready cluster).
+    fn default() -> Self {
+        Timings {
+            startup: Duration::from_millis(1000),
+            bootstrap: Duration::from_millis(500),
+            terminate: Duration::from_millis(500),
+            poll: Duration::from_millis(200),
+            idle_second: Duration::from_secs(1),
+        }
+    }
+}
+
+impl Timings {
+    /// Millisecond phases for tests.
+    pub fn fast() -> Self {
+        Timings {
+            startup: Duration::from_millis(10),
+            bootstrap: Duration::from_millis(10),
+            terminate: Duration::from_millis(10),
+            poll: Duration::from_millis(5),
+            idle_second: Duration::from_millis(1),
+        }
+    }
+}
+
+/// Configuration of a [`LocalEmr`].
+#[derive(Debug, Clone)]
+pub struct LocalEmrConfig {
+    /// Holds `s3/` (the mapped buckets), `logs/`, `work/` and `.emrflow/bin/`.
+    pub root: PathBuf,
+    pub timings: Timings,
+    /// Used in cluster ARNs.
+    pub region: String,
+    pub account_id: String,
+    /// spark-submit to use; None: env EMRFLOW_SPARK_SUBMIT, else PATH.
+    pub spark_submit: Option<PathBuf>,
+}
+
+impl LocalEmrConfig {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        LocalEmrConfig {
+            root: root.into(),
+            timings: Timings::default(),
+            region: "us-east-1".to_string(),
+            account_id: "000000000000".to_string(),
+            spark_submit: None,
+        }
+    }
+
+    pub fn with_timings(mut self, timings: Timings) -> Self {
+        self.timings = timings;
+        self
+    }
+}
+
+/// The local EMR service. Cheap to clone; clones share the same clusters.
+#[derive(Clone)]
+pub struct LocalEmr {
+    shared: Arc<Shared>,
+}
+
+/// A server started by [`LocalEmr::spawn`].
+pub struct RunningLocalEmr {
+    pub addr: SocketAddr,
+    pub emr: LocalEmr,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl RunningLocalEmr {
+    /// `http://127.0.0.1:PORT`, for the SDK's `endpoint_url` / `AWS_ENDPOINT_URL_EMR`.
+    pub fn endpoint_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops serving and terminates every cluster (killing step processes).
+    pub fn shutdown(self) {
+        self.server.abort();
+        self.emr.terminate_all_clusters();
+    }
+}
+
+impl LocalEmr {
+    /// Creates the service; nothing runs until [`LocalEmr::serve`] or [`LocalEmr::spawn`].
+    /// A relative root is made absolute (step processes run in other directories).
+    pub fn new(config: LocalEmrConfig) -> Self {
+        let root = absolute(&config.root);
+        let layout = Layout {
+            root,
+            spark_submit: config.spark_submit,
+        };
+        if let Err(err) = layout.install_shim() {
+            tracing::warn!(%err, "could not write the spark-submit shim; scripts calling spark-submit may not run locally");
+        }
+        LocalEmr {
+            shared: Arc::new(Shared::new(
+                layout,
+                config.timings,
+                config.region,
+                config.account_id,
+            )),
+        }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.shared.layout.root
+    }
+
+    /// `<root>/s3`: where `s3://bucket/key` lives as `<root>/s3/bucket/key`.
+    pub fn s3_root(&self) -> PathBuf {
+        self.shared.layout.s3_root()
+    }
+
+    /// The local path of an `s3://` (or `s3a://`, `s3n://`, `file://`) URI.
+    pub fn local_path(&self, uri: &str) -> PathBuf {
+        self.shared.layout.uri_to_path(uri)
+    }
+
+    pub fn faults(&self) -> Faults {
+        Faults {
+            shared: self.shared.clone(),
+        }
+    }
+
+    pub fn inspect(&self) -> Inspector {
+        Inspector {
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// The axum router (EMR on `POST /`, admin routes under `/_emrflow/`), to embed.
+    pub fn router(&self) -> axum::Router {
+        server::router(self.shared.clone())
+    }
+
+    /// Serves on `listener` until the task is dropped or the listener fails.
+    pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        axum::serve(listener, self.router()).await
+    }
+
+    /// Binds `addr` (port 0: any free port) and serves in a background task.
+    pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<RunningLocalEmr> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let server = tokio::spawn(self.clone().serve(listener));
+        Ok(RunningLocalEmr {
+            addr,
+            emr: self,
+            server,
+        })
+    }
+
+    /// Terminates every live cluster (USER_REQUEST), killing running step processes.
+    pub fn terminate_all_clusters(&self) {
+        self.shared.terminate_all("The local EMR is shutting down");
+    }
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
+}

@@ -253,6 +253,9 @@ pub(crate) struct Cluster {
     pub service_role: Option<String>,
     pub job_flow_role: Option<String>,
     pub instance_collection_type: &'static str,
+    /// `ListInstanceGroups` / `ListInstanceFleets` answers, built at RunJobFlow.
+    pub instance_groups: Vec<Value>,
+    pub instance_fleets: Vec<Value>,
     pub tags: Vec<(String, String)>,
     pub termination_protected: bool,
     pub keep_alive: bool,
@@ -340,6 +343,65 @@ impl Cluster {
         })
     }
 
+    /// Instance groups/fleets have no life of their own here: they follow the cluster.
+    fn instance_status_json(&self) -> Value {
+        let state = match self.state {
+            ClusterState::Starting => "PROVISIONING",
+            ClusterState::Bootstrapping => "BOOTSTRAPPING",
+            ClusterState::Running | ClusterState::Waiting => "RUNNING",
+            ClusterState::Terminating => "TERMINATING",
+            ClusterState::Terminated | ClusterState::TerminatedWithErrors => "TERMINATED",
+        };
+        let mut timeline = json!({ "CreationDateTime": epoch(self.created) });
+        if let Some(ready) = self.ready {
+            timeline["ReadyDateTime"] = json!(epoch(ready));
+        }
+        if let Some(ended) = self.ended {
+            timeline["EndDateTime"] = json!(epoch(ended));
+        }
+        json!({ "State": state, "StateChangeReason": {}, "Timeline": timeline })
+    }
+
+    pub fn instance_groups_json(&self) -> Value {
+        let status = self.instance_status_json();
+        let running = self.state.is_alive() && self.ready.is_some();
+        Value::Array(
+            self.instance_groups
+                .iter()
+                .map(|group| {
+                    let mut group = group.clone();
+                    let requested = group["RequestedInstanceCount"].clone();
+                    group["RunningInstanceCount"] = if running { requested } else { json!(0) };
+                    group["Status"] = status.clone();
+                    group
+                })
+                .collect(),
+        )
+    }
+
+    pub fn instance_fleets_json(&self) -> Value {
+        let status = self.instance_status_json();
+        Value::Array(
+            self.instance_fleets
+                .iter()
+                .map(|fleet| {
+                    let mut fleet = fleet.clone();
+                    fleet["Status"] = status.clone();
+                    fleet
+                })
+                .collect(),
+        )
+    }
+
+    pub fn bootstrap_actions_json(&self) -> Value {
+        Value::Array(
+            self.bootstrap_actions
+                .iter()
+                .map(|action| json!({ "Name": action.name, "ScriptPath": action.path, "Args": action.args }))
+                .collect(),
+        )
+    }
+
     pub fn step(&self, step_id: &str) -> Option<&Step> {
         self.steps.iter().find(|step| step.id == step_id)
     }
@@ -349,7 +411,10 @@ impl Cluster {
     }
 
     pub fn active_step_count(&self) -> usize {
-        self.steps.iter().filter(|step| step.state.is_active()).count()
+        self.steps
+            .iter()
+            .filter(|step| step.state.is_active())
+            .count()
     }
 }
 
@@ -377,6 +442,11 @@ fn random_id(prefix: &str, length: usize) -> String {
 /// `j-` + 13 characters, like EMR's cluster ids.
 pub(crate) fn new_cluster_id() -> String {
     random_id("j-", 13)
+}
+
+/// `ig-`/`if-` + 13 characters, like EMR's instance group and fleet ids.
+pub(crate) fn new_instance_collection_id(prefix: &str) -> String {
+    random_id(prefix, 13)
 }
 
 /// `s-` + 13 characters, like EMR's step ids.

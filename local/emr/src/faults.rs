@@ -1,0 +1,271 @@
+//! Fault injection and read-only inspection, for tests of the code that calls EMR.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::error::EmrError;
+use crate::model::{ClusterState, FailureDetails, StepState};
+use crate::state::Shared;
+
+/// Per-operation token bucket: `burst` tokens, refilled at `per_second`.
+#[derive(Debug, Clone)]
+struct TokenBucket {
+    per_second: f64,
+    burst: f64,
+    tokens: f64,
+    refilled_at: Instant,
+}
+
+impl TokenBucket {
+    fn take(&mut self, now: Instant) -> bool {
+        let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
+        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
+        self.refilled_at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+pub(crate) struct FaultState {
+    throttle_next: HashMap<String, u32>,
+    rate_limits: HashMap<String, TokenBucket>,
+    lose_next: HashMap<String, u32>,
+    pub fail_next_bootstraps: Vec<String>,
+    pub failing_step_names: Vec<String>,
+}
+
+impl FaultState {
+    /// Called before an operation runs: a throttled call never reaches the handler.
+    pub fn check_throttle(&mut self, operation: &str) -> Result<(), EmrError> {
+        if let Some(remaining) = self.throttle_next.get_mut(operation) {
+            if *remaining > 0 {
+                *remaining -= 1;
+                return Err(EmrError::Throttling);
+            }
+        }
+        if let Some(bucket) = self.rate_limits.get_mut(operation) {
+            if !bucket.take(Instant::now()) {
+                return Err(EmrError::Throttling);
+            }
+        }
+        Ok(())
+    }
+
+    /// Called after an operation ran: whether its response is to be lost.
+    pub fn take_lost_response(&mut self, operation: &str) -> bool {
+        match self.lose_next.get_mut(operation) {
+            Some(remaining) if *remaining > 0 => {
+                *remaining -= 1;
+                true
+            }
+            _ => false,
+        }
+    }
+
+    pub fn step_should_fail(&self, step_name: &str) -> bool {
+        self.failing_step_names
+            .iter()
+            .any(|fragment| step_name.contains(fragment.as_str()))
+    }
+}
+
+/// Handle to inject faults; cheap to clone, shared with the running server.
+#[derive(Clone)]
+pub struct Faults {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Faults {
+    /// The next `calls` calls of `operation` (e.g. "DescribeCluster") fail with
+    /// ThrottlingException ("Rate exceeded") without being applied. Note that the AWS SDKs
+    /// retry throttling errors (aws-sdk-emr: 3 attempts by default).
+    pub fn throttle_next(&self, operation: &str, calls: u32) {
+        self.shared.with_inner(|inner| {
+            *inner
+                .faults
+                .throttle_next
+                .entry(operation.into())
+                .or_default() += calls
+        });
+    }
+
+    /// A token bucket for `operation`: at most `burst` calls at once, refilled at
+    /// `per_second`; a call without a token fails with ThrottlingException, as EMR's API
+    /// rate limits do (the numbers are yours to choose: AWS's own quotas vary).
+    pub fn rate_limit(&self, operation: &str, per_second: f64, burst: u32) {
+        let bucket = TokenBucket {
+            per_second,
+            burst: f64::from(burst),
+            tokens: f64::from(burst),
+            refilled_at: Instant::now(),
+        };
+        self.shared
+            .with_inner(|inner| inner.faults.rate_limits.insert(operation.into(), bucket));
+    }
+
+    /// The next call of `operation` is applied (a cluster is created, steps are added…)
+    /// but its response is lost: the client gets HTTP 500 InternalServerError, a transient
+    /// failure it may retry. Proves the caller is idempotent.
+    pub fn lose_next_response(&self, operation: &str) {
+        self.lose_next_responses(operation, 1);
+    }
+
+    /// As [`Faults::lose_next_response`], for the next `calls` calls.
+    pub fn lose_next_responses(&self, operation: &str, calls: u32) {
+        self.shared.with_inner(|inner| {
+            *inner.faults.lose_next.entry(operation.into()).or_default() += calls
+        });
+    }
+
+    /// The next cluster to bootstrap fails: BOOTSTRAP_FAILURE, TERMINATED_WITH_ERRORS.
+    pub fn fail_next_bootstrap(&self) {
+        self.shared.with_inner(|inner| {
+            inner
+                .faults
+                .fail_next_bootstraps
+                .push("bootstrap action 1 returned a non-zero return code (injected fault)".into())
+        });
+    }
+
+    /// Every step whose name contains `name_fragment` fails (exit code 1, FailureDetails
+    /// filled, stderr saying the failure was injected) instead of running, until [`Faults::clear`].
+    pub fn fail_steps_named(&self, name_fragment: &str) {
+        self.shared
+            .with_inner(|inner| inner.faults.failing_step_names.push(name_fragment.into()));
+    }
+
+    /// The cluster dies now, whatever its termination protection: its running steps are
+    /// INTERRUPTED, pending ones CANCELLED, and it ends TERMINATED_WITH_ERRORS with the
+    /// given reason code (e.g. "INSTANCE_FAILURE") and message.
+    pub fn kill_cluster(
+        &self,
+        cluster_id: &str,
+        code: &str,
+        message: &str,
+    ) -> Result<(), EmrError> {
+        self.shared.kill_cluster(cluster_id, code, message)
+    }
+
+    /// Removes every pending fault (throttles, rate limits, lost responses, failures).
+    pub fn clear(&self) {
+        self.shared
+            .with_inner(|inner| inner.faults = FaultState::default());
+    }
+}
+
+/// A step as [`Inspector`] shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct StepSnapshot {
+    pub id: String,
+    pub name: String,
+    pub state: StepState,
+    pub action_on_failure: String,
+    pub jar: String,
+    pub args: Vec<String>,
+    pub failure: Option<FailureDetails>,
+}
+
+/// A cluster with its steps (in submission order) as [`Inspector`] shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ClusterSnapshot {
+    pub id: String,
+    pub name: String,
+    pub state: ClusterState,
+    pub state_change_code: Option<String>,
+    pub state_change_message: Option<String>,
+    pub termination_protected: bool,
+    pub step_concurrency_level: u32,
+    pub tags: BTreeMap<String, String>,
+    pub steps: Vec<StepSnapshot>,
+}
+
+impl ClusterSnapshot {
+    pub fn step_named(&self, name: &str) -> Option<&StepSnapshot> {
+        self.steps.iter().find(|step| step.name == name)
+    }
+}
+
+/// Read-only view of the server's state.
+#[derive(Clone)]
+pub struct Inspector {
+    pub(crate) shared: Arc<Shared>,
+}
+
+impl Inspector {
+    /// Every cluster ever created, oldest first.
+    pub fn clusters(&self) -> Vec<ClusterSnapshot> {
+        self.shared.snapshots()
+    }
+
+    pub fn cluster(&self, cluster_id: &str) -> Option<ClusterSnapshot> {
+        self.clusters()
+            .into_iter()
+            .find(|cluster| cluster.id == cluster_id)
+    }
+
+    /// How many calls of `operation` reached the server (throttled ones included).
+    pub fn operation_count(&self, operation: &str) -> u64 {
+        self.shared
+            .with_inner(|inner| inner.operation_counts.get(operation).copied().unwrap_or(0))
+    }
+
+    pub fn operation_counts(&self) -> BTreeMap<String, u64> {
+        self.shared
+            .with_inner(|inner| inner.operation_counts.clone())
+    }
+
+    /// Polls until `condition` holds for the clusters, or gives up after `timeout`
+    /// returning the last clusters seen as the error.
+    pub async fn wait_until(
+        &self,
+        timeout: Duration,
+        condition: impl Fn(&[ClusterSnapshot]) -> bool,
+    ) -> Result<Vec<ClusterSnapshot>, Vec<ClusterSnapshot>> {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let clusters = self.clusters();
+            if condition(&clusters) {
+                return Ok(clusters);
+            }
+            if Instant::now() >= deadline {
+                return Err(clusters);
+            }
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// Waits until the cluster is in one of `states`; returns its snapshot.
+    pub async fn wait_for_cluster_state(
+        &self,
+        cluster_id: &str,
+        states: &[ClusterState],
+        timeout: Duration,
+    ) -> Result<ClusterSnapshot, Option<ClusterSnapshot>> {
+        let result = self
+            .wait_until(timeout, |clusters| {
+                clusters
+                    .iter()
+                    .any(|cluster| cluster.id == cluster_id && states.contains(&cluster.state))
+            })
+            .await;
+        let find = |clusters: Vec<ClusterSnapshot>| {
+            clusters
+                .into_iter()
+                .find(|cluster| cluster.id == cluster_id)
+        };
+        match result {
+            Ok(clusters) => find(clusters).ok_or(None),
+            Err(clusters) => Err(find(clusters)),
+        }
+    }
+}
