@@ -15,8 +15,13 @@ pub const STEP_ACCEPTING_STATES: [&str; 4] = ["STARTING", "BOOTSTRAPPING", "RUNN
 pub const TERMINAL_OR_ENDING_CLUSTER_STATES: [&str; 3] =
     ["TERMINATING", "TERMINATED", "TERMINATED_WITH_ERRORS"];
 /// States a cluster created by this execution can be in while it still exists.
-pub const NOT_TERMINATED_CLUSTER_STATES: [&str; 5] =
-    ["STARTING", "BOOTSTRAPPING", "RUNNING", "WAITING", "TERMINATING"];
+pub const NOT_TERMINATED_CLUSTER_STATES: [&str; 5] = [
+    "STARTING",
+    "BOOTSTRAPPING",
+    "RUNNING",
+    "WAITING",
+    "TERMINATING",
+];
 /// Step states that count against EMR's limit of 256 active steps.
 pub const ACTIVE_STEP_STATES: [&str; 3] = ["PENDING", "CANCEL_PENDING", "RUNNING"];
 /// Step states after which a step never changes again.
@@ -140,8 +145,7 @@ pub trait EmrApi: Send + Sync {
     async fn run_job_flow(&self, launch: &ClusterLaunch) -> Result<String, EmrflowError>;
     /// ListClusters filtered by `states`, all pages.
     async fn list_clusters(&self, states: &[&str]) -> Result<Vec<ClusterSummary>, EmrflowError>;
-    async fn describe_cluster(&self, cluster_id: &str)
-        -> Result<ClusterDescription, EmrflowError>;
+    async fn describe_cluster(&self, cluster_id: &str) -> Result<ClusterDescription, EmrflowError>;
     async fn set_termination_protection(
         &self,
         cluster_id: &str,

@@ -58,7 +58,9 @@ impl ErrorName {
     }
 
     pub fn from_name(name: &str) -> Option<ErrorName> {
-        ErrorName::ALL.into_iter().find(|candidate| candidate.as_str() == name)
+        ErrorName::ALL
+            .into_iter()
+            .find(|candidate| candidate.as_str() == name)
     }
 }
 

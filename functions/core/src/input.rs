@@ -1,0 +1,169 @@
+//! The execution input (DESIGN.md table): defaults, unknown keys, wrong types, contradictions.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::invalid_at_path;
+use crate::pipeline::{PipelineSpec, PlaceholderValues};
+use crate::EmrflowError;
+
+/// The execution input as a person or the schedule writes it.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ExecutionInput {
+    #[serde(default)]
+    pub create_cluster: Option<bool>,
+    #[serde(default)]
+    pub terminate_cluster: Option<bool>,
+    #[serde(default)]
+    pub cluster_id: Option<String>,
+    #[serde(default)]
+    pub processing_date: Option<String>,
+    #[serde(default)]
+    pub pipeline: Option<Value>,
+}
+
+/// The normalized input: every default applied, the pipeline resolved and rendered.
+/// This is validate-input's output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct NormalizedInput {
+    pub create_cluster: bool,
+    pub terminate_cluster: bool,
+    pub cluster_id: Option<String>,
+    pub processing_date: String,
+    pub execution_name: String,
+    pub pipeline: PipelineSpec,
+}
+
+/// `j-` followed by 1 to 20 upper-case letters or digits.
+pub fn check_cluster_id(cluster_id: &str, key: &str) -> Result<(), EmrflowError> {
+    let well_shaped = cluster_id.strip_prefix("j-").is_some_and(|rest| {
+        (1..=20).contains(&rest.len())
+            && rest
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    });
+    if well_shaped {
+        Ok(())
+    } else {
+        Err(EmrflowError::invalid_input(format!(
+            "key {key}: '{cluster_id}' is not an EMR cluster id (expected 'j-' followed by 1 to 20 characters A-Z 0-9)"
+        )))
+    }
+}
+
+/// Step Functions execution names: 1 to 80 characters, no whitespace, and none of the
+/// characters emrflow uses as separators in step names and placeholders.
+pub fn check_execution_name(execution_name: &str) -> Result<(), EmrflowError> {
+    let length = execution_name.chars().count();
+    let bad_char = execution_name
+        .chars()
+        .find(|c| c.is_whitespace() || c.is_control() || "[]{}<>\"#%\\^|~`$&,;:/?*".contains(*c));
+    if !(1..=80).contains(&length) {
+        return Err(EmrflowError::invalid_input(format!(
+            "key ExecutionName: '{execution_name}' must be 1 to 80 characters"
+        )));
+    }
+    if let Some(c) = bad_char {
+        return Err(EmrflowError::invalid_input(format!(
+            "key ExecutionName: '{execution_name}' contains the character {c:?}, which a Step Functions execution name cannot hold"
+        )));
+    }
+    Ok(())
+}
+
+/// Parses `YYYY-MM-DD` strictly (a real calendar date, exactly that shape).
+pub fn parse_processing_date(text: &str) -> Result<NaiveDate, EmrflowError> {
+    let shaped = text.len() == 10
+        && text.char_indices().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }
+        });
+    let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
+    match parsed {
+        Some(date) if shaped => Ok(date),
+        _ => Err(EmrflowError::invalid_input(format!(
+            "key ProcessingDate: '{text}' is not a date in the form YYYY-MM-DD"
+        ))),
+    }
+}
+
+impl ExecutionInput {
+    /// Reads the execution input; `null` means `{}`.
+    pub fn from_value(value: Value) -> Result<ExecutionInput, EmrflowError> {
+        match value {
+            Value::Null => Ok(ExecutionInput::default()),
+            Value::Object(_) => serde_path_to_error::deserialize(value)
+                .map_err(|error| invalid_at_path("execution input", error)),
+            other => Err(EmrflowError::invalid_input(format!(
+                "execution input: must be a JSON object, not {other}"
+            ))),
+        }
+    }
+
+    /// Applies the defaults, rejects contradictions, resolves and renders the pipeline, and
+    /// checks every EMR limit that can be checked without calling EMR.
+    pub fn normalize(
+        self,
+        execution_name: &str,
+        start_time: DateTime<Utc>,
+        default_pipeline: Option<&PipelineSpec>,
+        region: &str,
+    ) -> Result<NormalizedInput, EmrflowError> {
+        check_execution_name(execution_name)?;
+        let create_cluster = self.create_cluster.unwrap_or(true);
+        let cluster_id = match (create_cluster, self.cluster_id) {
+            (true, Some(id)) => {
+                return Err(EmrflowError::invalid_input(format!(
+                    "key ClusterId: '{id}' is given but CreateCluster is true; give ClusterId only with CreateCluster false"
+                )))
+            }
+            (false, None) => {
+                return Err(EmrflowError::invalid_input(
+                    "key ClusterId: required when CreateCluster is false (the cluster to reuse)",
+                ))
+            }
+            (true, None) => None,
+            (false, Some(id)) => {
+                check_cluster_id(&id, "ClusterId")?;
+                Some(id)
+            }
+        };
+        // A reused cluster belongs to someone else: never terminate it unless asked to.
+        let terminate_cluster = self.terminate_cluster.unwrap_or(create_cluster);
+        let processing_date = match &self.processing_date {
+            Some(text) => parse_processing_date(text)?,
+            None => start_time.date_naive(),
+        };
+        let pipeline = match self.pipeline {
+            Some(value) => PipelineSpec::from_value(value)
+                .map_err(|error| error.with_context("key Pipeline"))?,
+            None => default_pipeline.cloned().ok_or_else(|| {
+                EmrflowError::invalid_input(
+                    "key Pipeline: not given and no default pipeline spec is deployed",
+                )
+            })?,
+        };
+        let mut rendered = pipeline.render(&PlaceholderValues {
+            processing_date,
+            execution_name: execution_name.to_string(),
+            pipeline_name: pipeline.name.clone(),
+        })?;
+        rendered.check_execution_limits(execution_name, region)?;
+        // The state machine reads Pipeline.PollIntervalSeconds: always spell out the default.
+        rendered.poll_interval_seconds = Some(rendered.poll_interval_seconds());
+        Ok(NormalizedInput {
+            create_cluster,
+            terminate_cluster,
+            cluster_id,
+            processing_date: processing_date.format("%Y-%m-%d").to_string(),
+            execution_name: execution_name.to_string(),
+            pipeline: rendered,
+        })
+    }
+}

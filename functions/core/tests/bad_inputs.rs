@@ -1,0 +1,419 @@
+//! Bad inputs: each is InvalidInput naming the key, and nothing is changed on EMR.
+
+mod common;
+
+use common::*;
+use emrflow_core::{ErrorName, Function};
+use serde_json::{json, Value};
+
+const EXECUTION: &str = "run-2026-11-21";
+
+/// GIVEN `payload` WHEN `function` runs THEN InvalidInput mentioning `expected`, and the fake
+/// EMR recorded no mutating call.
+async fn assert_rejected(function: Function, payload: Value, expected: &str) {
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-REUSE1", "WAITING");
+    let handlers = handlers(&fake);
+    let error = handlers
+        .invoke(function, payload.clone())
+        .await
+        .expect_err(&format!("{function} accepted {payload}"));
+    assert_eq!(error.name(), ErrorName::InvalidInput, "{error}");
+    assert!(
+        error.to_string().contains(expected),
+        "'{expected}' not in message: {error}"
+    );
+    assert!(
+        fake.mutating_calls().is_empty(),
+        "{:?}",
+        fake.mutating_calls()
+    );
+}
+
+async fn assert_input_rejected(input: Value, expected: &str) {
+    assert_rejected(
+        Function::ValidateInput,
+        json!({"Input": input, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        expected,
+    )
+    .await;
+}
+
+async fn assert_pipeline_rejected(change: impl FnOnce(&mut Value), expected: &str) {
+    let mut pipeline = sample_pipeline();
+    change(&mut pipeline);
+    assert_input_rejected(json!({"Pipeline": pipeline}), expected).await;
+}
+
+fn command_step(name: &str, args: Vec<String>) -> Value {
+    json!({"Name": name, "Type": "Command", "Args": args})
+}
+
+#[tokio::test]
+async fn unknown_input_key() {
+    assert_input_rejected(json!({"CreateClusters": true}), "CreateClusters").await;
+}
+
+#[tokio::test]
+async fn wrong_type_create_cluster() {
+    assert_input_rejected(json!({"CreateCluster": "yes"}), "CreateCluster").await;
+}
+
+#[tokio::test]
+async fn wrong_type_terminate_cluster() {
+    assert_input_rejected(json!({"TerminateCluster": "true"}), "TerminateCluster").await;
+}
+
+#[tokio::test]
+async fn input_that_is_not_an_object() {
+    assert_input_rejected(json!([1, 2]), "JSON object").await;
+}
+
+#[tokio::test]
+async fn cluster_id_with_create_cluster_true() {
+    assert_input_rejected(json!({"ClusterId": "j-ABC123"}), "ClusterId").await;
+}
+
+#[tokio::test]
+async fn missing_cluster_id_with_create_cluster_false() {
+    assert_input_rejected(json!({"CreateCluster": false}), "ClusterId").await;
+}
+
+#[tokio::test]
+async fn cluster_id_of_the_wrong_shape() {
+    for bad in [
+        "cluster-1",
+        "j-abc123",
+        "j-",
+        "j-ABCDEFGHIJKLMNOPQRSTU",
+        "j-AB_12",
+    ] {
+        assert_input_rejected(
+            json!({"CreateCluster": false, "ClusterId": bad}),
+            "ClusterId",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn processing_date_not_a_date() {
+    for bad in [
+        "2026-13-01",
+        "2026-02-30",
+        "2026-1-5",
+        "21.11.2026",
+        "2026-11-21T00:00:00Z",
+    ] {
+        assert_input_rejected(json!({"ProcessingDate": bad}), "ProcessingDate").await;
+    }
+}
+
+#[tokio::test]
+async fn processing_date_of_the_wrong_type() {
+    assert_input_rejected(json!({"ProcessingDate": 20261121}), "ProcessingDate").await;
+}
+
+#[tokio::test]
+async fn start_time_not_rfc3339() {
+    assert_rejected(
+        Function::ValidateInput,
+        json!({"Input": {}, "ExecutionName": EXECUTION, "StartTime": "yesterday"}),
+        "StartTime",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn execution_name_with_whitespace_or_empty() {
+    for bad in ["", "has space", "a[b]"] {
+        assert_rejected(
+            Function::ValidateInput,
+            json!({"Input": {}, "ExecutionName": bad, "StartTime": "2026-11-22T00:00:00Z"}),
+            "ExecutionName",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn unknown_payload_key() {
+    assert_rejected(
+        Function::ValidateInput,
+        json!({"Input": {}, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z", "Extra": 1}),
+        "Extra",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_unknown_cluster_key() {
+    assert_pipeline_rejected(
+        |p| p["Cluster"]["InstanceCount"] = json!(3),
+        "InstanceCount",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_unknown_step_key() {
+    assert_pipeline_rejected(
+        |p| p["Steps"][0]["Aplication"] = json!("s3://x.py"),
+        "Aplication",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_wrong_type_in_a_step() {
+    assert_pipeline_rejected(
+        |p| p["Steps"][0]["DriverCores"] = json!("two"),
+        "DriverCores",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_wrong_type_in_the_cluster() {
+    assert_pipeline_rejected(
+        |p| p["Cluster"]["InstanceFleets"][0]["TargetOnDemandCapacity"] = json!("1"),
+        "InstanceFleets[0].TargetOnDemandCapacity",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_unknown_step_type() {
+    assert_pipeline_rejected(|p| p["Steps"][1]["Type"] = json!("Flink"), "Flink").await;
+}
+
+#[tokio::test]
+async fn pipeline_step_without_type() {
+    assert_pipeline_rejected(
+        |p| {
+            p["Steps"][1].as_object_mut().unwrap().remove("Type");
+        },
+        "Type",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_with_257_steps() {
+    let steps: Vec<Value> = (0..257)
+        .map(|i| command_step(&format!("step-{i}"), vec!["true".into()]))
+        .collect();
+    assert_pipeline_rejected(|p| p["Steps"] = json!(steps), "256").await;
+}
+
+#[tokio::test]
+async fn pipeline_without_steps() {
+    assert_pipeline_rejected(|p| p["Steps"] = json!([]), "Steps").await;
+}
+
+#[tokio::test]
+async fn pipeline_duplicate_step_names() {
+    assert_pipeline_rejected(
+        |p| p["Steps"][1]["Name"] = json!("ingest"),
+        "more than one step",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn step_name_too_long_with_the_execution_suffix() {
+    // " [run-2026-11-21]" is 17 characters: 240 + 17 = 257 > 256.
+    let name = "n".repeat(240);
+    assert_pipeline_rejected(
+        |p| p["Steps"] = json!([command_step(&name, vec!["true".into()])]),
+        "Steps[0].Name",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn step_name_exactly_at_the_limit_is_accepted() {
+    // GIVEN a name of 239 characters (256 with the suffix)
+    let mut pipeline = sample_pipeline();
+    pipeline["Steps"] = json!([command_step(&"n".repeat(239), vec!["true".into()])]);
+    let handlers = handlers(&FakeEmr::new());
+    // WHEN validated THEN accepted
+    let result = handlers
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": {"Pipeline": pipeline}, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        )
+        .await;
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn hadoop_jar_step_of_10241_characters() {
+    // "command-runner.jar" (18) + 10,223 = 10,241
+    let arg = "a".repeat(10_241 - 18);
+    assert_pipeline_rejected(
+        |p| p["Steps"] = json!([command_step("big", vec![arg])]),
+        "10241",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn hadoop_jar_step_of_10240_characters_is_accepted() {
+    // GIVEN a step whose strings total exactly 10,240 characters
+    let mut pipeline = sample_pipeline();
+    pipeline["Steps"] = json!([command_step("big", vec!["a".repeat(10_240 - 18)])]);
+    // WHEN validated THEN accepted
+    let result = handlers(&FakeEmr::new())
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": {"Pipeline": pipeline}, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        )
+        .await;
+    assert!(result.is_ok(), "{result:?}");
+}
+
+#[tokio::test]
+async fn cancel_and_wait_with_step_concurrency_2() {
+    assert_pipeline_rejected(
+        |p| p["Cluster"]["StepConcurrencyLevel"] = json!(2),
+        "ActionOnFailure",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_placeholder() {
+    assert_pipeline_rejected(
+        |p| p["Steps"][0]["Args"] = json!(["{{Tomorrow}}"]),
+        "Tomorrow",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_placeholder_in_log_uri() {
+    assert_pipeline_rejected(
+        |p| p["Cluster"]["LogUri"] = json!("s3://b/{{Bucket}}/"),
+        "Bucket",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn both_fleets_and_groups() {
+    assert_pipeline_rejected(
+        |p| {
+            p["Cluster"]["InstanceGroups"] =
+                json!([{"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1}])
+        },
+        "not both",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn neither_fleets_nor_groups() {
+    assert_pipeline_rejected(
+        |p| {
+            p["Cluster"]
+                .as_object_mut()
+                .unwrap()
+                .remove("InstanceFleets");
+        },
+        "exactly one of the two",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn two_master_fleets() {
+    assert_pipeline_rejected(
+        |p| p["Cluster"]["InstanceFleets"][1]["InstanceFleetType"] = json!("MASTER"),
+        "exactly one MASTER",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn idle_timeout_out_of_range() {
+    assert_pipeline_rejected(
+        |p| p["Cluster"]["IdleTimeoutSeconds"] = json!(10),
+        "IdleTimeoutSeconds",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_name_with_spaces() {
+    assert_pipeline_rejected(|p| p["Name"] = json!("daily etl"), "Name").await;
+}
+
+#[tokio::test]
+async fn invalid_action_on_failure() {
+    assert_pipeline_rejected(
+        |p| p["Steps"][0]["ActionOnFailure"] = json!("TERMINATE_JOB_FLOW"),
+        "TERMINATE_JOB_FLOW",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn ensure_cluster_with_cluster_id_and_create_true() {
+    assert_rejected(
+        Function::EnsureCluster,
+        json!({"CreateCluster": true, "ClusterId": "j-REUSE1", "ExecutionName": EXECUTION, "Pipeline": sample_pipeline()}),
+        "ClusterId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn add_steps_with_unrendered_placeholders() {
+    assert_rejected(
+        Function::AddSteps,
+        json!({"ClusterId": "j-REUSE1", "ExecutionName": EXECUTION, "Pipeline": sample_pipeline()}),
+        "{{ProcessingDate}}",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn terminate_cluster_when_terminate_is_false() {
+    assert_rejected(
+        Function::TerminateCluster,
+        json!({"ClusterId": "j-REUSE1", "ExecutionName": EXECUTION, "PipelineName": "daily-etl", "TerminateCluster": false}),
+        "TerminateCluster",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn termination_protection_with_a_bad_cluster_id() {
+    assert_rejected(
+        Function::TerminationProtection,
+        json!({"ClusterId": "j-lower", "Protected": false}),
+        "ClusterId",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn check_steps_without_step_ids() {
+    assert_rejected(
+        Function::CheckSteps,
+        json!({"ClusterId": "j-REUSE1", "StepIds": []}),
+        "StepIds",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn check_steps_with_missing_key() {
+    assert_rejected(
+        Function::CheckSteps,
+        json!({"ClusterId": "j-REUSE1"}),
+        "StepIds",
+    )
+    .await;
+}

@@ -1,0 +1,365 @@
+//! An in-memory EMR for handler tests: clusters, steps, termination protection, and a record of
+//! every call, with the ability to "lose" a response (the call takes effect, the caller sees a
+//! transient error) the way a Lambda timeout or network failure would.
+#![allow(dead_code)]
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use async_trait::async_trait;
+use emrflow_core::emr::{
+    ClusterDescription, ClusterLaunch, ClusterSummary, EmrApi, FailureDetails, StepConfig,
+    StepSummary,
+};
+use emrflow_core::{EmrflowError, ErrorName, Function, Handlers, PipelineSpec};
+use serde_json::{json, Value};
+
+pub const REGION: &str = "us-east-1";
+pub const MUTATING_OPERATIONS: [&str; 4] = [
+    "RunJobFlow",
+    "SetTerminationProtection",
+    "AddJobFlowSteps",
+    "TerminateJobFlows",
+];
+
+#[derive(Debug, Clone)]
+pub struct FakeCluster {
+    pub description: ClusterDescription,
+    /// In submission order (EMR lists them newest first).
+    pub steps: Vec<StepSummary>,
+    pub submitted: Vec<StepConfig>,
+}
+
+#[derive(Debug, Default)]
+pub struct FakeState {
+    pub clusters: Vec<FakeCluster>,
+    pub calls: Vec<String>,
+    pub launches: Vec<ClusterLaunch>,
+    pub lose_response_of: BTreeSet<String>,
+    pub next_id: u32,
+}
+
+#[derive(Debug, Default)]
+pub struct FakeEmr {
+    state: Mutex<FakeState>,
+}
+
+impl FakeEmr {
+    pub fn new() -> Arc<FakeEmr> {
+        Arc::new(FakeEmr::default())
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, FakeState> {
+        self.state.lock().unwrap()
+    }
+
+    /// A cluster that exists before the test (e.g. one to reuse).
+    pub fn add_cluster(&self, id: &str, state: &str) {
+        self.state().clusters.push(FakeCluster {
+            description: ClusterDescription {
+                id: id.into(),
+                name: format!("shared-{id}"),
+                state: state.into(),
+                step_concurrency_level: 1,
+                log_uri: Some("s3://logs/emr/".into()),
+                ..ClusterDescription::default()
+            },
+            steps: Vec::new(),
+            submitted: Vec::new(),
+        });
+    }
+
+    pub fn update_cluster(&self, id: &str, change: impl FnOnce(&mut ClusterDescription)) {
+        let mut state = self.state();
+        let cluster = state
+            .clusters
+            .iter_mut()
+            .find(|c| c.description.id == id)
+            .unwrap();
+        change(&mut cluster.description);
+    }
+
+    pub fn cluster(&self, id: &str) -> FakeCluster {
+        self.state()
+            .clusters
+            .iter()
+            .find(|c| c.description.id == id)
+            .cloned()
+            .unwrap()
+    }
+
+    pub fn set_step(
+        &self,
+        cluster_id: &str,
+        step_id: &str,
+        state: &str,
+        failure: Option<FailureDetails>,
+    ) {
+        let mut guard = self.state();
+        let cluster = guard
+            .clusters
+            .iter_mut()
+            .find(|c| c.description.id == cluster_id)
+            .unwrap();
+        let step = cluster.steps.iter_mut().find(|s| s.id == step_id).unwrap();
+        step.state = state.into();
+        step.failure_details = failure;
+        if state != "PENDING" {
+            step.started_at = Some("2026-11-22T01:00:00Z".into());
+        }
+        if ["COMPLETED", "FAILED", "CANCELLED", "INTERRUPTED"].contains(&state) {
+            step.ended_at = Some("2026-11-22T01:05:00Z".into());
+        }
+    }
+
+    /// The next call of `operation` takes effect but its caller gets a transient error.
+    pub fn lose_next_response_of(&self, operation: &str) {
+        self.state().lose_response_of.insert(operation.into());
+    }
+
+    pub fn calls(&self) -> Vec<String> {
+        self.state().calls.clone()
+    }
+
+    pub fn mutating_calls(&self) -> Vec<String> {
+        self.calls()
+            .into_iter()
+            .filter(|call| MUTATING_OPERATIONS.contains(&call.as_str()))
+            .collect()
+    }
+
+    fn record(&self, operation: &str) {
+        self.state().calls.push(operation.into());
+    }
+
+    fn answer<T>(&self, operation: &str, value: T) -> Result<T, EmrflowError> {
+        if self.state().lose_response_of.remove(operation) {
+            return Err(EmrflowError::new(
+                ErrorName::AwsTransient,
+                format!("{operation}: response lost"),
+            ));
+        }
+        Ok(value)
+    }
+
+    fn not_valid(cluster_id: &str) -> EmrflowError {
+        EmrflowError::new(
+            ErrorName::AwsRequestRejected,
+            format!(
+                "EMR answered InvalidRequestException: Cluster id '{cluster_id}' is not valid."
+            ),
+        )
+    }
+}
+
+#[async_trait]
+impl EmrApi for FakeEmr {
+    async fn run_job_flow(&self, launch: &ClusterLaunch) -> Result<String, EmrflowError> {
+        self.record("RunJobFlow");
+        let id = {
+            let mut state = self.state();
+            state.next_id += 1;
+            let id = format!("j-NEW{:04}", state.next_id);
+            state.launches.push(launch.clone());
+            state.clusters.push(FakeCluster {
+                description: ClusterDescription {
+                    id: id.clone(),
+                    name: launch.name.clone(),
+                    state: "STARTING".into(),
+                    step_concurrency_level: launch.config.step_concurrency_level(),
+                    log_uri: launch.config.log_uri.clone(),
+                    tags: launch.tags.clone(),
+                    ..ClusterDescription::default()
+                },
+                steps: Vec::new(),
+                submitted: Vec::new(),
+            });
+            id
+        };
+        self.answer("RunJobFlow", id)
+    }
+
+    async fn list_clusters(&self, states: &[&str]) -> Result<Vec<ClusterSummary>, EmrflowError> {
+        self.record("ListClusters");
+        let clusters = self
+            .state()
+            .clusters
+            .iter()
+            .filter(|c| states.contains(&c.description.state.as_str()))
+            .map(|c| ClusterSummary {
+                id: c.description.id.clone(),
+                name: c.description.name.clone(),
+                state: c.description.state.clone(),
+            })
+            .collect();
+        self.answer("ListClusters", clusters)
+    }
+
+    async fn describe_cluster(&self, cluster_id: &str) -> Result<ClusterDescription, EmrflowError> {
+        self.record("DescribeCluster");
+        let found = self
+            .state()
+            .clusters
+            .iter()
+            .find(|c| c.description.id == cluster_id)
+            .map(|c| c.description.clone());
+        let description = found.ok_or_else(|| Self::not_valid(cluster_id))?;
+        self.answer("DescribeCluster", description)
+    }
+
+    async fn set_termination_protection(
+        &self,
+        cluster_id: &str,
+        protected: bool,
+    ) -> Result<(), EmrflowError> {
+        self.record("SetTerminationProtection");
+        {
+            let mut state = self.state();
+            let cluster = state
+                .clusters
+                .iter_mut()
+                .find(|c| c.description.id == cluster_id)
+                .ok_or_else(|| Self::not_valid(cluster_id))?;
+            cluster.description.termination_protected = protected;
+        }
+        self.answer("SetTerminationProtection", ())
+    }
+
+    async fn list_steps(
+        &self,
+        cluster_id: &str,
+        step_ids: &[String],
+    ) -> Result<Vec<StepSummary>, EmrflowError> {
+        self.record("ListSteps");
+        let steps = {
+            let state = self.state();
+            let cluster = state
+                .clusters
+                .iter()
+                .find(|c| c.description.id == cluster_id)
+                .ok_or_else(|| Self::not_valid(cluster_id))?;
+            cluster
+                .steps
+                .iter()
+                .rev()
+                .filter(|s| step_ids.is_empty() || step_ids.contains(&s.id))
+                .cloned()
+                .collect()
+        };
+        self.answer("ListSteps", steps)
+    }
+
+    async fn add_job_flow_steps(
+        &self,
+        cluster_id: &str,
+        steps: &[StepConfig],
+    ) -> Result<Vec<String>, EmrflowError> {
+        self.record("AddJobFlowSteps");
+        let ids = {
+            let mut state = self.state();
+            let mut ids = Vec::new();
+            for _ in steps {
+                state.next_id += 1;
+                ids.push(format!("s-STEP{:04}", state.next_id));
+            }
+            let cluster = state
+                .clusters
+                .iter_mut()
+                .find(|c| c.description.id == cluster_id)
+                .ok_or_else(|| Self::not_valid(cluster_id))?;
+            for (step, id) in steps.iter().zip(&ids) {
+                cluster.submitted.push(step.clone());
+                cluster.steps.push(StepSummary {
+                    id: id.clone(),
+                    name: step.name.clone(),
+                    state: "PENDING".into(),
+                    action_on_failure: Some(step.action_on_failure.clone()),
+                    created_at: Some("2026-11-22T00:59:00Z".into()),
+                    ..StepSummary::default()
+                });
+            }
+            ids
+        };
+        self.answer("AddJobFlowSteps", ids)
+    }
+
+    async fn terminate_job_flows(&self, cluster_id: &str) -> Result<(), EmrflowError> {
+        self.record("TerminateJobFlows");
+        {
+            let mut state = self.state();
+            let cluster = state
+                .clusters
+                .iter_mut()
+                .find(|c| c.description.id == cluster_id)
+                .ok_or_else(|| Self::not_valid(cluster_id))?;
+            if cluster.description.termination_protected {
+                return Err(EmrflowError::new(
+                    ErrorName::AwsRequestRejected,
+                    "Could not shut down one or more job flows since they are termination protected.",
+                ));
+            }
+            cluster.description.state = "TERMINATING".into();
+        }
+        self.answer("TerminateJobFlows", ())
+    }
+}
+
+/// A pipeline with a fleet cluster (spot task capacity) and three steps using placeholders.
+pub fn sample_pipeline() -> Value {
+    json!({
+        "Name": "daily-etl",
+        "Cluster": {
+            "ReleaseLabel": "emr-7.5.0",
+            "Applications": ["Hadoop", "Spark"],
+            "ServiceRole": "EMR_DefaultRole",
+            "JobFlowRole": "EMR_EC2_DefaultRole",
+            "LogUri": "s3://my-bucket/emr-logs/{{PipelineName}}/",
+            "InstanceFleets": [
+                {"InstanceFleetType": "MASTER", "TargetOnDemandCapacity": 1,
+                 "InstanceTypeConfigs": [{"InstanceType": "m5.xlarge"}]},
+                {"InstanceFleetType": "CORE", "TargetOnDemandCapacity": 1,
+                 "InstanceTypeConfigs": [{"InstanceType": "c5.4xlarge"}]},
+                {"InstanceFleetType": "TASK", "TargetSpotCapacity": 4,
+                 "InstanceTypeConfigs": [{"InstanceType": "c5.12xlarge", "BidPriceAsPercentageOfOnDemandPrice": 100}]}
+            ],
+            "IdleTimeoutSeconds": 3600,
+            "Tags": {"team": "data"}
+        },
+        "Steps": [
+            {"Name": "ingest", "Type": "Spark", "Application": "s3://b/jobs/ingest.py",
+             "Args": ["--date", "{{ProcessingDate}}"]},
+            {"Name": "transform", "Type": "Hive", "Script": "s3://b/q.hql",
+             "Variables": {"day": "{{ProcessingDateCompact}}"}},
+            {"Name": "export", "Type": "Script", "Script": "s3://b/run.sh",
+             "ActionOnFailure": "TERMINATE_CLUSTER", "Args": ["{{ExecutionName}}"]}
+        ]
+    })
+}
+
+pub fn sample_spec() -> PipelineSpec {
+    PipelineSpec::from_value(sample_pipeline()).unwrap()
+}
+
+pub fn handlers(fake: &Arc<FakeEmr>) -> Handlers {
+    Handlers::new(fake.clone(), sample_spec(), REGION.to_string())
+}
+
+/// The Pipeline as validate-input returns it (placeholders rendered).
+pub async fn rendered_pipeline(handlers: &Handlers, execution: &str) -> Value {
+    let output = handlers
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": {"ProcessingDate": "2026-11-21"}, "ExecutionName": execution,
+                   "StartTime": "2026-11-22T00:30:00Z"}),
+        )
+        .await
+        .unwrap();
+    output["Pipeline"].clone()
+}
+
+pub fn tags_of(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}

@@ -1,0 +1,806 @@
+//! Handler logic over the in-memory EMR (GIVEN / WHEN / THEN).
+
+mod common;
+
+use common::*;
+use emrflow_core::emr::FailureDetails;
+use emrflow_core::{ErrorName, Function};
+use serde_json::{json, Value};
+
+const EXECUTION: &str = "run-2026-11-21";
+
+async fn ensure_created(handlers: &emrflow_core::Handlers) -> Value {
+    let pipeline = rendered_pipeline(handlers, EXECUTION).await;
+    handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": true, "ClusterId": null, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+        )
+        .await
+        .unwrap()
+}
+
+async fn add_steps(
+    handlers: &emrflow_core::Handlers,
+    cluster_id: &str,
+) -> Result<Value, emrflow_core::EmrflowError> {
+    let pipeline = rendered_pipeline(handlers, EXECUTION).await;
+    handlers
+        .invoke(
+            Function::AddSteps,
+            json!({"ClusterId": cluster_id, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+        )
+        .await
+}
+
+async fn check(
+    handlers: &emrflow_core::Handlers,
+    cluster_id: &str,
+    step_ids: &Value,
+) -> Result<Value, emrflow_core::EmrflowError> {
+    handlers
+        .invoke(
+            Function::CheckSteps,
+            json!({"ClusterId": cluster_id, "StepIds": step_ids}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn validate_input_applies_defaults_and_renders_placeholders() {
+    // GIVEN an empty execution input and the default pipeline
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    // WHEN validate-input runs
+    let out = handlers
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": {}, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T23:30:00-02:00"}),
+        )
+        .await
+        .unwrap();
+    // THEN it creates and terminates, the date is the UTC day of StartTime, placeholders are rendered
+    assert_eq!(out["CreateCluster"], true);
+    assert_eq!(out["TerminateCluster"], true);
+    assert_eq!(out["ClusterId"], Value::Null);
+    assert_eq!(out["ProcessingDate"], "2026-11-23");
+    assert_eq!(out["ExecutionName"], EXECUTION);
+    assert_eq!(
+        out["Pipeline"]["Steps"][0]["Args"],
+        json!(["--date", "2026-11-23"])
+    );
+    assert_eq!(out["Pipeline"]["Steps"][1]["Variables"]["day"], "20261123");
+    assert_eq!(out["Pipeline"]["Steps"][2]["Args"], json!([EXECUTION]));
+    assert_eq!(
+        out["Pipeline"]["Cluster"]["LogUri"],
+        "s3://my-bucket/emr-logs/daily-etl/"
+    );
+    // AND no EMR call was made
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn validate_input_reuse_defaults_to_not_terminating() {
+    // GIVEN a reuse input without TerminateCluster
+    let handlers = handlers(&FakeEmr::new());
+    // WHEN validated
+    let out = handlers
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": {"CreateCluster": false, "ClusterId": "j-ABC123"}, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        )
+        .await
+        .unwrap();
+    // THEN the reused cluster is not terminated by default
+    assert_eq!(out["TerminateCluster"], false);
+    assert_eq!(out["ClusterId"], "j-ABC123");
+}
+
+#[tokio::test]
+async fn ensure_cluster_creates_a_tagged_cluster() {
+    // GIVEN no cluster
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    // WHEN ensure-cluster creates one
+    let out = ensure_created(&handlers).await;
+    // THEN one RunJobFlow with the execution's name and tags, and the answer describes it
+    let launches = fake.state().launches.clone();
+    assert_eq!(launches.len(), 1);
+    assert_eq!(launches[0].name, format!("emrflow-daily-etl-{EXECUTION}"));
+    assert_eq!(
+        launches[0]
+            .tags
+            .get("emrflow:execution")
+            .map(String::as_str),
+        Some(EXECUTION)
+    );
+    assert_eq!(
+        launches[0].tags.get("emrflow:pipeline").map(String::as_str),
+        Some("daily-etl")
+    );
+    assert_eq!(
+        launches[0].tags.get("team").map(String::as_str),
+        Some("data")
+    );
+    assert_eq!(out["Created"], true);
+    assert_eq!(out["State"], "STARTING");
+    assert_eq!(out["ClusterName"], format!("emrflow-daily-etl-{EXECUTION}"));
+    assert_eq!(out["LogUri"], "s3://my-bucket/emr-logs/daily-etl/");
+    assert_eq!(
+        out["ClusterId"],
+        json!(fake.state().clusters[0].description.id)
+    );
+}
+
+#[tokio::test]
+async fn ensure_cluster_after_lost_run_job_flow_response_returns_the_same_cluster() {
+    // GIVEN RunJobFlow succeeds but its response is lost
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    fake.lose_next_response_of("RunJobFlow");
+    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
+    let payload = json!({"CreateCluster": true, "ExecutionName": EXECUTION, "Pipeline": pipeline});
+    let first = handlers
+        .invoke(Function::EnsureCluster, payload.clone())
+        .await;
+    assert_eq!(first.unwrap_err().name(), ErrorName::AwsTransient);
+    // WHEN the state machine retries
+    let second = handlers
+        .invoke(Function::EnsureCluster, payload)
+        .await
+        .unwrap();
+    // THEN the cluster of the first attempt is returned and there is still only one
+    assert_eq!(fake.state().clusters.len(), 1);
+    assert_eq!(
+        second["ClusterId"],
+        json!(fake.state().clusters[0].description.id)
+    );
+    assert_eq!(second["Created"], true);
+    assert_eq!(fake.mutating_calls(), ["RunJobFlow"]);
+}
+
+#[tokio::test]
+async fn ensure_cluster_ignores_a_same_named_cluster_without_our_tag() {
+    // GIVEN a cluster with our name but another execution's tag
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-OTHER1", "WAITING");
+    fake.update_cluster("j-OTHER1", |c| {
+        c.name = format!("emrflow-daily-etl-{EXECUTION}");
+        c.tags = tags_of(&[
+            ("emrflow:execution", "someone-else"),
+            ("emrflow:pipeline", "daily-etl"),
+        ]);
+    });
+    let handlers = handlers(&fake);
+    // WHEN ensure-cluster runs
+    let out = ensure_created(&handlers).await;
+    // THEN it creates its own
+    assert_ne!(out["ClusterId"], "j-OTHER1");
+    assert_eq!(fake.mutating_calls(), ["RunJobFlow"]);
+}
+
+#[tokio::test]
+async fn ensure_cluster_reuses_a_waiting_cluster() {
+    // GIVEN a WAITING cluster
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-REUSE1", "WAITING");
+    fake.update_cluster("j-REUSE1", |c| c.termination_protected = true);
+    let handlers = handlers(&fake);
+    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
+    // WHEN it is reused
+    let out = handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": false, "ClusterId": "j-REUSE1", "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+        )
+        .await
+        .unwrap();
+    // THEN it is returned as is and nothing is created
+    assert_eq!(out["ClusterId"], "j-REUSE1");
+    assert_eq!(out["Created"], false);
+    assert_eq!(out["State"], "WAITING");
+    assert_eq!(out["LogUri"], "s3://logs/emr/");
+    // AND its own protection setting is reported for cleanup to restore
+    assert_eq!(out["TerminationProtected"], true);
+    assert!(fake.mutating_calls().is_empty());
+}
+
+#[tokio::test]
+async fn ensure_cluster_reuse_of_unknown_cluster_is_cluster_not_found() {
+    // GIVEN no cluster j-NOPE
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
+    // WHEN it is reused
+    let error = handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": false, "ClusterId": "j-NOPE", "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+        )
+        .await
+        .unwrap_err();
+    // THEN ClusterNotFound naming it
+    assert_eq!(error.name(), ErrorName::ClusterNotFound);
+    assert!(error.to_string().contains("j-NOPE"), "{error}");
+}
+
+#[tokio::test]
+async fn ensure_cluster_reuse_of_terminated_cluster_is_not_usable() {
+    // GIVEN a cluster that terminated with errors
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-DEAD1", "TERMINATED_WITH_ERRORS");
+    fake.update_cluster("j-DEAD1", |c| {
+        c.state_change_reason_code = Some("BOOTSTRAP_FAILURE".into());
+        c.state_change_reason_message = Some("bootstrap action 1 failed".into());
+    });
+    let handlers = handlers(&fake);
+    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
+    // WHEN it is reused
+    let error = handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": false, "ClusterId": "j-DEAD1", "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+        )
+        .await
+        .unwrap_err();
+    // THEN ClusterNotUsable with its state and reason
+    assert_eq!(error.name(), ErrorName::ClusterNotUsable);
+    let message = error.to_string();
+    assert!(
+        message.contains("TERMINATED_WITH_ERRORS") && message.contains("BOOTSTRAP_FAILURE"),
+        "{message}"
+    );
+    assert!(message.contains("bootstrap action 1 failed"), "{message}");
+}
+
+#[tokio::test]
+async fn termination_protection_returns_the_previous_setting() {
+    // GIVEN a reused cluster that is already protected by its owner
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-OWNED1", "WAITING");
+    fake.update_cluster("j-OWNED1", |c| c.termination_protected = true);
+    let handlers = handlers(&fake);
+    // WHEN protection is turned on
+    let on = handlers
+        .invoke(
+            Function::TerminationProtection,
+            json!({"ClusterId": "j-OWNED1", "Protected": true}),
+        )
+        .await
+        .unwrap();
+    // THEN the previous value (true) is reported, so cleanup can restore it
+    assert_eq!(
+        on,
+        json!({"ClusterId": "j-OWNED1", "Protected": true, "Previous": true})
+    );
+    // AND WHEN it is turned off THEN the previous value is true and EMR holds false
+    let off = handlers
+        .invoke(
+            Function::TerminationProtection,
+            json!({"ClusterId": "j-OWNED1", "Protected": false}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(off["Previous"], true);
+    assert!(!fake.cluster("j-OWNED1").description.termination_protected);
+    // AND turning it on again reports false as previous
+    let again = handlers
+        .invoke(
+            Function::TerminationProtection,
+            json!({"ClusterId": "j-OWNED1", "Protected": true}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again["Previous"], false);
+    assert!(fake.cluster("j-OWNED1").description.termination_protected);
+}
+
+#[tokio::test]
+async fn add_steps_submits_compiled_steps_in_order() {
+    // GIVEN a created cluster
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // WHEN the steps are added
+    let out = add_steps(&handlers, &cluster_id).await.unwrap();
+    // THEN EMR holds the three steps, named with the execution, in spec order, with the ids returned
+    let cluster = fake.cluster(&cluster_id);
+    let names: Vec<&str> = cluster.submitted.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            format!("ingest [{EXECUTION}]"),
+            format!("transform [{EXECUTION}]"),
+            format!("export [{EXECUTION}]"),
+        ]
+    );
+    let ids: Vec<&str> = cluster.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(out["StepIds"], json!(ids));
+    assert_eq!(
+        out["Steps"][2],
+        json!({"Name": format!("export [{EXECUTION}]"), "StepId": ids[2]})
+    );
+    assert_eq!(out["AlreadySubmitted"], false);
+    assert_eq!(
+        cluster.submitted[2].hadoop_jar_step.jar,
+        "s3://us-east-1.elasticmapreduce/libs/script-runner/script-runner.jar"
+    );
+    assert_eq!(
+        cluster.submitted[0]
+            .hadoop_jar_step
+            .args
+            .last()
+            .map(String::as_str),
+        Some("2026-11-21")
+    );
+}
+
+#[tokio::test]
+async fn add_steps_retry_after_lost_response_returns_the_same_ids() {
+    // GIVEN AddJobFlowSteps succeeded but its response was lost
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    fake.lose_next_response_of("AddJobFlowSteps");
+    assert_eq!(
+        add_steps(&handlers, &cluster_id).await.unwrap_err().name(),
+        ErrorName::AwsTransient
+    );
+    // WHEN add-steps is retried
+    let out = add_steps(&handlers, &cluster_id).await.unwrap();
+    // THEN the ids of the first submission come back and EMR holds one copy of each step
+    let cluster = fake.cluster(&cluster_id);
+    assert_eq!(cluster.steps.len(), 3);
+    let ids: Vec<&str> = cluster.steps.iter().map(|s| s.id.as_str()).collect();
+    assert_eq!(out["StepIds"], json!(ids));
+    assert_eq!(out["AlreadySubmitted"], true);
+    assert_eq!(fake.mutating_calls(), ["RunJobFlow", "AddJobFlowSteps"]);
+}
+
+#[tokio::test]
+async fn add_steps_refuses_a_cluster_with_too_many_active_steps() {
+    // GIVEN a reused cluster with 254 pending steps of other executions
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-BUSY1", "RUNNING");
+    {
+        let mut state = fake.state();
+        let cluster = &mut state.clusters[0];
+        for i in 0..254 {
+            cluster.steps.push(emrflow_core::emr::StepSummary {
+                id: format!("s-OLD{i}"),
+                name: format!("other [{i}]"),
+                state: "PENDING".into(),
+                ..Default::default()
+            });
+        }
+    }
+    let handlers = handlers(&fake);
+    // WHEN our three steps are added
+    let error = add_steps(&handlers, "j-BUSY1").await.unwrap_err();
+    // THEN the 256 limit stops it before AddJobFlowSteps
+    assert_eq!(error.name(), ErrorName::ClusterNotUsable);
+    assert!(error.to_string().contains("254"), "{error}");
+    assert!(fake.mutating_calls().is_empty());
+}
+
+#[tokio::test]
+async fn add_steps_uses_the_reused_clusters_real_concurrency() {
+    // GIVEN a reused cluster running 4 steps at a time and a pipeline using CANCEL_AND_WAIT
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-PARA1", "WAITING");
+    fake.update_cluster("j-PARA1", |c| c.step_concurrency_level = 4);
+    let handlers = handlers(&fake);
+    // WHEN steps are added
+    let error = add_steps(&handlers, "j-PARA1").await.unwrap_err();
+    // THEN it is refused before any submission, naming the level
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(
+        error.to_string().contains("StepConcurrencyLevel is 4"),
+        "{error}"
+    );
+    assert!(fake.mutating_calls().is_empty());
+}
+
+#[tokio::test]
+async fn add_steps_to_a_terminated_cluster_is_not_usable() {
+    // GIVEN a terminated cluster
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-GONE1", "TERMINATED");
+    let handlers = handlers(&fake);
+    // WHEN steps are added THEN ClusterNotUsable and nothing is submitted
+    let error = add_steps(&handlers, "j-GONE1").await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::ClusterNotUsable);
+    assert!(fake.mutating_calls().is_empty());
+}
+
+async fn cluster_with_steps(
+    fake: &std::sync::Arc<FakeEmr>,
+) -> (emrflow_core::Handlers, String, Value) {
+    let handlers = handlers(fake);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let ids = add_steps(&handlers, &cluster_id).await.unwrap()["StepIds"].clone();
+    (handlers, cluster_id, ids)
+}
+
+fn id(ids: &Value, index: usize) -> String {
+    ids[index].as_str().unwrap().to_string()
+}
+
+#[tokio::test]
+async fn check_steps_running_while_steps_pend_with_slower_polling_during_startup() {
+    // GIVEN a STARTING cluster with pending steps
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    // WHEN checked
+    let out = check(&handlers, &cluster_id, &ids).await.unwrap();
+    // THEN RUNNING, every step reported with its log location, and a longer wait while starting
+    assert_eq!(out["Verdict"], "RUNNING");
+    assert_eq!(out["ClusterState"], "STARTING");
+    assert_eq!(out["NextCheckSeconds"], 120);
+    assert_eq!(out["Steps"].as_array().unwrap().len(), 3);
+    assert_eq!(out["Steps"][0]["State"], "PENDING");
+    assert_eq!(
+        out["Steps"][1]["LogLocation"],
+        format!(
+            "s3://my-bucket/emr-logs/daily-etl/{cluster_id}/steps/{}/",
+            id(&ids, 1)
+        )
+    );
+    assert_eq!(out["Steps"][0]["FailureDetails"], Value::Null);
+    // AND WHEN the cluster runs and a poll interval is given THEN it is used as is
+    fake.update_cluster(&cluster_id, |c| c.state = "RUNNING".into());
+    let out = handlers
+        .invoke(
+            Function::CheckSteps,
+            json!({"ClusterId": cluster_id, "StepIds": ids, "PollIntervalSeconds": 45}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["NextCheckSeconds"], 45);
+}
+
+#[tokio::test]
+async fn check_steps_completed_when_every_step_completed() {
+    // GIVEN all steps completed
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    for i in 0..3 {
+        fake.set_step(&cluster_id, &id(&ids, i), "COMPLETED", None);
+    }
+    // WHEN checked THEN COMPLETED with timelines
+    let out = check(&handlers, &cluster_id, &ids).await.unwrap();
+    assert_eq!(out["Verdict"], "COMPLETED");
+    assert_eq!(out["Steps"][2]["EndedAt"], "2026-11-22T01:05:00Z");
+    assert_eq!(out["Steps"][2]["ActionOnFailure"], "TERMINATE_CLUSTER");
+}
+
+#[tokio::test]
+async fn check_steps_failed_step_is_step_failed_with_failure_details() {
+    // GIVEN step 2 failed (others cancelled by CANCEL_AND_WAIT)
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(
+        &cluster_id,
+        &id(&ids, 1),
+        "FAILED",
+        Some(FailureDetails {
+            reason: Some("Unknown Error".into()),
+            message: Some("hive exited with 1".into()),
+            log_file: Some("s3://my-bucket/emr-logs/x/stderr.gz".into()),
+        }),
+    );
+    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    // WHEN checked
+    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    // THEN StepFailed naming cluster, step, details and what happened to the others
+    assert_eq!(error.name(), ErrorName::StepFailed);
+    let message = error.to_string();
+    for expected in [
+        cluster_id.as_str(),
+        "transform [",
+        &id(&ids, 1),
+        "Unknown Error",
+        "hive exited with 1",
+        "s3://my-bucket/emr-logs/x/stderr.gz",
+        "CANCELLED",
+    ] {
+        assert!(
+            message.contains(expected),
+            "{expected} missing in {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_steps_cancelled_step_is_step_cancelled() {
+    // GIVEN a step cancelled by a person, the others completed
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "CANCELLED", None);
+    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    // WHEN checked THEN StepCancelled naming the first cancelled step
+    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::StepCancelled);
+    assert!(error.to_string().contains(&id(&ids, 1)), "{error}");
+}
+
+#[tokio::test]
+async fn check_steps_interrupted_step_is_step_interrupted() {
+    // GIVEN a step interrupted (e.g. its node was lost), the others completed
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
+    fake.set_step(&cluster_id, &id(&ids, 2), "COMPLETED", None);
+    // WHEN checked THEN StepInterrupted
+    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::StepInterrupted);
+    assert!(error.to_string().contains("transform ["), "{error}");
+}
+
+#[tokio::test]
+async fn check_steps_cluster_dying_before_completion_is_cluster_failed() {
+    // GIVEN the cluster terminated with errors while steps were still pending
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| {
+        c.state = "TERMINATED_WITH_ERRORS".into();
+        c.state_change_reason_code = Some("INSTANCE_FAILURE".into());
+        c.state_change_reason_message = Some("Master instance failed".into());
+    });
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    // WHEN checked THEN ClusterFailed with EMR's reason code and message
+    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::ClusterFailed);
+    let message = error.to_string();
+    assert!(
+        message.contains("INSTANCE_FAILURE") && message.contains("Master instance failed"),
+        "{message}"
+    );
+    assert!(message.contains(&id(&ids, 1)), "{message}");
+}
+
+#[tokio::test]
+async fn check_steps_unknown_step_id_is_invalid_input() {
+    // GIVEN a step id that is not on the cluster
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, _) = cluster_with_steps(&fake).await;
+    // WHEN checked THEN InvalidInput naming it
+    let error = check(&handlers, &cluster_id, &json!(["s-MISSING"]))
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(error.to_string().contains("s-MISSING"));
+}
+
+fn terminate_payload(cluster_id: Value) -> Value {
+    json!({"ClusterId": cluster_id, "ExecutionName": EXECUTION, "PipelineName": "daily-etl", "TerminateCluster": true})
+}
+
+#[tokio::test]
+async fn terminate_cluster_terminates_then_is_idempotent() {
+    // GIVEN a created, unprotected cluster
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"].clone();
+    // WHEN terminated twice
+    let first = handlers
+        .invoke(
+            Function::TerminateCluster,
+            terminate_payload(cluster_id.clone()),
+        )
+        .await
+        .unwrap();
+    let second = handlers
+        .invoke(
+            Function::TerminateCluster,
+            terminate_payload(cluster_id.clone()),
+        )
+        .await
+        .unwrap();
+    // THEN one TerminateJobFlows; the second answer says it already was terminating
+    assert_eq!(first["Terminated"], true);
+    assert_eq!(first["State"], "TERMINATING");
+    assert_eq!(second["Terminated"], true);
+    assert!(
+        second["Note"].as_str().unwrap().contains("already"),
+        "{second}"
+    );
+    assert_eq!(fake.mutating_calls(), ["RunJobFlow", "TerminateJobFlows"]);
+}
+
+#[tokio::test]
+async fn terminate_cluster_refuses_a_protected_cluster() {
+    // GIVEN a protected cluster
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-PROT1", "WAITING");
+    fake.update_cluster("j-PROT1", |c| c.termination_protected = true);
+    let handlers = handlers(&fake);
+    // WHEN terminated THEN ClusterProtected, and TerminateJobFlows is never called
+    let error = handlers
+        .invoke(
+            Function::TerminateCluster,
+            terminate_payload(json!("j-PROT1")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), ErrorName::ClusterProtected);
+    assert!(error.to_string().contains("j-PROT1"));
+    assert!(fake.mutating_calls().is_empty());
+}
+
+#[tokio::test]
+async fn terminate_cluster_with_null_id_finds_the_executions_cluster() {
+    // GIVEN a cluster created by this execution whose id the state machine lost
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"].clone();
+    // WHEN terminate-cluster runs with ClusterId null
+    let out = handlers
+        .invoke(Function::TerminateCluster, terminate_payload(Value::Null))
+        .await
+        .unwrap();
+    // THEN that cluster is terminated
+    assert_eq!(out["ClusterId"], cluster_id);
+    assert_eq!(out["Terminated"], true);
+    assert_eq!(
+        fake.cluster(cluster_id.as_str().unwrap()).description.state,
+        "TERMINATING"
+    );
+}
+
+#[tokio::test]
+async fn terminate_cluster_with_null_id_and_no_cluster_reports_nothing_to_do() {
+    // GIVEN no cluster for this execution
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    // WHEN terminate-cluster runs with ClusterId null
+    let out = handlers
+        .invoke(Function::TerminateCluster, terminate_payload(Value::Null))
+        .await
+        .unwrap();
+    // THEN nothing is terminated and the note says why
+    assert_eq!(out["Terminated"], false);
+    assert_eq!(out["ClusterId"], Value::Null);
+    assert!(out["Note"]
+        .as_str()
+        .unwrap()
+        .contains("nothing to terminate"));
+    assert!(fake.mutating_calls().is_empty());
+}
+
+#[tokio::test]
+async fn terminate_cluster_unknown_id_is_cluster_not_found() {
+    // GIVEN no such cluster WHEN terminated THEN ClusterNotFound
+    let fake = FakeEmr::new();
+    let error = handlers(&fake)
+        .invoke(
+            Function::TerminateCluster,
+            terminate_payload(json!("j-NOPE")),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), ErrorName::ClusterNotFound);
+}
+
+#[tokio::test]
+async fn ensure_cluster_never_starts_a_second_cluster_while_its_first_is_terminating() {
+    // GIVEN this execution's cluster exists but is TERMINATING
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    fake.update_cluster(&cluster_id, |c| c.state = "TERMINATING".into());
+    // WHEN ensure-cluster runs again
+    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
+    let error = handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": true, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+        )
+        .await
+        .unwrap_err();
+    // THEN ClusterNotUsable and still one RunJobFlow
+    assert_eq!(error.name(), ErrorName::ClusterNotUsable);
+    assert!(error.to_string().contains(&cluster_id));
+    assert_eq!(fake.mutating_calls(), ["RunJobFlow"]);
+}
+
+#[tokio::test]
+async fn unprotecting_a_terminated_cluster_is_a_no_op() {
+    // GIVEN a cluster that already terminated (cleanup after it died)
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-DEAD2", "TERMINATED");
+    // WHEN protection is turned off
+    let out = handlers(&fake)
+        .invoke(
+            Function::TerminationProtection,
+            json!({"ClusterId": "j-DEAD2", "Protected": false}),
+        )
+        .await
+        .unwrap();
+    // THEN it succeeds without calling SetTerminationProtection
+    assert_eq!(out["Previous"], false);
+    assert!(fake.mutating_calls().is_empty());
+}
+
+#[tokio::test]
+async fn check_steps_failed_step_on_a_dying_cluster_is_step_failed() {
+    // GIVEN a TERMINATE_CLUSTER step failed and the cluster is terminating with a step still pending
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| {
+        c.state = "TERMINATING".into();
+        c.state_change_reason_code = Some("STEP_FAILURE".into());
+    });
+    fake.set_step(
+        &cluster_id,
+        &id(&ids, 0),
+        "FAILED",
+        Some(FailureDetails::default()),
+    );
+    // WHEN checked THEN the step failure is reported, not just the cluster's end
+    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::StepFailed);
+    let message = error.to_string();
+    assert!(
+        message.contains("STEP_FAILURE") && message.contains("ingest ["),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn validate_input_without_any_pipeline_is_invalid_input() {
+    // GIVEN handlers without a deployed default pipeline
+    let fake = FakeEmr::new();
+    let handlers = emrflow_core::Handlers::without_default_pipeline(fake.clone(), REGION.into());
+    // WHEN the input gives no Pipeline either THEN InvalidInput naming the key
+    let error = handlers
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": null, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(error.to_string().contains("Pipeline"));
+}
+
+#[tokio::test]
+async fn check_steps_startup_polling_is_capped_but_never_below_the_interval() {
+    // GIVEN a STARTING cluster with pending steps
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    let next = |poll: u32| {
+        let handlers = &handlers;
+        let payload = json!({"ClusterId": cluster_id, "StepIds": ids, "PollIntervalSeconds": poll});
+        async move {
+            handlers
+                .invoke(Function::CheckSteps, payload)
+                .await
+                .unwrap()["NextCheckSeconds"]
+                .clone()
+        }
+    };
+    // WHEN checked with several intervals THEN 4x the interval, capped at 300, never below it
+    assert_eq!(next(5).await, 20);
+    assert_eq!(next(100).await, 300);
+    assert_eq!(next(600).await, 600);
+}
