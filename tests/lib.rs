@@ -7,15 +7,15 @@ use std::time::Duration;
 
 use emrflow::definition::{load_local_definition, DEFINITION_FILE};
 use emrflow::{local_emr_client, local_handlers, LocalExecution};
-use emrflow_asl::{ExecutionResult, ExecutionStatus, NoopObserver, ScaledClock};
+use emrflow_asl::{ExecutionResult, ExecutionStatus, NoopObserver, Observer, ScaledClock};
 use emrflow_core::PipelineSpec;
 use emrflow_local_emr::{
     ClusterSnapshot, ClusterState, LocalEmr, LocalEmrConfig, RunningLocalEmr, Timings,
 };
 use serde_json::{json, Value};
 
-/// Waits and retry intervals run 1000× faster than on AWS.
-pub const TIME_SCALE: f64 = 0.001;
+/// Waits, retry intervals and Task timeouts run 100× faster than on AWS.
+pub const TIME_SCALE: f64 = 0.01;
 
 pub struct Harness {
     pub emr: RunningLocalEmr,
@@ -45,6 +45,11 @@ impl Harness {
     }
 
     pub async fn run(&self, input: Value, pipeline: Value) -> Run {
+        self.run_observed(input, pipeline, Arc::new(NoopObserver)).await
+    }
+
+    /// Runs with `observer` seeing each history event as it happens (to inject faults on cue).
+    pub async fn run_observed(&self, input: Value, pipeline: Value, observer: Arc<dyn Observer>) -> Run {
         let machine = load_local_definition(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(DEFINITION_FILE))
             .expect("definition loads");
         let pipeline = PipelineSpec::from_json_str(&pipeline.to_string()).expect("test pipeline is valid");
@@ -54,7 +59,7 @@ impl Harness {
             name: "test-execution".to_string(),
             input,
             clock: Arc::new(ScaledClock::new(TIME_SCALE)),
-            observer: Arc::new(NoopObserver),
+            observer,
         }
         .run()
         .await;

@@ -2,9 +2,11 @@
 //! code, the local EMR running real step processes. Each asserts the states that ran, the
 //! errors seen, the final status, and what is left alive on the (local) EMR.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use emrflow::local_emr_client;
+use emrflow_asl::{FnObserver, HistoryEvent};
 use emrflow_local_emr::{ClusterState, StepState};
 use emrflow_tests::{pipeline, script_step, two_good_steps, Harness};
 use serde_json::json;
@@ -280,19 +282,29 @@ async fn invalid_input_is_rejected_before_anything_exists() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_create_that_keeps_failing_after_the_cluster_exists_terminates_the_orphan() {
-    // GIVEN every RunJobFlow response is lost, so the cluster id never reaches the state machine
+async fn a_create_that_fails_after_the_cluster_exists_terminates_the_orphan() {
+    // GIVEN EMR creates the cluster but loses the response, and then throttles every lookup
+    // until Create_A_Cluster has used up its retries: the cluster id never reaches the state
     let harness = Harness::start().await;
     let spec = two_good_steps(&harness);
-    harness.emr.emr.faults().lose_next_responses("RunJobFlow", 1);
-    harness.emr.emr.faults().throttle_next("ListClusters", 100);
-    // WHEN the execution runs out of retries on Create_A_Cluster
-    let run = harness.run(json!({}), spec).await;
-    // THEN the cleanup path still finds and terminates the cluster the execution created
+    let faults = harness.emr.emr.faults();
+    faults.lose_next_response("RunJobFlow");
+    let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
+        let event = serde_json::to_value(event).expect("event serializes");
+        if event.pointer("/taskFailedEventDetails/error") == Some(&json!("AwsTransient")) {
+            faults.throttle_next("ListClusters", 1_000);
+        }
+        if event.pointer("/stateEnteredEventDetails/name") == Some(&json!("Cleanup_Should_Terminate_Cluster")) {
+            faults.clear();
+        }
+    }));
+    // WHEN the execution runs
+    let run = harness.run_observed(json!({}), spec, observer).await;
+    // THEN it fails with the create error, and cleanup finds and terminates the orphan
     let (error, _) = run.failure();
-    assert!(error == "EmrThrottled" || error == "AwsTransient", "{error}");
+    assert_eq!(error, "EmrThrottled");
     assert!(run.entered("Cleanup_Terminate_Orphan_Cluster"), "{:?}", run.states_entered());
-    harness.emr.emr.faults().clear();
+    assert!(!run.entered("Enable_Termination_Protection"));
     assert_eq!(harness.clusters().len(), 1);
     harness.assert_no_cluster_left_alive().await;
 }

@@ -720,6 +720,24 @@ fn failed_verdict(cluster: &ClusterDescription, steps: &[&StepSummary]) -> Optio
             ),
         ));
     }
+    // A dead cluster interrupts and cancels its steps: the cluster is the cause to report.
+    let all_completed = steps.iter().all(|step| step.state == "COMPLETED");
+    if cluster_dying && !all_completed {
+        let unfinished: Vec<String> = steps
+            .iter()
+            .filter(|step| step.state != "COMPLETED")
+            .map(|step| format!("'{}' ({}) {}", step.name, step.id, step.state))
+            .collect();
+        return Some(EmrflowError::new(
+            ErrorName::ClusterFailed,
+            format!(
+                "cluster {} is {} before all steps completed; unfinished steps: {}",
+                cluster.id,
+                cluster.state_with_reason(),
+                unfinished.join(", ")
+            ),
+        ));
+    }
     if all_terminal {
         for (state, name) in [
             ("CANCELLED", ErrorName::StepCancelled),
@@ -739,20 +757,6 @@ fn failed_verdict(cluster: &ClusterDescription, steps: &[&StepSummary]) -> Optio
                 ));
             }
         }
-        return None;
     }
-    let unfinished: Vec<String> = steps
-        .iter()
-        .filter(|step| step.state != "COMPLETED")
-        .map(|step| format!("'{}' ({}) {}", step.name, step.id, step.state))
-        .collect();
-    Some(EmrflowError::new(
-        ErrorName::ClusterFailed,
-        format!(
-            "cluster {} is {} before all steps completed; unfinished steps: {}",
-            cluster.id,
-            cluster.state_with_reason(),
-            unfinished.join(", ")
-        ),
-    ))
+    None
 }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use async_trait::async_trait;
+use aws_sdk_emr::config::retry::RetryConfig;
 use aws_sdk_emr::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_emr::types as emr;
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -15,6 +16,14 @@ use crate::emr::{
 };
 use crate::pipeline::{ClusterConfig, EmrConfiguration};
 use crate::{EmrflowError, ErrorName};
+
+/// RunJobFlow and AddJobFlowSteps take no client token: if the SDK resent one after a lost
+/// response, EMR would make a second cluster or a second copy of the steps. These calls are
+/// sent once; the handler's retry (from the state machine) looks for what the first attempt
+/// made before calling again.
+fn sent_once() -> aws_sdk_emr::config::Builder {
+    aws_sdk_emr::config::Builder::default().retry_config(RetryConfig::disabled())
+}
 
 /// Error codes AWS uses for throttling (the SDK's own retry classifier knows the same list).
 const THROTTLING_CODES: [&str; 14] = [
@@ -310,6 +319,8 @@ impl EmrApi for SdkEmr {
                     .map(|(key, value)| emr::Tag::builder().key(key).value(value).build())
                     .collect(),
             ))
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(|error| classify_sdk_error("RunJobFlow", error))?;
@@ -445,6 +456,8 @@ impl EmrApi for SdkEmr {
             .add_job_flow_steps()
             .job_flow_id(cluster_id)
             .set_steps(Some(steps.iter().map(sdk_step).collect()))
+            .customize()
+            .config_override(sent_once())
             .send()
             .await
             .map_err(|error| classify_sdk_error("AddJobFlowSteps", error))?;

@@ -10,6 +10,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use aws_sdk_emr::config::retry::RetryConfig;
 use aws_sdk_emr::config::{BehaviorVersion, Credentials, Region};
 use chrono::{DateTime, Utc};
 use emrflow_asl::{
@@ -23,9 +24,12 @@ use serde_json::{json, Value};
 use definition::{function_of_resource, load_local_definition, LOCAL_REGION};
 
 /// An aws-sdk-emr client for a local endpoint: dummy credentials, nothing leaves the machine.
+/// The SDK retries as on AWS (3 attempts) but backs off in milliseconds, not seconds: a local
+/// endpoint recovers at once, and a scaled clock would otherwise time the Task out.
 pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
     let config = aws_sdk_emr::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .retry_config(RetryConfig::standard().with_initial_backoff(std::time::Duration::from_millis(10)))
         .region(Region::new(LOCAL_REGION))
         .endpoint_url(endpoint_url)
         .credentials_provider(Credentials::new("local", "local", None, None, "emrflow-local"))
