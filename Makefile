@@ -56,7 +56,7 @@ build: lambda-tools ## cross-compile every function for arm64 into target/lambda
 	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --arm64 \
 	  $(addprefix -p ,$(FUNCTIONS))
 	cp $(PIPELINE) target/lambda/validate-input/pipeline.json
-	@for f in $(FUNCTIONS); do file target/lambda/$$f/bootstrap 2>/dev/null || ls -l target/lambda/$$f/bootstrap; done
+	@for f in $(FUNCTIONS); do python3 infra/is_aarch64_elf.py target/lambda/$$f/bootstrap || exit 1; done
 
 bench: spark-env ## speed and memory targets (never in timed tests)
 	cargo bench -p emrflow-tests

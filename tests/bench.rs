@@ -2,6 +2,7 @@
 //! - the ASL interpreter runs the real definition fast enough that polling never matters;
 //! - a whole local execution (two script steps on the local EMR) finishes quickly;
 //! - the process stays small.
+//!
 //! Prints one line per measure and exits non-zero when a target is missed.
 
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -10,7 +11,9 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use emrflow::definition::{function_of_resource, load_local_definition, DEFINITION_FILE};
-use emrflow_asl::{execute, ExecutionOptions, ExecutionStatus, TaskError, TaskInvoker, VirtualClock};
+use emrflow_asl::{
+    execute, ExecutionOptions, ExecutionStatus, TaskError, TaskInvoker, VirtualClock,
+};
 use emrflow_core::Function;
 use emrflow_tests::{two_good_steps, Harness};
 use serde_json::{json, Value};
@@ -43,7 +46,8 @@ impl TaskInvoker for CannedHandlers {
             Function::AddSteps => json!({"ClusterId": "j-BENCH", "StepIds": ["s-1"],
                 "Steps": [{"Name": "a", "StepId": "s-1"}], "AlreadySubmitted": false}),
             Function::CheckSteps => {
-                let done = self.checks.fetch_add(1, Ordering::Relaxed) % POLLS_PER_EXECUTION == POLLS_PER_EXECUTION - 1;
+                let done = self.checks.fetch_add(1, Ordering::Relaxed) % POLLS_PER_EXECUTION
+                    == POLLS_PER_EXECUTION - 1;
                 json!({"Verdict": if done { "COMPLETED" } else { "RUNNING" }, "ClusterState": "RUNNING",
                        "NextCheckSeconds": 30, "Steps": [{"StepId": "s-1", "Name": "a", "State": "RUNNING"}]})
             }
@@ -61,15 +65,23 @@ fn peak_rss_mib() -> Option<f64> {
 }
 
 fn report(name: &str, value: f64, unit: &str, target: &str, ok: bool) -> bool {
-    println!("{:<44} {value:>10.1} {unit:<14} target {target:<12} {}", name, if ok { "ok" } else { "MISSED" });
+    println!(
+        "{:<44} {value:>10.1} {unit:<14} target {target:<12} {}",
+        name,
+        if ok { "ok" } else { "MISSED" }
+    );
     ok
 }
 
 #[tokio::main]
 async fn main() {
-    let definition = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(DEFINITION_FILE);
+    let definition = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(DEFINITION_FILE);
     let machine = load_local_definition(&definition).expect("definition loads");
-    let invoker = Arc::new(CannedHandlers { checks: AtomicU32::new(0) });
+    let invoker = Arc::new(CannedHandlers {
+        checks: AtomicU32::new(0),
+    });
 
     let started = Instant::now();
     let mut transitions = 0;
@@ -77,12 +89,21 @@ async fn main() {
         let options = ExecutionOptions::new(format!("bench-{run}"), json!({}), invoker.clone())
             .with_clock(Arc::new(VirtualClock::default()));
         let result = execute(&machine, options).await;
-        assert!(matches!(result.status, ExecutionStatus::Succeeded), "{:?}", result.status);
+        assert!(
+            matches!(result.status, ExecutionStatus::Succeeded),
+            "{:?}",
+            result.status
+        );
         transitions += result.state_transitions;
     }
     let per_second = transitions as f64 / started.elapsed().as_secs_f64();
-    let mut all_ok = report("interpreter: state transitions per second", per_second, "transitions/s",
-        &format!(">= {MIN_TRANSITIONS_PER_SECOND}"), per_second >= MIN_TRANSITIONS_PER_SECOND);
+    let mut all_ok = report(
+        "interpreter: state transitions per second",
+        per_second,
+        "transitions/s",
+        &format!(">= {MIN_TRANSITIONS_PER_SECOND}"),
+        per_second >= MIN_TRANSITIONS_PER_SECOND,
+    );
 
     let harness = Harness::start().await;
     let spec = two_good_steps(&harness);
@@ -90,11 +111,22 @@ async fn main() {
     let run = harness.run(json!({}), spec).await;
     run.assert_succeeded();
     let seconds = started.elapsed().as_secs_f64();
-    all_ok &= report("local execution, 2 script steps, end to end", seconds, "s",
-        &format!("<= {MAX_LOCAL_RUN_SECONDS}"), seconds <= MAX_LOCAL_RUN_SECONDS);
+    all_ok &= report(
+        "local execution, 2 script steps, end to end",
+        seconds,
+        "s",
+        &format!("<= {MAX_LOCAL_RUN_SECONDS}"),
+        seconds <= MAX_LOCAL_RUN_SECONDS,
+    );
 
     let rss = peak_rss_mib().unwrap_or(f64::NAN);
-    all_ok &= report("peak resident memory", rss, "MiB", &format!("<= {MAX_PEAK_RSS_MIB}"), rss <= MAX_PEAK_RSS_MIB);
+    all_ok &= report(
+        "peak resident memory",
+        rss,
+        "MiB",
+        &format!("<= {MAX_PEAK_RSS_MIB}"),
+        rss <= MAX_PEAK_RSS_MIB,
+    );
     harness.emr.shutdown();
     if !all_ok {
         std::process::exit(1);

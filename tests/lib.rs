@@ -45,14 +45,25 @@ impl Harness {
     }
 
     pub async fn run(&self, input: Value, pipeline: Value) -> Run {
-        self.run_observed(input, pipeline, Arc::new(NoopObserver)).await
+        self.run_observed(input, pipeline, Arc::new(NoopObserver))
+            .await
     }
 
     /// Runs with `observer` seeing each history event as it happens (to inject faults on cue).
-    pub async fn run_observed(&self, input: Value, pipeline: Value, observer: Arc<dyn Observer>) -> Run {
-        let machine = load_local_definition(&Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(DEFINITION_FILE))
-            .expect("definition loads");
-        let pipeline = PipelineSpec::from_json_str(&pipeline.to_string()).expect("test pipeline is valid");
+    pub async fn run_observed(
+        &self,
+        input: Value,
+        pipeline: Value,
+        observer: Arc<dyn Observer>,
+    ) -> Run {
+        let machine = load_local_definition(
+            &Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("..")
+                .join(DEFINITION_FILE),
+        )
+        .expect("definition loads");
+        let pipeline =
+            PipelineSpec::from_json_str(&pipeline.to_string()).expect("test pipeline is valid");
         let result = LocalExecution {
             machine,
             handlers: local_handlers(&self.emr.endpoint_url(), pipeline),
@@ -152,7 +163,10 @@ impl Run {
     pub fn failure(&self) -> (String, String) {
         match &self.result.status {
             ExecutionStatus::Failed { error, cause } => (error.clone(), cause.clone()),
-            other => panic!("expected FAILED, got {other:?}\nstates: {:?}", self.states_entered()),
+            other => panic!(
+                "expected FAILED, got {other:?}\nstates: {:?}",
+                self.states_entered()
+            ),
         }
     }
 
@@ -197,4 +211,3 @@ pub fn two_good_steps(harness: &Harness) -> Value {
         script_step("load", "load.sh", "CANCEL_AND_WAIT"),
     ]))
 }
-

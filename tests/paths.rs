@@ -41,7 +41,9 @@ async fn create_run_and_terminate() {
     let harness = Harness::start().await;
     let spec = two_good_steps(&harness);
     // WHEN the execution runs
-    let run = harness.run(json!({"ProcessingDate": "2026-11-21"}), spec).await;
+    let run = harness
+        .run(json!({"ProcessingDate": "2026-11-21"}), spec)
+        .await;
     // THEN it passes through the documented states, in order, and succeeds
     let output = run.assert_succeeded();
     assert_eq!(without_poll_loop(&run.states_entered()), HAPPY_PATH);
@@ -51,8 +53,13 @@ async fn create_run_and_terminate() {
     assert_eq!(output["ClusterCreated"], true);
     let steps = output["Steps"].as_array().expect("steps");
     assert_eq!(steps.len(), 2);
-    assert!(steps.iter().all(|step| step["State"] == "COMPLETED"), "{steps:?}");
-    assert!(steps[0]["LogLocation"].as_str().is_some_and(|log| log.starts_with("s3://logs/emr/")));
+    assert!(
+        steps.iter().all(|step| step["State"] == "COMPLETED"),
+        "{steps:?}"
+    );
+    assert!(steps[0]["LogLocation"]
+        .as_str()
+        .is_some_and(|log| log.starts_with("s3://logs/emr/")));
     // AND exactly one cluster existed, with each step once, and it is gone
     let clusters = harness.clusters();
     assert_eq!(clusters.len(), 1);
@@ -69,19 +76,34 @@ async fn reuse_and_keep_restores_the_earlier_protection() {
     let cluster_id = harness.existing_cluster(true).await;
     // WHEN the pipeline reuses it and keeps it
     let run = harness
-        .run(json!({"CreateCluster": false, "TerminateCluster": false, "ClusterId": cluster_id}), spec)
+        .run(
+            json!({"CreateCluster": false, "TerminateCluster": false, "ClusterId": cluster_id}),
+            spec,
+        )
         .await;
     // THEN it succeeds without creating or terminating anything
     let output = run.assert_succeeded();
     assert!(run.entered("Check_Existing_Cluster") && !run.entered("Create_A_Cluster"));
     assert!(run.entered("Keep_Cluster") && !run.entered("Terminate_Cluster"));
     assert_eq!(output["ClusterTerminated"], false);
-    assert_eq!(harness.operation_count("RunJobFlow"), 1, "only the test's own cluster");
+    assert_eq!(
+        harness.operation_count("RunJobFlow"),
+        1,
+        "only the test's own cluster"
+    );
     // AND the cluster is still up, still protected as before, with the steps done
-    let cluster = harness.emr.emr.inspect().cluster(&cluster_id).expect("cluster");
+    let cluster = harness
+        .emr
+        .emr
+        .inspect()
+        .cluster(&cluster_id)
+        .expect("cluster");
     assert!(cluster.state.is_alive(), "{:?}", cluster.state);
     assert!(cluster.termination_protected);
-    assert!(cluster.steps.iter().all(|step| step.state == StepState::Completed));
+    assert!(cluster
+        .steps
+        .iter()
+        .all(|step| step.state == StepState::Completed));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -91,14 +113,20 @@ async fn reuse_of_an_unknown_cluster_fails_with_cluster_not_found() {
     let spec = two_good_steps(&harness);
     // WHEN the pipeline is asked to reuse it
     let run = harness
-        .run(json!({"CreateCluster": false, "ClusterId": "j-NOSUCHCLUSTER1"}), spec)
+        .run(
+            json!({"CreateCluster": false, "ClusterId": "j-NOSUCHCLUSTER1"}),
+            spec,
+        )
         .await;
     // THEN it fails with ClusterNotFound naming the id, after the cleanup path, creating nothing
     let (error, cause) = run.failure();
     assert_eq!(error, "ClusterNotFound");
     assert!(cause.contains("j-NOSUCHCLUSTER1"), "{cause}");
     assert!(run.entered("Execution_Failed"));
-    assert!(!run.entered("Cleanup_Terminate_Cluster") && !run.entered("Cleanup_Terminate_Orphan_Cluster"));
+    assert!(
+        !run.entered("Cleanup_Terminate_Cluster")
+            && !run.entered("Cleanup_Terminate_Orphan_Cluster")
+    );
     assert_eq!(harness.operation_count("RunJobFlow"), 0);
     assert_eq!(harness.operation_count("AddJobFlowSteps"), 0);
 }
@@ -119,11 +147,20 @@ async fn reuse_of_a_terminated_cluster_fails_with_cluster_not_usable() {
         .emr
         .emr
         .inspect()
-        .wait_for_cluster_state(&cluster_id, &[ClusterState::Terminated], Duration::from_secs(10))
+        .wait_for_cluster_state(
+            &cluster_id,
+            &[ClusterState::Terminated],
+            Duration::from_secs(10),
+        )
         .await
         .expect("terminated");
     // WHEN the pipeline is asked to reuse it
-    let run = harness.run(json!({"CreateCluster": false, "ClusterId": cluster_id}), spec).await;
+    let run = harness
+        .run(
+            json!({"CreateCluster": false, "ClusterId": cluster_id}),
+            spec,
+        )
+        .await;
     // THEN it fails with ClusterNotUsable naming its state; no step was added anywhere
     let (error, cause) = run.failure();
     assert_eq!(error, "ClusterNotUsable");
@@ -136,27 +173,48 @@ async fn reuse_of_a_terminated_cluster_fails_with_cluster_not_usable() {
 async fn a_failed_step_with_cancel_and_wait_fails_the_execution_after_cleanup() {
     // GIVEN a first step that fails with a message on stderr, and a second step behind it
     let harness = Harness::start().await;
-    harness.script("extract.sh", r#"echo "raw file for $1 is missing" >&2; exit 3"#);
+    harness.script(
+        "extract.sh",
+        r#"echo "raw file for $1 is missing" >&2; exit 3"#,
+    );
     harness.script("load.sh", "echo never");
     let spec = pipeline(json!([
         script_step("extract", "extract.sh", "CANCEL_AND_WAIT"),
         script_step("load", "load.sh", "CANCEL_AND_WAIT"),
     ]));
     // WHEN the execution runs
-    let run = harness.run(json!({"ProcessingDate": "2026-11-21"}), spec).await;
+    let run = harness
+        .run(json!({"ProcessingDate": "2026-11-21"}), spec)
+        .await;
     // THEN it fails with StepFailed whose cause carries the step and EMR's FailureDetails
     let (error, cause) = run.failure();
     assert_eq!(error, "StepFailed");
     assert!(cause.contains("extract"), "{cause}");
-    assert!(cause.contains("raw file for 2026-11-21 is missing"), "{cause}");
+    assert!(
+        cause.contains("raw file for 2026-11-21 is missing"),
+        "{cause}"
+    );
     assert!(cause.contains("stderr"), "the log file is named: {cause}");
     // AND the cleanup ran: protection restored, the created cluster terminated
-    for state in ["Cleanup_Restore_Protection", "Cleanup_Terminate_Cluster", "Execution_Failed"] {
-        assert!(run.entered(state), "{state} did not run: {:?}", run.states_entered());
+    for state in [
+        "Cleanup_Restore_Protection",
+        "Cleanup_Terminate_Cluster",
+        "Execution_Failed",
+    ] {
+        assert!(
+            run.entered(state),
+            "{state} did not run: {:?}",
+            run.states_entered()
+        );
     }
     assert!(!run.entered("Wrapping_Up"));
     let cluster = &harness.clusters()[0];
-    assert_eq!(cluster.step_named("load [test-execution]").map(|step| step.state), Some(StepState::Cancelled));
+    assert_eq!(
+        cluster
+            .step_named("load [test-execution]")
+            .map(|step| step.state),
+        Some(StepState::Cancelled)
+    );
     harness.assert_no_cluster_left_alive().await;
 }
 
@@ -164,7 +222,10 @@ async fn a_failed_step_with_cancel_and_wait_fails_the_execution_after_cleanup() 
 async fn a_failed_continue_step_lets_later_steps_run_but_the_execution_still_fails() {
     // GIVEN a failing step marked CONTINUE followed by a good step
     let harness = Harness::start().await;
-    harness.script("optional.sh", r#"echo "optional enrichment unavailable" >&2; exit 1"#);
+    harness.script(
+        "optional.sh",
+        r#"echo "optional enrichment unavailable" >&2; exit 1"#,
+    );
     harness.script("load.sh", r#"echo "load for $1""#);
     let spec = pipeline(json!([
         script_step("optional", "optional.sh", "CONTINUE"),
@@ -174,7 +235,12 @@ async fn a_failed_continue_step_lets_later_steps_run_but_the_execution_still_fai
     let run = harness.run(json!({}), spec).await;
     // THEN the later step ran to completion
     let cluster = &harness.clusters()[0];
-    assert_eq!(cluster.step_named("load [test-execution]").map(|step| step.state), Some(StepState::Completed));
+    assert_eq!(
+        cluster
+            .step_named("load [test-execution]")
+            .map(|step| step.state),
+        Some(StepState::Completed)
+    );
     // AND a failed step never ends in Succeeded: StepFailed names the CONTINUE step
     let (error, cause) = run.failure();
     assert_eq!(error, "StepFailed");
@@ -194,12 +260,21 @@ async fn the_cluster_dying_during_a_step_fails_with_cluster_failed() {
     let killer = tokio::spawn(async move {
         let clusters = inspector
             .wait_until(Duration::from_secs(20), |clusters| {
-                clusters.iter().any(|cluster| cluster.steps.iter().any(|step| step.state == StepState::Running))
+                clusters.iter().any(|cluster| {
+                    cluster
+                        .steps
+                        .iter()
+                        .any(|step| step.state == StepState::Running)
+                })
             })
             .await
             .expect("the step starts");
         faults
-            .kill_cluster(&clusters[0].id, "INSTANCE_FAILURE", "The master node was lost.")
+            .kill_cluster(
+                &clusters[0].id,
+                "INSTANCE_FAILURE",
+                "The master node was lost.",
+            )
             .expect("cluster killed");
     });
     let run = harness.run(json!({}), spec).await;
@@ -207,7 +282,10 @@ async fn the_cluster_dying_during_a_step_fails_with_cluster_failed() {
     // THEN the execution fails with ClusterFailed carrying EMR's reason
     let (error, cause) = run.failure();
     assert_eq!(error, "ClusterFailed");
-    assert!(cause.contains("INSTANCE_FAILURE") || cause.contains("master node was lost"), "{cause}");
+    assert!(
+        cause.contains("INSTANCE_FAILURE") || cause.contains("master node was lost"),
+        "{cause}"
+    );
     assert!(run.entered("Execution_Failed"));
     harness.assert_no_cluster_left_alive().await;
 }
@@ -219,8 +297,13 @@ async fn throttling_bursts_are_absorbed_by_retries() {
     let spec = two_good_steps(&harness);
     let faults = harness.emr.emr.faults();
     for operation in [
-        "ListClusters", "RunJobFlow", "DescribeCluster", "SetTerminationProtection",
-        "ListSteps", "AddJobFlowSteps", "TerminateJobFlows",
+        "ListClusters",
+        "RunJobFlow",
+        "DescribeCluster",
+        "SetTerminationProtection",
+        "ListSteps",
+        "AddJobFlowSteps",
+        "TerminateJobFlows",
     ] {
         faults.throttle_next(operation, 2);
     }
@@ -228,7 +311,13 @@ async fn throttling_bursts_are_absorbed_by_retries() {
     let run = harness.run(json!({}), spec).await;
     // THEN it succeeds, the throttling having been seen and retried
     run.assert_succeeded();
-    assert!(run.errors_seen().iter().any(|error| error == "EmrThrottled"), "{:?}", run.errors_seen());
+    assert!(
+        run.errors_seen()
+            .iter()
+            .any(|error| error == "EmrThrottled"),
+        "{:?}",
+        run.errors_seen()
+    );
     assert_eq!(harness.clusters().len(), 1);
     assert_eq!(harness.clusters()[0].steps.len(), 2);
     harness.assert_no_cluster_left_alive().await;
@@ -244,7 +333,10 @@ async fn a_lost_create_response_still_makes_one_cluster() {
     let run = harness.run(json!({}), spec).await;
     // THEN the retried Create_A_Cluster found the cluster instead of making a second one
     run.assert_succeeded();
-    assert!(!run.errors_seen().is_empty(), "the lost response was seen as an error");
+    assert!(
+        !run.errors_seen().is_empty(),
+        "the lost response was seen as an error"
+    );
     assert_eq!(harness.clusters().len(), 1, "{:?}", harness.clusters());
     harness.assert_no_cluster_left_alive().await;
 }
@@ -254,14 +346,25 @@ async fn a_lost_add_steps_response_adds_no_duplicate_step() {
     // GIVEN EMR adds the steps but the response never reaches the handler
     let harness = Harness::start().await;
     let spec = two_good_steps(&harness);
-    harness.emr.emr.faults().lose_next_response("AddJobFlowSteps");
+    harness
+        .emr
+        .emr
+        .faults()
+        .lose_next_response("AddJobFlowSteps");
     // WHEN the execution runs
     let run = harness.run(json!({}), spec).await;
     // THEN every step exists once and ran once
     run.assert_succeeded();
-    assert!(!run.errors_seen().is_empty(), "the lost response was seen as an error");
+    assert!(
+        !run.errors_seen().is_empty(),
+        "the lost response was seen as an error"
+    );
     let cluster = &harness.clusters()[0];
-    let names: Vec<&str> = cluster.steps.iter().map(|step| step.name.as_str()).collect();
+    let names: Vec<&str> = cluster
+        .steps
+        .iter()
+        .map(|step| step.name.as_str())
+        .collect();
     assert_eq!(names, ["extract [test-execution]", "load [test-execution]"]);
     harness.assert_no_cluster_left_alive().await;
 }
@@ -272,13 +375,24 @@ async fn invalid_input_is_rejected_before_anything_exists() {
     let harness = Harness::start().await;
     let spec = two_good_steps(&harness);
     // WHEN the execution runs
-    let run = harness.run(json!({"CreateCluster": true, "ClusterId": "j-ABCDEFGHIJKLM"}), spec).await;
+    let run = harness
+        .run(
+            json!({"CreateCluster": true, "ClusterId": "j-ABCDEFGHIJKLM"}),
+            spec,
+        )
+        .await;
     // THEN it fails with InvalidInput at once, and EMR was never called
     let (error, cause) = run.failure();
     assert_eq!(error, "InvalidInput");
     assert!(cause.contains("ClusterId"), "{cause}");
     assert_eq!(run.states_entered(), ["Validate_Input", "Input_Rejected"]);
-    assert!(harness.emr.emr.inspect().operation_counts().values().all(|count| *count == 0));
+    assert!(harness
+        .emr
+        .emr
+        .inspect()
+        .operation_counts()
+        .values()
+        .all(|count| *count == 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -294,7 +408,9 @@ async fn a_create_that_fails_after_the_cluster_exists_terminates_the_orphan() {
         if event.pointer("/taskFailedEventDetails/error") == Some(&json!("AwsTransient")) {
             faults.throttle_next("ListClusters", 1_000);
         }
-        if event.pointer("/stateEnteredEventDetails/name") == Some(&json!("Cleanup_Should_Terminate_Cluster")) {
+        if event.pointer("/stateEnteredEventDetails/name")
+            == Some(&json!("Cleanup_Should_Terminate_Cluster"))
+        {
             faults.clear();
         }
     }));
@@ -303,7 +419,11 @@ async fn a_create_that_fails_after_the_cluster_exists_terminates_the_orphan() {
     // THEN it fails with the create error, and cleanup finds and terminates the orphan
     let (error, _) = run.failure();
     assert_eq!(error, "EmrThrottled");
-    assert!(run.entered("Cleanup_Terminate_Orphan_Cluster"), "{:?}", run.states_entered());
+    assert!(
+        run.entered("Cleanup_Terminate_Orphan_Cluster"),
+        "{:?}",
+        run.states_entered()
+    );
     assert!(!run.entered("Enable_Termination_Protection"));
     assert_eq!(harness.clusters().len(), 1);
     harness.assert_no_cluster_left_alive().await;

@@ -19,7 +19,9 @@ const DOCUMENTED_STATES: [&str; 7] = [
 ];
 
 fn repo_file(relative: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").join(relative)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(relative)
 }
 
 fn definition_text() -> String {
@@ -127,7 +129,9 @@ fn no_non_retryable_error_is_retried() {
 fn every_task_catches_every_error() {
     for (state, task) in tasks() {
         assert!(
-            error_equals(&task, "Catch").iter().any(|name| name == "States.ALL"),
+            error_equals(&task, "Catch")
+                .iter()
+                .any(|name| name == "States.ALL"),
             "{state} has no Catch for States.ALL: a failure there would skip cleanup"
         );
     }

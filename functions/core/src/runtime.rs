@@ -35,9 +35,94 @@ pub async fn handlers_from_environment(function: Function) -> Result<Handlers, E
         })?;
     let emr = Arc::new(SdkEmr::new(aws_sdk_emr::Client::new(&config)));
     if function == Function::ValidateInput {
-        let pipeline = PipelineSpec::load(default_pipeline_path())?;
+        let mut pipeline = PipelineSpec::load(default_pipeline_path())?;
+        DeploymentSettings::from_lookup(|key| std::env::var(key).ok()).apply(&mut pipeline);
         Ok(Handlers::new(emr, pipeline, region))
     } else {
         Ok(Handlers::without_default_pipeline(emr, region))
+    }
+}
+
+/// Account-specific values the deployed stack passes as environment variables. They replace
+/// the pipeline file's, so the cluster gets exactly the roles IAM lets ensure-cluster pass,
+/// and the same pipeline file serves every account. Unset or empty: the file's value stays.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeploymentSettings {
+    pub service_role: Option<String>,
+    pub job_flow_role: Option<String>,
+    pub subnet_id: Option<String>,
+    pub log_uri: Option<String>,
+}
+
+impl DeploymentSettings {
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let value = |key: &str| lookup(key).filter(|value| !value.trim().is_empty());
+        DeploymentSettings {
+            service_role: value("EMRFLOW_SERVICE_ROLE"),
+            job_flow_role: value("EMRFLOW_JOB_FLOW_ROLE"),
+            subnet_id: value("EMRFLOW_EC2_SUBNET_ID"),
+            log_uri: value("EMRFLOW_LOG_URI"),
+        }
+    }
+
+    pub fn apply(&self, pipeline: &mut PipelineSpec) {
+        let cluster = &mut pipeline.cluster;
+        if let Some(role) = &self.service_role {
+            cluster.service_role = role.clone();
+        }
+        if let Some(role) = &self.job_flow_role {
+            cluster.job_flow_role = role.clone();
+        }
+        if let Some(subnet) = &self.subnet_id {
+            cluster.ec2_subnet_ids = vec![subnet.clone()];
+        }
+        if let Some(log_uri) = &self.log_uri {
+            cluster.log_uri = Some(log_uri.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn sample() -> PipelineSpec {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pipeline.json");
+        PipelineSpec::load(path).expect("sample pipeline")
+    }
+
+    #[test]
+    fn the_stack_settings_replace_the_pipeline_files_account_values() {
+        // GIVEN the environment a deployed validate-input sees
+        let env: HashMap<&str, &str> = HashMap::from([
+            ("EMRFLOW_SERVICE_ROLE", "Prod_EMR_Service"),
+            ("EMRFLOW_JOB_FLOW_ROLE", "Prod_EMR_EC2"),
+            ("EMRFLOW_EC2_SUBNET_ID", "subnet-0abc"),
+            ("EMRFLOW_LOG_URI", "s3://prod-logs/emrflow/logs/"),
+        ]);
+        let mut pipeline = sample();
+        let steps_before = pipeline.steps.clone();
+        // WHEN they are applied
+        DeploymentSettings::from_lookup(|key| env.get(key).map(|v| v.to_string()))
+            .apply(&mut pipeline);
+        // THEN the cluster uses them, and nothing else changed
+        assert_eq!(pipeline.cluster.service_role, "Prod_EMR_Service");
+        assert_eq!(pipeline.cluster.job_flow_role, "Prod_EMR_EC2");
+        assert_eq!(pipeline.cluster.ec2_subnet_ids, ["subnet-0abc"]);
+        assert_eq!(
+            pipeline.cluster.log_uri.as_deref(),
+            Some("s3://prod-logs/emrflow/logs/")
+        );
+        assert_eq!(pipeline.steps, steps_before);
+    }
+
+    #[test]
+    fn unset_or_empty_settings_keep_the_files_values() {
+        let env: HashMap<&str, &str> = HashMap::from([("EMRFLOW_SERVICE_ROLE", " ")]);
+        let mut pipeline = sample();
+        DeploymentSettings::from_lookup(|key| env.get(key).map(|v| v.to_string()))
+            .apply(&mut pipeline);
+        assert_eq!(pipeline, sample());
     }
 }

@@ -576,6 +576,31 @@ async fn check_steps_cluster_dying_before_completion_is_cluster_failed() {
 }
 
 #[tokio::test]
+async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
+    // GIVEN the cluster died: EMR interrupted the running step and cancelled the pending one
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| {
+        c.state = "TERMINATED_WITH_ERRORS".into();
+        c.state_change_reason_code = Some("INSTANCE_FAILURE".into());
+        c.state_change_reason_message = Some("Master instance failed".into());
+    });
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
+    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    // WHEN checked
+    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    // THEN the cause reported is the cluster, not its interrupted step
+    assert_eq!(error.name(), ErrorName::ClusterFailed);
+    let message = error.to_string();
+    assert!(message.contains("INSTANCE_FAILURE"), "{message}");
+    assert!(
+        message.contains("INTERRUPTED") && message.contains("CANCELLED"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
 async fn check_steps_unknown_step_id_is_invalid_input() {
     // GIVEN a step id that is not on the cluster
     let fake = FakeEmr::new();

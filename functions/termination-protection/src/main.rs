@@ -1,26 +1,9 @@
-//! The `termination-protection` Lambda: a thin lambda_runtime loop around emrflow-core's handler.
+//! The `termination-protection` Lambda: emrflow-core's handler behind the shared lambda_runtime loop.
 
-use emrflow_core::{runtime, Function};
-use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
-use serde_json::Value;
-
-const FUNCTION: Function = Function::TerminationProtection;
+#[path = "../../lambda_main.rs"]
+mod lambda_main;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    runtime::init_tracing();
-    // Built once per cold start and shared by every invocation.
-    let handlers = runtime::handlers_from_environment(FUNCTION).await?;
-    let handlers = &handlers;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handlers
-            .invoke(FUNCTION, event.payload)
-            .await
-            // errorType is the contract's stable name, matched by the state machine.
-            .map_err(|error| Diagnostic {
-                error_type: error.name().as_str().to_string(),
-                error_message: error.to_string(),
-            })
-    }))
-    .await
+    lambda_main::serve(emrflow_core::Function::TerminationProtection).await
 }

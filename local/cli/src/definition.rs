@@ -67,8 +67,12 @@ pub fn placeholders(definition: &str) -> Vec<String> {
 
 /// The definition ready to run locally: read from disk, every `${X}` given its local value.
 pub fn load_local_definition(path: &Path) -> Result<StateMachine, String> {
-    let text = std::fs::read_to_string(path)
-        .map_err(|error| format!("cannot read the state machine definition {}: {error}", path.display()))?;
+    let text = std::fs::read_to_string(path).map_err(|error| {
+        format!(
+            "cannot read the state machine definition {}: {error}",
+            path.display()
+        )
+    })?;
     StateMachine::from_json_with_substitutions(&text, &local_substitutions())
         .map_err(|error| format!("{}: {}", path.display(), error.message))
 }
@@ -97,15 +101,14 @@ mod tests {
             function_of_resource(&format!("{arn}:live")),
             Some(Function::CheckSteps)
         );
-        assert_eq!(
-            function_of_resource("arn:aws:states:::lambda:invoke"),
-            None
-        );
+        assert_eq!(function_of_resource("arn:aws:states:::lambda:invoke"), None);
     }
 
     #[test]
     fn every_substitution_of_the_real_definition_is_replaced() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").join(DEFINITION_FILE);
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(DEFINITION_FILE);
         let machine = load_local_definition(&path).expect("definition loads");
         let text = machine.definition().to_string();
         assert!(placeholders(&text).is_empty());

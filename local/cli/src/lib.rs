@@ -29,10 +29,18 @@ use definition::{function_of_resource, load_local_definition, LOCAL_REGION};
 pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
     let config = aws_sdk_emr::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .retry_config(RetryConfig::standard().with_initial_backoff(std::time::Duration::from_millis(10)))
+        .retry_config(
+            RetryConfig::standard().with_initial_backoff(std::time::Duration::from_millis(10)),
+        )
         .region(Region::new(LOCAL_REGION))
         .endpoint_url(endpoint_url)
-        .credentials_provider(Credentials::new("local", "local", None, None, "emrflow-local"))
+        .credentials_provider(Credentials::new(
+            "local",
+            "local",
+            None,
+            None,
+            "emrflow-local",
+        ))
         .build();
     aws_sdk_emr::Client::from_conf(config)
 }
@@ -129,8 +137,9 @@ fn read_input(input: &str) -> Result<Value, String> {
 }
 
 /// Copies `from/<bucket>/<key>` into the local S3 (`<root>/s3`), keeping what is there.
-fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
-    let copy_error = |path: &Path, error: std::io::Error| format!("cannot copy {}: {error}", path.display());
+pub fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
+    let copy_error =
+        |path: &Path, error: std::io::Error| format!("cannot copy {}: {error}", path.display());
     let mut pending = vec![from.to_path_buf()];
     while let Some(dir) = pending.pop() {
         for entry in std::fs::read_dir(&dir).map_err(|error| copy_error(&dir, error))? {
@@ -150,8 +159,12 @@ fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
 fn progress_observer(started: Option<DateTime<Utc>>) -> Arc<dyn Observer> {
     let started = std::sync::Mutex::new(started);
     Arc::new(FnObserver(move |event: &HistoryEvent| {
-        let Ok(event) = serde_json::to_value(event) else { return };
-        let mut start = started.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let Ok(event) = serde_json::to_value(event) else {
+            return;
+        };
+        let mut start = started
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if start.is_none() {
             *start = event
                 .get("timestamp")
@@ -175,7 +188,10 @@ fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {
     if json {
         let history = json!({"events": events, "status": result.status.as_str(),
                              "stateTransitions": result.state_transitions, "output": result.output});
-        println!("{}", serde_json::to_string_pretty(&history).map_err(|error| error.to_string())?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&history).map_err(|error| error.to_string())?
+        );
         return Ok(());
     }
     println!("\nExecution history\n{}", render::history_table(&events));
@@ -188,7 +204,10 @@ fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {
     match &result.status {
         ExecutionStatus::Succeeded => {
             let output = result.output.clone().unwrap_or(Value::Null);
-            println!("Output:\n{}", serde_json::to_string_pretty(&output).map_err(|error| error.to_string())?);
+            println!(
+                "Output:\n{}",
+                serde_json::to_string_pretty(&output).map_err(|error| error.to_string())?
+            );
         }
         ExecutionStatus::Failed { error, cause } | ExecutionStatus::TimedOut { error, cause } => {
             println!("Error: {error}\nCause: {}", render::readable_cause(cause));
@@ -199,7 +218,7 @@ fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {
 
 /// `emrflow local run`: 0 when the execution succeeded, 1 when it failed.
 pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
-    if !(run.time_scale > 0.0) {
+    if run.time_scale.is_nan() || run.time_scale <= 0.0 {
         return Err("--time-scale must be greater than 0".to_string());
     }
     let input = read_input(&run.input)?;
@@ -218,7 +237,11 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
                 .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
                 .await
                 .map_err(|error| format!("cannot start the local EMR: {error}"))?;
-            eprintln!("local EMR on {} (S3 at {})", running.endpoint_url(), running.emr.s3_root().display());
+            eprintln!(
+                "local EMR on {} (S3 at {})",
+                running.endpoint_url(),
+                running.emr.s3_root().display()
+            );
             Some(running)
         }
     };

@@ -6,7 +6,11 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 #[derive(Parser)]
-#[command(name = "emrflow", version, about = "Daily ETL on Amazon EMR with Step Functions — and all of it offline")]
+#[command(
+    name = "emrflow",
+    version,
+    about = "Daily ETL on Amazon EMR with Step Functions — and all of it offline"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -53,7 +53,11 @@ fn error_of(event: &Value) -> Option<(String, String)> {
 pub fn readable_cause(cause: &str) -> String {
     serde_json::from_str::<Value>(cause)
         .ok()
-        .and_then(|json| json.get("errorMessage").and_then(Value::as_str).map(str::to_string))
+        .and_then(|json| {
+            json.get("errorMessage")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
         .unwrap_or_else(|| cause.to_string())
 }
 
@@ -82,12 +86,17 @@ pub fn progress_line(event: &Value, started: Option<DateTime<Utc>>) -> Option<St
     } else if kind.ends_with("StateExited") {
         format!("✓ {}", state_name(event)?)
     } else if kind == "TaskSucceeded" {
-        let output: Value = serde_json::from_str(text(event, "/taskSucceededEventDetails/output")?).ok()?;
+        let output: Value =
+            serde_json::from_str(text(event, "/taskSucceededEventDetails/output")?).ok()?;
         format!("  steps: {}", step_states(&output)?)
     } else if kind == "ExecutionSucceeded" {
         "● execution SUCCEEDED".to_string()
     } else if let Some((error, cause)) = error_of(event) {
-        let what = if kind == "ExecutionFailed" { "execution FAILED" } else { kind };
+        let what = if kind == "ExecutionFailed" {
+            "execution FAILED"
+        } else {
+            kind
+        };
         format!("✗ {what}: {error}: {}", readable_cause(&cause))
     } else {
         return None;
@@ -98,7 +107,10 @@ pub fn progress_line(event: &Value, started: Option<DateTime<Utc>>) -> Option<St
 /// The console's event table: id, type, state, elapsed time, and the error where there is one.
 pub fn history_table(events: &[Value]) -> String {
     let started = events.first().and_then(timestamp);
-    let mut table = format!("{:>4}  {:<28} {:<36} {:>9}\n", "ID", "TYPE", "STEP", "ELAPSED");
+    let mut table = format!(
+        "{:>4}  {:<28} {:<36} {:>9}\n",
+        "ID", "TYPE", "STEP", "ELAPSED"
+    );
     for event in events {
         let id = event.get("id").and_then(Value::as_u64).unwrap_or_default();
         table.push_str(&format!(
@@ -145,7 +157,10 @@ mod tests {
         let event = json!({"timestamp": "2026-11-22T06:00:01Z", "type": "TaskSucceeded", "id": 9,
             "taskSucceededEventDetails": {"output": output.to_string()}});
         let line = progress_line(&event, started()).expect("shown");
-        assert!(line.ends_with("steps: Validate COMPLETED, Curate RUNNING"), "{line}");
+        assert!(
+            line.ends_with("steps: Validate COMPLETED, Curate RUNNING"),
+            "{line}"
+        );
     }
 
     #[test]

@@ -411,26 +411,11 @@ fn ship_file(source: &Path, work_dir: &Path) -> Result<String, Refusal> {
     Ok(name)
 }
 
-/// Input files of a streaming job: files as given, folders' visible files recursively.
-fn collect_input_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
-    if path.is_file() {
-        files.push(path.to_path_buf());
-        return Ok(());
-    }
-    let mut entries: Vec<PathBuf> = fs::read_dir(path)?
-        .map(|entry| entry.map(|e| e.path()))
-        .collect::<Result<_, _>>()?;
-    entries.sort();
-    for entry in entries {
-        let hidden = entry
-            .file_name()
-            .map(|n| n.to_string_lossy().starts_with(['_', '.']))
-            .unwrap_or(true);
-        if !hidden {
-            collect_input_files(&entry, files)?;
-        }
-    }
-    Ok(())
+/// Hadoop's rule for job input: names starting with `_` or `.` (_SUCCESS, .crc) are not data.
+fn is_hidden(path: &Path) -> bool {
+    path.file_name()
+        .map(|name| name.to_string_lossy().starts_with(['_', '.']))
+        .unwrap_or(true)
 }
 
 /// hadoop-streaming as `cat inputs | mapper | sort | reducer > output/part-00000`.
@@ -531,7 +516,7 @@ fn plan_streaming(
                 format!("Input path does not exist: {input}"),
             ));
         }
-        collect_input_files(&path, &mut input_files).map_err(|err| {
+        walk_files(&path, &mut input_files, &|entry| !is_hidden(entry)).map_err(|err| {
             Refusal::new("Step failed with exit code 1", format!("{input}: {err}"))
         })?;
     }
@@ -650,7 +635,7 @@ impl DistCp {
     /// Copies; returns the report for stdout. Runs on a blocking thread.
     pub fn run(&self) -> Result<String, String> {
         let mut files = Vec::new();
-        walk_files(&self.src, &mut files)
+        walk_files(&self.src, &mut files, &|_| true)
             .map_err(|err| format!("cannot read --src {}: {err}", self.src_uri))?;
         let mut report = Vec::new();
         for ignored in &self.ignored {
@@ -695,7 +680,13 @@ impl DistCp {
     }
 }
 
-fn walk_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
+/// `path` itself if it is a file, else the files below it (in name order) whose every folder
+/// and name `include` accepts.
+fn walk_files(
+    path: &Path,
+    files: &mut Vec<PathBuf>,
+    include: &dyn Fn(&Path) -> bool,
+) -> std::io::Result<()> {
     if path.is_file() {
         files.push(path.to_path_buf());
         return Ok(());
@@ -704,8 +695,8 @@ fn walk_files(path: &Path, files: &mut Vec<PathBuf>) -> std::io::Result<()> {
         .map(|entry| entry.map(|e| e.path()))
         .collect::<Result<_, _>>()?;
     entries.sort();
-    for entry in entries {
-        walk_files(&entry, files)?;
+    for entry in entries.into_iter().filter(|entry| include(entry)) {
+        walk_files(&entry, files, include)?;
     }
     Ok(())
 }
