@@ -84,6 +84,8 @@ async fn reuse_and_keep_restores_the_earlier_protection() {
     // THEN it succeeds without creating or terminating anything
     let output = run.assert_succeeded();
     assert!(run.entered("Check_Existing_Cluster") && !run.entered("Create_A_Cluster"));
+    assert!(run.entered("Restore_Termination_Protection"));
+    assert!(!run.entered("Disable_Termination_Protection"));
     assert!(run.entered("Keep_Cluster") && !run.entered("Terminate_Cluster"));
     assert_eq!(output["ClusterTerminated"], false);
     assert_eq!(
@@ -104,6 +106,27 @@ async fn reuse_and_keep_restores_the_earlier_protection() {
         .steps
         .iter()
         .all(|step| step.state == StepState::Completed));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reuse_and_terminate_a_protected_cluster_when_asked() {
+    // GIVEN a running cluster its owner protected, and an input that asks to terminate it
+    let harness = Harness::start().await;
+    let spec = two_good_steps(&harness);
+    let cluster_id = harness.existing_cluster(true).await;
+    // WHEN the pipeline reuses it with TerminateCluster true
+    let run = harness
+        .run(
+            json!({"CreateCluster": false, "TerminateCluster": true, "ClusterId": cluster_id}),
+            spec,
+        )
+        .await;
+    // THEN protection is turned off before Terminate_Cluster, as in the documented flow
+    let output = run.assert_succeeded();
+    assert!(run.entered("Disable_Termination_Protection") && run.entered("Terminate_Cluster"));
+    assert_eq!(output["ClusterTerminated"], true);
+    assert_eq!(output["ClusterCreated"], false);
+    harness.assert_no_cluster_left_alive().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
