@@ -314,6 +314,26 @@ async fn the_cluster_dying_during_a_step_fails_with_cluster_failed() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_that_hangs_past_max_run_minutes_times_out_and_the_cluster_is_terminated() {
+    // GIVEN a step that never ends, in a pipeline allowed one minute
+    let harness = Harness::start().await;
+    harness.script("hang.sh", "sleep 600");
+    let mut spec = pipeline(json!([script_step("hang", "hang.sh", "CANCEL_AND_WAIT")]));
+    spec["MaxRunMinutes"] = json!(1);
+    // WHEN the execution runs
+    let run = harness.run(json!({}), spec).await;
+    // THEN it fails with PipelineTimedOut naming the step, and cleanup terminates the cluster
+    let (error, cause) = run.failure();
+    assert_eq!(error, "PipelineTimedOut");
+    assert!(
+        cause.contains("hang [test-execution]") && cause.contains("RUNNING"),
+        "{cause}"
+    );
+    assert!(run.entered("Cleanup_Terminate_Cluster"));
+    harness.assert_no_cluster_left_alive().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn throttling_bursts_are_absorbed_by_retries() {
     // GIVEN EMR throttles the first calls of every operation the workflow makes
     let harness = Harness::start().await;

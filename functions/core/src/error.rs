@@ -16,13 +16,14 @@ pub enum ErrorName {
     StepFailed,
     StepCancelled,
     StepInterrupted,
+    PipelineTimedOut,
     EmrThrottled,
     AwsTransient,
     AwsRequestRejected,
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 11] = [
+    pub const ALL: [ErrorName; 12] = [
         ErrorName::InvalidInput,
         ErrorName::ClusterNotFound,
         ErrorName::ClusterNotUsable,
@@ -31,6 +32,7 @@ impl ErrorName {
         ErrorName::StepFailed,
         ErrorName::StepCancelled,
         ErrorName::StepInterrupted,
+        ErrorName::PipelineTimedOut,
         ErrorName::EmrThrottled,
         ErrorName::AwsTransient,
         ErrorName::AwsRequestRejected,
@@ -46,6 +48,7 @@ impl ErrorName {
             ErrorName::StepFailed => "StepFailed",
             ErrorName::StepCancelled => "StepCancelled",
             ErrorName::StepInterrupted => "StepInterrupted",
+            ErrorName::PipelineTimedOut => "PipelineTimedOut",
             ErrorName::EmrThrottled => "EmrThrottled",
             ErrorName::AwsTransient => "AwsTransient",
             ErrorName::AwsRequestRejected => "AwsRequestRejected",

@@ -106,6 +106,14 @@ pub struct CheckStepsRequest {
     pub step_ids: Vec<String>,
     #[serde(default)]
     pub poll_interval_seconds: Option<u32>,
+    /// With ExecutionStartTime and CheckTime (both RFC 3339, from the state machine's context
+    /// object): steps still running after this many minutes are PipelineTimedOut.
+    #[serde(default)]
+    pub max_run_minutes: Option<u32>,
+    #[serde(default)]
+    pub execution_start_time: Option<String>,
+    #[serde(default)]
+    pub check_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -524,6 +532,7 @@ impl Handlers {
                 "key PollIntervalSeconds: {poll} is outside 1..={MAX_POLL_SECONDS}"
             )));
         }
+        let run_time_limit = request.run_time_limit()?;
         let cluster_id = request.cluster_id;
         let listed = self
             .emr
@@ -555,6 +564,11 @@ impl Handlers {
             return Err(error);
         }
         let all_completed = steps.iter().all(|step| step.state == "COMPLETED");
+        if !all_completed {
+            if let Some(error) = run_time_exceeded(&run_time_limit, &cluster, &steps) {
+                return Err(error);
+            }
+        }
         let next_check_seconds = if matches!(cluster.state.as_str(), "STARTING" | "BOOTSTRAPPING") {
             poll.max((poll * STARTING_POLL_FACTOR).min(STARTING_POLL_CAP_SECONDS))
         } else {
@@ -696,6 +710,69 @@ fn others_summary(steps: &[&StepSummary], except_id: &str) -> String {
     }
 }
 
+/// `'name' (id) STATE, …` for every step that has not completed.
+fn unfinished_steps(steps: &[&StepSummary]) -> String {
+    steps
+        .iter()
+        .filter(|step| step.state != "COMPLETED")
+        .map(|step| format!("'{}' ({}) {}", step.name, step.id, step.state))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// How long the steps have run, and for how long they may.
+struct RunTimeLimit {
+    elapsed: chrono::Duration,
+    max_minutes: u32,
+}
+
+impl CheckStepsRequest {
+    fn run_time_limit(&self) -> Result<Option<RunTimeLimit>, EmrflowError> {
+        let (Some(max_minutes), Some(start), Some(now)) = (
+            self.max_run_minutes,
+            &self.execution_start_time,
+            &self.check_time,
+        ) else {
+            return Ok(None);
+        };
+        let parse = |key: &str, text: &str| {
+            chrono::DateTime::parse_from_rfc3339(text).map_err(|error| {
+                EmrflowError::invalid_input(format!(
+                    "key {key}: '{text}' is not an RFC 3339 time: {error}"
+                ))
+            })
+        };
+        let elapsed = parse("CheckTime", now)? - parse("ExecutionStartTime", start)?;
+        Ok(Some(RunTimeLimit {
+            elapsed,
+            max_minutes,
+        }))
+    }
+}
+
+/// PipelineTimedOut when unfinished steps have run past MaxRunMinutes.
+fn run_time_exceeded(
+    limit: &Option<RunTimeLimit>,
+    cluster: &ClusterDescription,
+    steps: &[&StepSummary],
+) -> Option<EmrflowError> {
+    let limit = limit.as_ref()?;
+    if limit.elapsed <= chrono::Duration::minutes(i64::from(limit.max_minutes)) {
+        return None;
+    }
+    Some(EmrflowError::new(
+        ErrorName::PipelineTimedOut,
+        format!(
+            "the pipeline has run {} minutes on cluster {} ({}), over its MaxRunMinutes of {}; unfinished steps: {}",
+            limit.elapsed.num_minutes(),
+            cluster.id,
+            cluster.state_with_reason(),
+            limit.max_minutes,
+            unfinished_steps(steps)
+        ),
+    ))
+}
+
 /// The error of a failed run, or None while it may still succeed (or has succeeded).
 fn failed_verdict(cluster: &ClusterDescription, steps: &[&StepSummary]) -> Option<EmrflowError> {
     let all_terminal = steps
@@ -723,18 +800,13 @@ fn failed_verdict(cluster: &ClusterDescription, steps: &[&StepSummary]) -> Optio
     // A dead cluster interrupts and cancels its steps: the cluster is the cause to report.
     let all_completed = steps.iter().all(|step| step.state == "COMPLETED");
     if cluster_dying && !all_completed {
-        let unfinished: Vec<String> = steps
-            .iter()
-            .filter(|step| step.state != "COMPLETED")
-            .map(|step| format!("'{}' ({}) {}", step.name, step.id, step.state))
-            .collect();
         return Some(EmrflowError::new(
             ErrorName::ClusterFailed,
             format!(
                 "cluster {} is {} before all steps completed; unfinished steps: {}",
                 cluster.id,
                 cluster.state_with_reason(),
-                unfinished.join(", ")
+                unfinished_steps(steps)
             ),
         ));
     }

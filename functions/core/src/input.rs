@@ -155,8 +155,10 @@ impl ExecutionInput {
             pipeline_name: pipeline.name.clone(),
         })?;
         rendered.check_execution_limits(execution_name, region)?;
-        // The state machine reads Pipeline.PollIntervalSeconds: always spell out the default.
+        // The state machine reads Pipeline.PollIntervalSeconds and Pipeline.MaxRunMinutes:
+        // always spell out the defaults.
         rendered.poll_interval_seconds = Some(rendered.poll_interval_seconds());
+        rendered.max_run_minutes = Some(rendered.max_run_minutes());
         Ok(NormalizedInput {
             create_cluster,
             terminate_cluster,

@@ -130,6 +130,7 @@ mod tests {
                 "StepFailed",
                 "StepCancelled",
                 "StepInterrupted",
+                "PipelineTimedOut",
                 "EmrThrottled",
                 "AwsTransient",
                 "AwsRequestRejected"

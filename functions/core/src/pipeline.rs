@@ -16,6 +16,10 @@ pub const MAX_ACTIVE_STEPS: usize = 256;
 pub const MAX_HADOOP_JAR_STEP_CHARS: usize = 10_240;
 pub const MAX_STEP_NAME_CHARS: usize = 256;
 pub const DEFAULT_POLL_INTERVAL_SECONDS: u32 = 30;
+/// A day: a daily pipeline still running after that would collide with the next day's run.
+pub const DEFAULT_MAX_RUN_MINUTES: u32 = 24 * 60;
+/// A week, the longest a run may be told to take.
+pub const MAX_RUN_MINUTES_LIMIT: u32 = 7 * 24 * 60;
 
 /// Tag keys that mark a cluster as created by one execution of one pipeline.
 pub const PIPELINE_TAG: &str = "emrflow:pipeline";
@@ -35,6 +39,10 @@ pub struct PipelineSpec {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub poll_interval_seconds: Option<u32>,
+    /// How long the steps may run before check-steps gives up with PipelineTimedOut, so a
+    /// hung step cannot keep a cluster running (and billing) for the life of the execution.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_run_minutes: Option<u32>,
     pub cluster: ClusterConfig,
     pub steps: Vec<StepSpec>,
 }
@@ -521,6 +529,10 @@ impl PipelineSpec {
             .unwrap_or(DEFAULT_POLL_INTERVAL_SECONDS)
     }
 
+    pub fn max_run_minutes(&self) -> u32 {
+        self.max_run_minutes.unwrap_or(DEFAULT_MAX_RUN_MINUTES)
+    }
+
     /// Checks everything that does not depend on the execution: shapes, ranges, uniqueness,
     /// fleets vs groups, ActionOnFailure vs StepConcurrencyLevel, known placeholders.
     pub fn validate(&self) -> Result<(), EmrflowError> {
@@ -541,6 +553,13 @@ impl PipelineSpec {
             if !(1..=3600).contains(&interval) {
                 return invalid(format!(
                     "pipeline spec: key PollIntervalSeconds: {interval} is outside 1..=3600"
+                ));
+            }
+        }
+        if let Some(minutes) = self.max_run_minutes {
+            if !(1..=MAX_RUN_MINUTES_LIMIT).contains(&minutes) {
+                return invalid(format!(
+                    "pipeline spec: key MaxRunMinutes: {minutes} is outside 1..={MAX_RUN_MINUTES_LIMIT}"
                 ));
             }
         }

@@ -417,3 +417,17 @@ async fn check_steps_with_missing_key() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn max_run_minutes_of_zero() {
+    assert_pipeline_rejected(|p| p["MaxRunMinutes"] = json!(0), "MaxRunMinutes").await;
+}
+
+#[tokio::test]
+async fn max_run_minutes_over_a_week() {
+    assert_pipeline_rejected(
+        |p| p["MaxRunMinutes"] = json!(7 * 24 * 60 + 1),
+        "MaxRunMinutes",
+    )
+    .await;
+}

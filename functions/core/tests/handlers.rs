@@ -600,6 +600,90 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
     );
 }
 
+fn timed_check(cluster_id: &str, step_ids: &Value, check_time: &str) -> Value {
+    json!({"ClusterId": cluster_id, "StepIds": step_ids, "MaxRunMinutes": 60,
+           "ExecutionStartTime": "2026-11-22T06:00:00Z", "CheckTime": check_time})
+}
+
+#[tokio::test]
+async fn check_steps_past_max_run_minutes_is_pipeline_timed_out() {
+    // GIVEN a step still running 61 minutes into a run allowed 60
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "RUNNING", None);
+    // WHEN checked
+    let error = handlers
+        .invoke(
+            Function::CheckSteps,
+            timed_check(&cluster_id, &ids, "2026-11-22T07:01:00Z"),
+        )
+        .await
+        .unwrap_err();
+    // THEN PipelineTimedOut names the limit and the step still running
+    assert_eq!(error.name(), ErrorName::PipelineTimedOut);
+    let message = error.to_string();
+    assert!(
+        message.contains("61 minutes") && message.contains("MaxRunMinutes of 60"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&id(&ids, 1)) && message.contains("RUNNING"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn check_steps_within_max_run_minutes_keeps_waiting() {
+    // GIVEN the same running step 59 minutes in WHEN checked THEN still RUNNING
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.set_step(&cluster_id, &id(&ids, 0), "RUNNING", None);
+    let report = handlers
+        .invoke(
+            Function::CheckSteps,
+            timed_check(&cluster_id, &ids, "2026-11-22T06:59:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report["Verdict"], "RUNNING");
+}
+
+#[tokio::test]
+async fn check_steps_all_completed_after_the_limit_still_completes() {
+    // GIVEN every step completed, checked after the limit WHEN checked THEN COMPLETED
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    for index in 0..3 {
+        fake.set_step(&cluster_id, &id(&ids, index), "COMPLETED", None);
+    }
+    let report = handlers
+        .invoke(
+            Function::CheckSteps,
+            timed_check(&cluster_id, &ids, "2026-11-23T06:00:00Z"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(report["Verdict"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn check_steps_with_an_unreadable_check_time_is_invalid_input_before_any_call() {
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    let calls_before = fake.calls().len();
+    let error = handlers
+        .invoke(
+            Function::CheckSteps,
+            timed_check(&cluster_id, &ids, "yesterday"),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(error.to_string().contains("CheckTime"), "{error}");
+    assert_eq!(fake.calls().len(), calls_before);
+}
+
 #[tokio::test]
 async fn check_steps_unknown_step_id_is_invalid_input() {
     // GIVEN a step id that is not on the cluster
