@@ -606,3 +606,90 @@ async fn list_steps_with_more_than_ten_ids_lists_all_and_keeps_the_wanted_ones()
     assert_eq!(steps.len(), 12);
     assert!(steps.iter().all(|s| s.id != "s-12"));
 }
+
+/// A client that retries as the Lambda's does (the SDK's standard mode), quickly.
+fn retrying_client(rules: &[&Rule]) -> Client {
+    mock_client!(aws_sdk_emr, RuleMode::MatchAny, rules, |config| config
+        .retry_config(
+            RetryConfig::standard()
+                .with_max_attempts(3)
+                .with_initial_backoff(std::time::Duration::from_millis(1))
+        ))
+}
+
+#[tokio::test]
+async fn run_job_flow_is_sent_once_even_when_the_sdk_would_retry() {
+    // GIVEN EMR answers 500 to RunJobFlow (it may have created the cluster anyway), then 200
+    let rule = mock!(Client::run_job_flow)
+        .sequence()
+        .http_status(500, None)
+        .output(|| RunJobFlowOutput::builder().job_flow_id("j-SECOND").build())
+        .build();
+    // WHEN the adapter launches a cluster with a retrying client
+    let error = SdkEmr::new(retrying_client(&[&rule]))
+        .run_job_flow(&sample_spec().cluster_launch(EXECUTION))
+        .await
+        .unwrap_err();
+    // THEN the call went out once and the handler sees a transient error to look after
+    assert_eq!(
+        rule.num_calls(),
+        1,
+        "RunJobFlow was resent: a second cluster"
+    );
+    assert_eq!(error.name(), ErrorName::AwsTransient, "{error}");
+}
+
+#[tokio::test]
+async fn add_job_flow_steps_is_sent_once_even_when_the_sdk_would_retry() {
+    let rule = mock!(Client::add_job_flow_steps)
+        .sequence()
+        .http_status(500, None)
+        .output(|| {
+            AddJobFlowStepsOutput::builder()
+                .step_ids("s-SECOND")
+                .build()
+        })
+        .build();
+    let steps = sample_spec().compile_steps(EXECUTION, REGION);
+    let error = SdkEmr::new(retrying_client(&[&rule]))
+        .add_job_flow_steps("j-C1", &steps)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        rule.num_calls(),
+        1,
+        "AddJobFlowSteps was resent: duplicate steps"
+    );
+    assert_eq!(error.name(), ErrorName::AwsTransient, "{error}");
+}
+
+#[tokio::test]
+async fn reads_keep_the_sdk_retries() {
+    // GIVEN DescribeCluster answers 500 once, then the cluster
+    let rule = mock!(Client::describe_cluster)
+        .sequence()
+        .http_status(500, None)
+        .output(|| {
+            DescribeClusterOutput::builder()
+                .cluster(
+                    emr::Cluster::builder()
+                        .id("j-C1")
+                        .name("c")
+                        .status(
+                            emr::ClusterStatus::builder()
+                                .state(emr::ClusterState::Waiting)
+                                .build(),
+                        )
+                        .build(),
+                )
+                .build()
+        })
+        .build();
+    // WHEN described THEN the SDK retried it and it succeeded
+    let cluster = SdkEmr::new(retrying_client(&[&rule]))
+        .describe_cluster("j-C1")
+        .await
+        .unwrap();
+    assert_eq!(cluster.state, "WAITING");
+    assert_eq!(rule.num_calls(), 2);
+}
