@@ -28,7 +28,7 @@ help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
 run: spark-env ## the sample pipeline, offline: real state machine, real handlers, local EMR
-	cargo run -q -p emrflow -- local run --input $(INPUT) --pipeline $(PIPELINE) \
+	cargo run -q -p emrflow -- local run --input '$(INPUT)' --pipeline $(PIPELINE) \
 	  --root $(LOCAL_ROOT) --s3-from examples/s3
 
 local-emr: spark-env ## serve the local EMR endpoint on 127.0.0.1:4599 (AWS CLI: --endpoint-url)
