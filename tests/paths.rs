@@ -385,6 +385,43 @@ async fn a_lost_create_response_still_makes_one_cluster() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_create_response_then_a_bootstrap_failure_never_makes_a_second_cluster() {
+    // GIVEN EMR creates the cluster, loses the response, and the cluster fails its bootstrap
+    // while Create_A_Cluster backs off before its retry
+    let harness = Harness::start().await;
+    let spec = two_good_steps(&harness);
+    let faults = harness.emr.emr.faults();
+    faults.lose_next_response("RunJobFlow");
+    faults.fail_next_bootstrap();
+    let inspector = harness.emr.emr.inspect();
+    let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
+        let event = serde_json::to_value(event).expect("event serializes");
+        if event.pointer("/taskFailedEventDetails/error") == Some(&json!("AwsTransient")) {
+            // The back-off outlasts the (shortened) bootstrap: be sure it has ended by the retry.
+            let ended = std::thread::spawn({
+                let inspector = inspector.clone();
+                move || {
+                    tokio::runtime::Runtime::new().expect("runtime").block_on(
+                        inspector.wait_until(Duration::from_secs(10), |clusters| {
+                            clusters.iter().all(|cluster| cluster.state.is_terminated())
+                        }),
+                    )
+                }
+            });
+            ended.join().expect("waiter").expect("the cluster ends");
+        }
+    }));
+    // WHEN the execution runs
+    let run = harness.run_observed(json!({}), spec, observer).await;
+    // THEN it fails with ClusterFailed giving EMR's reason, and EMR saw one RunJobFlow only
+    let (error, cause) = run.failure();
+    assert_eq!(error, "ClusterFailed");
+    assert!(cause.contains("BOOTSTRAP_FAILURE"), "{cause}");
+    assert_eq!(harness.operation_count("RunJobFlow"), 1);
+    assert_eq!(harness.clusters().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_lost_add_steps_response_adds_no_duplicate_step() {
     // GIVEN EMR adds the steps but the response never reaches the handler
     let harness = Harness::start().await;

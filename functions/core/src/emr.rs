@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use async_trait::async_trait;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::pipeline::ClusterConfig;
@@ -21,6 +22,16 @@ pub const NOT_TERMINATED_CLUSTER_STATES: [&str; 5] = [
     "RUNNING",
     "WAITING",
     "TERMINATING",
+];
+/// Every cluster state, for lookups that must also see a cluster that has already ended.
+pub const ALL_CLUSTER_STATES: [&str; 7] = [
+    "STARTING",
+    "BOOTSTRAPPING",
+    "RUNNING",
+    "WAITING",
+    "TERMINATING",
+    "TERMINATED",
+    "TERMINATED_WITH_ERRORS",
 ];
 /// Step states that count against EMR's limit of 256 active steps.
 pub const ACTIVE_STEP_STATES: [&str; 3] = ["PENDING", "CANCEL_PENDING", "RUNNING"];
@@ -143,8 +154,12 @@ pub struct ClusterLaunch {
 pub trait EmrApi: Send + Sync {
     /// RunJobFlow; returns the new cluster id.
     async fn run_job_flow(&self, launch: &ClusterLaunch) -> Result<String, EmrflowError>;
-    /// ListClusters filtered by `states`, all pages.
-    async fn list_clusters(&self, states: &[&str]) -> Result<Vec<ClusterSummary>, EmrflowError>;
+    /// ListClusters filtered by `states` (and created after `created_after`), all pages.
+    async fn list_clusters(
+        &self,
+        states: &[&str],
+        created_after: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ClusterSummary>, EmrflowError>;
     async fn describe_cluster(&self, cluster_id: &str) -> Result<ClusterDescription, EmrflowError>;
     async fn set_termination_protection(
         &self,

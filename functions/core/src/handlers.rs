@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use crate::emr::{
     ClusterDescription, EmrApi, FailureDetails, StepSummary, ACTIVE_STEP_STATES,
-    NOT_TERMINATED_CLUSTER_STATES, TERMINAL_STEP_STATES,
+    ALL_CLUSTER_STATES, NOT_TERMINATED_CLUSTER_STATES, TERMINAL_STEP_STATES,
 };
 use crate::error::invalid_at_path;
 use crate::input::{check_cluster_id, check_execution_name, ExecutionInput, NormalizedInput};
@@ -44,6 +44,11 @@ pub struct EnsureClusterRequest {
     pub cluster_id: Option<String>,
     pub execution_name: String,
     pub pipeline: Value,
+    /// `$$.Execution.StartTime`: lets a retry also find this execution's cluster after it
+    /// ended (e.g. a bootstrap failure during the retry's back-off), searching only clusters
+    /// created since the execution started.
+    #[serde(default)]
+    pub execution_start_time: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -287,17 +292,29 @@ impl Handlers {
             })
     }
 
-    /// The cluster this execution of this pipeline created, if it still exists.
+    /// The cluster this execution of this pipeline created: among the live clusters, or,
+    /// given the execution's start, among every cluster created since then (ended ones too).
     async fn find_execution_cluster(
         &self,
         pipeline_name: &str,
         execution_name: &str,
+        execution_start: Option<DateTime<Utc>>,
     ) -> Result<Option<ClusterDescription>, EmrflowError> {
         let expected_name = cluster_name(pipeline_name, execution_name);
-        let summaries = self
-            .emr
-            .list_clusters(&NOT_TERMINATED_CLUSTER_STATES)
-            .await?;
+        let summaries = match execution_start {
+            // EMR's clock and ours may differ a little: look a few minutes further back.
+            Some(start) => {
+                let since = start - chrono::Duration::minutes(5);
+                self.emr
+                    .list_clusters(&ALL_CLUSTER_STATES, Some(since))
+                    .await?
+            }
+            None => {
+                self.emr
+                    .list_clusters(&NOT_TERMINATED_CLUSTER_STATES, None)
+                    .await?
+            }
+        };
         for summary in summaries.iter().filter(|s| s.name == expected_name) {
             let description = self.emr.describe_cluster(&summary.id).await?;
             let tagged_for_us = description.tags.get(EXECUTION_TAG).map(String::as_str)
@@ -346,12 +363,17 @@ impl Handlers {
         }
         // RunJobFlow has no client token: a retry after a lost response must find the cluster
         // the first attempt created instead of starting a second one.
+        let execution_start = request
+            .execution_start_time
+            .as_deref()
+            .map(|text| parse_time("ExecutionStartTime", text))
+            .transpose()?;
         if let Some(existing) = self
-            .find_execution_cluster(&pipeline.name, &request.execution_name)
+            .find_execution_cluster(&pipeline.name, &request.execution_name, execution_start)
             .await?
         {
             if existing.is_ending_or_ended() {
-                return Err(EmrflowError::cluster_not_usable(format!(
+                return Err(EmrflowError::new(ErrorName::ClusterFailed, format!(
                     "cluster {} created by execution {} is {}; emrflow does not start a second cluster for one execution",
                     existing.id,
                     request.execution_name,
@@ -604,7 +626,7 @@ impl Handlers {
                 self.describe_existing(cluster_id).await?
             }
             None => match self
-                .find_execution_cluster(&request.pipeline_name, &request.execution_name)
+                .find_execution_cluster(&request.pipeline_name, &request.execution_name, None)
                 .await?
             {
                 Some(cluster) => cluster,
@@ -710,6 +732,17 @@ fn others_summary(steps: &[&StepSummary], except_id: &str) -> String {
     }
 }
 
+/// An RFC 3339 time from the state machine's context object.
+fn parse_time(key: &str, text: &str) -> Result<DateTime<Utc>, EmrflowError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|error| {
+            EmrflowError::invalid_input(format!(
+                "key {key}: '{text}' is not an RFC 3339 time: {error}"
+            ))
+        })
+}
+
 /// `'name' (id) STATE, …` for every step that has not completed.
 fn unfinished_steps(steps: &[&StepSummary]) -> String {
     steps
@@ -735,14 +768,7 @@ impl CheckStepsRequest {
         ) else {
             return Ok(None);
         };
-        let parse = |key: &str, text: &str| {
-            chrono::DateTime::parse_from_rfc3339(text).map_err(|error| {
-                EmrflowError::invalid_input(format!(
-                    "key {key}: '{text}' is not an RFC 3339 time: {error}"
-                ))
-            })
-        };
-        let elapsed = parse("CheckTime", now)? - parse("ExecutionStartTime", start)?;
+        let elapsed = parse_time("CheckTime", now)? - parse_time("ExecutionStartTime", start)?;
         Ok(Some(RunTimeLimit {
             elapsed,
             max_minutes,

@@ -332,7 +332,11 @@ impl EmrApi for SdkEmr {
         })
     }
 
-    async fn list_clusters(&self, states: &[&str]) -> Result<Vec<ClusterSummary>, EmrflowError> {
+    async fn list_clusters(
+        &self,
+        states: &[&str],
+        created_after: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<ClusterSummary>, EmrflowError> {
         let mut clusters = Vec::new();
         let mut marker: Option<String> = None;
         loop {
@@ -345,6 +349,10 @@ impl EmrApi for SdkEmr {
                         .map(|state| emr::ClusterState::from(*state))
                         .collect(),
                 ))
+                .set_created_after(
+                    created_after
+                        .map(|time| aws_smithy_types::DateTime::from_secs(time.timestamp())),
+                )
                 .set_marker(marker.take())
                 .send()
                 .await

@@ -826,9 +826,38 @@ async fn ensure_cluster_never_starts_a_second_cluster_while_its_first_is_termina
         )
         .await
         .unwrap_err();
-    // THEN ClusterNotUsable and still one RunJobFlow
-    assert_eq!(error.name(), ErrorName::ClusterNotUsable);
+    // THEN ClusterFailed and still one RunJobFlow
+    assert_eq!(error.name(), ErrorName::ClusterFailed);
     assert!(error.to_string().contains(&cluster_id));
+    assert_eq!(fake.mutating_calls(), ["RunJobFlow"]);
+}
+
+#[tokio::test]
+async fn ensure_cluster_given_the_execution_start_also_finds_its_cluster_after_it_ended() {
+    // GIVEN this execution's cluster was created, then failed its bootstrap during the back-off
+    let fake = FakeEmr::new();
+    let handlers = handlers(&fake);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    fake.update_cluster(&cluster_id, |c| {
+        c.state = "TERMINATED_WITH_ERRORS".into();
+        c.state_change_reason_code = Some("BOOTSTRAP_FAILURE".into());
+    });
+    // WHEN the retried ensure-cluster runs with the execution's start time
+    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
+    let error = handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": true, "ExecutionName": EXECUTION, "Pipeline": pipeline,
+                   "ExecutionStartTime": "2026-11-22T06:00:00Z"}),
+        )
+        .await
+        .unwrap_err();
+    // THEN ClusterFailed with EMR's reason, and no second cluster
+    assert_eq!(error.name(), ErrorName::ClusterFailed);
+    assert!(error.to_string().contains("BOOTSTRAP_FAILURE"), "{error}");
     assert_eq!(fake.mutating_calls(), ["RunJobFlow"]);
 }
 

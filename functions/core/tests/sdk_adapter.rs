@@ -303,7 +303,10 @@ async fn list_clusters_filters_states_and_follows_pages() {
     });
     // WHEN listed for the not-terminated states
     let clusters = SdkEmr::new(client(&[&rule]))
-        .list_clusters(&emrflow_core::emr::NOT_TERMINATED_CLUSTER_STATES)
+        .list_clusters(
+            &emrflow_core::emr::NOT_TERMINATED_CLUSTER_STATES,
+            Some(chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap()),
+        )
         .await
         .unwrap();
     // THEN both pages are returned and each request carried the state filter
@@ -313,6 +316,13 @@ async fn list_clusters_filters_states_and_follows_pages() {
     let requests = seen.lock().unwrap().clone();
     assert_eq!(requests.len(), 2);
     assert_eq!(requests[1].marker(), Some("page-2"));
+    // AND every page asked only for clusters created after the given time
+    for request in &requests {
+        assert_eq!(
+            request.created_after().map(|t| t.secs()),
+            Some(1_795_000_000)
+        );
+    }
     let states: Vec<_> = requests[0]
         .cluster_states()
         .iter()

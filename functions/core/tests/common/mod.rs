@@ -179,7 +179,12 @@ impl EmrApi for FakeEmr {
         self.answer("RunJobFlow", id)
     }
 
-    async fn list_clusters(&self, states: &[&str]) -> Result<Vec<ClusterSummary>, EmrflowError> {
+    /// Every fake cluster is recent: `created_after` filters nothing here.
+    async fn list_clusters(
+        &self,
+        states: &[&str],
+        _created_after: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<Vec<ClusterSummary>, EmrflowError> {
         self.record("ListClusters");
         let clusters = self
             .state()
