@@ -324,6 +324,28 @@ impl<'a> Fields<'a> {
         DefinitionError::at(&self.location, message)
     }
 
+    /// The objects of the optional array field `key` (absent: none), each located as
+    /// `<location> key[i]` for error messages.
+    pub(crate) fn object_array(&self, key: &str) -> Result<Vec<Fields<'a>>, DefinitionError> {
+        let Some(value) = self.map.get(key) else {
+            return Ok(Vec::new());
+        };
+        let items = value
+            .as_array()
+            .ok_or_else(|| self.error(format!("field '{key}' must be an array")))?;
+        items
+            .iter()
+            .enumerate()
+            .map(|(index, item)| {
+                let location = format!("{} {key}[{index}]", self.location);
+                let object = item
+                    .as_object()
+                    .ok_or_else(|| DefinitionError::at(&location, "must be an object"))?;
+                Ok(Fields::new(location, object))
+            })
+            .collect()
+    }
+
     pub(crate) fn check_allowed(&self, allowed: &[&str]) -> Result<(), DefinitionError> {
         for key in self.map.keys() {
             if allowed.contains(&key.as_str()) {
@@ -919,19 +941,10 @@ fn error_equals(fields: &Fields<'_>, is_last: bool) -> Result<Vec<String>, Defin
 }
 
 fn parse_retriers(fields: &Fields<'_>) -> Result<Vec<Retrier>, DefinitionError> {
-    let Some(value) = fields.get("Retry") else {
-        return Ok(Vec::new());
-    };
-    let items = value
-        .as_array()
-        .ok_or_else(|| fields.error("field 'Retry' must be an array"))?;
-    let mut retriers = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let location = format!("{} Retry[{index}]", fields.location);
-        let object = item
-            .as_object()
-            .ok_or_else(|| DefinitionError::at(&location, "must be an object"))?;
-        let retrier = Fields::new(location, object);
+    let items = fields.object_array("Retry")?;
+    let count = items.len();
+    let mut retriers = Vec::with_capacity(count);
+    for (index, retrier) in items.into_iter().enumerate() {
         retrier.check_allowed(&[
             "ErrorEquals",
             "IntervalSeconds",
@@ -966,7 +979,7 @@ fn parse_retriers(fields: &Fields<'_>) -> Result<Vec<Retrier>, DefinitionError> 
             }
         };
         retriers.push(Retrier {
-            error_equals: error_equals(&retrier, index + 1 == items.len())?,
+            error_equals: error_equals(&retrier, index + 1 == count)?,
             interval_seconds: interval_seconds as f64,
             max_attempts: u32::try_from(max_attempts).unwrap_or(u32::MAX),
             backoff_rate,
@@ -978,22 +991,13 @@ fn parse_retriers(fields: &Fields<'_>) -> Result<Vec<Retrier>, DefinitionError> 
 }
 
 fn parse_catchers(fields: &Fields<'_>) -> Result<Vec<Catcher>, DefinitionError> {
-    let Some(value) = fields.get("Catch") else {
-        return Ok(Vec::new());
-    };
-    let items = value
-        .as_array()
-        .ok_or_else(|| fields.error("field 'Catch' must be an array"))?;
-    let mut catchers = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
-        let location = format!("{} Catch[{index}]", fields.location);
-        let object = item
-            .as_object()
-            .ok_or_else(|| DefinitionError::at(&location, "must be an object"))?;
-        let catcher = Fields::new(location, object);
+    let items = fields.object_array("Catch")?;
+    let count = items.len();
+    let mut catchers = Vec::with_capacity(count);
+    for (index, catcher) in items.into_iter().enumerate() {
         catcher.check_allowed(&["ErrorEquals", "Next", "ResultPath", "Comment"])?;
         catchers.push(Catcher {
-            error_equals: error_equals(&catcher, index + 1 == items.len())?,
+            error_equals: error_equals(&catcher, index + 1 == count)?,
             next: catcher.req_str("Next")?.to_string(),
             result_path: catcher.result_path("ResultPath")?,
         });

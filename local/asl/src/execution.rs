@@ -909,29 +909,14 @@ impl<'a> Run<'a> {
         });
         // try_join_all drops (stops) the other branches as soon as one fails, like
         // Step Functions does.
-        match futures::future::try_join_all(branches).await {
-            Ok(results) => {
-                *last_event = self.record(
-                    HistoryEvent::new("ParallelStateSucceeded", self.now()),
-                    self.last_event_id(),
-                );
-                Self::finish(
-                    state,
-                    &parallel.result_selector,
-                    &parallel.result_path,
-                    raw_input,
-                    Value::Array(results),
-                    context,
-                )
-            }
-            Err(error) => {
-                *last_event = self.record(
-                    HistoryEvent::new("ParallelStateFailed", self.now()),
-                    self.last_event_id(),
-                );
-                Err(error)
-            }
-        }
+        let outcome = futures::future::try_join_all(branches).await;
+        self.close_fan_out(
+            "Parallel",
+            outcome,
+            (state, &parallel.result_selector, &parallel.result_path),
+            (raw_input, context),
+            last_event,
+        )
     }
 
     async fn attempt_map(
@@ -1013,28 +998,41 @@ impl<'a> Run<'a> {
             .buffered(concurrency)
             .try_collect()
             .await;
-        match outcome {
-            Ok(results) => {
-                *last_event = self.record(
-                    HistoryEvent::new("MapStateSucceeded", self.now()),
-                    self.last_event_id(),
-                );
-                Self::finish(
-                    state,
-                    &map.result_selector,
-                    &map.result_path,
-                    raw_input,
-                    Value::Array(results),
-                    context,
-                )
-            }
-            Err(error) => {
-                *last_event = self.record(
-                    HistoryEvent::new("MapStateFailed", self.now()),
-                    self.last_event_id(),
-                );
-                Err(error)
-            }
-        }
+        self.close_fan_out(
+            "Map",
+            outcome,
+            (state, &map.result_selector, &map.result_path),
+            (raw_input, context),
+            last_event,
+        )
+    }
+
+    /// Ends a Parallel or Map state: its `<kind>StateSucceeded`/`Failed` event, then the
+    /// results array through ResultSelector and ResultPath.
+    fn close_fan_out(
+        &self,
+        kind: &str,
+        outcome: Result<Vec<Value>, StateError>,
+        (state, result_selector, result_path): (&State, &Option<Template>, &ResultPath),
+        (raw_input, context): (&Value, &Value),
+        last_event: &mut u64,
+    ) -> Result<Value, StateError> {
+        let event = if outcome.is_ok() {
+            "StateSucceeded"
+        } else {
+            "StateFailed"
+        };
+        *last_event = self.record(
+            HistoryEvent::new(format!("{kind}{event}"), self.now()),
+            self.last_event_id(),
+        );
+        Self::finish(
+            state,
+            result_selector,
+            result_path,
+            raw_input,
+            Value::Array(outcome?),
+            context,
+        )
     }
 }
