@@ -11,10 +11,11 @@ use std::time::Instant;
 
 use async_trait::async_trait;
 use emrflow::definition::{function_of_resource, load_local_definition, DEFINITION_FILE};
+use emrflow::local_handlers;
 use emrflow_asl::{
     execute, ExecutionOptions, ExecutionStatus, TaskError, TaskInvoker, VirtualClock,
 };
-use emrflow_core::Function;
+use emrflow_core::{Function, Handlers, PipelineSpec};
 use emrflow_tests::{two_good_steps, Harness};
 use serde_json::{json, Value};
 
@@ -24,8 +25,10 @@ const MIN_TRANSITIONS_PER_SECOND: f64 = 5_000.0;
 const MAX_LOCAL_RUN_SECONDS: f64 = 15.0;
 const MAX_PEAK_RSS_MIB: f64 = 300.0;
 
-/// Answers like the handlers would, with no EMR behind them: the interpreter alone is measured.
+/// The real validate-input (it makes no EMR call), and canned answers from the handlers that
+/// would call EMR: the interpreter alone is measured.
 struct CannedHandlers {
+    validate: Handlers,
     checks: AtomicU32,
 }
 
@@ -35,10 +38,11 @@ impl TaskInvoker for CannedHandlers {
         let function = function_of_resource(resource)
             .ok_or_else(|| TaskError::new("Lambda.ResourceNotFoundException", resource))?;
         Ok(match function {
-            Function::ValidateInput => json!({
-                "CreateCluster": true, "TerminateCluster": true, "ClusterId": null,
-                "ProcessingDate": "2026-11-21", "ExecutionName": "bench",
-                "Pipeline": {"Name": "bench", "PollIntervalSeconds": 30, "Cluster": {}, "Steps": []}}),
+            Function::ValidateInput => self
+                .validate
+                .invoke(function, payload)
+                .await
+                .map_err(|error| TaskError::new(error.name().as_str(), error.to_string()))?,
             Function::EnsureCluster => json!({"ClusterId": "j-BENCH", "Created": true,
                 "ClusterName": "emrflow-bench", "State": "STARTING", "LogUri": null, "TerminationProtected": false}),
             Function::TerminationProtection => json!({"ClusterId": "j-BENCH",
@@ -79,7 +83,13 @@ async fn main() {
         .join("..")
         .join(DEFINITION_FILE);
     let machine = load_local_definition(&definition).expect("definition loads");
+    let sample = PipelineSpec::load(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/pipeline.json"),
+    )
+    .expect("sample pipeline");
     let invoker = Arc::new(CannedHandlers {
+        // Never called: validate-input makes no EMR call.
+        validate: local_handlers("http://127.0.0.1:9", sample),
         checks: AtomicU32::new(0),
     });
 
