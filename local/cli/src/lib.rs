@@ -124,6 +124,7 @@ pub struct CliRun {
     pub name: Option<String>,
     pub time_scale: f64,
     pub json: bool,
+    pub throttle_like_emr: bool,
 }
 
 /// `--input` is a file when one exists at that path, JSON text otherwise.
@@ -229,7 +230,7 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     let embedded = match &run.emr_endpoint {
         Some(_) => None,
         None => {
-            let emr = LocalEmr::new(LocalEmrConfig::new(&run.root));
+            let emr = local_emr(&run.root, run.throttle_like_emr);
             if let Some(from) = &run.s3_from {
                 seed_local_s3(from, &emr.s3_root())?;
             }
@@ -295,9 +296,31 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     })
 }
 
+/// The project's own PySpark (what `make run` installs), when EMRFLOW_SPARK_SUBMIT is not set.
+fn project_spark_submit() -> Option<PathBuf> {
+    let installed = Path::new(".venv/bin/spark-submit");
+    (std::env::var_os("EMRFLOW_SPARK_SUBMIT").is_none() && installed.is_file())
+        .then(|| std::path::absolute(installed).unwrap_or_else(|_| installed.to_path_buf()))
+}
+
+/// A local EMR over `root`, throttled like EMR's defaults when asked.
+fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
+    let mut config = LocalEmrConfig::new(root);
+    config.spark_submit = project_spark_submit();
+    let emr = LocalEmr::new(config);
+    if throttle_like_emr {
+        emr.faults().rate_limit_like_emr();
+    }
+    emr
+}
+
 /// `emrflow local emr`: serves until interrupted.
-pub async fn serve_local_emr(addr: SocketAddr, root: PathBuf) -> Result<ExitCode, String> {
-    let emr = LocalEmr::new(LocalEmrConfig::new(root));
+pub async fn serve_local_emr(
+    addr: SocketAddr,
+    root: PathBuf,
+    throttle_like_emr: bool,
+) -> Result<ExitCode, String> {
+    let emr = local_emr(&root, throttle_like_emr);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;

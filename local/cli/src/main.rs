@@ -39,6 +39,9 @@ struct EmrArgs {
     /// Folder for the local S3 (`<root>/s3/<bucket>/<key>`) and step work dirs.
     #[arg(long, default_value = ".local")]
     root: PathBuf,
+    /// Throttle every operation as EMR does by default (burst 5, refilled at 0.5 calls/s).
+    #[arg(long)]
+    throttle_like_emr: bool,
 }
 
 #[derive(Args)]
@@ -70,6 +73,9 @@ struct RunArgs {
     /// Print the history as GetExecutionHistory JSON instead of the console view.
     #[arg(long)]
     json: bool,
+    /// Throttle the embedded local EMR as EMR does by default (burst 5, 0.5 calls/s).
+    #[arg(long)]
+    throttle_like_emr: bool,
 }
 
 #[tokio::main]
@@ -77,7 +83,9 @@ async fn main() -> ExitCode {
     emrflow::init_tracing();
     let cli = Cli::parse();
     let outcome = match cli.command {
-        Command::Local(Local::Emr(args)) => emrflow::serve_local_emr(args.addr, args.root).await,
+        Command::Local(Local::Emr(args)) => {
+            emrflow::serve_local_emr(args.addr, args.root, args.throttle_like_emr).await
+        }
         Command::Local(Local::Run(args)) => {
             emrflow::run_from_cli(emrflow::CliRun {
                 input: args.input,
@@ -89,6 +97,7 @@ async fn main() -> ExitCode {
                 name: args.name,
                 time_scale: args.time_scale,
                 json: args.json,
+                throttle_like_emr: args.throttle_like_emr,
             })
             .await
         }

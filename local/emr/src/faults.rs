@@ -10,6 +10,12 @@ use crate::error::EmrError;
 use crate::model::{ClusterState, FailureDetails, StepState};
 use crate::state::Shared;
 
+/// EMR's documented default API rate limit, per operation: a burst of 5 calls, refilled at 0.5
+/// calls a second (the example the EMR Management Guide gives in "What are Amazon EMR Service
+/// Quotas"). An account's own quotas, in Service Quotas, may differ by operation.
+pub const EMR_DEFAULT_BURST: u32 = 5;
+pub const EMR_DEFAULT_REFILL_PER_SECOND: f64 = 0.5;
+
 /// Per-operation token bucket: `burst` tokens, refilled at `per_second`.
 #[derive(Debug, Clone)]
 struct TokenBucket {
@@ -20,6 +26,15 @@ struct TokenBucket {
 }
 
 impl TokenBucket {
+    fn full(per_second: f64, burst: u32) -> Self {
+        TokenBucket {
+            per_second,
+            burst: f64::from(burst),
+            tokens: f64::from(burst),
+            refilled_at: Instant::now(),
+        }
+    }
+
     fn take(&mut self, now: Instant) -> bool {
         let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
         self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
@@ -37,6 +52,8 @@ impl TokenBucket {
 pub(crate) struct FaultState {
     throttle_next: HashMap<String, u32>,
     rate_limits: HashMap<String, TokenBucket>,
+    /// (per_second, burst) of the bucket every other operation gets on its first call.
+    every_operation_limit: Option<(f64, u32)>,
     lose_next: HashMap<String, u32>,
     pub fail_next_bootstraps: Vec<String>,
     pub failing_step_names: Vec<String>,
@@ -50,6 +67,11 @@ impl FaultState {
                 *remaining -= 1;
                 return Err(EmrError::Throttling);
             }
+        }
+        if let Some((per_second, burst)) = self.every_operation_limit {
+            self.rate_limits
+                .entry(operation.to_string())
+                .or_insert_with(|| TokenBucket::full(per_second, burst));
         }
         if let Some(bucket) = self.rate_limits.get_mut(operation) {
             if !bucket.take(Instant::now()) {
@@ -101,14 +123,23 @@ impl Faults {
     /// `per_second`; a call without a token fails with ThrottlingException, as EMR's API
     /// rate limits do (the numbers are yours to choose: AWS's own quotas vary).
     pub fn rate_limit(&self, operation: &str, per_second: f64, burst: u32) {
-        let bucket = TokenBucket {
-            per_second,
-            burst: f64::from(burst),
-            tokens: f64::from(burst),
-            refilled_at: Instant::now(),
-        };
+        let bucket = TokenBucket::full(per_second, burst);
         self.shared
             .with_inner(|inner| inner.faults.rate_limits.insert(operation.into(), bucket));
+    }
+
+    /// A token bucket of its own for every operation (one set with [`Faults::rate_limit`]
+    /// keeps its own numbers).
+    pub fn rate_limit_every_operation(&self, per_second: f64, burst: u32) {
+        self.shared.with_inner(|inner| {
+            inner.faults.every_operation_limit = Some((per_second, burst));
+        });
+    }
+
+    /// Every operation throttled as EMR does by default ([`EMR_DEFAULT_BURST`] calls at once,
+    /// refilled at [`EMR_DEFAULT_REFILL_PER_SECOND`]): to see a workflow live with it.
+    pub fn rate_limit_like_emr(&self) {
+        self.rate_limit_every_operation(EMR_DEFAULT_REFILL_PER_SECOND, EMR_DEFAULT_BURST);
     }
 
     /// The next call of `operation` is applied (a cluster is created, steps are added…)

@@ -39,7 +39,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use error::EmrError;
-pub use faults::{ClusterSnapshot, Faults, Inspector, StepSnapshot};
+pub use faults::{
+    ClusterSnapshot, Faults, Inspector, StepSnapshot, EMR_DEFAULT_BURST,
+    EMR_DEFAULT_REFILL_PER_SECOND,
+};
 pub use model::{ClusterState, FailureDetails, StepState};
 
 use exec::Layout;

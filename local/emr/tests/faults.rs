@@ -49,6 +49,46 @@ async fn given_a_token_bucket_when_calls_exceed_the_burst_then_they_are_throttle
 }
 
 #[tokio::test]
+async fn given_emr_default_limits_when_an_operation_bursts_then_the_sixth_call_is_throttled() {
+    let harness = Harness::start().await;
+    // GIVEN every operation throttled like EMR's documented default (burst 5, 0.5/s)
+    harness.emr().faults().rate_limit_like_emr();
+    let client = harness.client_without_retries();
+    // WHEN six ListClusters calls come at once THEN five pass and the sixth is throttled
+    for call in 1..=5 {
+        client
+            .list_clusters()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("call {call}: {e}"));
+    }
+    let error = client.list_clusters().send().await.expect_err("sixth");
+    assert_eq!(error.code(), Some("ThrottlingException"));
+    // AND each operation has a bucket of its own: DescribeCluster is answered, not throttled
+    let error = client
+        .describe_cluster()
+        .cluster_id("j-NOSUCH")
+        .send()
+        .await
+        .expect_err("unknown id");
+    assert_eq!(error.code(), Some("InvalidRequestException"));
+}
+
+#[tokio::test]
+async fn given_every_operation_limited_when_the_bucket_refills_then_calls_pass_again() {
+    let harness = Harness::start().await;
+    // GIVEN every operation allows 1 call at once, refilled at 20 calls a second
+    harness.emr().faults().rate_limit_every_operation(20.0, 1);
+    let client = harness.client_without_retries();
+    client.list_clusters().send().await.expect("first");
+    let error = client.list_clusters().send().await.expect_err("burst used");
+    assert_eq!(error.code(), Some("ThrottlingException"));
+    // WHEN a refill interval has passed THEN the next call passes
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    client.list_clusters().send().await.expect("refilled");
+}
+
+#[tokio::test]
 async fn given_a_lost_response_when_run_job_flow_is_called_then_cluster_exists_but_client_sees_an_error(
 ) {
     let harness = Harness::start().await;
