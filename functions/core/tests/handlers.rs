@@ -600,9 +600,20 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
     );
 }
 
-fn timed_check(cluster_id: &str, step_ids: &Value, check_time: &str) -> Value {
-    json!({"ClusterId": cluster_id, "StepIds": step_ids, "MaxRunMinutes": 60,
-           "ExecutionStartTime": "2026-11-22T06:00:00Z", "CheckTime": check_time})
+/// check-steps at `check_time` of an execution started at 06:00 and allowed 60 minutes.
+async fn check_at(
+    handlers: &emrflow_core::Handlers,
+    cluster_id: &str,
+    step_ids: &Value,
+    check_time: &str,
+) -> Result<Value, emrflow_core::EmrflowError> {
+    handlers
+        .invoke(
+            Function::CheckSteps,
+            json!({"ClusterId": cluster_id, "StepIds": step_ids, "MaxRunMinutes": 60,
+                   "ExecutionStartTime": "2026-11-22T06:00:00Z", "CheckTime": check_time}),
+        )
+        .await
 }
 
 #[tokio::test]
@@ -613,11 +624,7 @@ async fn check_steps_past_max_run_minutes_is_pipeline_timed_out() {
     fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
     fake.set_step(&cluster_id, &id(&ids, 1), "RUNNING", None);
     // WHEN checked
-    let error = handlers
-        .invoke(
-            Function::CheckSteps,
-            timed_check(&cluster_id, &ids, "2026-11-22T07:01:00Z"),
-        )
+    let error = check_at(&handlers, &cluster_id, &ids, "2026-11-22T07:01:00Z")
         .await
         .unwrap_err();
     // THEN PipelineTimedOut names the limit and the step still running
@@ -639,11 +646,7 @@ async fn check_steps_within_max_run_minutes_keeps_waiting() {
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     fake.set_step(&cluster_id, &id(&ids, 0), "RUNNING", None);
-    let report = handlers
-        .invoke(
-            Function::CheckSteps,
-            timed_check(&cluster_id, &ids, "2026-11-22T06:59:00Z"),
-        )
+    let report = check_at(&handlers, &cluster_id, &ids, "2026-11-22T06:59:00Z")
         .await
         .unwrap();
     assert_eq!(report["Verdict"], "RUNNING");
@@ -657,11 +660,7 @@ async fn check_steps_all_completed_after_the_limit_still_completes() {
     for index in 0..3 {
         fake.set_step(&cluster_id, &id(&ids, index), "COMPLETED", None);
     }
-    let report = handlers
-        .invoke(
-            Function::CheckSteps,
-            timed_check(&cluster_id, &ids, "2026-11-23T06:00:00Z"),
-        )
+    let report = check_at(&handlers, &cluster_id, &ids, "2026-11-23T06:00:00Z")
         .await
         .unwrap();
     assert_eq!(report["Verdict"], "COMPLETED");
@@ -672,11 +671,7 @@ async fn check_steps_with_an_unreadable_check_time_is_invalid_input_before_any_c
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     let calls_before = fake.calls().len();
-    let error = handlers
-        .invoke(
-            Function::CheckSteps,
-            timed_check(&cluster_id, &ids, "yesterday"),
-        )
+    let error = check_at(&handlers, &cluster_id, &ids, "yesterday")
         .await
         .unwrap_err();
     assert_eq!(error.name(), ErrorName::InvalidInput);
