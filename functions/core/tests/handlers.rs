@@ -20,6 +20,20 @@ async fn ensure_created(handlers: &emrflow_core::Handlers) -> Value {
         .unwrap()
 }
 
+/// ensure-cluster asked to reuse `cluster_id`.
+async fn reuse(
+    handlers: &emrflow_core::Handlers,
+    cluster_id: &str,
+) -> Result<Value, emrflow_core::EmrflowError> {
+    let pipeline = rendered_pipeline(handlers, EXECUTION).await;
+    handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": false, "ClusterId": cluster_id, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+        )
+        .await
+}
+
 async fn add_steps(
     handlers: &emrflow_core::Handlers,
     cluster_id: &str,
@@ -186,15 +200,8 @@ async fn ensure_cluster_reuses_a_waiting_cluster() {
     fake.add_cluster("j-REUSE1", "WAITING");
     fake.update_cluster("j-REUSE1", |c| c.termination_protected = true);
     let handlers = handlers(&fake);
-    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
     // WHEN it is reused
-    let out = handlers
-        .invoke(
-            Function::EnsureCluster,
-            json!({"CreateCluster": false, "ClusterId": "j-REUSE1", "ExecutionName": EXECUTION, "Pipeline": pipeline}),
-        )
-        .await
-        .unwrap();
+    let out = reuse(&handlers, "j-REUSE1").await.unwrap();
     // THEN it is returned as is and nothing is created
     assert_eq!(out["ClusterId"], "j-REUSE1");
     assert_eq!(out["Created"], false);
@@ -210,15 +217,8 @@ async fn ensure_cluster_reuse_of_unknown_cluster_is_cluster_not_found() {
     // GIVEN no cluster j-NOPE
     let fake = FakeEmr::new();
     let handlers = handlers(&fake);
-    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
     // WHEN it is reused
-    let error = handlers
-        .invoke(
-            Function::EnsureCluster,
-            json!({"CreateCluster": false, "ClusterId": "j-NOPE", "ExecutionName": EXECUTION, "Pipeline": pipeline}),
-        )
-        .await
-        .unwrap_err();
+    let error = reuse(&handlers, "j-NOPE").await.unwrap_err();
     // THEN ClusterNotFound naming it
     assert_eq!(error.name(), ErrorName::ClusterNotFound);
     assert!(error.to_string().contains("j-NOPE"), "{error}");
@@ -234,15 +234,8 @@ async fn ensure_cluster_reuse_of_terminated_cluster_is_not_usable() {
         c.state_change_reason_message = Some("bootstrap action 1 failed".into());
     });
     let handlers = handlers(&fake);
-    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
     // WHEN it is reused
-    let error = handlers
-        .invoke(
-            Function::EnsureCluster,
-            json!({"CreateCluster": false, "ClusterId": "j-DEAD1", "ExecutionName": EXECUTION, "Pipeline": pipeline}),
-        )
-        .await
-        .unwrap_err();
+    let error = reuse(&handlers, "j-DEAD1").await.unwrap_err();
     // THEN ClusterNotUsable with its state and reason
     assert_eq!(error.name(), ErrorName::ClusterNotUsable);
     let message = error.to_string();

@@ -157,8 +157,9 @@ pub fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-fn progress_observer(started: Option<DateTime<Utc>>) -> Arc<dyn Observer> {
-    let started = std::sync::Mutex::new(started);
+/// Prints a progress line per event, timed from the first event (ExecutionStarted).
+fn progress_observer() -> Arc<dyn Observer> {
+    let started = std::sync::Mutex::new(None::<DateTime<Utc>>);
     Arc::new(FnObserver(move |event: &HistoryEvent| {
         let Ok(event) = serde_json::to_value(event) else {
             return;
@@ -227,8 +228,8 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
         .map_err(|error| format!("{}: {error}", run.pipeline.display()))?;
     let machine = load_local_definition(&run.definition)?;
 
-    let embedded = match &run.emr_endpoint {
-        Some(_) => None,
+    let (endpoint, embedded) = match &run.emr_endpoint {
+        Some(url) => (url.clone(), None),
         None => {
             let emr = local_emr(&run.root, run.throttle_like_emr);
             if let Some(from) = &run.s3_from {
@@ -243,13 +244,8 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
                 running.endpoint_url(),
                 running.emr.s3_root().display()
             );
-            Some(running)
+            (running.endpoint_url(), Some(running))
         }
-    };
-    let endpoint = match (&run.emr_endpoint, &embedded) {
-        (Some(url), _) => url.clone(),
-        (None, Some(running)) => running.endpoint_url(),
-        (None, None) => unreachable!("an endpoint is given or embedded"),
     };
 
     let clock: Arc<dyn Clock> = if run.time_scale == 1.0 {
@@ -267,7 +263,7 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
         name,
         input,
         clock,
-        observer: progress_observer(None),
+        observer: progress_observer(),
     }
     .run()
     .await;
