@@ -1,0 +1,22 @@
+//! Amazon EMR's vocabulary, written once for the whole project.
+//!
+//! The Lambda handlers (`emrflow-core`, through its aws-sdk-emr adapter) and the local EMR
+//! (`emrflow-local-emr`) must agree on EMR's rules; they agree because both use this crate,
+//! not because two copies were written alike. It has no SDK and no Lambda dependency.
+//!
+//! - [`states`]: `ClusterState` and `StepState`, with the predicates the code asks of them.
+//! - [`steps`]: `ActionOnFailure`, `StepConfig` / `HadoopJarStep` (EMR's PascalCase JSON),
+//!   `FailureDetails`.
+//! - [`limits`]: EMR's API limits (AddJobFlowSteps, RunJobFlow, tags), each defined once.
+//! - [`logs`]: where EMR writes a step's logs under the cluster's LogUri.
+
+#[macro_use]
+mod wire_enum;
+
+pub mod limits;
+pub mod logs;
+pub mod states;
+pub mod steps;
+
+pub use states::{ClusterState, StepState, UnknownState};
+pub use steps::{ActionOnFailure, FailureDetails, HadoopJarStep, KeyValue, StepConfig};
