@@ -176,3 +176,18 @@ fn every_substitution_has_a_value_in_the_sam_template_and_back() {
     let in_definition: BTreeSet<String> = placeholders(&definition_text()).into_iter().collect();
     assert_eq!(in_definition, in_template);
 }
+
+#[test]
+fn every_error_name_is_documented_in_the_readme() {
+    // GIVEN the README's error table WHEN every contract name is looked up THEN it has a row
+    let readme = std::fs::read_to_string(repo_file("README.md")).expect("README readable");
+    for name in ErrorName::ALL {
+        let row = format!("| {} ", name.as_str());
+        let retryable_row = format!("| {} (retryable) ", name.as_str());
+        assert!(
+            readme.contains(&row) || readme.contains(&retryable_row),
+            "README's error table has no row for {}",
+            name.as_str()
+        );
+    }
+}

@@ -1,9 +1,6 @@
-//! The `add-steps` Lambda: emrflow-core's handler behind the shared lambda_runtime loop.
-
-#[path = "../../lambda_main.rs"]
-mod lambda_main;
+//! The `add-steps` Lambda: emrflow-core's handler behind emrflow-lambda's runtime loop.
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    lambda_main::serve(emrflow_core::Function::AddSteps).await
+    emrflow_lambda::serve(emrflow_core::Function::AddSteps).await
 }

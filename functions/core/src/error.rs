@@ -1,4 +1,5 @@
-//! The stable error names of the contract and the error every handler returns.
+//! The stable error names of the contract (README, "Error names"), the error every handler
+//! returns, and the one place it becomes Lambda's `errorType` / `errorMessage`.
 //!
 //! The name is what Step Functions matches in Retry/Catch (`errorType`), so it must never be a
 //! Rust type name; the message is the `errorMessage` a person reads in the console.
@@ -20,10 +21,11 @@ pub enum ErrorName {
     EmrThrottled,
     AwsTransient,
     AwsRequestRejected,
+    InternalError,
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 12] = [
+    pub const ALL: [ErrorName; 13] = [
         ErrorName::InvalidInput,
         ErrorName::ClusterNotFound,
         ErrorName::ClusterNotUsable,
@@ -36,6 +38,7 @@ impl ErrorName {
         ErrorName::EmrThrottled,
         ErrorName::AwsTransient,
         ErrorName::AwsRequestRejected,
+        ErrorName::InternalError,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -52,6 +55,7 @@ impl ErrorName {
             ErrorName::EmrThrottled => "EmrThrottled",
             ErrorName::AwsTransient => "AwsTransient",
             ErrorName::AwsRequestRejected => "AwsRequestRejected",
+            ErrorName::InternalError => "InternalError",
         }
     }
 
@@ -109,12 +113,44 @@ impl EmrflowError {
         Self::new(ErrorName::ClusterNotUsable, message)
     }
 
+    /// A failure inside emrflow that no retry can fix (e.g. a response that cannot be
+    /// serialized): never retried, so it reaches cleanup at once.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(ErrorName::InternalError, message)
+    }
+
+    /// The error as Lambda reports a failed invocation: the one conversion used by every
+    /// Lambda binary, start-daily and the local runner's in-process invoker.
+    pub fn lambda_error(&self) -> LambdaError {
+        LambdaError {
+            error_type: self.name.as_str().to_string(),
+            error_message: self.message.clone(),
+        }
+    }
+
     /// The same error with `context` put in front of its message (the name is kept).
     pub fn with_context(self, context: impl fmt::Display) -> Self {
         EmrflowError {
             name: self.name,
             message: format!("{context}: {}", self.message),
         }
+    }
+}
+
+/// Lambda's error payload (`{"errorType": …, "errorMessage": …}`): what Step Functions sees as
+/// the Task's Error and (as JSON text) its Cause.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LambdaError {
+    pub error_type: String,
+    pub error_message: String,
+}
+
+impl LambdaError {
+    /// The JSON text Step Functions puts in a failed Lambda Task's Cause.
+    pub fn cause_text(&self) -> String {
+        serde_json::json!({"errorType": self.error_type, "errorMessage": self.error_message})
+            .to_string()
     }
 }
 
@@ -129,5 +165,30 @@ pub(crate) fn invalid_at_path<E: fmt::Display>(
         EmrflowError::invalid_input(format!("{what}: {inner}"))
     } else {
         EmrflowError::invalid_input(format!("{what}: key {path}: {inner}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_becomes_lambdas_error_payload_with_its_stable_name() {
+        // GIVEN a handler error WHEN converted for Lambda THEN the type is the stable name
+        let error = EmrflowError::new(ErrorName::StepFailed, "step 'a' FAILED");
+        let payload = error.lambda_error();
+        assert_eq!(payload.error_type, "StepFailed");
+        assert_eq!(payload.error_message, "step 'a' FAILED");
+        let cause: serde_json::Value = serde_json::from_str(&payload.cause_text()).unwrap();
+        assert_eq!(
+            cause,
+            serde_json::json!({"errorType": "StepFailed", "errorMessage": "step 'a' FAILED"})
+        );
+    }
+
+    #[test]
+    fn an_internal_error_is_never_retried() {
+        // GIVEN the internal error WHEN asked if retryable THEN no
+        assert!(!EmrflowError::internal("x").name().is_retryable());
     }
 }

@@ -1,4 +1,5 @@
-//! The execution input (DESIGN.md table): defaults, unknown keys, wrong types, contradictions.
+//! The execution input (README, "The execution input"): defaults, unknown keys, wrong types,
+//! contradictions.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};

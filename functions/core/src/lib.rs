@@ -1,11 +1,20 @@
 //! emrflow core: the execution input, the pipeline spec, EMR operations behind a trait, the
-//! contract's error names, and the six Lambda handlers (without any Lambda runtime code, so the
-//! local runner can call them directly).
+//! contract's error names, and the six Lambda handlers — without any Lambda runtime code, so
+//! the local runner calls the very same handlers in process.
+//!
+//! - [`input`]: the execution input and its defaults;
+//! - [`pipeline`]: the pipeline spec (cluster, steps, placeholders, validation, compilation);
+//! - [`emr`]: the [`EmrApi`] port and its domain types (EMR's vocabulary comes from
+//!   `emrflow-vocabulary`); [`sdk`]: the aws-sdk-emr adapter behind it;
+//! - [`handlers`]: one file per handler, the dispatch in `handlers/mod.rs`;
+//! - [`error`]: the stable error names and the one conversion to Lambda's error payload;
+//! - [`runtime`]: what a Lambda builds at cold start; [`logging`]: the one logging set-up.
 
 pub mod emr;
 pub mod error;
 pub mod handlers;
 pub mod input;
+pub mod logging;
 pub mod pipeline;
 pub mod runtime;
 pub mod sdk;
@@ -13,7 +22,7 @@ pub mod sdk;
 use std::path::PathBuf;
 
 pub use emr::EmrApi;
-pub use error::{EmrflowError, ErrorName};
+pub use error::{EmrflowError, ErrorName, LambdaError};
 pub use handlers::Handlers;
 pub use input::{ExecutionInput, NormalizedInput};
 pub use pipeline::PipelineSpec;
@@ -133,7 +142,8 @@ mod tests {
                 "PipelineTimedOut",
                 "EmrThrottled",
                 "AwsTransient",
-                "AwsRequestRejected"
+                "AwsRequestRejected",
+                "InternalError"
             ]
         );
         let retryable: Vec<ErrorName> = ErrorName::ALL

@@ -1,24 +1,12 @@
-//! What every Lambda binary does at cold start, kept here so the six mains stay a few lines.
-//! (No lambda_runtime here: the binaries own the runtime loop and the error conversion.)
+//! What a pipeline Lambda builds at cold start: the EMR client and the handlers, and the
+//! deployed stack's account-specific settings. (No lambda_runtime here: `emrflow-lambda`
+//! owns the runtime loop, so the local runner can build the same handlers.)
 
 use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 
 use crate::{default_pipeline_path, EmrflowError, Function, Handlers, PipelineSpec, SdkEmr};
-
-/// JSON logs without timestamps (CloudWatch adds its own); level from RUST_LOG, default info.
-pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    // A second init (e.g. in tests) is harmless; ignore "already set".
-    let _ = tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(filter)
-        .without_time()
-        .with_target(false)
-        .try_init();
-}
 
 /// Builds the handlers for `function` from the AWS environment: region and credentials from
 /// the default chain (AWS_ENDPOINT_URL_EMR is honoured, which is how local mode works);
@@ -33,7 +21,11 @@ pub async fn handlers_from_environment(function: Function) -> Result<Handlers, E
                 "no AWS region configured (set AWS_REGION): the script-runner JAR and EMR endpoint depend on it",
             )
         })?;
-    let emr = Arc::new(SdkEmr::new(aws_sdk_emr::Client::new(&config)));
+    let client = aws_sdk_emr::Client::new(&config);
+    let emr = Arc::new(match endpoint_url_override() {
+        Some(url) => SdkEmr::with_endpoint_url(client, &url),
+        None => SdkEmr::new(client),
+    });
     if function == Function::ValidateInput {
         let mut pipeline = PipelineSpec::load(default_pipeline_path())?;
         DeploymentSettings::from_lookup(|key| std::env::var(key).ok()).apply(&mut pipeline);
@@ -41,6 +33,15 @@ pub async fn handlers_from_environment(function: Function) -> Result<Handlers, E
     } else {
         Ok(Handlers::without_default_pipeline(emr, region))
     }
+}
+
+/// The endpoint the SDK was pointed at instead of AWS's (how local mode works), to name it in
+/// error messages.
+fn endpoint_url_override() -> Option<String> {
+    ["AWS_ENDPOINT_URL_EMR", "AWS_ENDPOINT_URL"]
+        .into_iter()
+        .filter_map(|key| std::env::var(key).ok())
+        .find(|url| !url.trim().is_empty())
 }
 
 /// Account-specific values the deployed stack passes as environment variables. They replace

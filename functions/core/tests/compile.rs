@@ -1,6 +1,6 @@
-//! Step compilation: every Type becomes the StepConfig shape of CONTRACT.md.
+//! Step compilation: every Type becomes the StepConfig shape of README (the step-type table).
 
-use emrflow_core::emr::StepConfig;
+use emrflow_core::emr::{KeyValue, StepConfig};
 use emrflow_core::pipeline::StepSpec;
 use emrflow_core::PipelineSpec;
 use serde_json::{json, Value};
@@ -115,10 +115,7 @@ fn custom_jar_with_main_class_and_properties() {
     assert_eq!(args(&config), ["1"]);
     assert_eq!(
         config.hadoop_jar_step.properties,
-        [
-            ("a".to_string(), "1".to_string()),
-            ("b".to_string(), "2".to_string())
-        ]
+        [KeyValue::new("a", "1"), KeyValue::new("b", "2")]
     );
 }
 

@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use emrflow_core::emr::FailureDetails;
+use emrflow_core::emr::{ClusterState, FailureDetails, StepState};
 use emrflow_core::{ErrorName, Function};
 use serde_json::{json, Value};
 
@@ -368,8 +368,12 @@ async fn add_steps_refuses_a_cluster_with_too_many_active_steps() {
             cluster.steps.push(emrflow_core::emr::StepSummary {
                 id: format!("s-OLD{i}"),
                 name: format!("other [{i}]"),
-                state: "PENDING".into(),
-                ..Default::default()
+                state: StepState::Pending,
+                action_on_failure: None,
+                created_at: None,
+                started_at: None,
+                ended_at: None,
+                failure_details: None,
             });
         }
     }
@@ -450,7 +454,7 @@ async fn check_steps_running_while_steps_pend_with_slower_polling_during_startup
     );
     assert_eq!(out["Steps"][0]["FailureDetails"], Value::Null);
     // AND WHEN the cluster runs and a poll interval is given THEN it is used as is
-    fake.update_cluster(&cluster_id, |c| c.state = "RUNNING".into());
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Running);
     let out = handlers
         .invoke(
             Function::CheckSteps,
@@ -466,7 +470,7 @@ async fn check_steps_completed_when_every_step_completed() {
     // GIVEN all steps completed
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
-    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
     for i in 0..3 {
         fake.set_step(&cluster_id, &id(&ids, i), "COMPLETED", None);
     }
@@ -482,7 +486,7 @@ async fn check_steps_failed_step_is_step_failed_with_failure_details() {
     // GIVEN step 2 failed (others cancelled by CANCEL_AND_WAIT)
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
-    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
     fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
     fake.set_step(
         &cluster_id,
@@ -521,7 +525,7 @@ async fn check_steps_cancelled_step_is_step_cancelled() {
     // GIVEN a step cancelled by a person, the others completed
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
-    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
     fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
     fake.set_step(&cluster_id, &id(&ids, 1), "CANCELLED", None);
     fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
@@ -536,7 +540,7 @@ async fn check_steps_interrupted_step_is_step_interrupted() {
     // GIVEN a step interrupted (e.g. its node was lost), the others completed
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
-    fake.update_cluster(&cluster_id, |c| c.state = "WAITING".into());
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
     fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
     fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
     fake.set_step(&cluster_id, &id(&ids, 2), "COMPLETED", None);
@@ -552,7 +556,7 @@ async fn check_steps_cluster_dying_before_completion_is_cluster_failed() {
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     fake.update_cluster(&cluster_id, |c| {
-        c.state = "TERMINATED_WITH_ERRORS".into();
+        c.state = ClusterState::TerminatedWithErrors;
         c.state_change_reason_code = Some("INSTANCE_FAILURE".into());
         c.state_change_reason_message = Some("Master instance failed".into());
     });
@@ -574,7 +578,7 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     fake.update_cluster(&cluster_id, |c| {
-        c.state = "TERMINATED_WITH_ERRORS".into();
+        c.state = ClusterState::TerminatedWithErrors;
         c.state_change_reason_code = Some("INSTANCE_FAILURE".into());
         c.state_change_reason_message = Some("Master instance failed".into());
     });
@@ -804,7 +808,7 @@ async fn ensure_cluster_never_starts_a_second_cluster_while_its_first_is_termina
         .as_str()
         .unwrap()
         .to_string();
-    fake.update_cluster(&cluster_id, |c| c.state = "TERMINATING".into());
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Terminating);
     // WHEN ensure-cluster runs again
     let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
     let error = handlers
@@ -830,7 +834,7 @@ async fn ensure_cluster_given_the_execution_start_also_finds_its_cluster_after_i
         .unwrap()
         .to_string();
     fake.update_cluster(&cluster_id, |c| {
-        c.state = "TERMINATED_WITH_ERRORS".into();
+        c.state = ClusterState::TerminatedWithErrors;
         c.state_change_reason_code = Some("BOOTSTRAP_FAILURE".into());
     });
     // WHEN the retried ensure-cluster runs with the execution's start time
@@ -873,7 +877,7 @@ async fn check_steps_failed_step_on_a_dying_cluster_is_step_failed() {
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     fake.update_cluster(&cluster_id, |c| {
-        c.state = "TERMINATING".into();
+        c.state = ClusterState::Terminating;
         c.state_change_reason_code = Some("STEP_FAILURE".into());
     });
     fake.set_step(

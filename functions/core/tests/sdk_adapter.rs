@@ -304,7 +304,7 @@ async fn list_clusters_filters_states_and_follows_pages() {
     // WHEN listed for the not-terminated states
     let clusters = SdkEmr::new(client(&[&rule]))
         .list_clusters(
-            &emrflow_core::emr::NOT_TERMINATED_CLUSTER_STATES,
+            &emrflow_core::emr::ClusterState::all_where(emrflow_core::emr::ClusterState::exists),
             Some(chrono::DateTime::from_timestamp(1_795_000_000, 0).unwrap()),
         )
         .await
@@ -387,7 +387,7 @@ async fn list_steps_sends_step_ids_and_reads_failure_details() {
     assert_eq!(request.step_ids(), ["s-1"]);
     assert_eq!(steps[0].state, "FAILED");
     assert_eq!(
-        steps[0].action_on_failure.as_deref(),
+        steps[0].action_on_failure.map(|action| action.as_str()),
         Some("CANCEL_AND_WAIT")
     );
     assert_eq!(steps[0].created_at.as_deref(), Some("2025-11-22T00:00:00Z"));
@@ -571,14 +571,34 @@ fn timeouts_and_dispatch_failures_are_aws_transient() {
     // GIVEN a dispatch (IO) failure and a timeout WHEN classified THEN AwsTransient
     let dispatch: SdkError<RunJobFlowError, HttpResponse> =
         SdkError::dispatch_failure(ConnectorError::io("connection refused".into()));
-    let error = classify_sdk_error("RunJobFlow", dispatch);
+    let error = classify_sdk_error("RunJobFlow", ENDPOINT, dispatch);
     assert_eq!(error.name(), ErrorName::AwsTransient);
     assert!(error.to_string().contains("connection refused"), "{error}");
     let timeout: SdkError<RunJobFlowError, HttpResponse> = SdkError::timeout_error("took too long");
     assert_eq!(
-        classify_sdk_error("RunJobFlow", timeout).name(),
+        classify_sdk_error("RunJobFlow", ENDPOINT, timeout).name(),
         ErrorName::AwsTransient
     );
+}
+
+const ENDPOINT: &str = "the EMR endpoint http://127.0.0.1:9";
+
+#[test]
+fn a_refused_connection_is_said_in_words_never_as_debug_output() {
+    // GIVEN the IO error a closed port gives, wrapped as the SDK wraps it
+    let io = std::io::Error::from(std::io::ErrorKind::ConnectionRefused);
+    let dispatch: SdkError<RunJobFlowError, HttpResponse> =
+        SdkError::dispatch_failure(ConnectorError::io(Box::new(io)));
+    // WHEN classified
+    let error = classify_sdk_error("DescribeCluster", ENDPOINT, dispatch);
+    // THEN the message names the operation, the endpoint and the reason, and nothing of Rust's
+    assert_eq!(
+        error.to_string(),
+        "DescribeCluster: could not connect to the EMR endpoint http://127.0.0.1:9: connection refused"
+    );
+    for debug_marker in ["Some(", "ConnectorError", "kind:", "{"] {
+        assert!(!error.to_string().contains(debug_marker), "{error}");
+    }
 }
 
 #[tokio::test]

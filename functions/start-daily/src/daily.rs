@@ -4,7 +4,7 @@ use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use chrono::{Days, NaiveDate};
-use lambda_runtime::Diagnostic;
+use emrflow_core::{EmrflowError, ErrorName};
 use serde::{Deserialize, Serialize};
 
 /// Environment variable holding the state machine to start.
@@ -16,7 +16,8 @@ pub const DEFAULT_PROCESSING_DAY_OFFSET: u64 = 1;
 /// A larger offset is almost certainly a typo in the template parameter.
 const MAX_PROCESSING_DAY_OFFSET: u64 = 366;
 
-/// Why the daily start did not happen. `error_type()` is the stable name Lambda reports.
+/// Why the daily start did not happen; as an [`EmrflowError`] it carries the stable name Lambda
+/// reports.
 #[derive(Debug, thiserror::Error)]
 pub enum StartDailyError {
     #[error("start-daily is misconfigured: {0}")]
@@ -46,25 +47,26 @@ pub enum StartDailyError {
 }
 
 impl StartDailyError {
-    /// The names match the project's error names (see CONTRACT.md) so alarms and
-    /// dashboards read the same everywhere.
-    pub fn error_type(&self) -> &'static str {
+    /// The project's error names (README, "Error names"), so alarms and dashboards read the
+    /// same everywhere and the static checks cover them.
+    pub fn error_name(&self) -> ErrorName {
         match self {
             StartDailyError::Configuration(_)
             | StartDailyError::EventWithoutTime
-            | StartDailyError::DateOutOfRange { .. } => "InvalidInput",
-            StartDailyError::Transient { .. } => "AwsTransient",
-            StartDailyError::Rejected { .. } => "AwsRequestRejected",
+            | StartDailyError::DateOutOfRange { .. } => ErrorName::InvalidInput,
+            StartDailyError::Transient { .. } => ErrorName::AwsTransient,
+            StartDailyError::Rejected { .. } => ErrorName::AwsRequestRejected,
         }
+    }
+
+    pub fn error_type(&self) -> &'static str {
+        self.error_name().as_str()
     }
 }
 
-impl From<StartDailyError> for Diagnostic {
-    fn from(error: StartDailyError) -> Diagnostic {
-        Diagnostic {
-            error_type: error.error_type().to_string(),
-            error_message: error.to_string(),
-        }
+impl From<StartDailyError> for EmrflowError {
+    fn from(error: StartDailyError) -> EmrflowError {
+        EmrflowError::new(error.error_name(), error.to_string())
     }
 }
 

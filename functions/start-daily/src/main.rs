@@ -10,32 +10,27 @@ mod daily;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use daily::{DailyStarter, StartDailyConfig};
-use lambda_runtime::{service_fn, Error, LambdaEvent};
+use emrflow_core::EmrflowError;
 
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    tracing_subscriber::fmt()
-        .json()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        // CloudWatch Logs stamps every line already.
-        .without_time()
-        .with_current_span(false)
-        .init();
-
-    // Configuration errors end the cold start: a wrong deployment should fail loudly and
-    // at once, not on every scheduled tick with a less obvious message.
-    let config = StartDailyConfig::from_env(|name| std::env::var(name).ok())?;
-    let sdk_config = aws_config::load_from_env().await;
-    let starter = DailyStarter::new(aws_sdk_sfn::Client::new(&sdk_config), config);
-    let starter = &starter;
-
-    lambda_runtime::run(service_fn(
-        move |event: LambdaEvent<EventBridgeEvent>| async move {
-            starter.start_for_event(&event.payload).await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    emrflow_lambda::serve_with(
+        // A configuration error ends the cold start, reported as an init error: a wrong
+        // deployment fails loudly at once, not on every scheduled tick.
+        || async {
+            let config = StartDailyConfig::from_env(|name| std::env::var(name).ok())?;
+            let sdk_config = aws_config::load_from_env().await;
+            Ok(DailyStarter::new(
+                aws_sdk_sfn::Client::new(&sdk_config),
+                config,
+            ))
         },
-    ))
+        |starter: &'static DailyStarter, event: EventBridgeEvent| async move {
+            starter
+                .start_for_event(&event)
+                .await
+                .map_err(EmrflowError::from)
+        },
+    )
     .await
 }

@@ -13,7 +13,7 @@ pub const DEFINITION_FILE: &str = "statemachine/emrflow.asl.json";
 
 /// The account and region of the ARNs the local runner makes up; nothing leaves the machine.
 pub const LOCAL_REGION: &str = "us-east-1";
-const LOCAL_ACCOUNT: &str = "000000000000";
+pub const LOCAL_ACCOUNT: &str = "000000000000";
 
 /// `ensure-cluster` → `EnsureClusterFunctionArn`: the substitution name SAM fills in too.
 pub fn substitution_name(function: Function) -> String {

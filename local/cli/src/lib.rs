@@ -21,7 +21,7 @@ use emrflow_core::{Handlers, PipelineSpec, SdkEmr};
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
 use serde_json::{json, Value};
 
-use definition::{function_of_resource, load_local_definition, LOCAL_REGION};
+use definition::{function_of_resource, load_local_definition, LOCAL_ACCOUNT, LOCAL_REGION};
 
 /// An aws-sdk-emr client for a local endpoint: dummy credentials, nothing leaves the machine.
 /// The SDK retries as on AWS (3 attempts) but backs off in milliseconds, not seconds: a local
@@ -48,7 +48,10 @@ pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
 /// The handlers exactly as the Lambda functions build them, with EMR at `endpoint_url`.
 pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> Handlers {
     Handlers::new(
-        Arc::new(SdkEmr::new(local_emr_client(endpoint_url))),
+        Arc::new(SdkEmr::with_endpoint_url(
+            local_emr_client(endpoint_url),
+            endpoint_url,
+        )),
         default_pipeline,
         LOCAL_REGION.to_string(),
     )
@@ -79,11 +82,8 @@ impl TaskInvoker for HandlerInvoker {
             .invoke(function, payload)
             .await
             .map_err(|error| {
-                let name = error.name().as_str();
-                TaskError::new(
-                    name,
-                    json!({"errorType": name, "errorMessage": error.to_string()}).to_string(),
-                )
+                let lambda = error.lambda_error();
+                TaskError::new(lambda.error_type.clone(), lambda.cause_text())
             })
     }
 }
@@ -100,15 +100,19 @@ pub struct LocalExecution {
 
 impl LocalExecution {
     pub async fn run(self) -> ExecutionResult {
-        let options = ExecutionOptions::new(
+        let mut options = ExecutionOptions::new(
             self.name,
             self.input,
             Arc::new(HandlerInvoker::new(self.handlers)),
-        )
-        .with_clock(self.clock)
-        .with_observer(self.observer)
-        .with_state_machine_name("emrflow")
-        .with_region(LOCAL_REGION);
+        );
+        // One local account for every ARN the runner and the local EMR make up.
+        options.account_id = LOCAL_ACCOUNT.to_string();
+        options.role_arn = format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/emrflow-local");
+        let options = options
+            .with_clock(self.clock)
+            .with_observer(self.observer)
+            .with_state_machine_name("emrflow")
+            .with_region(LOCAL_REGION);
         execute(&self.machine, options).await
     }
 }
@@ -333,10 +337,5 @@ pub async fn serve_local_emr(
 }
 
 pub fn init_tracing() {
-    let filter = tracing_subscriber::EnvFilter::try_from_env("EMRFLOW_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .try_init();
+    emrflow_core::logging::init_tracing(emrflow_core::logging::LogFormat::Terminal);
 }

@@ -8,8 +8,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use emrflow_core::emr::{
-    ClusterDescription, ClusterLaunch, ClusterSummary, EmrApi, FailureDetails, StepConfig,
-    StepSummary,
+    ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi, FailureDetails,
+    StepConfig, StepState, StepSummary,
 };
 use emrflow_core::{EmrflowError, ErrorName, Function, Handlers, PipelineSpec};
 use serde_json::{json, Value};
@@ -21,6 +21,21 @@ pub const MUTATING_OPERATIONS: [&str; 4] = [
     "AddJobFlowSteps",
     "TerminateJobFlows",
 ];
+
+/// A cluster as DescribeCluster would show it, with nothing set but id, name and state.
+pub fn description(id: &str, name: &str, state: ClusterState) -> ClusterDescription {
+    ClusterDescription {
+        id: id.into(),
+        name: name.into(),
+        state,
+        state_change_reason_code: None,
+        state_change_reason_message: None,
+        termination_protected: false,
+        step_concurrency_level: 1,
+        log_uri: None,
+        tags: BTreeMap::new(),
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct FakeCluster {
@@ -57,12 +72,12 @@ impl FakeEmr {
     pub fn add_cluster(&self, id: &str, state: &str) {
         self.state().clusters.push(FakeCluster {
             description: ClusterDescription {
-                id: id.into(),
-                name: format!("shared-{id}"),
-                state: state.into(),
-                step_concurrency_level: 1,
                 log_uri: Some("s3://logs/emr/".into()),
-                ..ClusterDescription::default()
+                ..description(
+                    id,
+                    &format!("shared-{id}"),
+                    ClusterState::parse(state).unwrap(),
+                )
             },
             steps: Vec::new(),
             submitted: Vec::new(),
@@ -102,7 +117,7 @@ impl FakeEmr {
             .find(|c| c.description.id == cluster_id)
             .unwrap();
         let step = cluster.steps.iter_mut().find(|s| s.id == step_id).unwrap();
-        step.state = state.into();
+        step.state = StepState::parse(state).unwrap();
         step.failure_details = failure;
         if state != "PENDING" {
             step.started_at = Some("2026-11-22T01:00:00Z".into());
@@ -163,13 +178,10 @@ impl EmrApi for FakeEmr {
             state.launches.push(launch.clone());
             state.clusters.push(FakeCluster {
                 description: ClusterDescription {
-                    id: id.clone(),
-                    name: launch.name.clone(),
-                    state: "STARTING".into(),
                     step_concurrency_level: launch.config.step_concurrency_level(),
                     log_uri: launch.config.log_uri.clone(),
                     tags: launch.tags.clone(),
-                    ..ClusterDescription::default()
+                    ..description(&id, &launch.name, ClusterState::Starting)
                 },
                 steps: Vec::new(),
                 submitted: Vec::new(),
@@ -182,7 +194,7 @@ impl EmrApi for FakeEmr {
     /// Every fake cluster is recent: `created_after` filters nothing here.
     async fn list_clusters(
         &self,
-        states: &[&str],
+        states: &[ClusterState],
         _created_after: Option<chrono::DateTime<chrono::Utc>>,
     ) -> Result<Vec<ClusterSummary>, EmrflowError> {
         self.record("ListClusters");
@@ -190,11 +202,11 @@ impl EmrApi for FakeEmr {
             .state()
             .clusters
             .iter()
-            .filter(|c| states.contains(&c.description.state.as_str()))
+            .filter(|c| states.contains(&c.description.state))
             .map(|c| ClusterSummary {
                 id: c.description.id.clone(),
                 name: c.description.name.clone(),
-                state: c.description.state.clone(),
+                state: c.description.state,
             })
             .collect();
         self.answer("ListClusters", clusters)
@@ -277,10 +289,12 @@ impl EmrApi for FakeEmr {
                 cluster.steps.push(StepSummary {
                     id: id.clone(),
                     name: step.name.clone(),
-                    state: "PENDING".into(),
-                    action_on_failure: Some(step.action_on_failure.clone()),
+                    state: StepState::Pending,
+                    action_on_failure: Some(step.action_on_failure),
                     created_at: Some("2026-11-22T00:59:00Z".into()),
-                    ..StepSummary::default()
+                    started_at: None,
+                    ended_at: None,
+                    failure_details: None,
                 });
             }
             ids
@@ -303,7 +317,7 @@ impl EmrApi for FakeEmr {
                     "Could not shut down one or more job flows since they are termination protected.",
                 ));
             }
-            cluster.description.state = "TERMINATING".into();
+            cluster.description.state = ClusterState::Terminating;
         }
         self.answer("TerminateJobFlows", ())
     }

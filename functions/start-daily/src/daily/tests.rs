@@ -229,7 +229,7 @@ async fn given_an_event_without_time_when_handled_then_a_clear_invalid_input_err
 
     // THEN it fails as InvalidInput naming the missing field, and nothing was started
     assert!(matches!(error, StartDailyError::EventWithoutTime));
-    let diagnostic = Diagnostic::from(error);
+    let diagnostic = emrflow_lambda::diagnostic(&EmrflowError::from(error));
     assert_eq!(diagnostic.error_type, "InvalidInput");
     assert!(
         diagnostic.error_message.contains("no `time`"),
@@ -260,7 +260,7 @@ async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_re
         .unwrap_err();
 
     // THEN the handler fails as AwsRequestRejected with the execution and the service message
-    let diagnostic = Diagnostic::from(error);
+    let diagnostic = emrflow_lambda::diagnostic(&EmrflowError::from(error));
     assert_eq!(diagnostic.error_type, "AwsRequestRejected");
     let message = &diagnostic.error_message;
     assert!(message.contains("daily-2026-11-21"), "{message}");

@@ -1,0 +1,131 @@
+//! ensure-cluster (states Create_A_Cluster and Check_Existing_Cluster): creates this
+//! execution's cluster once, or checks that the reused one exists and can take steps.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::{parse_pipeline, parse_time, Handlers};
+use crate::emr::{ClusterDescription, ClusterState};
+use crate::input::{check_cluster_id, check_execution_name};
+use crate::pipeline::PipelineSpec;
+use crate::{EmrflowError, ErrorName};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct EnsureClusterRequest {
+    pub create_cluster: bool,
+    #[serde(default)]
+    pub cluster_id: Option<String>,
+    pub execution_name: String,
+    pub pipeline: Value,
+    /// `$$.Execution.StartTime`: lets a retry also find this execution's cluster after it
+    /// ended (e.g. a bootstrap failure during the retry's back-off), searching only clusters
+    /// created since the execution started.
+    #[serde(default)]
+    pub execution_start_time: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct EnsureClusterResponse {
+    pub cluster_id: String,
+    pub created: bool,
+    pub cluster_name: String,
+    pub state: ClusterState,
+    pub log_uri: Option<String>,
+    /// The cluster's termination protection as found (false for a new cluster), so cleanup
+    /// can restore a reused cluster's own setting even if protection was never enabled.
+    pub termination_protected: bool,
+}
+
+impl EnsureClusterResponse {
+    fn found(cluster: ClusterDescription, created: bool) -> Self {
+        EnsureClusterResponse {
+            cluster_id: cluster.id,
+            created,
+            cluster_name: cluster.name,
+            state: cluster.state,
+            log_uri: cluster.log_uri,
+            termination_protected: cluster.termination_protected,
+        }
+    }
+}
+
+impl Handlers {
+    /// ensure-cluster: creates this execution's cluster (once) or checks the reused one.
+    pub async fn ensure_cluster(
+        &self,
+        request: EnsureClusterRequest,
+    ) -> Result<EnsureClusterResponse, EmrflowError> {
+        check_execution_name(&request.execution_name)?;
+        let pipeline = parse_pipeline(request.pipeline)?;
+        match (request.create_cluster, request.cluster_id) {
+            (false, None) => Err(EmrflowError::invalid_input(
+                "key ClusterId: required when CreateCluster is false",
+            )),
+            (false, Some(cluster_id)) => self.reuse_cluster(&cluster_id).await,
+            (true, Some(id)) => Err(EmrflowError::invalid_input(format!(
+                "key ClusterId: '{id}' is given but CreateCluster is true"
+            ))),
+            (true, None) => {
+                let execution_start = request
+                    .execution_start_time
+                    .as_deref()
+                    .map(|text| parse_time("ExecutionStartTime", text))
+                    .transpose()?;
+                self.create_cluster_once(&pipeline, &request.execution_name, execution_start)
+                    .await
+            }
+        }
+    }
+
+    async fn reuse_cluster(&self, cluster_id: &str) -> Result<EnsureClusterResponse, EmrflowError> {
+        check_cluster_id(cluster_id, "ClusterId")?;
+        let cluster = self.describe_existing(cluster_id).await?;
+        if !cluster.state.accepts_steps() {
+            return Err(EmrflowError::cluster_not_usable(format!(
+                "cluster {cluster_id} ('{}') cannot be reused: it is {}; a reused cluster must be STARTING, BOOTSTRAPPING, RUNNING or WAITING",
+                cluster.name,
+                cluster.state_with_reason()
+            )));
+        }
+        Ok(EnsureClusterResponse::found(cluster, false))
+    }
+
+    /// RunJobFlow has no client token: a retry after a lost response must find the cluster
+    /// the first attempt created instead of starting a second one.
+    async fn create_cluster_once(
+        &self,
+        pipeline: &PipelineSpec,
+        execution_name: &str,
+        execution_start: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<EnsureClusterResponse, EmrflowError> {
+        if let Some(existing) = self
+            .find_execution_cluster(&pipeline.name, execution_name, execution_start)
+            .await?
+        {
+            if existing.state.is_ending() {
+                return Err(EmrflowError::new(ErrorName::ClusterFailed, format!(
+                    "cluster {} created by execution {execution_name} is {}; emrflow does not start a second cluster for one execution",
+                    existing.id,
+                    existing.state_with_reason()
+                )));
+            }
+            tracing::info!(cluster_id = %existing.id, "found the cluster this execution already created");
+            return Ok(EnsureClusterResponse::found(existing, true));
+        }
+        let launch = pipeline.cluster_launch(execution_name);
+        let cluster_id = self.emr.run_job_flow(&launch).await.map_err(|error| {
+            error.with_context(format!("RunJobFlow for cluster '{}'", launch.name))
+        })?;
+        tracing::info!(%cluster_id, name = %launch.name, "created cluster");
+        Ok(EnsureClusterResponse {
+            cluster_id,
+            created: true,
+            cluster_name: launch.name,
+            state: ClusterState::Starting,
+            log_uri: launch.config.log_uri,
+            termination_protected: false,
+        })
+    }
+}

@@ -1,0 +1,125 @@
+//! The six handlers: payload in, payload out (README, "The Lambda handlers"). One file per
+//! handler, each owning its request and response types; this file is the dispatch alone.
+//! A Task state's name in `statemachine/emrflow.asl.json` leads to its handler:
+//!
+//! | state | handler file |
+//! |---|---|
+//! | Validate_Input | `validate_input.rs` |
+//! | Create_A_Cluster, Check_Existing_Cluster | `ensure_cluster.rs` |
+//! | Enable/Disable/Restore_Termination_Protection, Cleanup_Restore_Protection | `termination_protection.rs` |
+//! | Submit_Pipeline_Steps | `add_steps.rs` |
+//! | Check_Steps | `check_steps.rs` (its verdict in `verdict.rs`) |
+//! | Terminate_Cluster, Cleanup_Terminate_Cluster, Cleanup_Terminate_Orphan_Cluster | `terminate_cluster.rs` |
+
+mod add_steps;
+mod check_steps;
+mod ensure_cluster;
+mod lookup;
+mod terminate_cluster;
+mod termination_protection;
+mod validate_input;
+mod verdict;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::emr::EmrApi;
+use crate::error::invalid_at_path;
+use crate::pipeline::PipelineSpec;
+use crate::{EmrflowError, Function};
+
+pub use add_steps::{AddStepsRequest, AddStepsResponse, SubmittedStep};
+pub use check_steps::{CheckStepsRequest, CheckStepsResponse, StepReport};
+pub use ensure_cluster::{EnsureClusterRequest, EnsureClusterResponse};
+pub use terminate_cluster::{TerminateClusterRequest, TerminateClusterResponse};
+pub use termination_protection::{TerminationProtectionRequest, TerminationProtectionResponse};
+pub use validate_input::ValidateInputRequest;
+
+/// The handlers, sharing one EMR client; built once per Lambda cold start.
+pub struct Handlers {
+    emr: Arc<dyn EmrApi>,
+    default_pipeline: Option<PipelineSpec>,
+    region: String,
+}
+
+impl Handlers {
+    pub fn new(emr: Arc<dyn EmrApi>, default_pipeline: PipelineSpec, region: String) -> Self {
+        Handlers {
+            emr,
+            default_pipeline: Some(default_pipeline),
+            region,
+        }
+    }
+
+    /// Handlers for the functions that never read the deployed default pipeline (all but
+    /// validate-input, which then requires the execution input to carry a `Pipeline`).
+    pub fn without_default_pipeline(emr: Arc<dyn EmrApi>, region: String) -> Self {
+        Handlers {
+            emr,
+            default_pipeline: None,
+            region,
+        }
+    }
+
+    pub fn region(&self) -> &str {
+        &self.region
+    }
+
+    /// Runs `function` on a JSON payload; payloads that do not fit are InvalidInput.
+    pub async fn invoke(&self, function: Function, payload: Value) -> Result<Value, EmrflowError> {
+        let result = self.dispatch(function, payload).await;
+        if let Err(error) = &result {
+            tracing::warn!(function = function.name(), error_type = error.name().as_str(), message = %error, "handler failed");
+        }
+        result
+    }
+
+    async fn dispatch(&self, function: Function, payload: Value) -> Result<Value, EmrflowError> {
+        let f = function;
+        match function {
+            Function::ValidateInput => to_payload(&self.validate_input(parse(f, payload)?)?),
+            Function::EnsureCluster => to_payload(&self.ensure_cluster(parse(f, payload)?).await?),
+            Function::TerminationProtection => {
+                to_payload(&self.termination_protection(parse(f, payload)?).await?)
+            }
+            Function::AddSteps => to_payload(&self.add_steps(parse(f, payload)?).await?),
+            Function::CheckSteps => to_payload(&self.check_steps(parse(f, payload)?).await?),
+            Function::TerminateCluster => {
+                to_payload(&self.terminate_cluster(parse(f, payload)?).await?)
+            }
+        }
+    }
+}
+
+/// The request of `function`; a payload that does not fit is InvalidInput naming the key.
+fn parse<T: DeserializeOwned>(function: Function, payload: Value) -> Result<T, EmrflowError> {
+    serde_path_to_error::deserialize(payload)
+        .map_err(|error| invalid_at_path(&format!("{} input", function.name()), error))
+}
+
+fn to_payload<T: Serialize>(response: &T) -> Result<Value, EmrflowError> {
+    serde_json::to_value(response).map_err(|error| {
+        EmrflowError::internal(format!(
+            "the handler's response could not be written as JSON: {error}"
+        ))
+    })
+}
+
+fn parse_pipeline(value: Value) -> Result<PipelineSpec, EmrflowError> {
+    PipelineSpec::from_value(value).map_err(|error| error.with_context("key Pipeline"))
+}
+
+/// An RFC 3339 time from the state machine's context object.
+fn parse_time(key: &str, text: &str) -> Result<DateTime<Utc>, EmrflowError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|error| {
+            EmrflowError::invalid_input(format!(
+                "key {key}: '{text}' is not an RFC 3339 time: {error}"
+            ))
+        })
+}

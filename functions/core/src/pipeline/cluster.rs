@@ -1,0 +1,282 @@
+//! The `Cluster` keys of a pipeline spec: what RunJobFlow gets, and the checks EMR would
+//! otherwise make only after a cluster request was sent.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use emrflow_vocabulary::limits::{IDLE_TIMEOUT_SECONDS, STEP_CONCURRENCY_LEVELS};
+
+use crate::EmrflowError;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ClusterConfig {
+    pub release_label: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub applications: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<EmrConfiguration>,
+    pub service_role: String,
+    pub job_flow_role: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub log_uri: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub ec2_subnet_ids: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_fleets: Option<Vec<InstanceFleet>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_groups: Option<Vec<InstanceGroup>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_concurrency_level: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idle_timeout_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub tags: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub bootstrap_actions: Vec<BootstrapAction>,
+}
+
+impl ClusterConfig {
+    pub fn step_concurrency_level(&self) -> u32 {
+        self.step_concurrency_level.unwrap_or(1)
+    }
+}
+
+/// An EMR application configuration (`Configurations` of RunJobFlow).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct EmrConfiguration {
+    pub classification: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub configurations: Vec<EmrConfiguration>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum NodeRole {
+    Master,
+    Core,
+    Task,
+}
+
+impl NodeRole {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NodeRole::Master => "MASTER",
+            NodeRole::Core => "CORE",
+            NodeRole::Task => "TASK",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct InstanceFleet {
+    pub instance_fleet_type: NodeRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_on_demand_capacity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_spot_capacity: Option<u32>,
+    pub instance_type_configs: Vec<InstanceTypeConfig>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct InstanceTypeConfig {
+    pub instance_type: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weighted_capacity: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bid_price_as_percentage_of_on_demand_price: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bid_price: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Market {
+    OnDemand,
+    Spot,
+}
+
+impl Market {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Market::OnDemand => "ON_DEMAND",
+            Market::Spot => "SPOT",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct InstanceGroup {
+    pub instance_role: NodeRole,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    pub instance_type: String,
+    pub instance_count: u32,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub market: Option<Market>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bid_price: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct BootstrapAction {
+    pub name: String,
+    pub path: String,
+    #[serde(default)]
+    pub args: Vec<String>,
+}
+
+impl ClusterConfig {
+    pub(super) fn validate(&self) -> Result<(), EmrflowError> {
+        let invalid = |message: String| Err(EmrflowError::invalid_input(message));
+        for (key, value) in [
+            ("ReleaseLabel", &self.release_label),
+            ("ServiceRole", &self.service_role),
+            ("JobFlowRole", &self.job_flow_role),
+        ] {
+            if value.trim().is_empty() {
+                return invalid(format!(
+                    "pipeline spec: key Cluster.{key}: must not be empty"
+                ));
+            }
+        }
+        if let Some(level) = self.step_concurrency_level {
+            if !STEP_CONCURRENCY_LEVELS.contains(&level) {
+                return invalid(format!(
+                    "pipeline spec: key Cluster.StepConcurrencyLevel: {level} is outside {}..={}",
+                    STEP_CONCURRENCY_LEVELS.start(),
+                    STEP_CONCURRENCY_LEVELS.end()
+                ));
+            }
+        }
+        if let Some(idle) = self.idle_timeout_seconds {
+            if !IDLE_TIMEOUT_SECONDS.contains(&idle) {
+                return invalid(format!(
+                    "pipeline spec: key Cluster.IdleTimeoutSeconds: {idle} is outside {}..={}",
+                    IDLE_TIMEOUT_SECONDS.start(),
+                    IDLE_TIMEOUT_SECONDS.end()
+                ));
+            }
+        }
+        match (&self.instance_fleets, &self.instance_groups) {
+            (Some(_), Some(_)) => invalid(
+                "pipeline spec: keys Cluster.InstanceFleets and Cluster.InstanceGroups: give exactly one of the two, not both".into(),
+            ),
+            (None, None) => invalid(
+                "pipeline spec: keys Cluster.InstanceFleets and Cluster.InstanceGroups: give exactly one of the two".into(),
+            ),
+            (Some(fleets), None) => validate_fleets(fleets),
+            (None, Some(groups)) => validate_groups(groups),
+        }
+    }
+}
+
+fn check_one_master_at_most_one_core(
+    roles: impl Iterator<Item = NodeRole> + Clone,
+    key: &str,
+) -> Result<(), EmrflowError> {
+    let count = |role| roles.clone().filter(|r| *r == role).count();
+    if count(NodeRole::Master) != 1 {
+        return Err(EmrflowError::invalid_input(format!(
+            "pipeline spec: key Cluster.{key}: exactly one MASTER is required"
+        )));
+    }
+    if count(NodeRole::Core) > 1 {
+        return Err(EmrflowError::invalid_input(format!(
+            "pipeline spec: key Cluster.{key}: at most one CORE is allowed"
+        )));
+    }
+    Ok(())
+}
+
+fn validate_fleets(fleets: &[InstanceFleet]) -> Result<(), EmrflowError> {
+    check_one_master_at_most_one_core(
+        fleets.iter().map(|fleet| fleet.instance_fleet_type),
+        "InstanceFleets",
+    )?;
+    if fleets
+        .iter()
+        .filter(|fleet| fleet.instance_fleet_type == NodeRole::Task)
+        .count()
+        > 1
+    {
+        return Err(EmrflowError::invalid_input(
+            "pipeline spec: key Cluster.InstanceFleets: at most one TASK fleet is allowed",
+        ));
+    }
+    for (index, fleet) in fleets.iter().enumerate() {
+        let at = format!("pipeline spec: key Cluster.InstanceFleets[{index}]");
+        let capacity =
+            fleet.target_on_demand_capacity.unwrap_or(0) + fleet.target_spot_capacity.unwrap_or(0);
+        if fleet.instance_fleet_type == NodeRole::Master && capacity != 1 {
+            return Err(EmrflowError::invalid_input(format!(
+                "{at}: the MASTER fleet needs a total target capacity of exactly 1, not {capacity}"
+            )));
+        }
+        if capacity == 0 && fleet.instance_fleet_type == NodeRole::Core {
+            return Err(EmrflowError::invalid_input(format!(
+                "{at}: the CORE fleet needs TargetOnDemandCapacity or TargetSpotCapacity above 0"
+            )));
+        }
+        if fleet.instance_type_configs.is_empty() || fleet.instance_type_configs.len() > 30 {
+            return Err(EmrflowError::invalid_input(format!(
+                "{at}.InstanceTypeConfigs: give 1 to 30 instance types"
+            )));
+        }
+        for (type_index, config) in fleet.instance_type_configs.iter().enumerate() {
+            if config.instance_type.trim().is_empty() {
+                return Err(EmrflowError::invalid_input(format!(
+                    "{at}.InstanceTypeConfigs[{type_index}].InstanceType: must not be empty"
+                )));
+            }
+            if config.bid_price.is_some()
+                && config.bid_price_as_percentage_of_on_demand_price.is_some()
+            {
+                return Err(EmrflowError::invalid_input(format!(
+                    "{at}.InstanceTypeConfigs[{type_index}]: give BidPrice or BidPriceAsPercentageOfOnDemandPrice, not both"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn validate_groups(groups: &[InstanceGroup]) -> Result<(), EmrflowError> {
+    check_one_master_at_most_one_core(
+        groups.iter().map(|group| group.instance_role),
+        "InstanceGroups",
+    )?;
+    for (index, group) in groups.iter().enumerate() {
+        let at = format!("pipeline spec: key Cluster.InstanceGroups[{index}]");
+        if group.instance_type.trim().is_empty() {
+            return Err(EmrflowError::invalid_input(format!(
+                "{at}.InstanceType: must not be empty"
+            )));
+        }
+        if group.instance_count == 0
+            || (group.instance_role == NodeRole::Master && group.instance_count != 1)
+        {
+            return Err(EmrflowError::invalid_input(format!(
+                "{at}.InstanceCount: {} is not allowed for {} (MASTER needs 1, others at least 1)",
+                group.instance_count,
+                group.instance_role.as_str()
+            )));
+        }
+        if group.bid_price.is_some() && group.market != Some(Market::Spot) {
+            return Err(EmrflowError::invalid_input(format!(
+                "{at}.BidPrice: only a SPOT group takes a BidPrice"
+            )));
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,178 @@
+//! `{{Placeholder}}` rendering in step strings and LogUri (README, "The pipeline spec").
+
+use serde_json::Value;
+
+use super::PipelineSpec;
+use crate::EmrflowError;
+
+/// The placeholders a step string (or LogUri) may use.
+pub const PLACEHOLDERS: [&str; 4] = [
+    "ProcessingDate",
+    "ProcessingDateCompact",
+    "ExecutionName",
+    "PipelineName",
+];
+
+/// The values the placeholders are rendered with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlaceholderValues {
+    pub processing_date: chrono::NaiveDate,
+    pub execution_name: String,
+    pub pipeline_name: String,
+}
+
+impl PlaceholderValues {
+    fn value_of(&self, placeholder: &str) -> Option<String> {
+        match placeholder {
+            "ProcessingDate" => Some(self.processing_date.format("%Y-%m-%d").to_string()),
+            "ProcessingDateCompact" => Some(self.processing_date.format("%Y%m%d").to_string()),
+            "ExecutionName" => Some(self.execution_name.clone()),
+            "PipelineName" => Some(self.pipeline_name.clone()),
+            _ => None,
+        }
+    }
+}
+
+/// The placeholder names used in `text` (`{{ Name }}`, surrounding spaces allowed).
+fn placeholders_in(text: &str) -> Vec<(std::ops::Range<usize>, &str)> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(open) = text[from..].find("{{").map(|at| at + from) {
+        let Some(close) = text[open + 2..].find("}}").map(|at| at + open + 2) else {
+            break;
+        };
+        found.push((open..close + 2, text[open + 2..close].trim()));
+        from = close + 2;
+    }
+    found
+}
+
+/// `text` with every placeholder replaced by `value_of(name)`; unknown names are collected.
+fn replace_placeholders(
+    text: &str,
+    value_of: impl Fn(&str) -> Option<String>,
+    unknown: &mut Vec<String>,
+) -> String {
+    let mut rendered = String::with_capacity(text.len());
+    let mut copied_up_to = 0;
+    for (range, name) in placeholders_in(text) {
+        rendered.push_str(&text[copied_up_to..range.start]);
+        match value_of(name) {
+            Some(value) => rendered.push_str(&value),
+            None => {
+                unknown.push(name.to_string());
+                rendered.push_str(&text[range.clone()]);
+            }
+        }
+        copied_up_to = range.end;
+    }
+    rendered.push_str(&text[copied_up_to..]);
+    rendered
+}
+
+/// Calls `visit(text, location)` for every string in the parts of a serialized spec that may
+/// hold placeholders: the steps and Cluster.LogUri.
+fn for_each_renderable_string(spec: &Value, visit: &mut dyn FnMut(&str, &str)) {
+    fn walk(value: &Value, location: String, visit: &mut dyn FnMut(&str, &str)) {
+        match value {
+            Value::String(text) => visit(text, &location),
+            Value::Array(items) => {
+                for (index, item) in items.iter().enumerate() {
+                    walk(item, format!("{location}[{index}]"), visit);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    visit(key, &location);
+                    walk(item, format!("{location}.{key}"), visit);
+                }
+            }
+            _ => {}
+        }
+    }
+    if let Some(steps) = spec.get("Steps") {
+        walk(steps, "Steps".into(), visit);
+    }
+    if let Some(log_uri) = spec.get("Cluster").and_then(|c| c.get("LogUri")) {
+        walk(log_uri, "Cluster.LogUri".into(), visit);
+    }
+}
+
+fn render_strings(value: &mut Value, render: &mut dyn FnMut(&str) -> String) {
+    match value {
+        Value::String(text) => *text = render(text),
+        Value::Array(items) => items
+            .iter_mut()
+            .for_each(|item| render_strings(item, render)),
+        Value::Object(map) => {
+            let entries = std::mem::take(map);
+            for (key, mut item) in entries {
+                render_strings(&mut item, render);
+                map.insert(render(&key), item);
+            }
+        }
+        _ => {}
+    }
+}
+
+impl PipelineSpec {
+    pub(super) fn check_placeholders_known(&self) -> Result<(), EmrflowError> {
+        let mut problem = None;
+        let value = serde_json::to_value(self).map_err(internal_serialization_error)?;
+        for_each_renderable_string(&value, &mut |text, location| {
+            for (_, name) in placeholders_in(text) {
+                if !PLACEHOLDERS.contains(&name) && problem.is_none() {
+                    problem = Some(format!(
+                        "pipeline spec: key {location}: unknown placeholder {{{{{name}}}}} (known: {})",
+                        PLACEHOLDERS.join(", ")
+                    ));
+                }
+            }
+        });
+        match problem {
+            Some(message) => Err(EmrflowError::invalid_input(message)),
+            None => Ok(()),
+        }
+    }
+
+    /// A placeholder still present (the spec did not go through validate-input).
+    pub fn first_unrendered_placeholder(&self) -> Option<String> {
+        let value = serde_json::to_value(self).ok()?;
+        let mut found = None;
+        for_each_renderable_string(&value, &mut |text, location| {
+            if found.is_none() {
+                if let Some((range, _)) = placeholders_in(text).first() {
+                    found = Some(format!("{} in {location}", &text[range.clone()]));
+                }
+            }
+        });
+        found
+    }
+
+    /// The spec with every placeholder in the steps and in LogUri replaced.
+    pub fn render(&self, values: &PlaceholderValues) -> Result<PipelineSpec, EmrflowError> {
+        let mut value = serde_json::to_value(self).map_err(internal_serialization_error)?;
+        let mut unknown = Vec::new();
+        let mut render_text =
+            |text: &str| replace_placeholders(text, |name| values.value_of(name), &mut unknown);
+        if let Some(steps) = value.get_mut("Steps") {
+            render_strings(steps, &mut render_text);
+        }
+        if let Some(log_uri) = value.get_mut("Cluster").and_then(|c| c.get_mut("LogUri")) {
+            render_strings(log_uri, &mut render_text);
+        }
+        if let Some(name) = unknown.first() {
+            return Err(EmrflowError::invalid_input(format!(
+                "pipeline spec: unknown placeholder {{{{{name}}}}} (known: {})",
+                PLACEHOLDERS.join(", ")
+            )));
+        }
+        Self::from_value(value)
+    }
+}
+
+fn internal_serialization_error(error: serde_json::Error) -> EmrflowError {
+    EmrflowError::internal(format!(
+        "the pipeline spec could not be written as JSON: {error}"
+    ))
+}

@@ -1,0 +1,274 @@
+//! The `Steps` of a pipeline spec: the keys every step has, and one struct per `Type`.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::ActionOnFailure;
+
+/// One step of the pipeline: the common keys plus the keys of its `Type`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", try_from = "RawStep")]
+pub struct StepSpec {
+    pub name: String,
+    #[serde(default = "default_action_on_failure")]
+    pub action_on_failure: ActionOnFailure,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(flatten)]
+    pub kind: StepKind,
+}
+
+/// emrflow's default: a failed step stops the pipeline and leaves the cluster to cleanup
+/// (EMR's own API default, TERMINATE_CLUSTER, would also end a reused cluster).
+fn default_action_on_failure() -> ActionOnFailure {
+    ActionOnFailure::CancelAndWait
+}
+
+/// Serde cannot combine `flatten` with `deny_unknown_fields`, so a step is read in two parts:
+/// the common keys here, then the rest as a [`StepKind`] that rejects unknown keys itself.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct RawStep {
+    name: String,
+    #[serde(default = "default_action_on_failure")]
+    action_on_failure: ActionOnFailure,
+    #[serde(default)]
+    description: Option<String>,
+    #[serde(flatten)]
+    rest: serde_json::Map<String, Value>,
+}
+
+const STEP_TYPES: [&str; 8] = [
+    "Spark",
+    "Hive",
+    "Pig",
+    "CustomJar",
+    "Script",
+    "S3DistCp",
+    "Streaming",
+    "Command",
+];
+
+impl TryFrom<RawStep> for StepSpec {
+    type Error = String;
+
+    fn try_from(mut raw: RawStep) -> Result<Self, Self::Error> {
+        let step = raw.name.clone();
+        // Each Type's keys are read straight from the JSON object so that an error can name
+        // the exact key (serde's tagged enums lose the path).
+        fn keys<T: serde::de::DeserializeOwned>(
+            step: &str,
+            rest: serde_json::Map<String, Value>,
+        ) -> Result<T, String> {
+            serde_path_to_error::deserialize(Value::Object(rest)).map_err(|error| {
+                let path = error.path().to_string();
+                if path == "." {
+                    format!("step '{step}': {}", error.into_inner())
+                } else {
+                    format!("step '{step}': key {path}: {}", error.into_inner())
+                }
+            })
+        }
+        let type_name = match raw.rest.remove("Type") {
+            Some(Value::String(type_name)) => type_name,
+            Some(other) => return Err(format!("step '{step}': key Type: {other} is not a string")),
+            None => {
+                return Err(format!(
+                    "step '{step}': key Type is missing (one of {})",
+                    STEP_TYPES.join(", ")
+                ))
+            }
+        };
+        let rest = raw.rest;
+        let kind = match type_name.as_str() {
+            "Spark" => StepKind::Spark(keys(&step, rest)?),
+            "Hive" => StepKind::Hive(keys(&step, rest)?),
+            "Pig" => StepKind::Pig(keys(&step, rest)?),
+            "CustomJar" => StepKind::CustomJar(keys(&step, rest)?),
+            "Script" => StepKind::Script(keys(&step, rest)?),
+            "S3DistCp" => StepKind::S3DistCp(keys(&step, rest)?),
+            "Streaming" => StepKind::Streaming(keys(&step, rest)?),
+            "Command" => StepKind::Command(keys(&step, rest)?),
+            other => {
+                return Err(format!(
+                    "step '{step}': key Type: unknown step type '{other}' (one of {})",
+                    STEP_TYPES.join(", ")
+                ))
+            }
+        };
+        Ok(StepSpec {
+            name: raw.name,
+            action_on_failure: raw.action_on_failure,
+            description: raw.description,
+            kind,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "Type")]
+pub enum StepKind {
+    Spark(SparkStep),
+    Hive(ScriptWithVariables),
+    Pig(ScriptWithVariables),
+    CustomJar(CustomJarStep),
+    Script(ScriptStep),
+    S3DistCp(S3DistCpStep),
+    Streaming(StreamingStep),
+    Command(CommandStep),
+}
+
+impl StepKind {
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            StepKind::Spark(_) => "Spark",
+            StepKind::Hive(_) => "Hive",
+            StepKind::Pig(_) => "Pig",
+            StepKind::CustomJar(_) => "CustomJar",
+            StepKind::Script(_) => "Script",
+            StepKind::S3DistCp(_) => "S3DistCp",
+            StepKind::Streaming(_) => "Streaming",
+            StepKind::Command(_) => "Command",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DeployMode {
+    #[default]
+    Cluster,
+    Client,
+}
+
+impl DeployMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DeployMode::Cluster => "cluster",
+            DeployMode::Client => "client",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct SparkStep {
+    pub application: String,
+    #[serde(default)]
+    pub deploy_mode: DeployMode,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_memory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver_cores: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor_memory: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub executor_cores: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub num_executors: Option<u32>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub spark_conf: BTreeMap<String, String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub py_files: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub jars: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+}
+
+/// Hive and Pig steps: a script plus `-d` / `-p` variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ScriptWithVariables {
+    pub script: String,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub variables: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct CustomJarStep {
+    pub jar: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub main_class: Option<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub properties: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ScriptStep {
+    pub script: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct S3DistCpStep {
+    pub src: String,
+    pub dest: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub src_pattern: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output_codec: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_size: Option<u64>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct StreamingStep {
+    pub input: Vec<String>,
+    pub output: String,
+    pub mapper: String,
+    pub reducer: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub files: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct CommandStep {
+    pub args: Vec<String>,
+}
+
+impl StepKind {
+    /// The keys a step of this type cannot leave empty.
+    pub(super) fn check_required_values(&self) -> Result<(), String> {
+        let required: Vec<(&str, bool)> = match self {
+            StepKind::Spark(spark) => vec![("Application", spark.application.trim().is_empty())],
+            StepKind::Hive(hive) | StepKind::Pig(hive) => {
+                vec![("Script", hive.script.trim().is_empty())]
+            }
+            StepKind::CustomJar(jar) => vec![("Jar", jar.jar.trim().is_empty())],
+            StepKind::Script(script) => vec![("Script", script.script.trim().is_empty())],
+            StepKind::S3DistCp(copy) => vec![
+                ("Src", copy.src.trim().is_empty()),
+                ("Dest", copy.dest.trim().is_empty()),
+            ],
+            StepKind::Streaming(streaming) => vec![
+                ("Input", streaming.input.is_empty()),
+                ("Output", streaming.output.trim().is_empty()),
+                ("Mapper", streaming.mapper.trim().is_empty()),
+                ("Reducer", streaming.reducer.trim().is_empty()),
+            ],
+            StepKind::Command(command) => vec![("Args", command.args.is_empty())],
+        };
+        match required.into_iter().find(|(_, empty)| *empty) {
+            Some((key, _)) => Err(format!(
+                "key {key} must not be empty for a {} step",
+                self.type_name()
+            )),
+            None => Ok(()),
+        }
+    }
+}
