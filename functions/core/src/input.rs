@@ -69,7 +69,8 @@ pub fn check_execution_name(execution_name: &str) -> Result<(), EmrflowError> {
     }
     if let Some(c) = bad_char {
         return Err(EmrflowError::invalid_input(format!(
-            "key ExecutionName: '{execution_name}' contains the character {c:?}, which a Step Functions execution name cannot hold"
+            "key ExecutionName: '{execution_name}' contains the character '{}', which a Step Functions execution name cannot hold",
+            c.escape_default()
         )));
     }
     Ok(())

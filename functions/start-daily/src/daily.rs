@@ -96,7 +96,7 @@ impl StartDailyConfig {
                 .filter(|offset| *offset <= MAX_PROCESSING_DAY_OFFSET)
                 .ok_or_else(|| {
                     StartDailyError::Configuration(format!(
-                        "{PROCESSING_DAY_OFFSET_ENV}={raw:?} is not a whole number of days \
+                        "{PROCESSING_DAY_OFFSET_ENV}='{raw}' is not a whole number of days \
                          between 0 and {MAX_PROCESSING_DAY_OFFSET}"
                     ))
                 })?,
