@@ -65,6 +65,15 @@ pub struct StepSummary {
     pub failure_details: Option<FailureDetails>,
 }
 
+/// What CancelSteps answered for one step: SUBMITTED, or FAILED with EMR's reason (e.g. the
+/// step had already ended — harmless when cancelling again).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CancelOutcome {
+    pub step_id: String,
+    pub submitted: bool,
+    pub reason: Option<String>,
+}
+
 /// Everything RunJobFlow needs: the cluster's name, its configuration (placeholders rendered)
 /// and the tags (the configured ones plus emrflow:pipeline / emrflow:execution).
 #[derive(Debug, Clone, PartialEq)]
@@ -104,4 +113,31 @@ pub trait EmrApi: Send + Sync {
         steps: &[StepConfig],
     ) -> Result<Vec<String>, EmrflowError>;
     async fn terminate_job_flows(&self, cluster_id: &str) -> Result<(), EmrflowError>;
+    /// CancelSteps of PENDING and RUNNING steps; a running step's process is killed
+    /// (EMR's TERMINATE_PROCESS: a hung step may ignore an interrupt).
+    async fn cancel_steps(
+        &self,
+        cluster_id: &str,
+        step_ids: &[String],
+    ) -> Result<Vec<CancelOutcome>, EmrflowError>;
+    /// The cluster's steps created since `since`, newest first. ListSteps lists newest first,
+    /// so an adapter can stop paging at the first older step: one look costs pages of this
+    /// execution's steps only, however long the cluster has lived.
+    async fn list_steps_since(
+        &self,
+        cluster_id: &str,
+        since: DateTime<Utc>,
+    ) -> Result<Vec<StepSummary>, EmrflowError> {
+        let mut steps = self.list_steps(cluster_id, &[]).await?;
+        steps.retain(|step| created_since(step, since));
+        Ok(steps)
+    }
+}
+
+/// Whether a step was created at or after `since` (a step without a time counts as new).
+pub fn created_since(step: &StepSummary, since: DateTime<Utc>) -> bool {
+    step.created_at
+        .as_deref()
+        .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+        .is_none_or(|created| created >= since)
 }

@@ -6,7 +6,8 @@
 //! - [`pipeline`]: the pipeline spec (cluster, steps, placeholders, validation, compilation);
 //! - [`emr`]: the [`EmrApi`] port and its domain types (EMR's vocabulary comes from
 //!   `emrflow-vocabulary`); [`sdk`]: the aws-sdk-emr adapter behind it;
-//! - [`handlers`]: one file per handler, the dispatch in `handlers/mod.rs`;
+//! - [`handlers`]: one file per handler, the dispatch in `handlers/mod.rs`; [`lookup`]: finding
+//!   the cluster an execution created (handlers and reaper);
 //! - [`error`]: the stable error names and the one conversion to Lambda's error payload;
 //! - [`runtime`]: what a Lambda builds at cold start; [`logging`]: the one logging set-up.
 
@@ -15,6 +16,7 @@ pub mod error;
 pub mod handlers;
 pub mod input;
 pub mod logging;
+pub mod lookup;
 pub mod pipeline;
 pub mod runtime;
 pub mod sdk;

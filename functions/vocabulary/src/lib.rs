@@ -9,12 +9,14 @@
 //!   `FailureDetails`.
 //! - [`limits`]: EMR's API limits (AddJobFlowSteps, RunJobFlow, tags), each defined once.
 //! - [`logs`]: where EMR writes a step's logs under the cluster's LogUri.
+//! - [`s3`]: `s3://bucket/key` locations and S3's bucket-naming rules.
 
 #[macro_use]
 mod wire_enum;
 
 pub mod limits;
 pub mod logs;
+pub mod s3;
 pub mod states;
 pub mod steps;
 

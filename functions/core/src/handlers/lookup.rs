@@ -1,66 +1,31 @@
-//! Finding clusters: a ClusterId that must exist, and the cluster one execution created
-//! (its idempotency key: the name `emrflow-<pipeline>-<execution>` and the two tags).
+//! The cluster lookups every handler uses, on this handler set's EMR client.
 
 use chrono::{DateTime, Utc};
 
 use super::Handlers;
-use crate::emr::{ClusterDescription, ClusterState};
-use crate::pipeline::{cluster_name, EXECUTION_TAG, PIPELINE_TAG};
-use crate::{EmrflowError, ErrorName};
-
-/// EMR's clock and ours may differ a little: look this much further back than the start.
-const CLOCK_SKEW_MINUTES: i64 = 5;
+use crate::emr::ClusterDescription;
+use crate::{lookup, EmrflowError};
 
 impl Handlers {
-    /// DescribeCluster, with EMR's "not valid" rejection of an unknown id as ClusterNotFound.
     pub(super) async fn describe_existing(
         &self,
         cluster_id: &str,
     ) -> Result<ClusterDescription, EmrflowError> {
-        self.emr
-            .describe_cluster(cluster_id)
-            .await
-            .map_err(|error| match error.name() {
-                ErrorName::AwsRequestRejected | ErrorName::ClusterNotFound => {
-                    EmrflowError::cluster_not_found(format!(
-                        "cluster {cluster_id} does not exist (EMR: {})",
-                        error.message()
-                    ))
-                }
-                _ => error.with_context(format!("DescribeCluster {cluster_id}")),
-            })
+        lookup::describe_existing(self.emr.as_ref(), cluster_id).await
     }
 
-    /// The cluster this execution of this pipeline created: among the live clusters, or,
-    /// given the execution's start, among every cluster created since then (ended ones too).
     pub(super) async fn find_execution_cluster(
         &self,
         pipeline_name: &str,
         execution_name: &str,
         execution_start: Option<DateTime<Utc>>,
     ) -> Result<Option<ClusterDescription>, EmrflowError> {
-        let expected_name = cluster_name(pipeline_name, execution_name);
-        let summaries = match execution_start {
-            Some(start) => {
-                let since = start - chrono::Duration::minutes(CLOCK_SKEW_MINUTES);
-                self.emr
-                    .list_clusters(ClusterState::ALL, Some(since))
-                    .await?
-            }
-            None => {
-                let existing = ClusterState::all_where(ClusterState::exists);
-                self.emr.list_clusters(&existing, None).await?
-            }
-        };
-        for summary in summaries.iter().filter(|s| s.name == expected_name) {
-            let description = self.emr.describe_cluster(&summary.id).await?;
-            let tagged_for_us = description.tags.get(EXECUTION_TAG).map(String::as_str)
-                == Some(execution_name)
-                && description.tags.get(PIPELINE_TAG).map(String::as_str) == Some(pipeline_name);
-            if tagged_for_us {
-                return Ok(Some(description));
-            }
-        }
-        Ok(None)
+        lookup::find_execution_cluster(
+            self.emr.as_ref(),
+            pipeline_name,
+            execution_name,
+            execution_start,
+        )
+        .await
     }
 }

@@ -15,8 +15,8 @@ pub use errors::classify_sdk_error;
 use convert::{sdk_cluster_state, sdk_configuration, to_i32};
 
 use crate::emr::{
-    ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi, StepConfig,
-    StepSummary,
+    created_since, CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary,
+    EmrApi, StepConfig, StepSummary,
 };
 use crate::{EmrflowError, ErrorName};
 
@@ -255,6 +255,58 @@ impl EmrApi for SdkEmr {
             .await
             .map_err(|error| self.classify("AddJobFlowSteps", error))?;
         Ok(output.step_ids().to_vec())
+    }
+
+    async fn cancel_steps(
+        &self,
+        cluster_id: &str,
+        step_ids: &[String],
+    ) -> Result<Vec<CancelOutcome>, EmrflowError> {
+        if step_ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let output = self
+            .client
+            .cancel_steps()
+            .cluster_id(cluster_id)
+            .set_step_ids(Some(step_ids.to_vec()))
+            .step_cancellation_option(emr::StepCancellationOption::TerminateProcess)
+            .send()
+            .await
+            .map_err(|error| self.classify("CancelSteps", error))?;
+        Ok(output
+            .cancel_steps_info_list()
+            .iter()
+            .map(|info| CancelOutcome {
+                step_id: info.step_id().unwrap_or_default().to_string(),
+                submitted: info.status() == Some(&emr::CancelStepsRequestStatus::Submitted),
+                reason: info.reason().map(str::to_string),
+            })
+            .collect())
+    }
+
+    async fn list_steps_since(
+        &self,
+        cluster_id: &str,
+        since: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<StepSummary>, EmrflowError> {
+        let mut pages = self
+            .client
+            .list_steps()
+            .cluster_id(cluster_id)
+            .into_paginator()
+            .items()
+            .send();
+        let mut steps = Vec::new();
+        while let Some(item) = pages.next().await {
+            let step =
+                StepSummary::try_from(&item.map_err(|error| self.classify("ListSteps", error))?)?;
+            if !created_since(&step, since) {
+                break;
+            }
+            steps.push(step);
+        }
+        Ok(steps)
     }
 
     async fn terminate_job_flows(&self, cluster_id: &str) -> Result<(), EmrflowError> {

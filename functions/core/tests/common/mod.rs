@@ -8,18 +8,19 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use async_trait::async_trait;
 use emrflow_core::emr::{
-    ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi, FailureDetails,
-    StepConfig, StepState, StepSummary,
+    CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi,
+    FailureDetails, StepConfig, StepState, StepSummary,
 };
 use emrflow_core::{EmrflowError, ErrorName, Function, Handlers, PipelineSpec};
 use serde_json::{json, Value};
 
 pub const REGION: &str = "us-east-1";
-pub const MUTATING_OPERATIONS: [&str; 4] = [
+pub const MUTATING_OPERATIONS: [&str; 5] = [
     "RunJobFlow",
     "SetTerminationProtection",
     "AddJobFlowSteps",
     "TerminateJobFlows",
+    "CancelSteps",
 ];
 
 /// A cluster as DescribeCluster would show it, with nothing set but id, name and state.
@@ -300,6 +301,42 @@ impl EmrApi for FakeEmr {
             ids
         };
         self.answer("AddJobFlowSteps", ids)
+    }
+
+    async fn cancel_steps(
+        &self,
+        cluster_id: &str,
+        step_ids: &[String],
+    ) -> Result<Vec<CancelOutcome>, EmrflowError> {
+        self.record("CancelSteps");
+        let outcomes = {
+            let mut state = self.state();
+            let cluster = state
+                .clusters
+                .iter_mut()
+                .find(|c| c.description.id == cluster_id)
+                .ok_or_else(|| Self::not_valid(cluster_id))?;
+            step_ids
+                .iter()
+                .map(|id| match cluster.steps.iter_mut().find(|s| &s.id == id) {
+                    Some(step) if step.state.is_active() => {
+                        step.state = StepState::Cancelled;
+                        step.ended_at = Some("2026-11-22T01:05:00Z".into());
+                        CancelOutcome {
+                            step_id: id.clone(),
+                            submitted: true,
+                            reason: None,
+                        }
+                    }
+                    _ => CancelOutcome {
+                        step_id: id.clone(),
+                        submitted: false,
+                        reason: Some(format!("Step {id} cannot be cancelled.")),
+                    },
+                })
+                .collect()
+        };
+        self.answer("CancelSteps", outcomes)
     }
 
     async fn terminate_job_flows(&self, cluster_id: &str) -> Result<(), EmrflowError> {
