@@ -14,6 +14,22 @@
 //! println!("{}", result.status.as_str());
 //! # Ok(()) }
 //! ```
+//!
+//! # Map of the modules
+//! - `definition/`: loading and validating a definition. `mod.rs` holds the state machine,
+//!   its StateLists and the dispatch from `Type` to one file per state type (`task.rs`,
+//!   `choice.rs`, `wait.rs`, `pass.rs`, `fail.rs`, `parallel.rs`, `map.rs`); `retry.rs`
+//!   parses Retry/Catch and the result fields Task, Parallel and Map share; `fields.rs` is
+//!   typed field access and the fields refused on purpose.
+//! - `execution/`: running a definition. `mod.rs` holds [`execute`], the per-execution
+//!   `Run` and `run_state`, which dispatches to one function per state type in files named
+//!   like the definition's (`task.rs`, `fan_out.rs` for Parallel and Map, ...); `retry.rs`
+//!   runs Retry and Catch; `options.rs` is what an execution is given.
+//! - `choice.rs`: Choice rules (parsing and evaluation); `path.rs`: JSONPath, ResultPath
+//!   and payload templates; `intrinsics/`: the `States.*` functions (parser, then one file
+//!   per family).
+//! - `history.rs`: events in the shape of GetExecutionHistory; `clock.rs`: real, scaled
+//!   and virtual time; `error.rs`: load-time and run-time errors and the `States.*` names.
 
 mod choice;
 mod clock;
