@@ -31,6 +31,8 @@ pub struct HistoryEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_started_event_details: Option<TaskResourceDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_submitted_event_details: Option<TaskSubmittedDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub task_succeeded_event_details: Option<TaskSucceededDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_failed_event_details: Option<TaskFailedDetails>,
@@ -65,6 +67,7 @@ impl HistoryEvent {
             state_exited_event_details: None,
             task_scheduled_event_details: None,
             task_started_event_details: None,
+            task_submitted_event_details: None,
             task_succeeded_event_details: None,
             task_failed_event_details: None,
             task_timed_out_event_details: None,
@@ -212,6 +215,10 @@ impl TaskSucceededDetails {
         }
     }
 }
+
+/// `taskSubmittedEventDetails` (a callback task's resource answered and the task now
+/// waits) has the same fields as `taskSucceededEventDetails`.
+pub type TaskSubmittedDetails = TaskSucceededDetails;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

@@ -1,14 +1,16 @@
 //! Loading and validating an ASL definition into the interpreter's model.
 //!
 //! This file holds the state machine, its StateLists (StartAt + States blocks) and the
-//! dispatch from a state's `Type` to the file that parses it: `task.rs`, `choice.rs`,
-//! `wait.rs`, `pass.rs` (Pass and Succeed), `fail.rs`, `parallel.rs`, `map.rs`. Retry and
-//! Catch are parsed in `retry.rs`; typed field access and refused fields live in
+//! dispatch from a state's `Type` to the file that parses it: `task.rs` (the integration
+//! its Resource names in `integration.rs`), `choice.rs`, `wait.rs`, `pass.rs`, `fail.rs`,
+//! `parallel.rs`, `map.rs` (Succeed has nothing of its own). Retry, Catch and the result
+//! fields are parsed in `retry.rs`; typed field access and refused fields live in
 //! `fields.rs`.
 
 mod choice;
 mod fail;
 mod fields;
+mod integration;
 mod map;
 mod parallel;
 mod pass;
@@ -26,6 +28,7 @@ use crate::path::FilterPath;
 pub(crate) use choice::ChoiceState;
 pub(crate) use fail::{FailState, FailText};
 pub(crate) use fields::Fields;
+pub(crate) use integration::{check_invocation_type, Integration};
 pub(crate) use map::MapState;
 pub(crate) use parallel::ParallelState;
 pub(crate) use pass::PassState;

@@ -1,6 +1,8 @@
-//! The Task state: a Resource called with a payload, under Retry/Catch and time limits.
+//! The Task state: a Resource called with a payload (by its integration, see
+//! `integration.rs`), under Retry/Catch and time limits.
 
 use super::fields::Fields;
+use super::integration::Integration;
 use super::retry::Handling;
 use crate::error::DefinitionError;
 use crate::path::Template;
@@ -8,6 +10,7 @@ use crate::path::Template;
 #[derive(Debug, Clone)]
 pub(crate) struct TaskState {
     pub(crate) resource: String,
+    pub(crate) integration: Integration,
     pub(crate) parameters: Option<Template>,
     pub(crate) handling: Handling,
     pub(crate) timeout_seconds: Option<u64>,
@@ -33,8 +36,10 @@ impl TaskState {
                 );
             }
         }
+        let resource = fields.req_str("Resource")?;
         Ok(Self {
-            resource: fields.req_str("Resource")?.to_string(),
+            integration: Integration::parse(fields, resource)?,
+            resource: resource.to_string(),
             parameters: fields.template("Parameters")?,
             handling: Handling::parse(fields)?,
             timeout_seconds,

@@ -6,9 +6,11 @@
 //! `task.rs` and `fan_out.rs` (Parallel, Map). Retry and Catch around Task, Parallel and
 //! Map live in `retry.rs`; the invoker, observer and options in `options.rs`.
 
+mod callback;
 mod choice;
 mod fail;
 mod fan_out;
+mod lambda;
 mod options;
 mod pass;
 mod retry;

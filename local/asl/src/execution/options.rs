@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::Value;
 
+use crate::callback::TaskTokens;
 use crate::clock::{Clock, RealClock};
 use crate::error::TaskError;
 use crate::history::HistoryEvent;
@@ -61,6 +62,9 @@ pub struct ExecutionOptions {
     /// When false, Retry's `JitterStrategy: FULL` is ignored so back-off delays are
     /// deterministic (tests). Default true.
     pub jitter: bool,
+    /// Where callback tasks (`.waitForTaskToken`) open their tokens. Defaults to a
+    /// registry of this execution's own, which nothing outside can answer.
+    pub task_tokens: TaskTokens,
 }
 
 impl ExecutionOptions {
@@ -80,6 +84,7 @@ impl ExecutionOptions {
             invoker,
             observer: Arc::new(NoopObserver),
             jitter: true,
+            task_tokens: TaskTokens::new(),
         }
     }
 
@@ -100,6 +105,13 @@ impl ExecutionOptions {
 
     pub fn with_region(mut self, region: impl Into<String>) -> Self {
         self.region = region.into();
+        self
+    }
+
+    /// Shares `tokens` with this execution: whoever holds a clone answers its callback
+    /// tasks with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat.
+    pub fn with_task_tokens(mut self, tokens: TaskTokens) -> Self {
+        self.task_tokens = tokens;
         self
     }
 
