@@ -23,6 +23,8 @@ pub struct HistoryEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_timed_out_event_details: Option<FailureDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_aborted_event_details: Option<AbortedDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_entered_event_details: Option<StateEnteredDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_exited_event_details: Option<StateExitedDetails>,
@@ -63,6 +65,7 @@ impl HistoryEvent {
             execution_succeeded_event_details: None,
             execution_failed_event_details: None,
             execution_timed_out_event_details: None,
+            execution_aborted_event_details: None,
             state_entered_event_details: None,
             state_exited_event_details: None,
             task_scheduled_event_details: None,
@@ -137,6 +140,16 @@ impl OutputDetails {
 pub struct FailureDetails {
     pub error: String,
     pub cause: String,
+}
+
+/// `executionAbortedEventDetails`: the error and cause StopExecution was given, each
+/// absent when not given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AbortedDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

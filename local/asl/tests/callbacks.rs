@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use common::*;
 use emrflow_asl::{
     execute, CallbackError, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus, ScaledClock,
-    TaskError, TaskInvoker, TaskTokens, VirtualClock,
+    StopHandle, TaskError, TaskInvoker, TaskTokens, VirtualClock,
 };
 use serde_json::{json, Value};
 use tokio::sync::mpsc::{unbounded_channel, UnboundedReceiver, UnboundedSender};
@@ -88,6 +88,10 @@ fn harness(behaviour: Behaviour) -> (Harness, UnboundedReceiver<String>) {
 
 impl Harness {
     async fn run(&self, definition: Value) -> ExecutionResult {
+        self.run_stoppable(definition, StopHandle::new()).await
+    }
+
+    async fn run_stoppable(&self, definition: Value, stop: StopHandle) -> ExecutionResult {
         let options = ExecutionOptions::new(
             "callback",
             json!({"ClusterId": "j-1"}),
@@ -95,6 +99,7 @@ impl Harness {
         )
         .with_clock(self.clock.clone())
         .with_task_tokens(self.tokens.clone())
+        .with_stop_handle(stop)
         .without_jitter();
         execute(&machine(definition), options).await
     }
@@ -267,6 +272,10 @@ async fn heartbeat_timeout_is_caught_and_falls_back_to_another_state() {
     let timed_out = event(&result, "TaskTimedOut");
     let details = timed_out.task_timed_out_event_details.as_ref().unwrap();
     assert_eq!(details.error, "States.HeartbeatTimeout");
+    assert_eq!(
+        details.cause,
+        "The state Wait received no heartbeat or callback within its HeartbeatSeconds of 60 seconds"
+    );
     // AND the execution went on through the fallback state
     assert_eq!(result.status, ExecutionStatus::Succeeded);
     assert_eq!(
@@ -442,28 +451,28 @@ async fn without_any_deadline_a_virtual_wait_that_nothing_answers_fails_instead_
 
 #[tokio::test]
 async fn heartbeat_seconds_is_scaled_like_other_waits_on_a_scaled_clock() {
-    // GIVEN HeartbeatSeconds 60 on a clock where a second lasts 1 ms, nobody answering
+    // GIVEN HeartbeatSeconds 60 on a clock where a second lasts 5 ms, nobody answering
     let (harness, _issued) = harness(Behaviour::Return);
     let options = ExecutionOptions::new(
         "scaled",
         json!({"ClusterId": "j-1"}),
         harness.function.clone(),
     )
-    .with_clock(Arc::new(ScaledClock::new(0.001)))
+    .with_clock(Arc::new(ScaledClock::new(0.005)))
     .with_task_tokens(harness.tokens.clone());
     let definition = callback_machine(json!({"HeartbeatSeconds": 60}), json!({}));
     // WHEN it runs
     let real_start = Instant::now();
     let result = execute(&machine(definition), options).await;
-    // THEN it times out after about 60 ms of real time and 60 s of clock time
+    // THEN it times out after about 0.3 s of real time and 60 s of clock time
     let real = real_start.elapsed();
     assert!(
-        real >= Duration::from_millis(55) && real < Duration::from_secs(3),
+        real >= Duration::from_millis(290) && real < Duration::from_secs(5),
         "{real:?}"
     );
     assert_eq!(failed_with(&result), "States.HeartbeatTimeout");
     assert!(
-        (59..=65).contains(&seconds(&result)),
+        (59..=75).contains(&seconds(&result)),
         "{}",
         seconds(&result)
     );
@@ -501,4 +510,31 @@ async fn the_task_token_exists_only_in_callback_tasks() {
     // WHEN it runs THEN the path matches nothing: a runtime error
     let result = run(definition, json!({})).await;
     assert_eq!(failed_with(&result), "States.Runtime");
+}
+
+#[tokio::test]
+async fn stopping_the_execution_during_a_callback_wait_closes_its_token() {
+    // GIVEN a callback task and someone who stops the execution once the token is out
+    let (harness, mut issued) = harness(Behaviour::Return);
+    let stop = StopHandle::new();
+    let stopper = stop.clone();
+    let token = tokio::spawn(async move {
+        let token = issued.recv().await.unwrap();
+        stopper.stop(Some("User.Interrupted".into()), None);
+        token
+    });
+    // WHEN it runs
+    let result = harness
+        .run_stoppable(
+            callback_machine(json!({"HeartbeatSeconds": 60}), json!({})),
+            stop,
+        )
+        .await;
+    // THEN it is aborted and its token belongs to no task any more
+    assert_eq!(result.status.as_str(), "ABORTED");
+    let token = token.await.unwrap();
+    assert_eq!(
+        harness.tokens.send_task_success(&token, json!(1)),
+        Err(CallbackError::TaskDoesNotExist)
+    );
 }

@@ -234,6 +234,28 @@ async fn task_timeout_seconds_fails_a_slow_handler_with_states_timeout() {
 }
 
 #[tokio::test]
+async fn a_timeout_cause_names_the_state_and_its_limit() {
+    // GIVEN Check_Steps with TimeoutSeconds 120 whose handler takes 200 s
+    let clock = virtual_clock();
+    let invoker = Arc::new(
+        ScriptedInvoker::new(clock.clone()).script("slow", vec![Reply::SlowOk(200, json!(1))]),
+    );
+    let definition = json!({"StartAt": "Check_Steps", "States": {"Check_Steps": {
+        "Type": "Task", "Resource": "slow", "TimeoutSeconds": 120, "End": true}}});
+    // WHEN it runs
+    let result = run_with(definition, json!({}), clock, invoker).await;
+    // THEN the cause says which state and which limit
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Failed {
+            error: "States.Timeout".into(),
+            cause: "The state Check_Steps did not finish within its TimeoutSeconds of 120 seconds"
+                .into()
+        }
+    );
+}
+
+#[tokio::test]
 async fn execution_timeout_seconds_times_the_execution_out() {
     // GIVEN a machine with TimeoutSeconds 60 that waits 120 s
     let definition = json!({"TimeoutSeconds": 60, "StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 120, "End": true}}});

@@ -43,7 +43,11 @@ impl Run<'_> {
         let Some(invoked) =
             guard_timeout(self.options.clock.as_ref(), task.timeout_seconds, call).await
         else {
-            return Err(Ending::TimedOut(timeout_error(task, TimeoutKind::Task)));
+            return Err(Ending::TimedOut(timeout_error(
+                state,
+                task,
+                TimeoutKind::Task,
+            )));
         };
         match invoked {
             Ok(response) => {
@@ -72,7 +76,9 @@ impl Run<'_> {
         loop {
             let next_deadline = match lease.poll() {
                 Poll::Answered(answer) => return answered(answer),
-                Poll::TimedOut(kind) => return Err(Ending::TimedOut(timeout_error(task, kind))),
+                Poll::TimedOut(kind) => {
+                    return Err(Ending::TimedOut(timeout_error(state, task, kind)))
+                }
                 Poll::Waiting(next_deadline) => next_deadline,
             };
             if !clock.is_virtual() {

@@ -4,7 +4,8 @@
 //! object) and `run_state`, which records a state's entry and exit and dispatches to one
 //! function per state type: `pass.rs` (Pass, Succeed), `fail.rs`, `choice.rs`, `wait.rs`,
 //! `task.rs` and `fan_out.rs` (Parallel, Map). Retry and Catch around Task, Parallel and
-//! Map live in `retry.rs`; the invoker, observer and options in `options.rs`.
+//! Map live in `retry.rs`; the invoker, observer and options in `options.rs`; how an
+//! execution ends (status, result, closing event) in `outcome.rs`.
 
 mod callback;
 mod choice;
@@ -12,6 +13,7 @@ mod fail;
 mod fan_out;
 mod lambda;
 mod options;
+mod outcome;
 mod pass;
 mod retry;
 mod task;
@@ -24,7 +26,6 @@ use std::time::Duration;
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::future::BoxFuture;
 use futures::FutureExt;
-use serde::Serialize;
 use serde_json::{json, Value};
 
 use crate::clock::Clock;
@@ -34,6 +35,9 @@ use crate::history::*;
 use crate::path::Template;
 
 pub use options::{ExecutionOptions, FnObserver, NoopObserver, Observer, TaskInvoker};
+pub use outcome::{ExecutionResult, ExecutionStatus};
+
+use outcome::Closing;
 
 /// Step Functions' limit on any input, output or payload: 256 KiB of UTF-8 JSON.
 pub const PAYLOAD_LIMIT_BYTES: usize = 256 * 1024;
@@ -46,50 +50,7 @@ pub const HISTORY_EVENT_LIMIT: usize = 25_000;
 /// caught, turned into the TimedOut status.
 const EXECUTION_DEADLINE: &str = "emrflow.ExecutionDeadline";
 
-/// How an execution ended.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ExecutionStatus {
-    Succeeded,
-    Failed {
-        error: String,
-        cause: String,
-    },
-    /// The top-level TimeoutSeconds elapsed (error is States.Timeout).
-    TimedOut {
-        error: String,
-        cause: String,
-    },
-}
-
-impl ExecutionStatus {
-    /// The DescribeExecution status string: SUCCEEDED, FAILED or TIMED_OUT.
-    pub fn as_str(&self) -> &'static str {
-        match self {
-            ExecutionStatus::Succeeded => "SUCCEEDED",
-            ExecutionStatus::Failed { .. } => "FAILED",
-            ExecutionStatus::TimedOut { .. } => "TIMED_OUT",
-        }
-    }
-}
-
-/// The outcome of [`execute`].
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExecutionResult {
-    pub execution_arn: String,
-    pub status: ExecutionStatus,
-    /// The execution output when it succeeded.
-    pub output: Option<Value>,
-    pub history: Vec<HistoryEvent>,
-    /// Billable state transitions: every state entered (inside Parallel branches and Map
-    /// iterations too) plus every Retry attempt.
-    pub state_transitions: u64,
-    pub start_date: DateTime<Utc>,
-    pub stop_date: DateTime<Utc>,
-}
-
-/// Runs `machine` to completion.
+/// Runs `machine` to completion, or until it is stopped through its [`crate::StopHandle`].
 pub async fn execute(machine: &StateMachine, options: ExecutionOptions) -> ExecutionResult {
     let start_date = options.clock.now();
     let run = Run::new(machine, &options, start_date);
@@ -101,18 +62,31 @@ pub async fn execute(machine: &StateMachine, options: ExecutionOptions) -> Execu
     ));
     let mut last_event = run.record(started, 0);
 
-    let outcome = if input_text.len() > PAYLOAD_LIMIT_BYTES {
-        Some(Err(data_limit("The execution input")))
-    } else {
+    let work = async {
+        if input_text.len() > PAYLOAD_LIMIT_BYTES {
+            return Closing::Finished(Err(data_limit("The execution input")));
+        }
         let work = run.run_list(&machine.root, options.input.clone(), &mut last_event);
         match guard_timeout(options.clock.as_ref(), machine.timeout_seconds, work).await {
-            Some(Err(error)) if error.error == EXECUTION_DEADLINE => None,
-            other => other,
+            None => Closing::TimedOut,
+            Some(Err(error)) if error.error == EXECUTION_DEADLINE => Closing::TimedOut,
+            Some(outcome) => Closing::Finished(outcome),
         }
+    };
+    // A stop drops the work wherever it is, running Task included.
+    let closing = tokio::select! {
+        biased;
+        request = options.stop_handle.requested() => Closing::Aborted(request),
+        closing = work => closing,
+    };
+    // A stop that came before the closing event is recorded still decides.
+    let closing = match options.stop_handle.end() {
+        Some(request) => Closing::Aborted(request),
+        None => closing,
     };
 
     let stop_date = options.clock.now();
-    let (status, output) = run.close(outcome, machine.timeout_seconds, stop_date, last_event);
+    let (status, output) = run.close(closing, machine.timeout_seconds, stop_date, last_event);
     let state_transitions = run.transitions.load(Ordering::SeqCst);
     let history = run
         .history
@@ -218,56 +192,6 @@ impl<'a> Run<'a> {
             transitions: AtomicU64::new(0),
             execution_context,
             state_machine_context,
-        }
-    }
-
-    /// Records the closing event of the execution; `None` means its TimeoutSeconds passed.
-    fn close(
-        &self,
-        outcome: Option<Result<Value, StateError>>,
-        timeout_seconds: Option<u64>,
-        stop_date: DateTime<Utc>,
-        last_event: u64,
-    ) -> (ExecutionStatus, Option<Value>) {
-        match outcome {
-            Some(Ok(output)) => {
-                let mut event = HistoryEvent::new("ExecutionSucceeded", stop_date);
-                event.execution_succeeded_event_details =
-                    Some(OutputDetails::new(output.to_string()));
-                self.record(event, last_event);
-                (ExecutionStatus::Succeeded, Some(output))
-            }
-            Some(Err(error)) => {
-                let mut event = HistoryEvent::new("ExecutionFailed", stop_date);
-                event.execution_failed_event_details = Some(FailureDetails {
-                    error: error.error.clone(),
-                    cause: error.cause.clone(),
-                });
-                self.record(event, last_event);
-                let status = ExecutionStatus::Failed {
-                    error: error.error,
-                    cause: error.cause,
-                };
-                (status, None)
-            }
-            None => {
-                let cause = format!(
-                    "The execution exceeded its TimeoutSeconds of {} seconds",
-                    timeout_seconds.unwrap_or_default()
-                );
-                let mut event = HistoryEvent::new("ExecutionTimedOut", stop_date);
-                event.execution_timed_out_event_details = Some(FailureDetails {
-                    error: names::TIMEOUT.to_string(),
-                    cause: cause.clone(),
-                });
-                // The timed-out work may have been cut off mid-branch; chain to the last event.
-                self.record(event, self.last_event_id());
-                let status = ExecutionStatus::TimedOut {
-                    error: names::TIMEOUT.to_string(),
-                    cause,
-                };
-                (status, None)
-            }
         }
     }
 

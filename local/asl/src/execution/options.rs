@@ -10,6 +10,7 @@ use crate::callback::TaskTokens;
 use crate::clock::{Clock, RealClock};
 use crate::error::TaskError;
 use crate::history::HistoryEvent;
+use crate::stop::StopHandle;
 
 /// Runs a Task state's `Resource`.
 #[async_trait]
@@ -65,6 +66,8 @@ pub struct ExecutionOptions {
     /// Where callback tasks (`.waitForTaskToken`) open their tokens. Defaults to a
     /// registry of this execution's own, which nothing outside can answer.
     pub task_tokens: TaskTokens,
+    /// Stops the execution from outside. Defaults to a handle nobody else holds.
+    pub stop_handle: StopHandle,
 }
 
 impl ExecutionOptions {
@@ -85,6 +88,7 @@ impl ExecutionOptions {
             observer: Arc::new(NoopObserver),
             jitter: true,
             task_tokens: TaskTokens::new(),
+            stop_handle: StopHandle::new(),
         }
     }
 
@@ -112,6 +116,12 @@ impl ExecutionOptions {
     /// tasks with SendTaskSuccess / SendTaskFailure / SendTaskHeartbeat.
     pub fn with_task_tokens(mut self, tokens: TaskTokens) -> Self {
         self.task_tokens = tokens;
+        self
+    }
+
+    /// Lets whoever holds a clone of `stop` abort this execution (see [`StopHandle::stop`]).
+    pub fn with_stop_handle(mut self, stop: StopHandle) -> Self {
+        self.stop_handle = stop;
         self
     }
 

@@ -59,7 +59,7 @@ impl Run<'_> {
                 self.run_callback(state, task, payload, lease, &described, last_event)
                     .await
             }
-            None => self.call_request_response(task, payload).await,
+            None => self.call_request_response(state, task, payload).await,
         };
         let result = outcome.and_then(|result| {
             sized_text(&result, &format!("The result of state '{}'", state.name))
@@ -116,12 +116,17 @@ impl Run<'_> {
     /// enforced here: nothing can send heartbeats for a request-response call.
     async fn call_request_response(
         &self,
+        state: &State,
         task: &TaskState,
         payload: Value,
     ) -> Result<Value, Ending> {
         let call = self.invoke(task, payload);
         match guard_timeout(self.options.clock.as_ref(), task.timeout_seconds, call).await {
-            None => Err(Ending::TimedOut(timeout_error(task, TimeoutKind::Task))),
+            None => Err(Ending::TimedOut(timeout_error(
+                state,
+                task,
+                TimeoutKind::Task,
+            ))),
             Some(Err(error)) => Err(Ending::Failed(error)),
             Some(Ok(result)) => Ok(result),
         }
@@ -214,20 +219,23 @@ impl Run<'_> {
     }
 }
 
-/// The error of a task that outlived one of its limits.
-pub(super) fn timeout_error(task: &TaskState, kind: TimeoutKind) -> StateError {
+/// The error of a task that outlived one of its limits; the cause names the state and the
+/// limit, so a reader of the failed execution knows which wait was too short.
+pub(super) fn timeout_error(state: &State, task: &TaskState, kind: TimeoutKind) -> StateError {
     match kind {
         TimeoutKind::Task => TaskError::new(
             names::TIMEOUT,
             format!(
-                "The task did not finish within TimeoutSeconds ({} s)",
+                "The state {} did not finish within its TimeoutSeconds of {} seconds",
+                state.name,
                 task.timeout_seconds.unwrap_or_default()
             ),
         ),
         TimeoutKind::Heartbeat => TaskError::new(
             names::HEARTBEAT_TIMEOUT,
             format!(
-                "The task sent no heartbeat within HeartbeatSeconds ({} s)",
+                "The state {} received no heartbeat or callback within its HeartbeatSeconds of {} seconds",
+                state.name,
                 task.heartbeat_seconds.unwrap_or_default()
             ),
         ),
