@@ -150,40 +150,44 @@ impl ChoiceRule {
             }
         }
         if keys.iter().any(|key| matches!(*key, "And" | "Or" | "Not")) {
-            if keys.len() != 1 {
-                return Err(fields.error(format!(
-                    "a rule with And/Or/Not must have no other fields, found {keys:?}"
-                )));
-            }
-            let key = keys[0];
-            let operand = fields.get(key).unwrap_or(&Value::Null);
-            return match key {
-                "Not" => Ok(ChoiceRule::Not(Box::new(Self::parse_nested(
-                    operand,
-                    &format!("{} Not", fields.location),
-                )?))),
-                _ => {
-                    let items = operand
-                        .as_array()
-                        .filter(|items| !items.is_empty())
-                        .ok_or_else(|| {
-                            fields.error(format!("field '{key}' must be a non-empty array"))
-                        })?;
-                    let rules = items
-                        .iter()
-                        .enumerate()
-                        .map(|(i, item)| {
-                            Self::parse_nested(item, &format!("{} {key}[{i}]", fields.location))
-                        })
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(if key == "And" {
-                        ChoiceRule::And(rules)
-                    } else {
-                        ChoiceRule::Or(rules)
-                    })
-                }
-            };
+            return Self::parse_combination(fields, &keys);
         }
+        Self::parse_test(fields, keys)
+    }
+
+    /// And / Or (a non-empty array of rules) or Not (one rule), alone in the rule.
+    fn parse_combination(fields: &Fields<'_>, keys: &[&str]) -> Result<Self, DefinitionError> {
+        let [key] = keys else {
+            return Err(fields.error(format!(
+                "a rule with And/Or/Not must have no other fields, found {keys:?}"
+            )));
+        };
+        let key = *key;
+        let operand = fields.get(key).unwrap_or(&Value::Null);
+        if key == "Not" {
+            let location = format!("{} Not", fields.location);
+            return Ok(ChoiceRule::Not(Box::new(Self::parse_nested(
+                operand, &location,
+            )?)));
+        }
+        let items = operand
+            .as_array()
+            .filter(|items| !items.is_empty())
+            .ok_or_else(|| fields.error(format!("field '{key}' must be a non-empty array")))?;
+        let rules = items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| Self::parse_nested(item, &format!("{} {key}[{i}]", fields.location)))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(if key == "And" {
+            ChoiceRule::And(rules)
+        } else {
+            ChoiceRule::Or(rules)
+        })
+    }
+
+    /// `Variable` and exactly one operator with its operand.
+    fn parse_test(fields: &Fields<'_>, mut keys: Vec<&str>) -> Result<Self, DefinitionError> {
         let variable_text = fields.req_str("Variable")?;
         let variable = DataPath::parse(variable_text)
             .map_err(|e| fields.error(format!("field 'Variable': {e}")))?;
@@ -193,59 +197,7 @@ impl ChoiceRule {
                 "a choice rule needs exactly one comparison operator, found {keys:?}"
             )));
         };
-        let operator_name = *operator_name;
-        let operand_value = fields.get(operator_name).unwrap_or(&Value::Null);
-        let bad_operand = |expected: &str| {
-            fields.error(format!(
-                "field '{operator_name}' must be {expected}, got {operand_value}"
-            ))
-        };
-        let (operator, operand) = if operator_name == "StringMatches" {
-            let pattern = operand_value
-                .as_str()
-                .ok_or_else(|| bad_operand("a string"))?;
-            (
-                Operator::Matches(compile_glob(pattern)),
-                Operand::Literal(operand_value.clone()),
-            )
-        } else if let Some((_, test)) = TYPE_TESTS.iter().find(|(name, _)| *name == operator_name) {
-            if !operand_value.is_boolean() {
-                return Err(bad_operand("a boolean"));
-            }
-            (
-                Operator::Test(*test),
-                Operand::Literal(operand_value.clone()),
-            )
-        } else if let Some((family, comparison, is_path)) = comparison_operator(operator_name) {
-            let operand = if is_path {
-                let text = operand_value
-                    .as_str()
-                    .ok_or_else(|| bad_operand("a JSONPath string"))?;
-                Operand::Path(
-                    DataPath::parse(text)
-                        .map_err(|e| fields.error(format!("field '{operator_name}': {e}")))?,
-                )
-            } else {
-                let valid = match family {
-                    Family::String => operand_value.is_string(),
-                    Family::Numeric => operand_value.is_number(),
-                    Family::Boolean => operand_value.is_boolean(),
-                    Family::Timestamp => operand_value.as_str().and_then(parse_timestamp).is_some(),
-                };
-                if !valid {
-                    return Err(bad_operand(match family {
-                        Family::String => "a string",
-                        Family::Numeric => "a number",
-                        Family::Boolean => "a boolean",
-                        Family::Timestamp => "an RFC 3339 timestamp string",
-                    }));
-                }
-                Operand::Literal(operand_value.clone())
-            };
-            (Operator::Compare(family, comparison), operand)
-        } else {
-            return Err(fields.error(format!("unknown choice operator '{operator_name}'")));
-        };
+        let (operator, operand) = parse_operator(fields, operator_name)?;
         Ok(ChoiceRule::Test {
             variable,
             operator,
@@ -319,6 +271,64 @@ impl ChoiceRule {
             }
         }
     }
+}
+
+/// An operator and its operand, checked for type at load time as Step Functions does.
+fn parse_operator(
+    fields: &Fields<'_>,
+    operator_name: &str,
+) -> Result<(Operator, Operand), DefinitionError> {
+    let operand_value = fields.get(operator_name).unwrap_or(&Value::Null);
+    let bad_operand = |expected: &str| {
+        fields.error(format!(
+            "field '{operator_name}' must be {expected}, got {operand_value}"
+        ))
+    };
+    if operator_name == "StringMatches" {
+        let pattern = operand_value
+            .as_str()
+            .ok_or_else(|| bad_operand("a string"))?;
+        return Ok((
+            Operator::Matches(compile_glob(pattern)),
+            Operand::Literal(operand_value.clone()),
+        ));
+    }
+    if let Some((_, test)) = TYPE_TESTS.iter().find(|(name, _)| *name == operator_name) {
+        if !operand_value.is_boolean() {
+            return Err(bad_operand("a boolean"));
+        }
+        return Ok((
+            Operator::Test(*test),
+            Operand::Literal(operand_value.clone()),
+        ));
+    }
+    let Some((family, comparison, is_path)) = comparison_operator(operator_name) else {
+        return Err(fields.error(format!("unknown choice operator '{operator_name}'")));
+    };
+    let operand = if is_path {
+        let text = operand_value
+            .as_str()
+            .ok_or_else(|| bad_operand("a JSONPath string"))?;
+        Operand::Path(
+            DataPath::parse(text)
+                .map_err(|e| fields.error(format!("field '{operator_name}': {e}")))?,
+        )
+    } else {
+        let (valid, expected) = match family {
+            Family::String => (operand_value.is_string(), "a string"),
+            Family::Numeric => (operand_value.is_number(), "a number"),
+            Family::Boolean => (operand_value.is_boolean(), "a boolean"),
+            Family::Timestamp => (
+                operand_value.as_str().and_then(parse_timestamp).is_some(),
+                "an RFC 3339 timestamp string",
+            ),
+        };
+        if !valid {
+            return Err(bad_operand(expected));
+        }
+        Operand::Literal(operand_value.clone())
+    };
+    Ok((Operator::Compare(family, comparison), operand))
 }
 
 fn operand_literal(operand: &Operand) -> &Value {

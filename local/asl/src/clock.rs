@@ -81,6 +81,11 @@ impl Clock for ScaledClock {
 
 /// Virtual time: `sleep` advances the clock instantly, so long Waits and Retry back-offs
 /// cost nothing in tests. Every sleep is recorded for assertions.
+///
+/// A callback task waiting on this clock moves it to its HeartbeatSeconds or TimeoutSeconds
+/// deadline itself (a clock sleep) once nothing else can happen: no callback, no heartbeat
+/// and no other sleep on this clock for a few milliseconds in which every other task had
+/// its turn. Whoever answers a callback advances time by sleeping on this same clock.
 #[derive(Debug)]
 pub struct VirtualClock {
     state: Mutex<VirtualState>,

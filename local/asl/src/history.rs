@@ -23,6 +23,8 @@ pub struct HistoryEvent {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub execution_timed_out_event_details: Option<FailureDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    pub execution_aborted_event_details: Option<AbortedDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub state_entered_event_details: Option<StateEnteredDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub state_exited_event_details: Option<StateExitedDetails>,
@@ -30,6 +32,8 @@ pub struct HistoryEvent {
     pub task_scheduled_event_details: Option<TaskScheduledDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_started_event_details: Option<TaskResourceDetails>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub task_submitted_event_details: Option<TaskSubmittedDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub task_succeeded_event_details: Option<TaskSucceededDetails>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -61,10 +65,12 @@ impl HistoryEvent {
             execution_succeeded_event_details: None,
             execution_failed_event_details: None,
             execution_timed_out_event_details: None,
+            execution_aborted_event_details: None,
             state_entered_event_details: None,
             state_exited_event_details: None,
             task_scheduled_event_details: None,
             task_started_event_details: None,
+            task_submitted_event_details: None,
             task_succeeded_event_details: None,
             task_failed_event_details: None,
             task_timed_out_event_details: None,
@@ -134,6 +140,16 @@ impl OutputDetails {
 pub struct FailureDetails {
     pub error: String,
     pub cause: String,
+}
+
+/// `executionAbortedEventDetails`: the error and cause StopExecution was given, each
+/// absent when not given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AbortedDetails {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -212,6 +228,10 @@ impl TaskSucceededDetails {
         }
     }
 }
+
+/// `taskSubmittedEventDetails` (a callback task's resource answered and the task now
+/// waits) has the same fields as `taskSucceededEventDetails`.
+pub type TaskSubmittedDetails = TaskSucceededDetails;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]

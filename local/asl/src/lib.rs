@@ -14,7 +14,30 @@
 //! println!("{}", result.status.as_str());
 //! # Ok(()) }
 //! ```
+//!
+//! # Map of the modules
+//! - `definition/`: loading and validating a definition. `mod.rs` holds the state machine,
+//!   its StateLists and the dispatch from `Type` to one file per state type (`task.rs`,
+//!   `choice.rs`, `wait.rs`, `pass.rs`, `fail.rs`, `parallel.rs`, `map.rs`, with
+//!   `integration.rs` for a Task's Resource); `retry.rs`
+//!   parses Retry/Catch and the result fields Task, Parallel and Map share; `fields.rs` is
+//!   typed field access and the fields refused on purpose.
+//! - `execution/`: running a definition. `mod.rs` holds [`execute`], the per-execution
+//!   `Run` and `run_state`, which dispatches to one function per state type in files named
+//!   like the definition's (`task.rs`, `fan_out.rs` for Parallel and Map, ...); `task.rs`
+//!   calls a resource by its integration (`lambda.rs`), `callback.rs` waits for a callback;
+//!   `retry.rs` runs Retry and Catch; `options.rs` is what an execution is given;
+//!   `outcome.rs` how it ends (status, result, closing event).
+//! - `callback.rs`: [`TaskTokens`], the registry callback tasks open their tokens in and
+//!   SendTaskSuccess / Failure / Heartbeat answer.
+//! - `choice.rs`: Choice rules (parsing and evaluation); `path.rs`: JSONPath, ResultPath
+//!   and payload templates; `intrinsics/`: the `States.*` functions (parser, then one file
+//!   per family).
+//! - `stop.rs`: [`StopHandle`], which aborts an execution as StopExecution does.
+//! - `history.rs`: events in the shape of GetExecutionHistory; `clock.rs`: real, scaled
+//!   and virtual time; `error.rs`: load-time and run-time errors and the `States.*` names.
 
+mod callback;
 mod choice;
 mod clock;
 mod definition;
@@ -23,7 +46,9 @@ mod execution;
 mod history;
 mod intrinsics;
 mod path;
+mod stop;
 
+pub use callback::{CallbackError, TaskTokens};
 pub use clock::{Clock, RealClock, ScaledClock, VirtualClock};
 pub use definition::{substitute, StateMachine};
 pub use error::{names as error_names, DefinitionError, TaskError};
@@ -32,7 +57,9 @@ pub use execution::{
     Observer, TaskInvoker, HISTORY_EVENT_LIMIT, PAYLOAD_LIMIT_BYTES,
 };
 pub use history::{
-    ExecutionStartedDetails, FailureDetails, HistoryEvent, MapIterationDetails,
+    AbortedDetails, ExecutionStartedDetails, FailureDetails, HistoryEvent, MapIterationDetails,
     MapStateStartedDetails, OutputDetails, PayloadDetails, StateEnteredDetails, StateExitedDetails,
-    TaskFailedDetails, TaskResourceDetails, TaskScheduledDetails, TaskSucceededDetails,
+    TaskFailedDetails, TaskResourceDetails, TaskScheduledDetails, TaskSubmittedDetails,
+    TaskSucceededDetails,
 };
+pub use stop::StopHandle;

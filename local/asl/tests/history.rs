@@ -10,6 +10,14 @@ use serde_json::{json, Value};
 
 const FUNCTION: &str = "arn:aws:lambda:eu-west-1:123456789012:function:check-steps";
 
+/// A check-steps handler whose verdict is RUNNING.
+fn running_check(clock: Arc<emrflow_asl::VirtualClock>) -> Arc<ScriptedInvoker> {
+    Arc::new(
+        ScriptedInvoker::new(clock)
+            .script(FUNCTION, vec![Reply::Ok(json!({"Verdict": "RUNNING"}))]),
+    )
+}
+
 fn task_choice_fail() -> Value {
     json!({"StartAt": "Check", "States": {
         "Check": {"Type": "Task", "Resource": FUNCTION, "Parameters": {"ClusterId.$": "$.ClusterId"}, "ResultPath": "$.Check", "Next": "Done?"},
@@ -23,10 +31,7 @@ fn task_choice_fail() -> Value {
 async fn task_choice_fail_history_has_aws_event_types_and_chain() {
     // GIVEN a Task → Choice → Fail machine and a handler whose verdict is RUNNING
     let clock = virtual_clock();
-    let invoker = Arc::new(
-        ScriptedInvoker::new(clock.clone())
-            .script(FUNCTION, vec![Reply::Ok(json!({"Verdict": "RUNNING"}))]),
-    );
+    let invoker = running_check(clock.clone());
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen_by_observer = seen.clone();
     let options = ExecutionOptions::new("daily-2026-01-15", json!({"ClusterId": "j-1"}), invoker)
@@ -77,10 +82,7 @@ async fn task_choice_fail_history_has_aws_event_types_and_chain() {
 async fn history_events_serialize_like_get_execution_history() {
     // GIVEN the same machine WHEN it runs
     let clock = virtual_clock();
-    let invoker = Arc::new(
-        ScriptedInvoker::new(clock.clone())
-            .script(FUNCTION, vec![Reply::Ok(json!({"Verdict": "RUNNING"}))]),
-    );
+    let invoker = running_check(clock.clone());
     let result = run_with(
         task_choice_fail(),
         json!({"ClusterId": "j-1"}),
@@ -176,11 +178,7 @@ async fn event_timestamps_come_from_the_clock() {
     let definition =
         json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 120, "End": true}}});
     let result = run(definition, json!({})).await;
-    let exited = result
-        .history
-        .iter()
-        .find(|e| e.event_type == "WaitStateExited")
-        .unwrap();
+    let exited = event(&result, "WaitStateExited");
     assert_eq!(
         serde_json::to_value(exited).unwrap()["timestamp"],
         json!("2026-01-15T06:02:00.000Z")
@@ -196,11 +194,7 @@ async fn parallel_branch_events_chain_to_the_parallel_start() {
     // WHEN it runs
     let result = run(definition, json!({})).await;
     // THEN each branch's first event points at ParallelStateStarted
-    let started = result
-        .history
-        .iter()
-        .find(|e| e.event_type == "ParallelStateStarted")
-        .unwrap();
+    let started = event(&result, "ParallelStateStarted");
     let branch_starts: Vec<_> = result
         .history
         .iter()

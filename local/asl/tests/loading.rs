@@ -260,3 +260,63 @@ fn unsupported_constructs_are_refused_not_skipped() {
         );
     }
 }
+
+#[test]
+fn integrations_are_checked_at_load_time() {
+    // GIVEN Task resources naming service integrations
+    let with_resource = |resource: &str, parameters: Value| {
+        json!({"StartAt": "Work", "States": {"Work": {
+            "Type": "Task", "Resource": resource, "Parameters": parameters, "End": true}}})
+    };
+    let function = json!({"FunctionName": "f", "Payload": {"token.$": "$$.Task.Token"}});
+    // WHEN the supported Lambda patterns are loaded THEN they are accepted
+    for resource in [
+        "arn:aws:states:::lambda:invoke",
+        "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    ] {
+        assert!(StateMachine::from_value(with_resource(resource, function.clone())).is_ok());
+    }
+    // AND what cannot run faithfully is refused by name
+    let cases: Vec<(Value, &str)> = vec![
+        (
+            with_resource("arn:aws:states:::elasticmapreduce:addStep.sync", json!({})),
+            "job-run (.sync)",
+        ),
+        (
+            with_resource("arn:aws:states:::glue:startJobRun.sync:2", json!({})),
+            "job-run (.sync)",
+        ),
+        (
+            with_resource(
+                "arn:aws:states:::sqs:sendMessage.waitForTaskToken",
+                json!({}),
+            ),
+            "supported only on arn:aws:states:::lambda:invoke",
+        ),
+        (
+            with_resource("arn:aws:states:::lambda:invoke", json!({"Payload": {}})),
+            "lambda:invoke requires FunctionName",
+        ),
+        (
+            with_resource(
+                "arn:aws:states:::lambda:invoke",
+                json!({"FunctionName": "f", "Function": "g"}),
+            ),
+            "'Function' is not a parameter of lambda:invoke",
+        ),
+        (
+            with_resource(
+                "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                json!({"FunctionName": "f", "InvocationType": "Event"}),
+            ),
+            "InvocationType \"Event\" is not supported",
+        ),
+    ];
+    for (definition, expected) in cases {
+        let message = load_error(definition.clone());
+        assert!(
+            message.contains(expected) && message.starts_with("state 'Work'"),
+            "expected '{expected}' in '{message}' for {definition}"
+        );
+    }
+}

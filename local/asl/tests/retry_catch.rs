@@ -179,49 +179,57 @@ async fn first_matching_retrier_decides() {
     assert!(matches!(result.status, ExecutionStatus::Failed { .. }));
 }
 
-#[tokio::test]
-async fn task_failed_matches_errors_but_not_timeouts() {
-    // GIVEN Catch States.TaskFailed on a task that fails by error THEN it is caught
-    let clock = virtual_clock();
-    let invoker = Arc::new(
-        ScriptedInvoker::new(clock.clone()).script("fn", vec![Reply::Err("Anything", "x")]),
-    );
-    let definition = task_machine(
-        json!([]),
-        json!([{"ErrorEquals": ["States.TaskFailed"], "Next": "Recover"}]),
-    );
-    let result = run_with(definition, json!({}), clock, invoker).await;
-    assert_eq!(result.status, ExecutionStatus::Succeeded);
-
-    // GIVEN the same Catch on a task that times out THEN it is not caught
-    let clock = virtual_clock();
-    let invoker = Arc::new(
-        ScriptedInvoker::new(clock.clone()).script("fn", vec![Reply::SlowOk(100, json!(1))]),
-    );
-    let mut definition = task_machine(
-        json!([]),
-        json!([{"ErrorEquals": ["States.TaskFailed"], "Next": "Recover"}]),
-    );
-    definition["States"]["T"]["TimeoutSeconds"] = json!(10);
-    let result = run_with(definition, json!({}), clock, invoker).await;
-    assert!(
-        matches!(result.status, ExecutionStatus::Failed { ref error, .. } if error == "States.Timeout")
-    );
+/// What an execution shows after its Catch did or did not match.
+enum Seen {
+    Succeeded,
+    FailedWith(&'static str),
+    CaughtError(&'static str),
 }
 
 #[tokio::test]
-async fn states_all_catches_timeouts() {
-    let clock = virtual_clock();
-    let invoker = Arc::new(
-        ScriptedInvoker::new(clock.clone()).script("fn", vec![Reply::SlowOk(100, json!(1))]),
-    );
-    let mut definition = task_machine(
-        json!([]),
-        json!([{"ErrorEquals": ["States.ALL"], "Next": "Recover"}]),
-    );
-    definition["States"]["T"]["TimeoutSeconds"] = json!(10);
-    let result = run_with(definition, json!({}), clock, invoker).await;
-    assert_eq!(result.output.unwrap()["Error"], json!("States.Timeout"));
+async fn task_failed_matches_errors_but_not_timeouts_and_states_all_catches_timeouts() {
+    // GIVEN a Catch on one name, on a task that fails by error or outlives TimeoutSeconds
+    let cases = [
+        (
+            "States.TaskFailed",
+            Reply::Err("Anything", "x"),
+            None,
+            Seen::Succeeded,
+        ),
+        (
+            "States.TaskFailed",
+            Reply::SlowOk(100, json!(1)),
+            Some(10),
+            Seen::FailedWith("States.Timeout"),
+        ),
+        (
+            "States.ALL",
+            Reply::SlowOk(100, json!(1)),
+            Some(10),
+            Seen::CaughtError("States.Timeout"),
+        ),
+    ];
+    for (error_equals, reply, timeout_seconds, expected) in cases {
+        let clock = virtual_clock();
+        let invoker = Arc::new(ScriptedInvoker::new(clock.clone()).script("fn", vec![reply]));
+        let mut definition = task_machine(
+            json!([]),
+            json!([{"ErrorEquals": [error_equals], "Next": "Recover"}]),
+        );
+        if let Some(seconds) = timeout_seconds {
+            definition["States"]["T"]["TimeoutSeconds"] = json!(seconds);
+        }
+        // WHEN it runs
+        let result = run_with(definition, json!({}), clock, invoker).await;
+        // THEN an error is caught by States.TaskFailed, a timeout only by States.ALL
+        match expected {
+            Seen::Succeeded => assert_eq!(result.status, ExecutionStatus::Succeeded),
+            Seen::FailedWith(name) => assert!(
+                matches!(result.status, ExecutionStatus::Failed { ref error, .. } if error == name)
+            ),
+            Seen::CaughtError(name) => assert_eq!(result.output.unwrap()["Error"], json!(name)),
+        }
+    }
 }
 
 #[tokio::test]

@@ -208,33 +208,51 @@ async fn task_sends_parameters_and_places_the_result() {
 }
 
 #[tokio::test]
-async fn task_timeout_seconds_fails_with_states_timeout() {
-    // GIVEN a Task with TimeoutSeconds 10 whose handler takes 30 s
-    let clock = virtual_clock();
-    let invoker = Arc::new(
-        ScriptedInvoker::new(clock.clone()).script("slow", vec![Reply::SlowOk(30, json!(1))]),
-    );
-    let definition = json!({"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": "slow", "TimeoutSeconds": 10, "HeartbeatSeconds": 5, "End": true}}});
-    // WHEN it runs
-    let result = run_with(definition, json!({}), clock, invoker).await;
-    // THEN it fails with States.Timeout after a TaskTimedOut event
-    assert!(
-        matches!(result.status, ExecutionStatus::Failed { ref error, .. } if error == "States.Timeout")
-    );
-    assert!(event_types(&result).contains(&"TaskTimedOut".to_string()));
+async fn task_timeout_seconds_fails_a_slow_handler_with_states_timeout() {
+    // GIVEN a Task with TimeoutSeconds 10 whose handler takes 30 s, or 5 s
+    for (handler_seconds, times_out) in [(30, true), (5, false)] {
+        let clock = virtual_clock();
+        let invoker = Arc::new(
+            ScriptedInvoker::new(clock.clone())
+                .script("slow", vec![Reply::SlowOk(handler_seconds, json!(1))]),
+        );
+        let definition = json!({"StartAt": "T", "States": {"T": {
+            "Type": "Task", "Resource": "slow", "TimeoutSeconds": 10, "HeartbeatSeconds": 5, "End": true}}});
+        // WHEN it runs
+        let result = run_with(definition, json!({}), clock, invoker).await;
+        if times_out {
+            // THEN the slow one fails with States.Timeout after a TaskTimedOut event
+            assert!(
+                matches!(result.status, ExecutionStatus::Failed { ref error, .. } if error == "States.Timeout")
+            );
+            assert!(event_types(&result).contains(&"TaskTimedOut".to_string()));
+        } else {
+            // AND the quick one succeeds
+            assert_eq!(result.output, Some(json!(1)));
+        }
+    }
 }
 
 #[tokio::test]
-async fn task_within_timeout_succeeds() {
+async fn a_timeout_cause_names_the_state_and_its_limit() {
+    // GIVEN Check_Steps with TimeoutSeconds 120 whose handler takes 200 s
     let clock = virtual_clock();
     let invoker = Arc::new(
-        ScriptedInvoker::new(clock.clone()).script("slow", vec![Reply::SlowOk(5, json!(1))]),
+        ScriptedInvoker::new(clock.clone()).script("slow", vec![Reply::SlowOk(200, json!(1))]),
     );
-    let definition = json!({"StartAt": "T", "States": {"T": {
-        "Type": "Task", "Resource": "slow", "TimeoutSeconds": 10, "End": true}}});
+    let definition = json!({"StartAt": "Check_Steps", "States": {"Check_Steps": {
+        "Type": "Task", "Resource": "slow", "TimeoutSeconds": 120, "End": true}}});
+    // WHEN it runs
     let result = run_with(definition, json!({}), clock, invoker).await;
-    assert_eq!(result.output, Some(json!(1)));
+    // THEN the cause says which state and which limit
+    assert_eq!(
+        result.status,
+        ExecutionStatus::Failed {
+            error: "States.Timeout".into(),
+            cause: "The state Check_Steps did not finish within its TimeoutSeconds of 120 seconds"
+                .into()
+        }
+    );
 }
 
 #[tokio::test]
@@ -325,11 +343,7 @@ async fn map_runs_each_item_with_item_selector_and_context() {
             .count(),
         3
     );
-    let started = result
-        .history
-        .iter()
-        .find(|e| e.event_type == "MapStateStarted")
-        .unwrap();
+    let started = event(&result, "MapStateStarted");
     assert_eq!(
         started
             .map_state_started_event_details

@@ -8,8 +8,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use chrono::{DateTime, TimeZone, Utc};
 use emrflow_asl::{
-    execute, Clock, ExecutionOptions, ExecutionResult, StateMachine, TaskError, TaskInvoker,
-    VirtualClock,
+    execute, Clock, ExecutionOptions, ExecutionResult, HistoryEvent, StateMachine, TaskError,
+    TaskInvoker, VirtualClock,
 };
 use serde_json::Value;
 
@@ -122,6 +122,15 @@ pub async fn run(definition: Value, input: Value) -> ExecutionResult {
     let clock = virtual_clock();
     let invoker = Arc::new(ScriptedInvoker::new(clock.clone()).script("echo", vec![Reply::Echo]));
     run_with(definition, input, clock, invoker).await
+}
+
+/// The first history event of `event_type`.
+pub fn event<'a>(result: &'a ExecutionResult, event_type: &str) -> &'a HistoryEvent {
+    result
+        .history
+        .iter()
+        .find(|e| e.event_type == event_type)
+        .unwrap_or_else(|| panic!("no {event_type} event"))
 }
 
 pub fn event_types(result: &ExecutionResult) -> Vec<String> {
