@@ -57,7 +57,7 @@ async fn create_run_and_terminate() {
         steps.iter().all(|step| step["State"] == "COMPLETED"),
         "{steps:?}"
     );
-    assert!(steps[0]["LogLocation"]
+    assert!(steps[0]["Attempts"][0]["LogLocation"]
         .as_str()
         .is_some_and(|log| log.starts_with("s3://logs/emr/")));
     // AND exactly one cluster existed, with each step once, and it is gone

@@ -17,15 +17,17 @@ pub enum ErrorName {
     StepFailed,
     StepCancelled,
     StepInterrupted,
+    StepTimedOut,
     PipelineTimedOut,
     EmrThrottled,
     AwsTransient,
     AwsRequestRejected,
     InternalError,
+    CleanupFailed,
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 13] = [
+    pub const ALL: [ErrorName; 15] = [
         ErrorName::InvalidInput,
         ErrorName::ClusterNotFound,
         ErrorName::ClusterNotUsable,
@@ -34,11 +36,13 @@ impl ErrorName {
         ErrorName::StepFailed,
         ErrorName::StepCancelled,
         ErrorName::StepInterrupted,
+        ErrorName::StepTimedOut,
         ErrorName::PipelineTimedOut,
         ErrorName::EmrThrottled,
         ErrorName::AwsTransient,
         ErrorName::AwsRequestRejected,
         ErrorName::InternalError,
+        ErrorName::CleanupFailed,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -51,11 +55,13 @@ impl ErrorName {
             ErrorName::StepFailed => "StepFailed",
             ErrorName::StepCancelled => "StepCancelled",
             ErrorName::StepInterrupted => "StepInterrupted",
+            ErrorName::StepTimedOut => "StepTimedOut",
             ErrorName::PipelineTimedOut => "PipelineTimedOut",
             ErrorName::EmrThrottled => "EmrThrottled",
             ErrorName::AwsTransient => "AwsTransient",
             ErrorName::AwsRequestRejected => "AwsRequestRejected",
             ErrorName::InternalError => "InternalError",
+            ErrorName::CleanupFailed => "CleanupFailed",
         }
     }
 
@@ -77,6 +83,23 @@ impl fmt::Display for ErrorName {
     }
 }
 
+/// A message is cut to this many bytes: it becomes the Cause of a failed Task and may be
+/// carried through cleanup, and Step Functions limits a Cause (and the whole state).
+pub const MAX_MESSAGE_BYTES: usize = 4096;
+
+/// `message` cut at a character boundary to at most MAX_MESSAGE_BYTES, saying so.
+fn bounded(message: String) -> String {
+    if message.len() <= MAX_MESSAGE_BYTES {
+        return message;
+    }
+    const NOTE: &str = " … (cut)";
+    let mut end = MAX_MESSAGE_BYTES - NOTE.len();
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}{NOTE}", &message[..end])
+}
+
 /// A handler failure: a stable name plus a message for people.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
@@ -89,7 +112,7 @@ impl EmrflowError {
     pub fn new(name: ErrorName, message: impl Into<String>) -> Self {
         EmrflowError {
             name,
-            message: message.into(),
+            message: bounded(message.into()),
         }
     }
 
@@ -130,10 +153,7 @@ impl EmrflowError {
 
     /// The same error with `context` put in front of its message (the name is kept).
     pub fn with_context(self, context: impl fmt::Display) -> Self {
-        EmrflowError {
-            name: self.name,
-            message: format!("{context}: {}", self.message),
-        }
+        EmrflowError::new(self.name, format!("{context}: {}", self.message))
     }
 }
 
@@ -184,6 +204,14 @@ mod tests {
             cause,
             serde_json::json!({"errorType": "StepFailed", "errorMessage": "step 'a' FAILED"})
         );
+    }
+
+    #[test]
+    fn a_long_message_is_cut_to_a_bounded_size() {
+        // GIVEN a message far over the bound WHEN an error is made THEN it is cut, and says so
+        let error = EmrflowError::new(ErrorName::StepFailed, "é".repeat(10_000));
+        assert!(error.message().len() <= MAX_MESSAGE_BYTES);
+        assert!(error.message().ends_with("(cut)"));
     }
 
     #[test]

@@ -95,6 +95,21 @@ pub fn parse_processing_date(text: &str) -> Result<NaiveDate, EmrflowError> {
     }
 }
 
+impl NormalizedInput {
+    /// A fingerprint of the pipeline this execution runs. validate-input hands it on; every
+    /// handler that re-derives the pipeline from the execution input checks it, so a
+    /// redeployed default pipeline cannot change an execution half way.
+    pub fn pipeline_digest(&self) -> Result<String, EmrflowError> {
+        use sha2::Digest;
+        let text = serde_json::to_string(&self.pipeline).map_err(|error| {
+            EmrflowError::internal(format!(
+                "the pipeline spec could not be written as JSON: {error}"
+            ))
+        })?;
+        Ok(hex::encode(sha2::Sha256::digest(text.as_bytes())))
+    }
+}
+
 impl ExecutionInput {
     /// Reads the execution input; `null` means `{}`.
     pub fn from_value(value: Value) -> Result<ExecutionInput, EmrflowError> {

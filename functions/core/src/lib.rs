@@ -4,6 +4,7 @@
 //!
 //! - [`input`]: the execution input and its defaults;
 //! - [`pipeline`]: the pipeline spec (cluster, steps, placeholders, validation, compilation);
+//! - [`graph`]: DependsOn, RunIf, Retry, TimeoutSeconds: what runs when, judged per look;
 //! - [`emr`]: the [`EmrApi`] port and its domain types (EMR's vocabulary comes from
 //!   `emrflow-vocabulary`); [`sdk`]: the aws-sdk-emr adapter behind it;
 //! - [`handlers`]: one file per handler, the dispatch in `handlers/mod.rs`; [`lookup`]: finding
@@ -13,6 +14,7 @@
 
 pub mod emr;
 pub mod error;
+pub mod graph;
 pub mod handlers;
 pub mod input;
 pub mod logging;
@@ -141,11 +143,13 @@ mod tests {
                 "StepFailed",
                 "StepCancelled",
                 "StepInterrupted",
+                "StepTimedOut",
                 "PipelineTimedOut",
                 "EmrThrottled",
                 "AwsTransient",
                 "AwsRequestRejected",
-                "InternalError"
+                "InternalError",
+                "CleanupFailed"
             ]
         );
         let retryable: Vec<ErrorName> = ErrorName::ALL

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use aws_config::BehaviorVersion;
 
+use crate::pipeline::StepCompletion;
 use crate::{default_pipeline_path, EmrflowError, Function, Handlers, PipelineSpec, SdkEmr};
 
 /// Builds the handlers for `function` from the AWS environment: region and credentials from
@@ -21,18 +22,47 @@ pub async fn handlers_from_environment(function: Function) -> Result<Handlers, E
                 "no AWS region configured (set AWS_REGION): the script-runner JAR and EMR endpoint depend on it",
             )
         })?;
-    let client = aws_sdk_emr::Client::new(&config);
+    let client = aws_sdk_emr::Client::from_conf(
+        aws_sdk_emr::config::Builder::from(&config)
+            .timeout_config(emr_timeouts())
+            .build(),
+    );
     let emr = Arc::new(match endpoint_url_override() {
         Some(url) => SdkEmr::with_endpoint_url(client, &url),
         None => SdkEmr::new(client),
     });
-    if function == Function::ValidateInput {
+    let settings = DeploymentSettings::from_lookup(|key| std::env::var(key).ok());
+    let handlers = if needs_pipeline(function) {
         let mut pipeline = PipelineSpec::load(default_pipeline_path())?;
-        DeploymentSettings::from_lookup(|key| std::env::var(key).ok()).apply(&mut pipeline);
-        Ok(Handlers::new(emr, pipeline, region))
+        settings.apply(&mut pipeline);
+        Handlers::new(emr, pipeline, region)
     } else {
-        Ok(Handlers::without_default_pipeline(emr, region))
-    }
+        Handlers::without_default_pipeline(emr, region)
+    };
+    Ok(handlers.with_step_completion(settings.step_completion.unwrap_or_default()))
+}
+
+/// The functions that re-derive the execution's pipeline from its input (and so read the
+/// deployed default pipeline, with the stack's settings applied).
+pub fn needs_pipeline(function: Function) -> bool {
+    matches!(
+        function,
+        Function::ValidateInput
+            | Function::EnsureCluster
+            | Function::AddSteps
+            | Function::CheckSteps
+    )
+}
+
+/// A hung EMR endpoint must end a call with AwsTransient naming the operation and cluster,
+/// well inside the Task's TimeoutSeconds (120 s), so the state machine's retry budget — not a
+/// States.Timeout — decides what happens next.
+pub fn emr_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(std::time::Duration::from_secs(5))
+        .operation_attempt_timeout(std::time::Duration::from_secs(25))
+        .operation_timeout(std::time::Duration::from_secs(80))
+        .build()
 }
 
 /// The endpoint the SDK was pointed at instead of AWS's (how local mode works), to name it in
@@ -53,6 +83,8 @@ pub struct DeploymentSettings {
     pub job_flow_role: Option<String>,
     pub subnet_id: Option<String>,
     pub log_uri: Option<String>,
+    /// EMRFLOW_STEP_COMPLETION: EVENTS or POLLING, for pipelines that do not choose.
+    pub step_completion: Option<StepCompletion>,
 }
 
 impl DeploymentSettings {
@@ -63,6 +95,9 @@ impl DeploymentSettings {
             job_flow_role: value("EMRFLOW_JOB_FLOW_ROLE"),
             subnet_id: value("EMRFLOW_EC2_SUBNET_ID"),
             log_uri: value("EMRFLOW_LOG_URI"),
+            step_completion: value("EMRFLOW_STEP_COMPLETION").and_then(|text| {
+                serde_json::from_value(serde_json::Value::String(text.trim().to_uppercase())).ok()
+            }),
         }
     }
 

@@ -45,6 +45,11 @@ async fn assert_pipeline_rejected(change: impl FnOnce(&mut Value), expected: &st
     assert_input_rejected(json!({"Pipeline": pipeline}), expected).await;
 }
 
+/// The execution a handler works for, as the state machine passes it.
+fn execution() -> Value {
+    json!({"Input": {"ProcessingDate": "2026-11-21"}, "Name": EXECUTION, "StartTime": "2026-11-22T00:30:00Z"})
+}
+
 fn command_step(name: &str, args: Vec<String>) -> Value {
     json!({"Name": name, "Type": "Command", "Args": args})
 }
@@ -362,18 +367,21 @@ async fn invalid_action_on_failure() {
 async fn ensure_cluster_with_cluster_id_and_create_true() {
     assert_rejected(
         Function::EnsureCluster,
-        json!({"CreateCluster": true, "ClusterId": "j-REUSE1", "ExecutionName": EXECUTION, "Pipeline": sample_pipeline()}),
+        json!({"CreateCluster": true, "ClusterId": "j-REUSE1", "Execution": execution()}),
         "ClusterId",
     )
     .await;
 }
 
 #[tokio::test]
-async fn add_steps_with_unrendered_placeholders() {
+async fn add_steps_when_the_deployed_pipeline_changed_during_the_run() {
+    // GIVEN a digest of a pipeline other than the one the handlers re-derive
+    let mut execution = execution();
+    execution["PipelineDigest"] = json!("0".repeat(64));
     assert_rejected(
         Function::AddSteps,
-        json!({"ClusterId": "j-REUSE1", "ExecutionName": EXECUTION, "Pipeline": sample_pipeline()}),
-        "{{ProcessingDate}}",
+        json!({"ClusterId": "j-REUSE1", "Execution": execution}),
+        "PipelineDigest",
     )
     .await;
 }
@@ -399,11 +407,11 @@ async fn termination_protection_with_a_bad_cluster_id() {
 }
 
 #[tokio::test]
-async fn check_steps_without_step_ids() {
+async fn check_steps_without_the_execution() {
     assert_rejected(
         Function::CheckSteps,
-        json!({"ClusterId": "j-REUSE1", "StepIds": []}),
-        "StepIds",
+        json!({"ClusterId": "j-REUSE1"}),
+        "Execution",
     )
     .await;
 }
@@ -412,8 +420,8 @@ async fn check_steps_without_step_ids() {
 async fn check_steps_with_missing_key() {
     assert_rejected(
         Function::CheckSteps,
-        json!({"ClusterId": "j-REUSE1"}),
-        "StepIds",
+        json!({"ClusterId": "j-REUSE1", "Execution": {"Input": {}, "Name": EXECUTION}}),
+        "StartTime",
     )
     .await;
 }

@@ -8,13 +8,30 @@ use emrflow_core::{ErrorName, Function};
 use serde_json::{json, Value};
 
 const EXECUTION: &str = "run-2026-11-21";
+/// When the test execution started (the fake's steps were created after it).
+const START: &str = "2026-11-22T00:30:00Z";
+
+/// The execution a handler works for, as the state machine passes it.
+fn execution_with(input: Value) -> Value {
+    json!({"Input": input, "Name": EXECUTION, "StartTime": START})
+}
+
+fn execution() -> Value {
+    execution_with(json!({"ProcessingDate": "2026-11-21"}))
+}
+
+/// The sample pipeline changed by `change`, given in the execution input.
+fn execution_with_pipeline(change: impl FnOnce(&mut Value)) -> Value {
+    let mut pipeline = sample_pipeline();
+    change(&mut pipeline);
+    execution_with(json!({"ProcessingDate": "2026-11-21", "Pipeline": pipeline}))
+}
 
 async fn ensure_created(handlers: &emrflow_core::Handlers) -> Value {
-    let pipeline = rendered_pipeline(handlers, EXECUTION).await;
     handlers
         .invoke(
             Function::EnsureCluster,
-            json!({"CreateCluster": true, "ClusterId": null, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+            json!({"CreateCluster": true, "ClusterId": null, "Execution": execution()}),
         )
         .await
         .unwrap()
@@ -25,11 +42,11 @@ async fn reuse(
     handlers: &emrflow_core::Handlers,
     cluster_id: &str,
 ) -> Result<Value, emrflow_core::EmrflowError> {
-    let pipeline = rendered_pipeline(handlers, EXECUTION).await;
     handlers
         .invoke(
             Function::EnsureCluster,
-            json!({"CreateCluster": false, "ClusterId": cluster_id, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+            json!({"CreateCluster": false, "ClusterId": cluster_id,
+                   "Execution": execution_with(json!({"CreateCluster": false, "ClusterId": cluster_id}))}),
         )
         .await
 }
@@ -38,11 +55,10 @@ async fn add_steps(
     handlers: &emrflow_core::Handlers,
     cluster_id: &str,
 ) -> Result<Value, emrflow_core::EmrflowError> {
-    let pipeline = rendered_pipeline(handlers, EXECUTION).await;
     handlers
         .invoke(
             Function::AddSteps,
-            json!({"ClusterId": cluster_id, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+            json!({"ClusterId": cluster_id, "Execution": execution()}),
         )
         .await
 }
@@ -50,12 +66,19 @@ async fn add_steps(
 async fn check(
     handlers: &emrflow_core::Handlers,
     cluster_id: &str,
-    step_ids: &Value,
+) -> Result<Value, emrflow_core::EmrflowError> {
+    check_with(handlers, cluster_id, execution()).await
+}
+
+async fn check_with(
+    handlers: &emrflow_core::Handlers,
+    cluster_id: &str,
+    execution: Value,
 ) -> Result<Value, emrflow_core::EmrflowError> {
     handlers
         .invoke(
             Function::CheckSteps,
-            json!({"ClusterId": cluster_id, "StepIds": step_ids}),
+            json!({"ClusterId": cluster_id, "Execution": execution}),
         )
         .await
 }
@@ -79,14 +102,24 @@ async fn validate_input_applies_defaults_and_renders_placeholders() {
     assert_eq!(out["ClusterId"], Value::Null);
     assert_eq!(out["ProcessingDate"], "2026-11-23");
     assert_eq!(out["ExecutionName"], EXECUTION);
+    assert_eq!(out["PipelineName"], "daily-etl");
+    assert_eq!(out["Mode"], "LIST");
+    assert_eq!(out["Steps"], 3);
+    // AND the state keeps a summary and the pipeline's fingerprint, never the spec itself
+    assert_eq!(out.get("Pipeline"), None);
+    assert_eq!(out["PipelineDigest"].as_str().unwrap().len(), 64);
+    let normalized = handlers
+        .normalize(json!({}), EXECUTION, "2026-11-22T23:30:00-02:00")
+        .unwrap();
+    let pipeline = serde_json::to_value(&normalized.pipeline).unwrap();
     assert_eq!(
-        out["Pipeline"]["Steps"][0]["Args"],
+        pipeline["Steps"][0]["Args"],
         json!(["--date", "2026-11-23"])
     );
-    assert_eq!(out["Pipeline"]["Steps"][1]["Variables"]["day"], "20261123");
-    assert_eq!(out["Pipeline"]["Steps"][2]["Args"], json!([EXECUTION]));
+    assert_eq!(pipeline["Steps"][1]["Variables"]["day"], "20261123");
+    assert_eq!(pipeline["Steps"][2]["Args"], json!([EXECUTION]));
     assert_eq!(
-        out["Pipeline"]["Cluster"]["LogUri"],
+        pipeline["Cluster"]["LogUri"],
         "s3://my-bucket/emr-logs/daily-etl/"
     );
     // AND no EMR call was made
@@ -152,8 +185,7 @@ async fn ensure_cluster_after_lost_run_job_flow_response_returns_the_same_cluste
     let fake = FakeEmr::new();
     let handlers = handlers(&fake);
     fake.lose_next_response_of("RunJobFlow");
-    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
-    let payload = json!({"CreateCluster": true, "ExecutionName": EXECUTION, "Pipeline": pipeline});
+    let payload = json!({"CreateCluster": true, "Execution": execution()});
     let first = handlers
         .invoke(Function::EnsureCluster, payload.clone())
         .await;
@@ -299,7 +331,7 @@ async fn add_steps_submits_compiled_steps_in_order() {
         .to_string();
     // WHEN the steps are added
     let out = add_steps(&handlers, &cluster_id).await.unwrap();
-    // THEN EMR holds the three steps, named with the execution, in spec order, with the ids returned
+    // THEN EMR holds the three steps, named with the execution, in spec order
     let cluster = fake.cluster(&cluster_id);
     let names: Vec<&str> = cluster.submitted.iter().map(|s| s.name.as_str()).collect();
     assert_eq!(
@@ -310,13 +342,8 @@ async fn add_steps_submits_compiled_steps_in_order() {
             format!("export [{EXECUTION}]"),
         ]
     );
-    let ids: Vec<&str> = cluster.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(out["StepIds"], json!(ids));
-    assert_eq!(
-        out["Steps"][2],
-        json!({"Name": format!("export [{EXECUTION}]"), "StepId": ids[2]})
-    );
-    assert_eq!(out["AlreadySubmitted"], false);
+    assert_eq!(out["Added"], 3);
+    assert_eq!(out["AlreadySubmitted"], 0);
     assert_eq!(
         cluster.submitted[2].hadoop_jar_step.jar,
         "s3://us-east-1.elasticmapreduce/libs/script-runner/script-runner.jar"
@@ -332,7 +359,7 @@ async fn add_steps_submits_compiled_steps_in_order() {
 }
 
 #[tokio::test]
-async fn add_steps_retry_after_lost_response_returns_the_same_ids() {
+async fn add_steps_retry_after_lost_response_adds_nothing_twice() {
     // GIVEN AddJobFlowSteps succeeded but its response was lost
     let fake = FakeEmr::new();
     let handlers = handlers(&fake);
@@ -347,12 +374,11 @@ async fn add_steps_retry_after_lost_response_returns_the_same_ids() {
     );
     // WHEN add-steps is retried
     let out = add_steps(&handlers, &cluster_id).await.unwrap();
-    // THEN the ids of the first submission come back and EMR holds one copy of each step
+    // THEN the first submission is found and EMR holds one copy of each step
     let cluster = fake.cluster(&cluster_id);
     assert_eq!(cluster.steps.len(), 3);
-    let ids: Vec<&str> = cluster.steps.iter().map(|s| s.id.as_str()).collect();
-    assert_eq!(out["StepIds"], json!(ids));
-    assert_eq!(out["AlreadySubmitted"], true);
+    assert_eq!(out["Added"], 0);
+    assert_eq!(out["AlreadySubmitted"], 3);
     assert_eq!(fake.mutating_calls(), ["RunJobFlow", "AddJobFlowSteps"]);
 }
 
@@ -418,18 +444,24 @@ async fn add_steps_to_a_terminated_cluster_is_not_usable() {
 
 async fn cluster_with_steps(
     fake: &std::sync::Arc<FakeEmr>,
-) -> (emrflow_core::Handlers, String, Value) {
+) -> (emrflow_core::Handlers, String, Vec<String>) {
     let handlers = handlers(fake);
     let cluster_id = ensure_created(&handlers).await["ClusterId"]
         .as_str()
         .unwrap()
         .to_string();
-    let ids = add_steps(&handlers, &cluster_id).await.unwrap()["StepIds"].clone();
+    add_steps(&handlers, &cluster_id).await.unwrap();
+    let ids: Vec<String> = fake
+        .cluster(&cluster_id)
+        .steps
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
     (handlers, cluster_id, ids)
 }
 
-fn id(ids: &Value, index: usize) -> String {
-    ids[index].as_str().unwrap().to_string()
+fn id(ids: &[String], index: usize) -> String {
+    ids[index].clone()
 }
 
 #[tokio::test]
@@ -438,30 +470,24 @@ async fn check_steps_running_while_steps_pend_with_slower_polling_during_startup
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     // WHEN checked
-    let out = check(&handlers, &cluster_id, &ids).await.unwrap();
-    // THEN RUNNING, every step reported with its log location, and a longer wait while starting
+    let out = check(&handlers, &cluster_id).await.unwrap();
+    // THEN RUNNING with every step outstanding, no report yet, and a longer wait while starting
     assert_eq!(out["Verdict"], "RUNNING");
     assert_eq!(out["ClusterState"], "STARTING");
     assert_eq!(out["NextCheckSeconds"], 120);
-    assert_eq!(out["Steps"].as_array().unwrap().len(), 3);
-    assert_eq!(out["Steps"][0]["State"], "PENDING");
-    assert_eq!(
-        out["Steps"][1]["LogLocation"],
-        format!(
-            "s3://my-bucket/emr-logs/daily-etl/{cluster_id}/steps/{}/",
-            id(&ids, 1)
-        )
-    );
-    assert_eq!(out["Steps"][0]["FailureDetails"], Value::Null);
-    // AND WHEN the cluster runs and a poll interval is given THEN it is used as is
+    assert_eq!(out["Outstanding"], json!(ids));
+    assert_eq!(out["Running"], json!(["ingest", "transform", "export"]));
+    assert_eq!(out["Progress"]["Running"], 3);
+    assert_eq!(out.get("Steps"), None);
+    // AND WHEN the cluster runs and the pipeline polls every 45 s THEN that is used as is
     fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Running);
-    let out = handlers
-        .invoke(
-            Function::CheckSteps,
-            json!({"ClusterId": cluster_id, "StepIds": ids, "PollIntervalSeconds": 45}),
-        )
-        .await
-        .unwrap();
+    let out = check_with(
+        &handlers,
+        &cluster_id,
+        execution_with_pipeline(|p| p["PollIntervalSeconds"] = json!(45)),
+    )
+    .await
+    .unwrap();
     assert_eq!(out["NextCheckSeconds"], 45);
 }
 
@@ -474,11 +500,25 @@ async fn check_steps_completed_when_every_step_completed() {
     for i in 0..3 {
         fake.set_step(&cluster_id, &id(&ids, i), "COMPLETED", None);
     }
-    // WHEN checked THEN COMPLETED with timelines
-    let out = check(&handlers, &cluster_id, &ids).await.unwrap();
+    // WHEN checked THEN COMPLETED, every step reported with its attempt, timeline and logs
+    let out = check(&handlers, &cluster_id).await.unwrap();
     assert_eq!(out["Verdict"], "COMPLETED");
-    assert_eq!(out["Steps"][2]["EndedAt"], "2026-11-22T01:05:00Z");
-    assert_eq!(out["Steps"][2]["ActionOnFailure"], "TERMINATE_CLUSTER");
+    let steps = out["Steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[2]["Name"], "export");
+    assert_eq!(steps[2]["State"], "COMPLETED");
+    assert_eq!(steps[2]["ActionOnFailure"], "TERMINATE_CLUSTER");
+    let attempt = &steps[2]["Attempts"][0];
+    assert_eq!(attempt["StepId"], id(&ids, 2));
+    assert_eq!(attempt["EndedAt"], "2026-11-22T01:05:00Z");
+    assert_eq!(attempt["FailureDetails"], Value::Null);
+    assert_eq!(
+        steps[1]["Attempts"][0]["LogLocation"],
+        format!(
+            "s3://my-bucket/emr-logs/daily-etl/{cluster_id}/steps/{}/",
+            id(&ids, 1)
+        )
+    );
 }
 
 #[tokio::test]
@@ -500,7 +540,7 @@ async fn check_steps_failed_step_is_step_failed_with_failure_details() {
     );
     fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
     // WHEN checked
-    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
     // THEN StepFailed naming cluster, step, details and what happened to the others
     assert_eq!(error.name(), ErrorName::StepFailed);
     let message = error.to_string();
@@ -530,7 +570,7 @@ async fn check_steps_cancelled_step_is_step_cancelled() {
     fake.set_step(&cluster_id, &id(&ids, 1), "CANCELLED", None);
     fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
     // WHEN checked THEN StepCancelled naming the first cancelled step
-    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
     assert_eq!(error.name(), ErrorName::StepCancelled);
     assert!(error.to_string().contains(&id(&ids, 1)), "{error}");
 }
@@ -545,7 +585,7 @@ async fn check_steps_interrupted_step_is_step_interrupted() {
     fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
     fake.set_step(&cluster_id, &id(&ids, 2), "COMPLETED", None);
     // WHEN checked THEN StepInterrupted
-    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
     assert_eq!(error.name(), ErrorName::StepInterrupted);
     assert!(error.to_string().contains("transform ["), "{error}");
 }
@@ -562,7 +602,7 @@ async fn check_steps_cluster_dying_before_completion_is_cluster_failed() {
     });
     fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
     // WHEN checked THEN ClusterFailed with EMR's reason code and message
-    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
     assert_eq!(error.name(), ErrorName::ClusterFailed);
     let message = error.to_string();
     assert!(
@@ -586,7 +626,7 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
     fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
     fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
     // WHEN checked
-    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
     // THEN the cause reported is the cluster, not its interrupted step
     assert_eq!(error.name(), ErrorName::ClusterFailed);
     let message = error.to_string();
@@ -597,18 +637,17 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
     );
 }
 
-/// check-steps at `check_time` of an execution started at 06:00 and allowed 60 minutes.
+/// check-steps at `check_time` of an execution started at 00:30 and allowed 60 minutes.
 async fn check_at(
     handlers: &emrflow_core::Handlers,
     cluster_id: &str,
-    step_ids: &Value,
     check_time: &str,
 ) -> Result<Value, emrflow_core::EmrflowError> {
     handlers
         .invoke(
             Function::CheckSteps,
-            json!({"ClusterId": cluster_id, "StepIds": step_ids, "MaxRunMinutes": 60,
-                   "ExecutionStartTime": "2026-11-22T06:00:00Z", "CheckTime": check_time}),
+            json!({"ClusterId": cluster_id, "CheckTime": check_time,
+                   "Execution": execution_with_pipeline(|p| p["MaxRunMinutes"] = json!(60))}),
         )
         .await
 }
@@ -621,7 +660,7 @@ async fn check_steps_past_max_run_minutes_is_pipeline_timed_out() {
     fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
     fake.set_step(&cluster_id, &id(&ids, 1), "RUNNING", None);
     // WHEN checked
-    let error = check_at(&handlers, &cluster_id, &ids, "2026-11-22T07:01:00Z")
+    let error = check_at(&handlers, &cluster_id, "2026-11-22T01:31:00Z")
         .await
         .unwrap_err();
     // THEN PipelineTimedOut names the limit and the step still running
@@ -643,7 +682,7 @@ async fn check_steps_within_max_run_minutes_keeps_waiting() {
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     fake.set_step(&cluster_id, &id(&ids, 0), "RUNNING", None);
-    let report = check_at(&handlers, &cluster_id, &ids, "2026-11-22T06:59:00Z")
+    let report = check_at(&handlers, &cluster_id, "2026-11-22T01:29:00Z")
         .await
         .unwrap();
     assert_eq!(report["Verdict"], "RUNNING");
@@ -657,7 +696,7 @@ async fn check_steps_all_completed_after_the_limit_still_completes() {
     for index in 0..3 {
         fake.set_step(&cluster_id, &id(&ids, index), "COMPLETED", None);
     }
-    let report = check_at(&handlers, &cluster_id, &ids, "2026-11-23T06:00:00Z")
+    let report = check_at(&handlers, &cluster_id, "2026-11-23T06:00:00Z")
         .await
         .unwrap();
     assert_eq!(report["Verdict"], "COMPLETED");
@@ -666,9 +705,9 @@ async fn check_steps_all_completed_after_the_limit_still_completes() {
 #[tokio::test]
 async fn check_steps_with_an_unreadable_check_time_is_invalid_input_before_any_call() {
     let fake = FakeEmr::new();
-    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    let (handlers, cluster_id, _) = cluster_with_steps(&fake).await;
     let calls_before = fake.calls().len();
-    let error = check_at(&handlers, &cluster_id, &ids, "yesterday")
+    let error = check_at(&handlers, &cluster_id, "yesterday")
         .await
         .unwrap_err();
     assert_eq!(error.name(), ErrorName::InvalidInput);
@@ -677,16 +716,29 @@ async fn check_steps_with_an_unreadable_check_time_is_invalid_input_before_any_c
 }
 
 #[tokio::test]
-async fn check_steps_unknown_step_id_is_invalid_input() {
-    // GIVEN a step id that is not on the cluster
+async fn check_steps_ignores_another_executions_steps_on_the_same_cluster() {
+    // GIVEN our steps completed and another execution's copy of a step failed on the cluster
     let fake = FakeEmr::new();
-    let (handlers, cluster_id, _) = cluster_with_steps(&fake).await;
-    // WHEN checked THEN InvalidInput naming it
-    let error = check(&handlers, &cluster_id, &json!(["s-MISSING"]))
-        .await
-        .unwrap_err();
-    assert_eq!(error.name(), ErrorName::InvalidInput);
-    assert!(error.to_string().contains("s-MISSING"));
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    for index in 0..3 {
+        fake.set_step(&cluster_id, &id(&ids, index), "COMPLETED", None);
+    }
+    fake.state().clusters[0]
+        .steps
+        .push(emrflow_core::emr::StepSummary {
+            id: "s-THEIRS".into(),
+            name: "ingest [someone-else]".into(),
+            state: StepState::Failed,
+            action_on_failure: None,
+            created_at: Some("2026-11-22T01:00:00Z".into()),
+            started_at: None,
+            ended_at: None,
+            failure_details: None,
+        });
+    // WHEN checked THEN only ours count: COMPLETED, three steps reported
+    let out = check(&handlers, &cluster_id).await.unwrap();
+    assert_eq!(out["Verdict"], "COMPLETED");
+    assert_eq!(out["Steps"].as_array().unwrap().len(), 3);
 }
 
 fn terminate_payload(cluster_id: Value) -> Value {
@@ -810,11 +862,10 @@ async fn ensure_cluster_never_starts_a_second_cluster_while_its_first_is_termina
         .to_string();
     fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Terminating);
     // WHEN ensure-cluster runs again
-    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
     let error = handlers
         .invoke(
             Function::EnsureCluster,
-            json!({"CreateCluster": true, "ExecutionName": EXECUTION, "Pipeline": pipeline}),
+            json!({"CreateCluster": true, "Execution": execution()}),
         )
         .await
         .unwrap_err();
@@ -838,12 +889,10 @@ async fn ensure_cluster_given_the_execution_start_also_finds_its_cluster_after_i
         c.state_change_reason_code = Some("BOOTSTRAP_FAILURE".into());
     });
     // WHEN the retried ensure-cluster runs with the execution's start time
-    let pipeline = rendered_pipeline(&handlers, EXECUTION).await;
     let error = handlers
         .invoke(
             Function::EnsureCluster,
-            json!({"CreateCluster": true, "ExecutionName": EXECUTION, "Pipeline": pipeline,
-                   "ExecutionStartTime": "2026-11-22T06:00:00Z"}),
+            json!({"CreateCluster": true, "Execution": execution()}),
         )
         .await
         .unwrap_err();
@@ -887,7 +936,7 @@ async fn check_steps_failed_step_on_a_dying_cluster_is_step_failed() {
         Some(FailureDetails::default()),
     );
     // WHEN checked THEN the step failure is reported, not just the cluster's end
-    let error = check(&handlers, &cluster_id, &ids).await.unwrap_err();
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
     assert_eq!(error.name(), ErrorName::StepFailed);
     let message = error.to_string();
     assert!(
@@ -917,16 +966,13 @@ async fn validate_input_without_any_pipeline_is_invalid_input() {
 async fn check_steps_startup_polling_is_capped_but_never_below_the_interval() {
     // GIVEN a STARTING cluster with pending steps
     let fake = FakeEmr::new();
-    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    let (handlers, cluster_id, _) = cluster_with_steps(&fake).await;
     let next = |poll: u32| {
         let handlers = &handlers;
-        let payload = json!({"ClusterId": cluster_id, "StepIds": ids, "PollIntervalSeconds": poll});
+        let cluster_id = &cluster_id;
         async move {
-            handlers
-                .invoke(Function::CheckSteps, payload)
-                .await
-                .unwrap()["NextCheckSeconds"]
-                .clone()
+            let execution = execution_with_pipeline(|p| p["PollIntervalSeconds"] = json!(poll));
+            check_with(handlers, cluster_id, execution).await.unwrap()["NextCheckSeconds"].clone()
         }
     };
     // WHEN checked with several intervals THEN 4x the interval, capped at 300, never below it

@@ -231,7 +231,7 @@ async fn add_job_flow_steps_sends_each_step_type_shape() {
             "spark-submit",
             "--deploy-mode",
             "cluster",
-            "s3://b/jobs/ingest.py",
+            "s3://jobs-bucket/jobs/ingest.py",
             "--date",
             "{{ProcessingDate}}"
         ]
@@ -243,7 +243,7 @@ async fn add_job_flow_steps_sends_each_step_type_shape() {
             "--run-hive-script",
             "--args",
             "-f",
-            "s3://b/q.hql",
+            "s3://jobs-bucket/q.hql",
             "-d",
             "day={{ProcessingDateCompact}}"
         ]
@@ -256,7 +256,10 @@ async fn add_job_flow_steps_sends_each_step_type_shape() {
         jar(2).jar(),
         Some("s3://us-east-1.elasticmapreduce/libs/script-runner/script-runner.jar")
     );
-    assert_eq!(jar(2).args(), ["s3://b/run.sh", "{{ExecutionName}}"]);
+    assert_eq!(
+        jar(2).args(),
+        ["s3://jobs-bucket/run.sh", "{{ExecutionName}}"]
+    );
     assert_eq!(jar(3).jar(), Some("s3://b/app.jar"));
     assert_eq!(jar(3).main_class(), Some("com.x.Main"));
     assert_eq!(jar(3).args(), ["a"]);

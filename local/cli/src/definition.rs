@@ -15,10 +15,17 @@ pub const DEFINITION_FILE: &str = "statemachine/emrflow.asl.json";
 pub const LOCAL_REGION: &str = "us-east-1";
 pub const LOCAL_ACCOUNT: &str = "000000000000";
 
+/// Functions the definition names besides the six pipeline handlers: the task-token wait
+/// of `Wait_For_Step_Events` (README, "Waking up on EMR's events").
+pub const AWAIT_STEPS: &str = "await-steps";
+
 /// `ensure-cluster` → `EnsureClusterFunctionArn`: the substitution name SAM fills in too.
 pub fn substitution_name(function: Function) -> String {
-    let camel: String = function
-        .name()
+    substitution_name_of(function.name())
+}
+
+fn substitution_name_of(function_name: &str) -> String {
+    let camel: String = function_name
         .split('-')
         .map(|word| {
             let mut chars = word.chars();
@@ -32,17 +39,20 @@ pub fn substitution_name(function: Function) -> String {
 }
 
 pub fn local_function_arn(function: Function) -> String {
-    format!(
-        "arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{}",
-        function.name()
-    )
+    local_arn_of(function.name())
+}
+
+fn local_arn_of(function_name: &str) -> String {
+    format!("arn:aws:lambda:{LOCAL_REGION}:{LOCAL_ACCOUNT}:function:{function_name}")
 }
 
 /// The local value of every substitution the definition may use.
 pub fn local_substitutions() -> BTreeMap<String, String> {
     Function::ALL
         .iter()
-        .map(|function| (substitution_name(*function), local_function_arn(*function)))
+        .map(|function| function.name())
+        .chain([AWAIT_STEPS])
+        .map(|name| (substitution_name_of(name), local_arn_of(name)))
         .collect()
 }
 

@@ -218,6 +218,16 @@ fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {
         ExecutionStatus::Failed { error, cause } | ExecutionStatus::TimedOut { error, cause } => {
             println!("Error: {error}\nCause: {}", render::readable_cause(cause));
         }
+        ExecutionStatus::Aborted { error, cause } => {
+            println!(
+                "Error: {}\nCause: {}",
+                error.as_deref().unwrap_or("(none)"),
+                cause
+                    .as_deref()
+                    .map(render::readable_cause)
+                    .unwrap_or_default()
+            );
+        }
     }
     Ok(())
 }

@@ -1,14 +1,19 @@
-//! check-steps (state Check_Steps): one look at the steps and the cluster; a failed run is
-//! an error (the verdict in `verdict.rs`), a run still going says when to look again.
+//! check-steps (state Check_Steps): one look at the cluster and at this execution's steps,
+//! judged against the graph. It cancels what must stop (timeouts, a stopped pipeline), ends
+//! the cluster for a TERMINATE_CLUSTER failure, raises a failed run as an error (the verdict
+//! in `verdict.rs`), and otherwise says what comes next: submit ready steps, wait, or done.
 
-use emrflow_vocabulary::logs::step_log_prefix;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::verdict::{failed_verdict, run_time_exceeded, RunTimeLimit};
-use super::{parse_time, Handlers};
-use crate::emr::{ActionOnFailure, ClusterState, FailureDetails, StepState, StepSummary};
+use super::report::{step_reports, StepReport};
+use super::verdict::{failed_verdict, run_time_exceeded};
+use super::{parse_time, ExecutionRef, Handlers};
+use crate::emr::{ClusterDescription, ClusterState, StepSummary};
+use crate::graph::{evaluate, Evaluation, Graph, NodeStatus};
 use crate::input::check_cluster_id;
-use crate::pipeline::{DEFAULT_POLL_INTERVAL_SECONDS, POLL_INTERVAL_SECONDS};
+use crate::lookup::was_created_by;
+use crate::pipeline::{PipelineSpec, StepCompletion};
 use crate::{EmrflowError, ErrorName};
 
 /// While a cluster is still starting (typically 5 to 15 minutes on EMR) steps cannot run, so
@@ -16,92 +21,105 @@ use crate::{EmrflowError, ErrorName};
 /// (never below the configured interval).
 const STARTING_POLL_FACTOR: u32 = 4;
 const STARTING_POLL_CAP_SECONDS: u32 = 300;
+/// A throttled look is tried again later, never failed: throttling is EMR saying "later".
+const THROTTLED_WAIT_SECONDS: u32 = 60;
+/// ListSteps' newest-first look stops at steps older than the execution by this margin.
+const CLOCK_SKEW_MINUTES: i64 = 5;
+/// Longer than this, a wait for EMR's events hides a due retry or timeout: poll instead.
+pub const EVENT_HEARTBEAT_SECONDS: u32 = 3600;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
 pub struct CheckStepsRequest {
     pub cluster_id: String,
-    pub step_ids: Vec<String>,
-    #[serde(default)]
-    pub poll_interval_seconds: Option<u32>,
-    /// With ExecutionStartTime and CheckTime (both RFC 3339, from the state machine's context
-    /// object): steps still running after this many minutes are PipelineTimedOut.
-    #[serde(default)]
-    pub max_run_minutes: Option<u32>,
-    #[serde(default)]
-    pub execution_start_time: Option<String>,
+    pub execution: ExecutionRef,
+    /// `$$.State.EnteredTime`: with the execution's start, how long the run has taken
+    /// (MaxRunMinutes).
     #[serde(default)]
     pub check_time: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Verdict {
+    /// Steps are running or waiting: look again later.
+    Running,
+    /// Steps became ready (a dependency ended, a retry fell due): submit them now.
+    Submit,
+    /// Every step has ended and the run succeeded.
+    Completed,
+}
+
+/// How the state machine waits for the next look.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum WakeOn {
+    /// A task token woken by EMR's step and cluster events (HeartbeatSeconds as the net).
+    Events,
+    /// A Wait of NextCheckSeconds (polling, or a retry or timeout falls due soon).
+    Timer,
+}
+
+/// How many steps stand where (a progress line).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
-pub struct StepReport {
-    pub step_id: String,
-    pub name: String,
-    pub state: StepState,
-    pub action_on_failure: Option<ActionOnFailure>,
-    pub created_at: Option<String>,
-    pub started_at: Option<String>,
-    pub ended_at: Option<String>,
-    pub failure_details: Option<FailureDetails>,
-    pub log_location: Option<String>,
+pub struct Progress {
+    pub completed: u32,
+    pub running: u32,
+    pub waiting: u32,
+    pub failed: u32,
+    pub skipped: u32,
+}
+
+impl Progress {
+    fn of(evaluation: &Evaluation<'_>) -> Progress {
+        let mut progress = Progress::default();
+        for node in &evaluation.nodes {
+            let count = match node.status {
+                NodeStatus::Succeeded => &mut progress.completed,
+                NodeStatus::Active => &mut progress.running,
+                NodeStatus::Failed(_) => &mut progress.failed,
+                NodeStatus::Skipped(_) => &mut progress.skipped,
+                _ => &mut progress.waiting,
+            };
+            *count += 1;
+        }
+        progress
+    }
+
+    pub(super) fn worst_case() -> Progress {
+        Progress {
+            completed: u32::MAX,
+            running: u32::MAX,
+            waiting: u32::MAX,
+            failed: u32::MAX,
+            skipped: u32::MAX,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CheckStepsResponse {
-    pub verdict: String,
-    pub cluster_state: ClusterState,
+    pub verdict: Verdict,
+    /// None when the look was throttled (nothing was seen).
+    pub cluster_state: Option<ClusterState>,
     pub next_check_seconds: u32,
-    pub steps: Vec<StepReport>,
+    pub wake_on: WakeOn,
+    /// EMR step ids of this execution's active attempts (what the event wait watches).
+    pub outstanding: Vec<String>,
+    pub progress: Progress,
+    /// Names of the steps running now (side by side in a graph).
+    pub running: Vec<String>,
+    /// Every step's report, once the run is over.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub steps: Option<Vec<StepReport>>,
 }
 
-impl StepReport {
-    fn of(step: &StepSummary, cluster_id: &str, log_uri: Option<&str>) -> Self {
-        StepReport {
-            step_id: step.id.clone(),
-            name: step.name.clone(),
-            state: step.state,
-            action_on_failure: step.action_on_failure,
-            created_at: step.created_at.clone(),
-            started_at: step.started_at.clone(),
-            ended_at: step.ended_at.clone(),
-            failure_details: step.failure_details.clone(),
-            log_location: log_uri.map(|uri| step_log_prefix(uri, cluster_id, &step.id)),
-        }
-    }
-}
-
-impl CheckStepsRequest {
-    fn poll_interval(&self) -> Result<u32, EmrflowError> {
-        let poll = self
-            .poll_interval_seconds
-            .unwrap_or(DEFAULT_POLL_INTERVAL_SECONDS);
-        if !POLL_INTERVAL_SECONDS.contains(&poll) {
-            return Err(EmrflowError::invalid_input(format!(
-                "key PollIntervalSeconds: {poll} is outside {}..={}",
-                POLL_INTERVAL_SECONDS.start(),
-                POLL_INTERVAL_SECONDS.end()
-            )));
-        }
-        Ok(poll)
-    }
-
-    fn run_time_limit(&self) -> Result<Option<RunTimeLimit>, EmrflowError> {
-        let (Some(max_minutes), Some(start), Some(now)) = (
-            self.max_run_minutes,
-            &self.execution_start_time,
-            &self.check_time,
-        ) else {
-            return Ok(None);
-        };
-        let elapsed = parse_time("CheckTime", now)? - parse_time("ExecutionStartTime", start)?;
-        Ok(Some(RunTimeLimit {
-            elapsed,
-            max_minutes,
-        }))
-    }
+/// What one look saw.
+struct Look {
+    cluster: ClusterDescription,
+    steps: Vec<StepSummary>,
 }
 
 impl Handlers {
@@ -111,64 +129,204 @@ impl Handlers {
         request: CheckStepsRequest,
     ) -> Result<CheckStepsResponse, EmrflowError> {
         check_cluster_id(&request.cluster_id, "ClusterId")?;
-        if request.step_ids.is_empty() {
-            return Err(EmrflowError::invalid_input(
-                "key StepIds: at least one step id is required",
-            ));
-        }
-        let poll = request.poll_interval()?;
-        let run_time_limit = request.run_time_limit()?;
+        let normalized = self.derive(&request.execution)?;
+        let pipeline = &normalized.pipeline;
+        let start = parse_time("Execution.StartTime", &request.execution.start_time)?;
+        let check_time = request
+            .check_time
+            .as_deref()
+            .map(|text| parse_time("CheckTime", text))
+            .transpose()?;
         let cluster_id = &request.cluster_id;
-        let listed = self
-            .emr
-            .list_steps(cluster_id, &request.step_ids)
-            .await
-            .map_err(|error| match error.name() {
-                ErrorName::AwsRequestRejected => EmrflowError::cluster_not_found(format!(
-                    "cannot list steps of cluster {cluster_id} (EMR: {})",
-                    error.message()
-                )),
-                _ => error.with_context(format!("ListSteps on cluster {cluster_id}")),
-            })?;
-        let cluster = self.describe_existing(cluster_id).await?;
-        let mut steps: Vec<&StepSummary> = Vec::with_capacity(request.step_ids.len());
-        for id in &request.step_ids {
-            let step = listed.iter().find(|step| &step.id == id).ok_or_else(|| {
-                EmrflowError::invalid_input(format!(
-                    "key StepIds: step {id} does not exist on cluster {cluster_id}"
-                ))
-            })?;
-            steps.push(step);
+        let look = match self.look(cluster_id, start).await {
+            Err(error) if error.name() == ErrorName::EmrThrottled => {
+                tracing::info!(%error, "the look was throttled: looking again later");
+                return Ok(self.throttled(pipeline));
+            }
+            other => other?,
+        };
+        let graph = Graph::new(pipeline);
+        let now = (self.now)();
+        let evaluation = evaluate(&graph, &look.steps, &normalized.execution_name, now);
+        self.cancel(cluster_id, &graph, &evaluation).await?;
+        if let Some(halt) = evaluation
+            .halt
+            .filter(|halt| halt.action.terminates_cluster())
+        {
+            self.end_cluster_for(
+                &look.cluster,
+                pipeline,
+                &normalized.execution_name,
+                &graph,
+                halt.node,
+            )
+            .await?;
         }
-        let reports: Vec<StepReport> = steps
-            .iter()
-            .map(|step| StepReport::of(step, cluster_id, cluster.log_uri.as_deref()))
-            .collect();
-
-        if let Some(error) = failed_verdict(&cluster, &steps) {
+        if let Some(error) = failed_verdict(&graph, &evaluation, &look.cluster) {
             return Err(error);
         }
-        let all_completed = steps.iter().all(|step| step.state == StepState::Completed);
-        if !all_completed {
-            if let Some(error) = run_time_exceeded(&run_time_limit, &cluster, &steps) {
+        if !evaluation.finished() {
+            if let Some(error) = run_time_exceeded(
+                pipeline,
+                start,
+                check_time,
+                &look.cluster,
+                &graph,
+                &evaluation,
+            ) {
                 return Err(error);
             }
         }
-        let next_check_seconds = if cluster.state.is_starting() {
+        Ok(self.respond(pipeline, &graph, &evaluation, &look.cluster, now))
+    }
+
+    /// ListSteps (newest first, stopping before the execution began) and DescribeCluster.
+    async fn look(&self, cluster_id: &str, start: DateTime<Utc>) -> Result<Look, EmrflowError> {
+        let since = start - chrono::Duration::minutes(CLOCK_SKEW_MINUTES);
+        let steps =
+            self.emr
+                .list_steps_since(cluster_id, since)
+                .await
+                .map_err(|error| match error.name() {
+                    ErrorName::AwsRequestRejected => EmrflowError::cluster_not_found(format!(
+                        "cannot list steps of cluster {cluster_id} (EMR: {})",
+                        error.message()
+                    )),
+                    _ => error.with_context(format!("ListSteps on cluster {cluster_id}")),
+                })?;
+        let cluster = self.describe_existing(cluster_id).await?;
+        Ok(Look { cluster, steps })
+    }
+
+    /// CancelSteps for timed-out attempts and, once the pipeline stopped, every active one.
+    async fn cancel(
+        &self,
+        cluster_id: &str,
+        graph: &Graph<'_>,
+        evaluation: &Evaluation<'_>,
+    ) -> Result<(), EmrflowError> {
+        if evaluation.to_cancel.is_empty() {
+            return Ok(());
+        }
+        let ids: Vec<String> = evaluation
+            .to_cancel
+            .iter()
+            .map(|cancel| cancel.step_id.clone())
+            .collect();
+        for cancel in &evaluation.to_cancel {
+            let why = if cancel.timed_out {
+                "ran past its TimeoutSeconds"
+            } else {
+                "the pipeline stopped"
+            };
+            tracing::info!(step = %graph.nodes[cancel.node].spec.name, step_id = %cancel.step_id, "cancelling: {why}");
+        }
+        self.emr
+            .cancel_steps(cluster_id, &ids)
+            .await
+            .map_err(|error| error.with_context(format!("CancelSteps on cluster {cluster_id}")))?;
+        Ok(())
+    }
+
+    /// TERMINATE_CLUSTER in a graph: emrflow does what EMR would, for a cluster this
+    /// execution created (protection off, then terminate). A reused cluster is left running.
+    async fn end_cluster_for(
+        &self,
+        cluster: &ClusterDescription,
+        pipeline: &PipelineSpec,
+        execution_name: &str,
+        graph: &Graph<'_>,
+        node: usize,
+    ) -> Result<(), EmrflowError> {
+        if cluster.state.is_ending() || !was_created_by(cluster, &pipeline.name, execution_name) {
+            return Ok(());
+        }
+        tracing::info!(cluster_id = %cluster.id, step = %graph.nodes[node].spec.name, "TERMINATE_CLUSTER: terminating the cluster");
+        if cluster.termination_protected {
+            self.emr
+                .set_termination_protection(&cluster.id, false)
+                .await?;
+        }
+        self.emr
+            .terminate_job_flows(&cluster.id)
+            .await
+            .map_err(|error| error.with_context(format!("TerminateJobFlows {}", cluster.id)))
+    }
+
+    fn respond(
+        &self,
+        pipeline: &PipelineSpec,
+        graph: &Graph<'_>,
+        evaluation: &Evaluation<'_>,
+        cluster: &ClusterDescription,
+        now: DateTime<Utc>,
+    ) -> CheckStepsResponse {
+        let poll = pipeline.poll_interval_seconds();
+        let finished = evaluation.finished();
+        let verdict = if finished {
+            Verdict::Completed
+        } else if evaluation.to_submit.is_empty() {
+            Verdict::Running
+        } else {
+            Verdict::Submit
+        };
+        let mut next = if cluster.state.is_starting() {
             poll.max((poll * STARTING_POLL_FACTOR).min(STARTING_POLL_CAP_SECONDS))
         } else {
             poll
         };
-        Ok(CheckStepsResponse {
-            verdict: if all_completed {
-                "COMPLETED"
-            } else {
-                "RUNNING"
-            }
-            .to_string(),
-            cluster_state: cluster.state,
-            next_check_seconds,
-            steps: reports,
-        })
+        let due_in = evaluation
+            .next_due
+            .map(|due| u32::try_from((due - now).num_seconds().max(1)).unwrap_or(u32::MAX));
+        if let Some(due_in) = due_in {
+            next = next.min(due_in);
+        }
+        let events =
+            pipeline.step_completion.unwrap_or(self.step_completion) == StepCompletion::Events;
+        let wake_on = if events && due_in.is_none_or(|due| due > EVENT_HEARTBEAT_SECONDS) {
+            WakeOn::Events
+        } else {
+            WakeOn::Timer
+        };
+        CheckStepsResponse {
+            verdict,
+            cluster_state: Some(cluster.state),
+            next_check_seconds: next,
+            wake_on,
+            outstanding: evaluation.outstanding(),
+            progress: Progress::of(evaluation),
+            running: graph
+                .nodes
+                .iter()
+                .zip(&evaluation.nodes)
+                .filter(|(_, view)| view.status == NodeStatus::Active)
+                .map(|(node, _)| node.spec.name.clone())
+                .collect(),
+            steps: finished.then(|| {
+                step_reports(
+                    graph,
+                    &evaluation.nodes,
+                    &cluster.id,
+                    cluster.log_uri.as_deref(),
+                )
+            }),
+        }
+    }
+
+    /// A throttled look changes nothing: wait longer, then look again.
+    fn throttled(&self, pipeline: &PipelineSpec) -> CheckStepsResponse {
+        // Spread the retries of executions throttled together.
+        let jitter = (self.now)().timestamp_subsec_millis() % 30;
+        CheckStepsResponse {
+            verdict: Verdict::Running,
+            cluster_state: None,
+            next_check_seconds: pipeline.poll_interval_seconds().max(THROTTLED_WAIT_SECONDS)
+                + jitter,
+            wake_on: WakeOn::Timer,
+            outstanding: Vec::new(),
+            progress: Progress::default(),
+            running: Vec::new(),
+            steps: None,
+        }
     }
 }

@@ -2,9 +2,8 @@
 //! execution's cluster once, or checks that the reused one exists and can take steps.
 
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
-use super::{parse_pipeline, parse_time, Handlers};
+use super::{parse_time, ExecutionRef, Handlers};
 use crate::emr::{ClusterDescription, ClusterState};
 use crate::input::{check_cluster_id, check_execution_name};
 use crate::pipeline::PipelineSpec;
@@ -16,13 +15,10 @@ pub struct EnsureClusterRequest {
     pub create_cluster: bool,
     #[serde(default)]
     pub cluster_id: Option<String>,
-    pub execution_name: String,
-    pub pipeline: Value,
-    /// `$$.Execution.StartTime`: lets a retry also find this execution's cluster after it
-    /// ended (e.g. a bootstrap failure during the retry's back-off), searching only clusters
-    /// created since the execution started.
-    #[serde(default)]
-    pub execution_start_time: Option<String>,
+    /// The execution (its start time also lets a retry find this execution's cluster after
+    /// it ended, e.g. a bootstrap failure during the retry's back-off, searching only clusters
+    /// created since the execution started).
+    pub execution: ExecutionRef,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -57,8 +53,8 @@ impl Handlers {
         &self,
         request: EnsureClusterRequest,
     ) -> Result<EnsureClusterResponse, EmrflowError> {
-        check_execution_name(&request.execution_name)?;
-        let pipeline = parse_pipeline(request.pipeline)?;
+        check_execution_name(&request.execution.name)?;
+        let normalized = self.derive(&request.execution)?;
         match (request.create_cluster, request.cluster_id) {
             (false, None) => Err(EmrflowError::invalid_input(
                 "key ClusterId: required when CreateCluster is false",
@@ -68,13 +64,14 @@ impl Handlers {
                 "key ClusterId: '{id}' is given but CreateCluster is true"
             ))),
             (true, None) => {
-                let execution_start = request
-                    .execution_start_time
-                    .as_deref()
-                    .map(|text| parse_time("ExecutionStartTime", text))
-                    .transpose()?;
-                self.create_cluster_once(&pipeline, &request.execution_name, execution_start)
-                    .await
+                let execution_start =
+                    parse_time("Execution.StartTime", &request.execution.start_time)?;
+                self.create_cluster_once(
+                    &normalized.pipeline,
+                    &request.execution.name,
+                    Some(execution_start),
+                )
+                .await
             }
         }
     }

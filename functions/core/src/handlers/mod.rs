@@ -8,13 +8,15 @@
 //! | Create_A_Cluster, Check_Existing_Cluster | `ensure_cluster.rs` |
 //! | Enable/Disable/Restore_Termination_Protection, Cleanup_Restore_Protection | `termination_protection.rs` |
 //! | Submit_Pipeline_Steps | `add_steps.rs` |
-//! | Check_Steps | `check_steps.rs` (its verdict in `verdict.rs`) |
+//! | Check_Steps | `check_steps.rs` (its verdict in `verdict.rs`, its report in `report.rs`) |
 //! | Terminate_Cluster, Cleanup_Terminate_Cluster, Cleanup_Terminate_Orphan_Cluster | `terminate_cluster.rs` |
 
 mod add_steps;
 mod check_steps;
 mod ensure_cluster;
 mod lookup;
+mod report;
+mod state_size;
 mod terminate_cluster;
 mod termination_protection;
 mod validate_input;
@@ -24,34 +26,56 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::emr::EmrApi;
 use crate::error::invalid_at_path;
-use crate::pipeline::PipelineSpec;
+use crate::input::NormalizedInput;
+use crate::pipeline::{PipelineSpec, StepCompletion};
 use crate::{EmrflowError, Function};
 
-pub use add_steps::{AddStepsRequest, AddStepsResponse, SubmittedStep};
-pub use check_steps::{CheckStepsRequest, CheckStepsResponse, StepReport};
+pub use add_steps::{AddStepsRequest, AddStepsResponse};
+pub use check_steps::{CheckStepsRequest, CheckStepsResponse, Progress};
 pub use ensure_cluster::{EnsureClusterRequest, EnsureClusterResponse};
+pub use report::{AttemptReport, StepReport};
+pub use state_size::STATE_LIMIT_BYTES;
 pub use terminate_cluster::{TerminateClusterRequest, TerminateClusterResponse};
 pub use termination_protection::{TerminationProtectionRequest, TerminationProtectionResponse};
-pub use validate_input::ValidateInputRequest;
+pub use validate_input::{RunSummary, ValidateInputRequest};
+
+/// Where the wall clock comes from (tests pin it).
+pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
 /// The handlers, sharing one EMR client; built once per Lambda cold start.
 pub struct Handlers {
     emr: Arc<dyn EmrApi>,
     default_pipeline: Option<PipelineSpec>,
     region: String,
+    step_completion: StepCompletion,
+    now: Now,
+}
+
+/// Which execution a handler works for, as the state machine passes it from its context
+/// object: the handlers that need the pipeline re-derive it from the execution input, exactly
+/// as validate-input did, so the execution state never carries the whole spec.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ExecutionRef {
+    #[serde(default)]
+    pub input: Value,
+    pub name: String,
+    pub start_time: String,
+    /// validate-input's fingerprint of the pipeline; absent when a person calls a handler.
+    #[serde(default)]
+    pub pipeline_digest: Option<String>,
 }
 
 impl Handlers {
     pub fn new(emr: Arc<dyn EmrApi>, default_pipeline: PipelineSpec, region: String) -> Self {
         Handlers {
-            emr,
             default_pipeline: Some(default_pipeline),
-            region,
+            ..Self::without_default_pipeline(emr, region)
         }
     }
 
@@ -62,7 +86,44 @@ impl Handlers {
             emr,
             default_pipeline: None,
             region,
+            step_completion: StepCompletion::default(),
+            now: Arc::new(Utc::now),
         }
+    }
+
+    /// The deployment's choice for pipelines that do not set StepCompletion.
+    pub fn with_step_completion(mut self, step_completion: StepCompletion) -> Self {
+        self.step_completion = step_completion;
+        self
+    }
+
+    /// The clock that retries and timeouts are judged by (EMR's step times are wall clock).
+    pub fn with_clock(mut self, now: Now) -> Self {
+        self.now = now;
+        self
+    }
+
+    /// The execution's pipeline, re-derived from its input; a redeployed default pipeline
+    /// (a different digest) is refused rather than run half old, half new.
+    fn derive(&self, execution: &ExecutionRef) -> Result<NormalizedInput, EmrflowError> {
+        let normalized = self
+            .normalize(
+                execution.input.clone(),
+                &execution.name,
+                &execution.start_time,
+            )
+            .map_err(|error| error.with_context("Execution.Input"))?;
+        if let Some(expected) = &execution.pipeline_digest {
+            let digest = normalized.pipeline_digest()?;
+            if &digest != expected {
+                return Err(EmrflowError::invalid_input(format!(
+                    "key Execution.PipelineDigest: the pipeline this execution started with ({}) is no longer the one deployed ({}); the deployment changed during the run — start a new execution",
+                    short(expected),
+                    short(&digest)
+                )));
+            }
+        }
+        Ok(normalized)
     }
 
     pub fn region(&self) -> &str {
@@ -109,8 +170,9 @@ fn to_payload<T: Serialize>(response: &T) -> Result<Value, EmrflowError> {
     })
 }
 
-fn parse_pipeline(value: Value) -> Result<PipelineSpec, EmrflowError> {
-    PipelineSpec::from_value(value).map_err(|error| error.with_context("key Pipeline"))
+/// The first characters of a digest, enough to tell two apart in a message.
+fn short(digest: &str) -> &str {
+    digest.get(..12).unwrap_or(digest)
 }
 
 /// An RFC 3339 time from the state machine's context object.

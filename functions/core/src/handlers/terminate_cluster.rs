@@ -3,11 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::report::fit_json;
 use super::Handlers;
 use crate::emr::{ClusterDescription, ClusterState};
 use crate::input::{check_cluster_id, check_execution_name};
 use crate::pipeline::cluster_name;
 use crate::{EmrflowError, ErrorName};
+
+/// JSON bytes a note may take (it quotes EMR's state change message).
+pub const NOTE_JSON_BYTES: usize = 512;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -45,19 +49,25 @@ impl Handlers {
                 cluster_id: None,
                 terminated: false,
                 state: None,
-                note: format!(
-                    "no live cluster named '{}' and tagged with execution {} was found: nothing to terminate",
-                    cluster_name(&request.pipeline_name, &request.execution_name),
-                    request.execution_name
+                note: fit_json(
+                    &format!(
+                        "no live cluster named '{}' and tagged with execution {} was found: nothing to terminate",
+                        cluster_name(&request.pipeline_name, &request.execution_name),
+                        request.execution_name
+                    ),
+                    NOTE_JSON_BYTES,
                 ),
             });
         };
         if cluster.state.is_ending() {
             return Ok(TerminateClusterResponse {
-                note: format!(
-                    "cluster {} was already {}",
-                    cluster.id,
-                    cluster.state_with_reason()
+                note: fit_json(
+                    &format!(
+                        "cluster {} was already {}",
+                        cluster.id,
+                        cluster.state_with_reason()
+                    ),
+                    NOTE_JSON_BYTES,
                 ),
                 cluster_id: Some(cluster.id),
                 terminated: true,

@@ -1,25 +1,29 @@
 //! The verdict of one look at a run: which contract error a failed run ends with, and the
-//! cause a person reads (cluster, step, EMR's FailureDetails, the other steps).
+//! cause a person reads (cluster, step, attempts, EMR's FailureDetails, the other steps).
 
-use crate::emr::{ClusterDescription, FailureDetails, StepState, StepSummary};
+use chrono::{DateTime, Utc};
+
+use crate::emr::{ClusterDescription, FailureDetails};
+use crate::graph::evaluate::NodeView;
+use crate::graph::{Evaluation, FailureKind, Graph, NodeStatus};
+use crate::pipeline::PipelineSpec;
 use crate::{EmrflowError, ErrorName};
 
-/// How long the steps have run, and for how long they may.
-pub(super) struct RunTimeLimit {
-    pub elapsed: chrono::Duration,
-    pub max_minutes: u32,
+/// `'name' (id) STATE` of a step: its last attempt's EMR name and id, or its spec name.
+fn describe(graph: &Graph<'_>, view: &NodeView<'_>, index: usize) -> String {
+    match view.last_attempt() {
+        Some(step) => format!("'{}' ({}) {}", step.name, step.id, view.status.label()),
+        None => format!("'{}' {}", graph.nodes[index].spec.name, view.status.label()),
+    }
 }
 
-/// `'name' (id) STATE` of a step.
-fn describe(step: &StepSummary) -> String {
-    format!("'{}' ({}) {}", step.name, step.id, step.state)
-}
-
-fn others_summary(steps: &[&StepSummary], except_id: &str) -> String {
-    let others: Vec<String> = steps
+fn others_summary(graph: &Graph<'_>, evaluation: &Evaluation<'_>, except: usize) -> String {
+    let others: Vec<String> = evaluation
+        .nodes
         .iter()
-        .filter(|step| step.id != except_id)
-        .map(|step| describe(step))
+        .enumerate()
+        .filter(|(index, _)| *index != except)
+        .map(|(index, view)| describe(graph, view, index))
         .collect();
     if others.is_empty() {
         "no other steps".to_string()
@@ -29,97 +33,139 @@ fn others_summary(steps: &[&StepSummary], except_id: &str) -> String {
 }
 
 /// `'name' (id) STATE, …` for every step that has not completed.
-fn unfinished_steps(steps: &[&StepSummary]) -> String {
-    steps
+fn unfinished_steps(graph: &Graph<'_>, evaluation: &Evaluation<'_>) -> String {
+    evaluation
+        .nodes
         .iter()
-        .filter(|step| step.state != StepState::Completed)
-        .map(|step| describe(step))
+        .enumerate()
+        .filter(|(_, view)| view.status != NodeStatus::Succeeded)
+        .map(|(index, view)| describe(graph, view, index))
         .collect::<Vec<_>>()
         .join(", ")
 }
 
 /// PipelineTimedOut when unfinished steps have run past MaxRunMinutes.
 pub(super) fn run_time_exceeded(
-    limit: &Option<RunTimeLimit>,
+    pipeline: &PipelineSpec,
+    start: DateTime<Utc>,
+    check_time: Option<DateTime<Utc>>,
     cluster: &ClusterDescription,
-    steps: &[&StepSummary],
+    graph: &Graph<'_>,
+    evaluation: &Evaluation<'_>,
 ) -> Option<EmrflowError> {
-    let limit = limit.as_ref()?;
-    if limit.elapsed <= chrono::Duration::minutes(i64::from(limit.max_minutes)) {
+    let elapsed = check_time? - start;
+    let max_minutes = pipeline.max_run_minutes();
+    if elapsed <= chrono::Duration::minutes(i64::from(max_minutes)) {
         return None;
     }
     Some(EmrflowError::new(
         ErrorName::PipelineTimedOut,
         format!(
-            "the pipeline has run {} minutes on cluster {} ({}), over its MaxRunMinutes of {}; unfinished steps: {}",
-            limit.elapsed.num_minutes(),
+            "the pipeline has run {} minutes on cluster {} ({}), over its MaxRunMinutes of {max_minutes}; unfinished steps: {}",
+            elapsed.num_minutes(),
             cluster.id,
             cluster.state_with_reason(),
-            limit.max_minutes,
-            unfinished_steps(steps)
+            unfinished_steps(graph, evaluation)
         ),
     ))
 }
 
-/// The error of a failed run, or None while it may still succeed (or has succeeded).
-pub(super) fn failed_verdict(
+/// The error of one failed step (after its retries), naming attempts and EMR's details.
+fn step_error(
+    graph: &Graph<'_>,
+    evaluation: &Evaluation<'_>,
     cluster: &ClusterDescription,
-    steps: &[&StepSummary],
-) -> Option<EmrflowError> {
-    let all_terminal = steps.iter().all(|step| step.state.is_terminal());
-    let cluster_dying = cluster.state.is_ending();
-    if !all_terminal && !cluster_dying {
-        return None;
-    }
-    let first_in = |state: StepState| steps.iter().find(|step| step.state == state);
-    if let Some(failed) = first_in(StepState::Failed) {
-        return Some(EmrflowError::new(
+    index: usize,
+    kind: FailureKind,
+) -> EmrflowError {
+    let view = &evaluation.nodes[index];
+    let spec = graph.nodes[index].spec;
+    let (emr_name, id) = view
+        .last_attempt()
+        .map(|step| (step.name.as_str(), step.id.as_str()))
+        .unwrap_or((spec.name.as_str(), "never submitted"));
+    let attempts = match view.attempts.len() {
+        0 | 1 => String::new(),
+        n => format!(" after {n} attempts"),
+    };
+    let others = others_summary(graph, evaluation, index);
+    let on = format!(
+        "on cluster {} (cluster {})",
+        cluster.id,
+        cluster.state_with_reason()
+    );
+    let (name, text) = match kind {
+        FailureKind::Failed => (
             ErrorName::StepFailed,
             format!(
-                "step '{}' ({}) FAILED on cluster {} (cluster {}): {}; {}",
-                failed.name,
-                failed.id,
-                cluster.id,
-                cluster.state_with_reason(),
-                FailureDetails::describe(failed.failure_details.as_ref()),
-                others_summary(steps, &failed.id)
+                "step '{emr_name}' ({id}) FAILED{attempts} {on}: {}; {others}",
+                FailureDetails::describe(view.last_attempt().and_then(|s| s.failure_details.as_ref()))
             ),
-        ));
-    }
-    // A dead cluster interrupts and cancels its steps: the cluster is the cause to report.
-    let all_completed = steps.iter().all(|step| step.state == StepState::Completed);
-    if cluster_dying && !all_completed {
-        return Some(EmrflowError::new(
-            ErrorName::ClusterFailed,
+        ),
+        FailureKind::TimedOut => (
+            ErrorName::StepTimedOut,
             format!(
-                "cluster {} is {} before all steps completed; unfinished steps: {}",
-                cluster.id,
-                cluster.state_with_reason(),
-                unfinished_steps(steps)
+                "step '{emr_name}' ({id}) ran longer than its TimeoutSeconds of {} and was cancelled{attempts} {on}; {others}",
+                spec.timeout_seconds.unwrap_or_default()
             ),
-        ));
+        ),
+        FailureKind::Cancelled => (
+            ErrorName::StepCancelled,
+            format!("step '{emr_name}' ({id}) was CANCELLED {on}; {others}"),
+        ),
+        FailureKind::Interrupted => (
+            ErrorName::StepInterrupted,
+            format!("step '{emr_name}' ({id}) was INTERRUPTED {on}; {others}"),
+        ),
+    };
+    EmrflowError::new(name, text)
+}
+
+/// The error of a failed run, or None while it may still succeed (or has succeeded): raised
+/// only once every step that can still run has run — or at once when nothing more can run
+/// (a dying cluster, a TERMINATE_CLUSTER failure).
+pub(super) fn failed_verdict(
+    graph: &Graph<'_>,
+    evaluation: &Evaluation<'_>,
+    cluster: &ClusterDescription,
+) -> Option<EmrflowError> {
+    let error_of = |(index, kind)| step_error(graph, evaluation, cluster, index, kind);
+    if let Some(halt) = evaluation
+        .halt
+        .filter(|halt| halt.action.terminates_cluster())
+    {
+        if let NodeStatus::Failed(kind) = evaluation.nodes[halt.node].status {
+            return Some(error_of((halt.node, kind)));
+        }
     }
-    if !all_terminal {
-        return None;
-    }
-    [
-        (StepState::Cancelled, ErrorName::StepCancelled),
-        (StepState::Interrupted, ErrorName::StepInterrupted),
-    ]
-    .into_iter()
-    .find_map(|(state, name)| {
-        first_in(state).map(|step| {
-            EmrflowError::new(
-                name,
+    if cluster.state.is_ending() {
+        // A step that FAILED is the root cause; otherwise the dead cluster interrupted and
+        // cancelled its steps, and the cluster is the cause to report.
+        let failed = evaluation
+            .first_failure()
+            .filter(|(_, kind)| *kind == FailureKind::Failed);
+        if let Some(failure) = failed {
+            return Some(error_of(failure));
+        }
+        let all_completed = evaluation
+            .nodes
+            .iter()
+            .all(|view| view.status == NodeStatus::Succeeded);
+        if !all_completed {
+            return Some(EmrflowError::new(
+                ErrorName::ClusterFailed,
                 format!(
-                    "step '{}' ({}) was {state} on cluster {} (cluster {}); {}",
-                    step.name,
-                    step.id,
+                    "cluster {} is {} before all steps completed; unfinished steps: {}",
                     cluster.id,
                     cluster.state_with_reason(),
-                    others_summary(steps, &step.id)
+                    unfinished_steps(graph, evaluation)
                 ),
-            )
-        })
-    })
+            ));
+        }
+        return None;
+    }
+    if !evaluation.finished() {
+        return None;
+    }
+    evaluation.first_failure().map(error_of)
 }

@@ -1,8 +1,10 @@
 //! Each step of the spec as EMR's StepConfig (the shapes in README's step-type table).
 
 use super::steps::{S3DistCpStep, ScriptWithVariables, SparkStep, StreamingStep};
-use super::{step_name, StepKind, StepSpec};
+use super::{ActionOnFailure, StepKind, StepSpec};
 use crate::emr::{HadoopJarStep, KeyValue, StepConfig};
+use crate::graph::attempts::attempt_name;
+use crate::graph::Mode;
 
 /// The script-runner JAR of `region` (EMR hosts one per region).
 pub fn script_runner_jar(region: &str) -> String {
@@ -16,8 +18,21 @@ fn joined(values: &[String]) -> String {
 }
 
 impl StepSpec {
-    /// This step as EMR's StepConfig (README: the step-type table).
+    /// This step as EMR's StepConfig (README: the step-type table), first attempt, as a list
+    /// pipeline submits it.
     pub fn compile(&self, execution_name: &str, region: &str) -> StepConfig {
+        self.compile_attempt(execution_name, region, 1, Mode::List)
+    }
+
+    /// One attempt of this step. A graph's steps go to EMR as CONTINUE: emrflow applies
+    /// ActionOnFailure across the graph (EMR ignores it when steps run concurrently).
+    pub fn compile_attempt(
+        &self,
+        execution_name: &str,
+        region: &str,
+        attempt: u32,
+        mode: Mode,
+    ) -> StepConfig {
         let command = |args: Vec<String>| HadoopJarStep {
             jar: COMMAND_RUNNER.to_string(),
             main_class: None,
@@ -59,8 +74,11 @@ impl StepSpec {
             StepKind::Command(raw) => command(raw.args.clone()),
         };
         StepConfig {
-            name: step_name(&self.name, execution_name),
-            action_on_failure: self.action_on_failure,
+            name: attempt_name(&self.name, execution_name, attempt),
+            action_on_failure: match mode {
+                Mode::List => self.action_on_failure,
+                Mode::Graph => ActionOnFailure::Continue,
+            },
             hadoop_jar_step,
         }
     }

@@ -29,8 +29,8 @@ pub use compile::script_runner_jar;
 pub use emrflow_vocabulary::ActionOnFailure;
 pub use render::{PlaceholderValues, PLACEHOLDERS};
 pub use steps::{
-    CommandStep, CustomJarStep, DeployMode, S3DistCpStep, ScriptStep, ScriptWithVariables,
-    SparkStep, StepKind, StepSpec, StreamingStep,
+    CommandStep, CustomJarStep, DeployMode, RunIf, S3DistCpStep, ScriptStep, ScriptWithVariables,
+    SparkStep, StepKind, StepRetry, StepSpec, StreamingStep,
 };
 pub use validate::check_steps_fit_concurrency;
 
@@ -56,8 +56,21 @@ pub struct PipelineSpec {
     /// hung step cannot keep a cluster running (and billing) for the life of the execution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_run_minutes: Option<u32>,
+    /// How the execution learns that steps ended: EMR's events (with a check on every
+    /// heartbeat as the net) or polling. Unset: the deployment's setting.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub step_completion: Option<StepCompletion>,
     pub cluster: ClusterConfig,
     pub steps: Vec<StepSpec>,
+}
+
+/// README, "Waking up on EMR's events".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum StepCompletion {
+    Events,
+    #[default]
+    Polling,
 }
 
 /// The name of the cluster one execution of one pipeline creates (the idempotency key).
@@ -65,9 +78,10 @@ pub fn cluster_name(pipeline_name: &str, execution_name: &str) -> String {
     format!("emrflow-{pipeline_name}-{execution_name}")
 }
 
-/// The EMR step name: the spec's name with the execution suffix (the idempotency key).
+/// The EMR step name of a step's first attempt: the spec's name with the execution suffix
+/// (the idempotency key).
 pub fn step_name(name: &str, execution_name: &str) -> String {
-    format!("{name} [{execution_name}]")
+    crate::graph::attempts::attempt_name(name, execution_name, 1)
 }
 
 impl PipelineSpec {

@@ -16,8 +16,59 @@ pub struct StepSpec {
     pub action_on_failure: ActionOnFailure,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// Names of the steps that must end first (README, "Pipelines as graphs").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub depends_on: Vec<String>,
+    #[serde(default, skip_serializing_if = "RunIf::is_default")]
+    pub run_if: RunIf,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry: Option<StepRetry>,
+    /// An attempt running longer is cancelled and counts as failed (StepTimedOut).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u32>,
     #[serde(flatten)]
     pub kind: StepKind,
+}
+
+/// When a step of a graph runs, given how its dependencies ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RunIf {
+    /// Every dependency completed (the default).
+    #[default]
+    AllSucceeded,
+    /// Every dependency ended, whatever the result: cleanup, notification, a run report.
+    AllDone,
+    /// At least one dependency failed: quarantine, alerting.
+    AnyFailed,
+}
+
+impl RunIf {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RunIf::AllSucceeded => "ALL_SUCCEEDED",
+            RunIf::AllDone => "ALL_DONE",
+            RunIf::AnyFailed => "ANY_FAILED",
+        }
+    }
+
+    fn is_default(&self) -> bool {
+        *self == RunIf::AllSucceeded
+    }
+}
+
+/// How a failed (or timed-out) attempt is tried again, as ASL's Retry counts: `MaxAttempts`
+/// more attempts, each `IntervalSeconds` after the previous one ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct StepRetry {
+    pub max_attempts: u32,
+    #[serde(default = "default_retry_interval")]
+    pub interval_seconds: u32,
+}
+
+fn default_retry_interval() -> u32 {
+    30
 }
 
 /// emrflow's default: a failed step stops the pipeline and leaves the cluster to cleanup
@@ -36,6 +87,14 @@ struct RawStep {
     action_on_failure: ActionOnFailure,
     #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
+    depends_on: Vec<String>,
+    #[serde(default)]
+    run_if: RunIf,
+    #[serde(default)]
+    retry: Option<StepRetry>,
+    #[serde(default)]
+    timeout_seconds: Option<u32>,
     #[serde(flatten)]
     rest: serde_json::Map<String, Value>,
 }
@@ -50,6 +109,21 @@ const STEP_TYPES: [&str; 8] = [
     "Streaming",
     "Command",
 ];
+
+impl StepSpec {
+    /// How many attempts the step may take at most (1 without Retry).
+    pub fn max_attempts(&self) -> u32 {
+        1 + self.retry.map_or(0, |retry| retry.max_attempts)
+    }
+
+    /// Whether the step uses any key that only emrflow (not EMR) can honour.
+    pub fn uses_graph_keys(&self) -> bool {
+        !self.depends_on.is_empty()
+            || self.run_if != RunIf::AllSucceeded
+            || self.retry.is_some()
+            || self.timeout_seconds.is_some()
+    }
+}
 
 impl TryFrom<RawStep> for StepSpec {
     type Error = String;
@@ -102,6 +176,10 @@ impl TryFrom<RawStep> for StepSpec {
             name: raw.name,
             action_on_failure: raw.action_on_failure,
             description: raw.description,
+            depends_on: raw.depends_on,
+            run_if: raw.run_if,
+            retry: raw.retry,
+            timeout_seconds: raw.timeout_seconds,
             kind,
         })
     }

@@ -8,9 +8,11 @@ use emrflow_vocabulary::limits::{
 };
 
 use super::{
-    step_name, ActionOnFailure, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT,
-    POLL_INTERVAL_SECONDS,
+    ActionOnFailure, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT, POLL_INTERVAL_SECONDS,
 };
+use crate::graph::attempts::attempt_name;
+use crate::graph::validate::check_graph;
+use crate::graph::Mode;
 use crate::EmrflowError;
 
 impl PipelineSpec {
@@ -63,6 +65,7 @@ impl PipelineSpec {
             ));
         }
         let concurrency = self.cluster.step_concurrency_level();
+        let mode = Mode::of(self);
         let mut seen = BTreeSet::new();
         for (index, step) in self.steps.iter().enumerate() {
             let at = format!("pipeline spec: key Steps[{index}]");
@@ -81,12 +84,16 @@ impl PipelineSpec {
                     step.name
                 ));
             }
-            check_action_on_failure(step, concurrency, &at)?;
+            if mode == Mode::List {
+                check_action_on_failure(step, concurrency, &at)?;
+            } else {
+                check_not_legacy(step, &at)?;
+            }
             step.kind.check_required_values().map_err(|message| {
                 EmrflowError::invalid_input(format!("{at} ('{}'): {message}", step.name))
             })?;
         }
-        Ok(())
+        check_graph(self)
     }
 
     /// The limits that depend on the execution and the region: step name length with the
@@ -97,7 +104,7 @@ impl PipelineSpec {
         region: &str,
     ) -> Result<(), EmrflowError> {
         for (index, step) in self.steps.iter().enumerate() {
-            let full_name = step_name(&step.name, execution_name);
+            let full_name = attempt_name(&step.name, execution_name, step.max_attempts());
             let length = full_name.chars().count();
             if length > MAX_STEP_NAME_CHARS {
                 return Err(EmrflowError::invalid_input(format!(
@@ -117,17 +124,24 @@ impl PipelineSpec {
     }
 }
 
-fn check_action_on_failure(
-    step: &StepSpec,
-    concurrency: u32,
-    at: &str,
-) -> Result<(), EmrflowError> {
+fn check_not_legacy(step: &StepSpec, at: &str) -> Result<(), EmrflowError> {
     if step.action_on_failure == ActionOnFailure::TerminateJobFlow {
         return Err(EmrflowError::invalid_input(format!(
             "{at}.ActionOnFailure: step '{}' uses TERMINATE_JOB_FLOW, EMR's old name; use TERMINATE_CLUSTER",
             step.name
         )));
     }
+    Ok(())
+}
+
+/// List mode: EMR applies ActionOnFailure, and accepts only CONTINUE when steps run
+/// concurrently. (A graph sends every step as CONTINUE and applies the action itself.)
+fn check_action_on_failure(
+    step: &StepSpec,
+    concurrency: u32,
+    at: &str,
+) -> Result<(), EmrflowError> {
+    check_not_legacy(step, at)?;
     if !action_allowed_at_concurrency(step.action_on_failure, concurrency) {
         return Err(EmrflowError::invalid_input(format!(
             "{at}.ActionOnFailure: step '{}' uses {} but StepConcurrencyLevel is {concurrency}; EMR accepts only CONTINUE when StepConcurrencyLevel > 1",
@@ -138,12 +152,16 @@ fn check_action_on_failure(
     Ok(())
 }
 
-/// Checks, against a reused cluster's real StepConcurrencyLevel, that every step may be added.
+/// Checks, against a reused cluster's real StepConcurrencyLevel, that every step may be added
+/// (list mode only: a graph's steps go to EMR as CONTINUE).
 pub fn check_steps_fit_concurrency(
     spec: &PipelineSpec,
     cluster_id: &str,
     concurrency: u32,
 ) -> Result<(), EmrflowError> {
+    if Mode::of(spec) == Mode::Graph {
+        return Ok(());
+    }
     for (index, step) in spec.steps.iter().enumerate() {
         check_action_on_failure(step, concurrency, &format!("Steps[{index}]"))
             .map_err(|error| error.with_context(format!("cluster {cluster_id}")))?;

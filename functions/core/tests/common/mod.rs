@@ -11,7 +11,7 @@ use emrflow_core::emr::{
     CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi,
     FailureDetails, StepConfig, StepState, StepSummary,
 };
-use emrflow_core::{EmrflowError, ErrorName, Function, Handlers, PipelineSpec};
+use emrflow_core::{EmrflowError, ErrorName, Handlers, PipelineSpec};
 use serde_json::{json, Value};
 
 pub const REGION: &str = "us-east-1";
@@ -382,11 +382,11 @@ pub fn sample_pipeline() -> Value {
             "Tags": {"team": "data"}
         },
         "Steps": [
-            {"Name": "ingest", "Type": "Spark", "Application": "s3://b/jobs/ingest.py",
+            {"Name": "ingest", "Type": "Spark", "Application": "s3://jobs-bucket/jobs/ingest.py",
              "Args": ["--date", "{{ProcessingDate}}"]},
-            {"Name": "transform", "Type": "Hive", "Script": "s3://b/q.hql",
+            {"Name": "transform", "Type": "Hive", "Script": "s3://jobs-bucket/q.hql",
              "Variables": {"day": "{{ProcessingDateCompact}}"}},
-            {"Name": "export", "Type": "Script", "Script": "s3://b/run.sh",
+            {"Name": "export", "Type": "Script", "Script": "s3://jobs-bucket/run.sh",
              "ActionOnFailure": "TERMINATE_CLUSTER", "Args": ["{{ExecutionName}}"]}
         ]
     })
@@ -398,19 +398,6 @@ pub fn sample_spec() -> PipelineSpec {
 
 pub fn handlers(fake: &Arc<FakeEmr>) -> Handlers {
     Handlers::new(fake.clone(), sample_spec(), REGION.to_string())
-}
-
-/// The Pipeline as validate-input returns it (placeholders rendered).
-pub async fn rendered_pipeline(handlers: &Handlers, execution: &str) -> Value {
-    let output = handlers
-        .invoke(
-            Function::ValidateInput,
-            json!({"Input": {"ProcessingDate": "2026-11-21"}, "ExecutionName": execution,
-                   "StartTime": "2026-11-22T00:30:00Z"}),
-        )
-        .await
-        .unwrap();
-    output["Pipeline"].clone()
 }
 
 pub fn tags_of(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

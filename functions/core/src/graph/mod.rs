@@ -1,0 +1,129 @@
+//! Pipelines as graphs (README, "Pipelines as graphs"): which steps wait for which, and what
+//! runs after a failure. A spec that uses none of `DependsOn`, `RunIf`, `Retry` and
+//! `TimeoutSeconds` keeps list semantics (one submission; EMR's ordering and ActionOnFailure).
+//!
+//! - [`validate`]: the checks a graph must pass before any cluster exists;
+//! - [`attempts`]: the EMR step name of each attempt, and back;
+//! - [`evaluate`]: one look at the cluster's steps → each step's status, what to submit,
+//!   what to cancel, whether the run is over.
+
+pub mod attempts;
+pub mod evaluate;
+pub mod validate;
+
+use crate::pipeline::{PipelineSpec, RunIf, StepSpec};
+
+pub use evaluate::{evaluate, Evaluation, FailureKind, Halt, NodeStatus};
+
+/// Who enforces ActionOnFailure and ordering.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every step is submitted at once; EMR runs them in order (or StepConcurrencyLevel at a
+    /// time) and applies each step's ActionOnFailure.
+    List,
+    /// emrflow submits steps as they become ready (always as CONTINUE) and applies
+    /// DependsOn, RunIf, Retry, TimeoutSeconds and ActionOnFailure itself.
+    Graph,
+}
+
+impl Mode {
+    pub fn of(spec: &PipelineSpec) -> Mode {
+        if spec.steps.iter().any(StepSpec::uses_graph_keys) {
+            Mode::Graph
+        } else {
+            Mode::List
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::List => "LIST",
+            Mode::Graph => "GRAPH",
+        }
+    }
+}
+
+/// One step and its place in the graph.
+#[derive(Debug, Clone)]
+pub struct Node<'a> {
+    pub spec: &'a StepSpec,
+    /// Indices of the steps it waits for.
+    pub deps: Vec<usize>,
+    pub run_if: RunIf,
+    /// Skipped once a CANCEL_AND_WAIT (or TERMINATE_CLUSTER) failure stops the pipeline.
+    /// Steps that run whatever happened (ALL_DONE, ANY_FAILED with explicit dependencies)
+    /// still run, as their RunIf says; TERMINATE_CLUSTER leaves no cluster to run them on.
+    pub stopped_by_halt: bool,
+}
+
+/// A validated spec as a graph, with its nodes in spec order.
+#[derive(Debug, Clone)]
+pub struct Graph<'a> {
+    pub mode: Mode,
+    pub nodes: Vec<Node<'a>>,
+    /// Node indices in an order where every step comes after its dependencies.
+    pub order: Vec<usize>,
+}
+
+impl<'a> Graph<'a> {
+    /// The graph of a spec that passed [`validate::check_graph`].
+    ///
+    /// In graph mode without any `DependsOn`, a cluster running one step at a time keeps the
+    /// list's order: each step waits for the previous one to end, whatever its result (as
+    /// EMR's queue does), and a CANCEL_AND_WAIT failure skips the rest.
+    pub fn new(spec: &'a PipelineSpec) -> Graph<'a> {
+        let mode = Mode::of(spec);
+        let index_of = |name: &str| spec.steps.iter().position(|step| step.name == name);
+        let explicit = spec.steps.iter().any(|step| !step.depends_on.is_empty());
+        let chained =
+            mode == Mode::Graph && !explicit && spec.cluster.step_concurrency_level() == 1;
+        let nodes = spec
+            .steps
+            .iter()
+            .enumerate()
+            .map(|(index, step)| {
+                if chained {
+                    Node {
+                        spec: step,
+                        deps: index.checked_sub(1).into_iter().collect(),
+                        run_if: RunIf::AllDone,
+                        stopped_by_halt: true,
+                    }
+                } else {
+                    Node {
+                        spec: step,
+                        deps: step
+                            .depends_on
+                            .iter()
+                            .filter_map(|name| index_of(name))
+                            .collect(),
+                        run_if: step.run_if,
+                        stopped_by_halt: step.run_if == RunIf::AllSucceeded,
+                    }
+                }
+            })
+            .collect::<Vec<_>>();
+        let order = topological_order(&nodes);
+        Graph { mode, nodes, order }
+    }
+
+    pub fn node_named(&self, name: &str) -> Option<usize> {
+        self.nodes.iter().position(|node| node.spec.name == name)
+    }
+}
+
+/// Kahn's algorithm, keeping spec order among ready nodes; nodes on a cycle (rejected by
+/// validation) come last in spec order so the function is total.
+fn topological_order(nodes: &[Node<'_>]) -> Vec<usize> {
+    let mut placed = vec![false; nodes.len()];
+    let mut order = Vec::with_capacity(nodes.len());
+    while order.len() < nodes.len() {
+        let next = (0..nodes.len())
+            .find(|&index| !placed[index] && nodes[index].deps.iter().all(|&dep| placed[dep]))
+            .or_else(|| (0..nodes.len()).find(|&index| !placed[index]));
+        let Some(index) = next else { break };
+        placed[index] = true;
+        order.push(index);
+    }
+    order
+}

@@ -1,0 +1,150 @@
+//! What a graph must satisfy before any cluster exists. Every problem is InvalidInput naming
+//! the steps involved.
+
+use std::collections::BTreeSet;
+use std::ops::RangeInclusive;
+
+use emrflow_vocabulary::limits::MAX_ACTIVE_STEPS;
+
+use crate::pipeline::{PipelineSpec, StepSpec};
+use crate::EmrflowError;
+
+/// `Retry.MaxAttempts`: how many more attempts after the first.
+pub const RETRY_ATTEMPTS: RangeInclusive<u32> = 1..=10;
+/// `Retry.IntervalSeconds`: up to a day between attempts.
+pub const RETRY_INTERVAL_SECONDS: RangeInclusive<u32> = 0..=86_400;
+/// `TimeoutSeconds`: a second to a week.
+pub const STEP_TIMEOUT_SECONDS: RangeInclusive<u32> = 1..=604_800;
+
+fn invalid(message: String) -> Result<(), EmrflowError> {
+    Err(EmrflowError::invalid_input(message))
+}
+
+fn outside<T: std::fmt::Display>(range: &RangeInclusive<T>) -> String {
+    format!("outside {}..={}", range.start(), range.end())
+}
+
+/// Dependencies name existing steps (not themselves, not twice), there is no cycle, the
+/// ranges hold, and the worst case — every step using every attempt — fits EMR's 256 steps.
+pub fn check_graph(spec: &PipelineSpec) -> Result<(), EmrflowError> {
+    let names: BTreeSet<&str> = spec.steps.iter().map(|step| step.name.as_str()).collect();
+    for (index, step) in spec.steps.iter().enumerate() {
+        check_step(step, index, &names)?;
+    }
+    if let Some(cycle) = find_cycle(spec) {
+        return invalid(format!(
+            "pipeline spec: key Steps: DependsOn makes a cycle: {}",
+            cycle.join(" → ")
+        ));
+    }
+    let worst_case: u32 = spec.steps.iter().map(StepSpec::max_attempts).sum();
+    if worst_case as usize > MAX_ACTIVE_STEPS {
+        return invalid(format!(
+            "pipeline spec: key Steps: with every attempt of every step, this pipeline could submit {worst_case} EMR steps; EMR allows at most {MAX_ACTIVE_STEPS} per cluster (lower Retry.MaxAttempts or split the pipeline)"
+        ));
+    }
+    Ok(())
+}
+
+fn check_step(step: &StepSpec, index: usize, names: &BTreeSet<&str>) -> Result<(), EmrflowError> {
+    let at = format!("pipeline spec: key Steps[{index}]");
+    let mut seen = BTreeSet::new();
+    for dependency in &step.depends_on {
+        if dependency == &step.name {
+            return invalid(format!(
+                "{at}.DependsOn: step '{}' depends on itself",
+                step.name
+            ));
+        }
+        if !names.contains(dependency.as_str()) {
+            return invalid(format!(
+                "{at}.DependsOn: step '{}' depends on '{dependency}', which is not a step of this pipeline",
+                step.name
+            ));
+        }
+        if !seen.insert(dependency) {
+            return invalid(format!(
+                "{at}.DependsOn: step '{}' names '{dependency}' twice",
+                step.name
+            ));
+        }
+    }
+    if let Some(retry) = step.retry {
+        if !RETRY_ATTEMPTS.contains(&retry.max_attempts) {
+            return invalid(format!(
+                "{at}.Retry.MaxAttempts: step '{}' asks for {} more attempts, {}",
+                step.name,
+                retry.max_attempts,
+                outside(&RETRY_ATTEMPTS)
+            ));
+        }
+        if !RETRY_INTERVAL_SECONDS.contains(&retry.interval_seconds) {
+            return invalid(format!(
+                "{at}.Retry.IntervalSeconds: step '{}': {} is {}",
+                step.name,
+                retry.interval_seconds,
+                outside(&RETRY_INTERVAL_SECONDS)
+            ));
+        }
+    }
+    if let Some(timeout) = step.timeout_seconds {
+        if !STEP_TIMEOUT_SECONDS.contains(&timeout) {
+            return invalid(format!(
+                "{at}.TimeoutSeconds: step '{}': {timeout} is {}",
+                step.name,
+                outside(&STEP_TIMEOUT_SECONDS)
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A cycle of DependsOn, as step names from one step back to itself.
+fn find_cycle(spec: &PipelineSpec) -> Option<Vec<String>> {
+    #[derive(Clone, Copy, PartialEq)]
+    enum Mark {
+        New,
+        OnPath,
+        Done,
+    }
+    let index_of = |name: &str| spec.steps.iter().position(|step| step.name == name);
+    let mut marks = vec![Mark::New; spec.steps.len()];
+    for start in 0..spec.steps.len() {
+        if marks[start] != Mark::New {
+            continue;
+        }
+        // Depth-first, iteratively: (node, next dependency to visit).
+        let mut path: Vec<(usize, usize)> = vec![(start, 0)];
+        marks[start] = Mark::OnPath;
+        while let Some(&mut (node, ref mut next)) = path.last_mut() {
+            let deps = &spec.steps[node].depends_on;
+            if *next >= deps.len() {
+                marks[node] = Mark::Done;
+                path.pop();
+                continue;
+            }
+            let dependency = index_of(&deps[*next]);
+            *next += 1;
+            let Some(dependency) = dependency else {
+                continue;
+            };
+            match marks[dependency] {
+                Mark::OnPath => {
+                    let from = path.iter().position(|(n, _)| *n == dependency).unwrap_or(0);
+                    let mut cycle: Vec<String> = path[from..]
+                        .iter()
+                        .map(|(n, _)| spec.steps[*n].name.clone())
+                        .collect();
+                    cycle.push(spec.steps[dependency].name.clone());
+                    return Some(cycle);
+                }
+                Mark::New => {
+                    marks[dependency] = Mark::OnPath;
+                    path.push((dependency, 0));
+                }
+                Mark::Done => {}
+            }
+        }
+    }
+    None
+}

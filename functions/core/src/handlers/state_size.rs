@@ -1,0 +1,149 @@
+//! Step Functions fails an execution whose state passes 256 KiB with States.DataLimitExceeded,
+//! which no Catch can handle: once a cluster exists, that would leave it running, protected.
+//! So the state stays small by design (the spec is never in it; reports cut EMR's free text
+//! to a fixed size) and validate-input computes, for the given spec, the largest state the
+//! execution can reach — building the worst-case value of every part and measuring it — and
+//! refuses a spec that could pass the limit.
+
+use serde::Serialize;
+
+use super::add_steps::AddStepsResponse;
+use super::check_steps::{CheckStepsResponse, Progress, Verdict, WakeOn};
+use super::ensure_cluster::EnsureClusterResponse;
+use super::report::{
+    AttemptReport, StepReport, MESSAGE_JSON_BYTES, REASON_JSON_BYTES, SKIP_REASON_JSON_BYTES,
+};
+use super::terminate_cluster::{TerminateClusterResponse, NOTE_JSON_BYTES};
+use super::termination_protection::TerminationProtectionResponse;
+use super::validate_input::RunSummary;
+use crate::emr::{ClusterState, FailureDetails, StepState};
+use crate::error::MAX_MESSAGE_BYTES;
+use crate::input::NormalizedInput;
+use crate::pipeline::cluster_name;
+use crate::EmrflowError;
+
+/// Step Functions' limit on an execution's state, a task's input or output: 256 KiB.
+pub const STATE_LIMIT_BYTES: usize = 256 * 1024;
+/// Room for the keys the definition adds around the parts measured here.
+const SLACK_BYTES: usize = 2048;
+/// What a Task's input adds to the execution input it carries.
+const TASK_INPUT_OVERHEAD_BYTES: usize = 1024;
+/// Longer than any EMR id (cluster `j-` + 13, step `s-` + 13 today).
+const LONGEST_ID: &str = "x-XXXXXXXXXXXXXXXXXXXXXXXXXXXXXX";
+const A_TIME: &str = "2026-11-22T06:00:00.000000+00:00";
+
+fn bytes<T: Serialize>(value: &T) -> usize {
+    serde_json::to_string(value).map_or(0, |text| text.len())
+}
+
+fn filled(json_bytes: usize) -> String {
+    "x".repeat(json_bytes)
+}
+
+/// The largest report of one step: every attempt used, every field at its longest.
+fn worst_step_report(
+    name: &str,
+    attempts: u32,
+    log_uri: Option<&str>,
+    cluster_id: &str,
+) -> StepReport {
+    let attempt = |number| AttemptReport {
+        attempt: number,
+        step_id: LONGEST_ID.to_string(),
+        state: StepState::CancelPending,
+        started_at: Some(A_TIME.to_string()),
+        ended_at: Some(A_TIME.to_string()),
+        log_location: log_uri
+            .map(|uri| emrflow_vocabulary::logs::step_log_prefix(uri, cluster_id, LONGEST_ID)),
+        failure_details: Some(FailureDetails {
+            reason: Some(filled(REASON_JSON_BYTES)),
+            message: Some(filled(MESSAGE_JSON_BYTES)),
+            log_file: log_uri.map(|uri| {
+                emrflow_vocabulary::logs::step_log_prefix(uri, cluster_id, LONGEST_ID) + "stderr.gz"
+            }),
+        }),
+    };
+    StepReport {
+        name: name.to_string(),
+        state: "RETRY_PENDING".to_string(),
+        action_on_failure: crate::emr::ActionOnFailure::TerminateCluster,
+        skip_reason: Some(filled(SKIP_REASON_JSON_BYTES)),
+        attempts: (1..=attempts).map(attempt).collect(),
+    }
+}
+
+/// The largest the execution state can get for `normalized`, in bytes.
+pub fn worst_case_state_bytes(summary: &RunSummary, normalized: &NormalizedInput) -> usize {
+    let pipeline = &normalized.pipeline;
+    let log_uri = pipeline.cluster.log_uri.as_deref();
+    let cluster = EnsureClusterResponse {
+        cluster_id: LONGEST_ID.to_string(),
+        created: true,
+        cluster_name: cluster_name(&pipeline.name, &normalized.execution_name),
+        state: ClusterState::TerminatedWithErrors,
+        log_uri: log_uri.map(str::to_string),
+        termination_protected: true,
+    };
+    let protection = TerminationProtectionResponse {
+        cluster_id: LONGEST_ID.to_string(),
+        protected: true,
+        previous: true,
+    };
+    let submitted = AddStepsResponse::worst_case();
+    let reports: Vec<StepReport> = pipeline
+        .steps
+        .iter()
+        .map(|step| worst_step_report(&step.name, step.max_attempts(), log_uri, LONGEST_ID))
+        .collect();
+    let running_names: Vec<String> = pipeline
+        .steps
+        .iter()
+        .map(|step| step.name.clone())
+        .collect();
+    let check = |steps: Option<Vec<StepReport>>, running: Vec<String>| CheckStepsResponse {
+        verdict: Verdict::Completed,
+        cluster_state: Some(ClusterState::TerminatedWithErrors),
+        next_check_seconds: u32::MAX,
+        wake_on: WakeOn::Events,
+        outstanding: vec![LONGEST_ID.to_string(); running.len()],
+        progress: Progress::worst_case(),
+        running,
+        steps,
+    };
+    let final_check = bytes(&check(Some(reports), Vec::new()));
+    let running_check = bytes(&check(None, running_names));
+    let termination = TerminateClusterResponse {
+        cluster_id: Some(LONGEST_ID.to_string()),
+        terminated: true,
+        state: Some(ClusterState::TerminatedWithErrors),
+        note: filled(NOTE_JSON_BYTES),
+    };
+    // On the failure path the check is a running one, and Failure / CleanupFailure carry
+    // the error and cause: a message is cut to MAX_MESSAGE_BYTES, its JSON at most twice
+    // that, and the cleanup-failure cause quotes both once more.
+    let failure = 6 * (2 * MAX_MESSAGE_BYTES + 256);
+    let common = bytes(summary) + bytes(&cluster) + bytes(&protection) + bytes(&submitted);
+    let success = common + final_check + bytes(&termination);
+    let failed = common + running_check + failure + bytes(&termination);
+    success.max(failed) + SLACK_BYTES
+}
+
+/// validate-input's check: the state and every Task input stay under Step Functions' limit.
+pub(super) fn check_state_size(
+    summary: &RunSummary,
+    normalized: &NormalizedInput,
+    input_bytes: usize,
+) -> Result<usize, EmrflowError> {
+    if input_bytes + TASK_INPUT_OVERHEAD_BYTES > STATE_LIMIT_BYTES {
+        return Err(EmrflowError::invalid_input(format!(
+            "execution input: {input_bytes} bytes; with what each Task adds ({TASK_INPUT_OVERHEAD_BYTES} bytes) it would pass Step Functions' limit of {STATE_LIMIT_BYTES} bytes per Task input — put the pipeline in the deployed pipeline file instead of the input"
+        )));
+    }
+    let worst = worst_case_state_bytes(summary, normalized);
+    if worst > STATE_LIMIT_BYTES {
+        return Err(EmrflowError::invalid_input(format!(
+            "pipeline spec: in the worst case (every step reported with every attempt) this execution's state reaches {worst} bytes, over Step Functions' limit of {STATE_LIMIT_BYTES} bytes; shorten step names or LogUri, lower Retry.MaxAttempts, or split the pipeline"
+        )));
+    }
+    Ok(worst)
+}
