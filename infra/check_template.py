@@ -7,7 +7,12 @@
     `core` excluded) and every such crate is deployed;
 (c) IAM: no wildcard action, no NotAction, Resource "*" only for actions that have no
     resource-level permissions (listed below with the reason), and every iam:PassRole names
-    its roles and carries an iam:PassedToService condition.
+    its roles and carries an iam:PassedToService condition;
+(d) checkov: every skip in the template (Metadata checkov.skip, or an inline
+    `checkov:skip=ID:reason` comment) gives its reason.
+
+With --checkov-report FILE it instead reads checkov's JSON report (`checkov -o json`) and
+fails on any failed check, parsing error, skip without a reason or a scan that saw nothing.
 
 Runs with the cfn-lint virtualenv's Python (it uses cfn-lint's YAML loader, which understands
 the short intrinsic tags such as !Ref and !Sub). Exit status 0 = clean, 1 = findings.
@@ -272,6 +277,107 @@ def check_pass_role(where: str, statement: dict, resources_text: list[str]) -> l
     return findings
 
 
+# ------------------------------------------------------------------ (d) checkov
+
+INLINE_CHECKOV_SKIP = re.compile(r"checkov:skip=([A-Za-z0-9_]*)(?::(.*))?")
+
+
+def check_checkov_skips(template: dict, template_text: str) -> list[str]:
+    """A skipped security check must say why, in the template, next to the resource."""
+    findings = []
+    for name, resource in resources(template):
+        metadata = resource.get("Metadata")
+        checkov = metadata.get("checkov") if isinstance(metadata, dict) else None
+        if checkov is None:
+            continue
+        skips = checkov.get("skip") if isinstance(checkov, dict) else None
+        if not isinstance(skips, list):
+            findings.append(f"{name}: Metadata checkov must be {{skip: [{{id, comment}}, ...]}}")
+            continue
+        for index, skip in enumerate(skips):
+            if not isinstance(skip, dict) or not str(skip.get("id") or "").strip():
+                findings.append(f"{name}: checkov skip #{index + 1} has no id")
+                continue
+            comment = skip.get("comment")
+            if not isinstance(comment, str) or not comment.strip():
+                findings.append(
+                    f"{name}: checkov skip {skip['id']} has no comment (say in one line why it does not apply)"
+                )
+    for number, line in enumerate(template_text.splitlines(), start=1):
+        for match in INLINE_CHECKOV_SKIP.finditer(line):
+            if not match.group(1) or not (match.group(2) or "").strip():
+                findings.append(
+                    f"line {number}: inline checkov:skip={match.group(1)} has no reason "
+                    "(write checkov:skip=<id>:<reason>, or use Metadata checkov.skip with a comment)"
+                )
+    return findings
+
+
+def checkov_report_findings(report: Any) -> list[str]:
+    """Findings from checkov's JSON report (one framework: an object; several: a list)."""
+    reports = report if isinstance(report, list) else [report]
+    findings = []
+    scanned = 0
+    for entry in reports:
+        if not isinstance(entry, dict) or "summary" not in entry:
+            findings.append("checkov report: not a checkov JSON report (no summary)")
+            continue
+        summary = entry.get("summary") or {}
+        results = entry.get("results") or {}
+        scanned += int(summary.get("resource_count") or 0)
+        for check in results.get("failed_checks") or []:
+            findings.append(
+                f"checkov: {check.get('check_id')} failed for {check.get('resource')}: "
+                f"{check.get('check_name')} (fix it, or skip it in the template with the reason)"
+            )
+        for check in results.get("skipped_checks") or []:
+            comment = (check.get("check_result") or {}).get("suppress_comment")
+            if not isinstance(comment, str) or not comment.strip():
+                findings.append(f"checkov: {check.get('check_id')} skipped for {check.get('resource')} without a reason")
+        for error in results.get("parsing_errors") or []:
+            findings.append(f"checkov: could not parse {error}")
+        if summary.get("parsing_errors"):
+            findings.append(f"checkov: {summary['parsing_errors']} parsing error(s)")
+    if scanned == 0 and not findings:
+        findings.append("checkov: no resource was scanned (wrong file or framework?)")
+    return findings
+
+
+def checkov_summary(report: Any) -> list[str]:
+    """Human summary: counts, then each skip with its reason (grouped)."""
+    lines = []
+    for entry in report if isinstance(report, list) else [report]:
+        summary = entry.get("summary") or {}
+        lines.append(
+            f"checkov {summary.get('checkov_version', '?')} ({entry.get('check_type', '?')}): "
+            f"{summary.get('passed', 0)} passed, {summary.get('failed', 0)} failed, "
+            f"{summary.get('skipped', 0)} skipped on {summary.get('resource_count', 0)} resources"
+        )
+        grouped: dict[tuple[str, str], list[str]] = {}
+        for check in (entry.get("results") or {}).get("skipped_checks") or []:
+            key = (str(check.get("check_id")), str((check.get("check_result") or {}).get("suppress_comment")))
+            grouped.setdefault(key, []).append(str(check.get("resource", "")).split(".")[-1])
+        for (check_id, comment), names in sorted(grouped.items()):
+            lines.append(f"  skip {check_id} x{len(names)}: {comment}")
+    return lines
+
+
+def run_checkov_report(path: Path) -> int:
+    try:
+        report = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        print(f"check_template: cannot read the checkov report {path}: {error}", file=sys.stderr)
+        return 1
+    findings = checkov_report_findings(report)
+    for finding in findings:
+        print(f"check_template: {finding}", file=sys.stderr)
+    if findings:
+        print(f"check_template: {len(findings)} checkov problem(s)", file=sys.stderr)
+        return 1
+    print("\n".join(checkov_summary(report)))
+    return 0
+
+
 # ------------------------------------------------------------------ entry point
 
 
@@ -281,6 +387,7 @@ def run_checks(template_path: Path, functions_dir: Path) -> list[str]:
         check_substitutions(template, template_path.parent)
         + check_functions(template, functions_dir)
         + check_iam(template)
+        + check_checkov_skips(template, template_path.read_text(encoding="utf-8"))
     )
 
 
@@ -289,7 +396,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", type=Path, default=repo / "infra" / "template.yaml")
     parser.add_argument("--functions", type=Path, default=repo / "functions")
+    parser.add_argument("--checkov-report", type=Path, metavar="FILE",
+                        help="judge checkov's JSON report instead of checking the template")
     args = parser.parse_args(argv)
+    if args.checkov_report is not None:
+        return run_checkov_report(args.checkov_report)
     try:
         findings = run_checks(args.template, args.functions)
     except (OSError, ValueError) as error:
@@ -300,7 +411,7 @@ def main(argv: list[str] | None = None) -> int:
     if findings:
         print(f"check_template: {len(findings)} problem(s) in {args.template}", file=sys.stderr)
         return 1
-    print(f"check_template: {args.template} OK (substitutions, functions, IAM)")
+    print(f"check_template: {args.template} OK (substitutions, functions, IAM, checkov skips)")
     return 0
 
 

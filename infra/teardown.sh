@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make teardown -> infra/teardown.sh STACK_NAME
-# Deletes the stack (functions, state machine, schedule, alarms, log groups) and its
-# uploaded artifacts with `sam delete`. EMR clusters are not CloudFormation resources and
-# are NOT touched: the script lists the active emrflow clusters so none keeps running.
+# Deletes the stack (functions, state machine, schedule, alarms, queues, log groups) and its
+# uploaded artifacts with `sam delete`. The alarm topic's KMS key is scheduled for deletion
+# (7-day waiting period, cancellable; AWS KMS deletes it then). EMR clusters are not
+# CloudFormation resources and are NOT touched: the script lists the active emrflow
+# clusters so none keeps running.
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"

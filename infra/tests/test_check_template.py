@@ -3,6 +3,7 @@ kind of bad template is caught with a message that names the problem."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -224,3 +225,103 @@ def test_given_a_bad_template_when_run_from_the_command_line_then_it_exits_non_z
     # THEN it fails and says how many problems it found
     assert status == 1
     assert "1 problem(s)" in capsys.readouterr().err
+
+
+# ------------------------------------------------------------------ checkov skips and report
+
+SKIPPED_FUNCTION = """\
+  AlphaFunction:
+    Type: AWS::Serverless::Function
+    Metadata:
+      checkov:
+        skip:
+          - id: CKV_AWS_117
+            comment: "no VPC: only public AWS APIs"
+"""
+
+
+def with_skips(skips: str) -> str:
+    return replace_once(GOOD_TEMPLATE, "  AlphaFunction:\n    Type: AWS::Serverless::Function\n", skips)
+
+
+def test_given_checkov_skips_with_reasons_when_checked_then_they_are_accepted(tmp_path):
+    # GIVEN a function that skips a checkov check and says why WHEN checked THEN clean
+    assert findings_for(make_project(tmp_path, template=with_skips(SKIPPED_FUNCTION))) == []
+
+
+@pytest.mark.parametrize("comment_line", ["", '            comment: ""\n', '            comment: "   "\n'])
+def test_given_a_checkov_skip_without_a_reason_when_checked_then_it_is_reported(tmp_path, comment_line):
+    # GIVEN a checkov skip whose comment is missing, empty or blank
+    skips = SKIPPED_FUNCTION.replace('            comment: "no VPC: only public AWS APIs"\n', comment_line)
+    # WHEN checked
+    findings = findings_for(make_project(tmp_path, template=with_skips(skips)))
+    # THEN the skip is named with its resource
+    assert findings == [
+        "AlphaFunction: checkov skip CKV_AWS_117 has no comment (say in one line why it does not apply)"
+    ]
+
+
+def test_given_an_inline_checkov_skip_without_a_reason_when_checked_then_it_is_reported(tmp_path):
+    # GIVEN the comment form of a skip (checkov:skip=ID) with no ":reason" after the id
+    template = replace_once(GOOD_TEMPLATE, "      FunctionName: alpha\n",
+                            "      FunctionName: alpha # checkov:skip=CKV_AWS_115\n")
+    # WHEN checked THEN it is reported with its line
+    findings = findings_for(make_project(tmp_path, template=template))
+    assert len(findings) == 1
+    assert "inline checkov:skip=CKV_AWS_115 has no reason" in findings[0]
+
+
+def checkov_report(failed=(), skipped=(), parsing_errors=0, resource_count=3) -> dict:
+    return {
+        "check_type": "cloudformation",
+        "results": {
+            "passed_checks": [],
+            "failed_checks": [
+                {"check_id": check, "resource": resource, "check_name": "a rule"} for check, resource in failed
+            ],
+            "skipped_checks": [
+                {"check_id": check, "resource": resource, "check_result": {"result": "SKIPPED", "suppress_comment": why}}
+                for check, resource, why in skipped
+            ],
+            "parsing_errors": [],
+        },
+        "summary": {"passed": 10, "failed": len(failed), "skipped": len(skipped),
+                    "parsing_errors": parsing_errors, "resource_count": resource_count,
+                    "checkov_version": "3.3.30"},
+    }
+
+
+def test_given_a_clean_checkov_report_when_judged_then_it_passes_and_lists_each_skip(tmp_path, capsys):
+    # GIVEN a report with no failed check and two skips of one check with their reason
+    report = checkov_report(skipped=[("CKV_AWS_117", "AWS::Serverless::Function.A", "no VPC"),
+                                     ("CKV_AWS_117", "AWS::Serverless::Function.B", "no VPC")])
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    # WHEN judged THEN it passes and prints the skip once with its count and reason
+    assert check_template.main(["--checkov-report", str(path)]) == 0
+    assert "  skip CKV_AWS_117 x2: no VPC" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("report, expected", [
+    (checkov_report(failed=[("CKV_AWS_26", "AWS::SNS::Topic.AlarmTopic")]), "CKV_AWS_26 failed for AWS::SNS::Topic.AlarmTopic"),
+    (checkov_report(skipped=[("CKV_AWS_117", "AWS::Lambda::Function.F", "")]), "CKV_AWS_117 skipped for AWS::Lambda::Function.F without a reason"),
+    (checkov_report(parsing_errors=1), "1 parsing error(s)"),
+    (checkov_report(resource_count=0), "no resource was scanned"),
+    ({"unexpected": True}, "not a checkov JSON report"),
+])
+def test_given_a_bad_checkov_report_when_judged_then_it_fails_naming_the_problem(tmp_path, capsys, report, expected):
+    # GIVEN a checkov report with a failed check / a silent skip / a parse error / nothing scanned
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(report))
+    # WHEN judged THEN it fails and the problem is named
+    assert check_template.main(["--checkov-report", str(path)]) == 1
+    assert expected in capsys.readouterr().err
+
+
+def test_given_a_checkov_report_that_is_not_json_when_judged_then_it_fails(tmp_path, capsys):
+    # GIVEN checkov crashed and wrote a traceback instead of JSON
+    path = tmp_path / "report.json"
+    path.write_text("Traceback (most recent call last):\n")
+    # WHEN judged THEN it fails
+    assert check_template.main(["--checkov-report", str(path)]) == 1
+    assert "cannot read the checkov report" in capsys.readouterr().err
