@@ -13,8 +13,10 @@
 # Checks, all without AWS access (dummy credentials, fixed region, no telemetry):
 #   1. cfn-lint infra/template.yaml                 (zero errors, warnings or notes)
 #   2. sam validate / sam validate --lint           (SAM translator + SAM's cfn-lint)
-#   3. infra/check_template.py                      (ASL substitutions, functions <-> crates, IAM,
-#                                                    every checkov skip has a reason)
+#   3. infra/check_template.py                      (ASL substitutions, functions <-> [[bin]] crates,
+#                                                    IAM, every checkov skip has a reason, the
+#                                                    reaper's and the EMR events rules, async
+#                                                    targets' DLQs, the token table and its IAM)
 #   4. pytest infra/tests                           (the checker catches bad templates)
 #   5. checkov -f infra/template.yaml               (security scan: zero failed checks, no parsing
 #                                                    error; each skip is in the template with its
@@ -112,7 +114,7 @@ main() {
   log "sam validate --lint"
   (cd infra && "${SAM_VENV}/bin/sam" validate --lint --template-file template.yaml)
 
-  log "check_template.py (ASL substitutions, functions <-> crates, IAM)"
+  log "check_template.py (ASL substitutions, functions <-> crates, IAM, checkov skips, event rules, token table)"
   "${CFN_LINT_VENV}/bin/python" infra/check_template.py \
     --template infra/template.yaml --functions functions
 
