@@ -9,13 +9,18 @@ set -euo pipefail
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd -- "${SCRIPT_DIR}/.." && pwd)"
 STACK_NAME="${1:-emrflow}"
-FUNCTIONS=(validate-input ensure-cluster termination-protection add-steps check-steps terminate-cluster start-daily)
 
 die() { printf 'deploy.sh: %s\n' "$*" >&2; exit 1; }
 
+# The functions are whatever the template deploys (CodeUri: ../target/lambda/<fn>/), so a
+# function added to the template cannot be deployed without its bootstrap.
+mapfile -t FUNCTIONS < <(sed -nE 's#^[[:space:]]*CodeUri:[[:space:]]*\.\./target/lambda/([^/[:space:]]+)/?[[:space:]]*$#\1#p' \
+  "${SCRIPT_DIR}/template.yaml")
+[[ ${#FUNCTIONS[@]} -gt 0 ]] || die "found no CodeUri: ../target/lambda/<fn>/ in infra/template.yaml"
+
 for function in "${FUNCTIONS[@]}"; do
   [[ -f "${REPO_ROOT}/target/lambda/${function}/bootstrap" ]] \
-    || die "target/lambda/${function}/bootstrap is missing: run make build first"
+    || die "target/lambda/${function}/bootstrap is missing: run make build first (the Makefile's FUNCTIONS must list ${function})"
 done
 [[ -f "${REPO_ROOT}/target/lambda/validate-input/pipeline.json" ]] \
   || die "target/lambda/validate-input/pipeline.json is missing: make build copies the pipeline spec there"

@@ -7,13 +7,20 @@
 # Tools live in project-local virtualenvs under <repo>/.tools (git-ignored), pinned:
 #   .tools/cfn-lint-venv  cfn-lint 1.53.x + aws-sam-translator (runs the SAM transform) + pytest
 #   .tools/sam-venv       aws-sam-cli (separate: it pins its own cfn-lint for `sam validate --lint`)
+#   .tools/checkov-venv   checkov (separate: it pins its own dependencies, e.g. boto3 and networkx)
 # A stamp file per venv records the pinned requirements, so a second run installs nothing.
 #
 # Checks, all without AWS access (dummy credentials, fixed region, no telemetry):
 #   1. cfn-lint infra/template.yaml                 (zero errors, warnings or notes)
 #   2. sam validate / sam validate --lint           (SAM translator + SAM's cfn-lint)
-#   3. infra/check_template.py                      (ASL substitutions, functions <-> crates, IAM)
+#   3. infra/check_template.py                      (ASL substitutions, functions <-> [[bin]] crates,
+#                                                    IAM, every checkov skip has a reason, the
+#                                                    reaper's and the EMR events rules, async
+#                                                    targets' DLQs, the token table and its IAM)
 #   4. pytest infra/tests                           (the checker catches bad templates)
+#   5. checkov -f infra/template.yaml               (security scan: zero failed checks, no parsing
+#                                                    error; each skip is in the template with its
+#                                                    one-line reason, printed here)
 set -euo pipefail
 
 SCRIPT_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
@@ -30,6 +37,10 @@ CFN_LINT_REQUIREMENTS=(
 SAM_VENV="${TOOLS_DIR}/sam-venv"
 SAM_REQUIREMENTS=(
   "aws-sam-cli==1.170.0"
+)
+CHECKOV_VENV="${TOOLS_DIR}/checkov-venv"
+CHECKOV_REQUIREMENTS=(
+  "checkov==3.3.30"
 )
 
 TEMPLATE="${REPO_ROOT}/infra/template.yaml"
@@ -63,6 +74,7 @@ ensure_venv() {
 install_tools() {
   ensure_venv "${CFN_LINT_VENV}" "${CFN_LINT_REQUIREMENTS[@]}"
   ensure_venv "${SAM_VENV}" "${SAM_REQUIREMENTS[@]}"
+  ensure_venv "${CHECKOV_VENV}" "${CHECKOV_REQUIREMENTS[@]}"
 }
 
 # No AWS account and no network to AWS here: every AWS-aware tool gets a region, dummy
@@ -102,12 +114,27 @@ main() {
   log "sam validate --lint"
   (cd infra && "${SAM_VENV}/bin/sam" validate --lint --template-file template.yaml)
 
-  log "check_template.py (ASL substitutions, functions <-> crates, IAM)"
+  log "check_template.py (ASL substitutions, functions <-> crates, IAM, checkov skips, event rules, token table)"
   "${CFN_LINT_VENV}/bin/python" infra/check_template.py \
     --template infra/template.yaml --functions functions
 
   log "checker tests (pytest infra/tests)"
   "${CFN_LINT_VENV}/bin/python" -m pytest -q -p no:cacheprovider infra/tests
+
+  # checkov exits non-zero on any failed check; its JSON report is judged by the checker
+  # instead, which also refuses a report with parsing errors or nothing scanned (a template
+  # checkov cannot read would otherwise "pass" with zero checks). --skip-download: offline,
+  # no Prisma Cloud look-ups.
+  log "checkov $("${CHECKOV_VENV}/bin/checkov" --version) infra/template.yaml"
+  local report
+  report="$(mktemp "${TMPDIR:-/tmp}/emrflow-checkov.XXXXXX")"
+  "${CHECKOV_VENV}/bin/checkov" --file infra/template.yaml --framework cloudformation \
+    --skip-download --output json > "${report}" || true
+  if ! "${CFN_LINT_VENV}/bin/python" infra/check_template.py --checkov-report "${report}"; then
+    rm -f "${report}"
+    die "checkov found problems (above)"
+  fi
+  rm -f "${report}"
 
   log "infra validation passed"
 }
