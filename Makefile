@@ -16,6 +16,7 @@ LAMBDA_VENV   := $(TOOLS)/lambda-venv
 NPM_PREFIX    := $(TOOLS)/npm
 FUNCTIONS     := validate-input ensure-cluster termination-protection add-steps check-steps \
                  terminate-cluster start-daily
+PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps
 PIPELINE      ?= examples/pipeline.json
 INPUT         ?= examples/input.json
 LOCAL_ROOT    ?= .local
@@ -55,7 +56,8 @@ build: lambda-tools ## cross-compile every function for arm64 into target/lambda
 	rustup target add aarch64-unknown-linux-gnu >/dev/null
 	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --arm64 \
 	  $(addprefix -p ,$(FUNCTIONS))
-	cp $(PIPELINE) target/lambda/validate-input/pipeline.json
+	@# The functions that re-derive the pipeline from the execution input read the same file.
+	for f in $(PIPELINE_FUNCTIONS); do cp $(PIPELINE) target/lambda/$$f/pipeline.json; done
 	@for f in $(FUNCTIONS); do python3 infra/is_aarch64_elf.py target/lambda/$$f/bootstrap || exit 1; done
 
 bench: spark-env ## speed and memory targets (never in timed tests)

@@ -22,8 +22,10 @@ for function in "${FUNCTIONS[@]}"; do
   [[ -f "${REPO_ROOT}/target/lambda/${function}/bootstrap" ]] \
     || die "target/lambda/${function}/bootstrap is missing: run make build first (the Makefile's FUNCTIONS must list ${function})"
 done
-[[ -f "${REPO_ROOT}/target/lambda/validate-input/pipeline.json" ]] \
-  || die "target/lambda/validate-input/pipeline.json is missing: make build copies the pipeline spec there"
+for function in validate-input ensure-cluster add-steps check-steps; do
+  [[ -f "${REPO_ROOT}/target/lambda/${function}/pipeline.json" ]] \
+    || die "target/lambda/${function}/pipeline.json is missing: make build copies the pipeline spec there"
+done
 
 # The pinned SAM CLI that infra/validate.sh installs (override with SAM=/path/to/sam).
 SAM="${SAM:-$(bash "${SCRIPT_DIR}/validate.sh" --install | tail -n 1)}"

@@ -180,7 +180,7 @@ pub(crate) fn invalid_at_path<E: fmt::Display>(
     error: serde_path_to_error::Error<E>,
 ) -> EmrflowError {
     let path = error.path().to_string();
-    let inner = error.into_inner();
+    let inner = crate::json::humanize(&error.into_inner().to_string());
     if path == "." || path.is_empty() {
         EmrflowError::invalid_input(format!("{what}: {inner}"))
     } else {

@@ -1,7 +1,7 @@
 //! The execution input (README, "The execution input"): defaults, unknown keys, wrong types,
 //! contradictions.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -50,9 +50,22 @@ pub fn check_cluster_id(cluster_id: &str, key: &str) -> Result<(), EmrflowError>
         Ok(())
     } else {
         Err(EmrflowError::invalid_input(format!(
-            "key {key}: '{cluster_id}' is not an EMR cluster id (expected 'j-' followed by 1 to 20 characters A-Z 0-9)"
+            "key {key}: '{}' is not an EMR cluster id (expected 'j-' followed by 1 to 20 characters A-Z 0-9)",
+            echo(cluster_id)
         )))
     }
+}
+
+/// A value quoted back in a message: whole when short, else its start and its length (an
+/// over-long input is never echoed in full).
+pub fn echo(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let length = text.chars().count();
+    if length <= SHOWN {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(SHOWN).collect();
+    format!("{start}… ({length} characters)")
 }
 
 /// Step Functions execution names: 1 to 80 characters, no whitespace, and none of the
@@ -64,7 +77,8 @@ pub fn check_execution_name(execution_name: &str) -> Result<(), EmrflowError> {
         .find(|c| c.is_whitespace() || c.is_control() || "[]{}<>\"#%\\^|~`$&,;:/?*".contains(*c));
     if !(1..=80).contains(&length) {
         return Err(EmrflowError::invalid_input(format!(
-            "key ExecutionName: '{execution_name}' must be 1 to 80 characters"
+            "key ExecutionName: '{}' must be 1 to 80 characters",
+            echo(execution_name)
         )));
     }
     if let Some(c) = bad_char {
@@ -75,6 +89,10 @@ pub fn check_execution_name(execution_name: &str) -> Result<(), EmrflowError> {
     }
     Ok(())
 }
+
+/// The data days a pipeline can process (there is no year 0; a year-9999 day is a typo).
+const FIRST_YEAR: i32 = 1900;
+const LAST_YEAR: i32 = 9999;
 
 /// Parses `YYYY-MM-DD` strictly (a real calendar date, exactly that shape).
 pub fn parse_processing_date(text: &str) -> Result<NaiveDate, EmrflowError> {
@@ -88,9 +106,13 @@ pub fn parse_processing_date(text: &str) -> Result<NaiveDate, EmrflowError> {
         });
     let parsed = NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
     match parsed {
-        Some(date) if shaped => Ok(date),
+        Some(date) if shaped && (FIRST_YEAR..=LAST_YEAR).contains(&date.year()) => Ok(date),
+        Some(_) if shaped => Err(EmrflowError::invalid_input(format!(
+            "key ProcessingDate: '{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+        ))),
         _ => Err(EmrflowError::invalid_input(format!(
-            "key ProcessingDate: '{text}' is not a date in the form YYYY-MM-DD"
+            "key ProcessingDate: '{}' is not a date in the form YYYY-MM-DD",
+            echo(text)
         ))),
     }
 }
@@ -115,7 +137,7 @@ impl ExecutionInput {
     pub fn from_value(value: Value) -> Result<ExecutionInput, EmrflowError> {
         match value {
             Value::Null => Ok(ExecutionInput::default()),
-            Value::Object(_) => serde_path_to_error::deserialize(value)
+            Value::Object(_) => crate::json::from_value(value)
                 .map_err(|error| invalid_at_path("execution input", error)),
             other => Err(EmrflowError::invalid_input(format!(
                 "execution input: must be a JSON object, not {other}"

@@ -299,7 +299,7 @@ async fn unknown_placeholder() {
 #[tokio::test]
 async fn unknown_placeholder_in_log_uri() {
     assert_pipeline_rejected(
-        |p| p["Cluster"]["LogUri"] = json!("s3://b/{{Bucket}}/"),
+        |p| p["Cluster"]["LogUri"] = json!("s3://logs-bucket/{{Bucket}}/"),
         "Bucket",
     )
     .await;
@@ -438,4 +438,186 @@ async fn max_run_minutes_over_a_week() {
         "MaxRunMinutes",
     )
     .await;
+}
+
+// ------------------------------------------------ input contract gaps (issue: hardening)
+
+/// A change made to the sample pipeline.
+type Change = Box<dyn FnOnce(&mut Value)>;
+
+#[tokio::test]
+async fn objects_given_as_arrays_are_refused_naming_the_key() {
+    // GIVEN the pipeline, its cluster, or an instance group written as an array
+    let groups =
+        json!([{"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1}]);
+    let cases: Vec<(Change, &str)> = vec![
+        (
+            Box::new(|p| *p = json!(["daily-etl", 30])),
+            "expected an object, not an array",
+        ),
+        (
+            Box::new(|p| p["Cluster"] = json!(["emr-7.5.0", "r", "j"])),
+            "key Cluster: expected an object",
+        ),
+        (
+            Box::new(move |p| {
+                p["Cluster"]
+                    .as_object_mut()
+                    .unwrap()
+                    .remove("InstanceFleets");
+                p["Cluster"]["InstanceGroups"] = groups;
+                p["Cluster"]["InstanceGroups"][0] = json!(["MASTER", "m5.xlarge", 1]);
+            }),
+            "Cluster.InstanceGroups[0]",
+        ),
+    ];
+    // WHEN validated THEN each is InvalidInput saying an object was expected, nothing created
+    for (change, expected) in cases {
+        assert_pipeline_rejected(change, expected).await;
+    }
+}
+
+#[tokio::test]
+async fn s3_locations_must_name_a_valid_bucket() {
+    // GIVEN LogUri, a script and a bootstrap action that are not usable S3 locations
+    for (change, expected) in [
+        (
+            Box::new(|p: &mut Value| p["Cluster"]["LogUri"] = json!("s3:///logs/"))
+                as Box<dyn FnOnce(&mut Value)>,
+            "Cluster.LogUri: 's3:///logs/' names no bucket",
+        ),
+        (
+            Box::new(|p: &mut Value| p["Cluster"]["LogUri"] = json!("/var/log/emr")),
+            "Cluster.LogUri: '/var/log/emr' is not an S3 location",
+        ),
+        (
+            Box::new(|p: &mut Value| p["Steps"][1]["Script"] = json!("q.hql")),
+            "Steps[1].Script",
+        ),
+        (
+            Box::new(|p: &mut Value| {
+                p["Cluster"]["BootstrapActions"] =
+                    json!([{"Name": "deps", "Path": "s3://../x.sh"}]);
+            }),
+            "BootstrapActions[0].Path",
+        ),
+    ] {
+        // WHEN validated THEN InvalidInput naming the key
+        assert_pipeline_rejected(change, expected).await;
+    }
+}
+
+#[tokio::test]
+async fn log_uri_is_required() {
+    // GIVEN a cluster without LogUri WHEN validated THEN refused, saying why
+    assert_pipeline_rejected(
+        |p| {
+            p["Cluster"].as_object_mut().unwrap().remove("LogUri");
+        },
+        "Cluster.LogUri: required",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn tags_follow_emrs_limits_and_hold_no_placeholder() {
+    // GIVEN tags over EMR's limits, with a reserved prefix, or with a placeholder
+    let long_key = "k".repeat(129);
+    let long_value = "v".repeat(257);
+    for (tags, expected) in [
+        (json!({long_key.clone(): "x"}), "1 to 128 characters"),
+        (json!({"team": long_value}), "at most 256 characters"),
+        (
+            json!({"emrflow:execution": "mine"}),
+            "emrflow: prefix is reserved",
+        ),
+        (json!({"aws:owner": "x"}), "aws: prefix is reserved"),
+        (
+            json!({"day": "{{ProcessingDate}}"}),
+            "placeholders are rendered only in Steps and Cluster.LogUri",
+        ),
+    ] {
+        // WHEN validated THEN InvalidInput naming the tag
+        assert_pipeline_rejected(move |p| p["Cluster"]["Tags"] = tags, expected).await;
+    }
+}
+
+#[tokio::test]
+async fn an_empty_subnet_id_is_refused() {
+    assert_pipeline_rejected(
+        |p| p["Cluster"]["Ec2SubnetIds"] = json!(["subnet-0abc", ""]),
+        "Ec2SubnetIds[1]",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_impossible_processing_date_is_refused() {
+    // GIVEN year 0 and year 9999's successor WHEN validated THEN ProcessingDate is named
+    for date in ["0000-01-01", "1899-12-31"] {
+        assert_input_rejected(
+            json!({"ProcessingDate": date}),
+            "outside the years 1900 to 9999",
+        )
+        .await;
+    }
+}
+
+#[tokio::test]
+async fn an_unclosed_placeholder_is_refused() {
+    assert_pipeline_rejected(
+        |p| p["Steps"][0]["Args"] = json!(["--date", "{{ProcessingDate"]),
+        "never closed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn null_is_absent_for_an_optional_key_and_refused_for_a_required_one() {
+    // GIVEN null for optional keys WHEN validated THEN accepted as if absent
+    let fake = FakeEmr::new();
+    let out = handlers(&fake)
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": {"ClusterId": null, "TerminateCluster": null, "ProcessingDate": null},
+                   "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(out["CreateCluster"], true);
+    assert_eq!(out["TerminateCluster"], true);
+    // AND null for a required key is refused, in words
+    assert_pipeline_rejected(
+        |p| p["Name"] = Value::Null,
+        "key Name: expected a string, not null",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn an_over_long_cluster_id_is_not_echoed_in_full() {
+    // GIVEN a 5,000-character ClusterId WHEN validated THEN the message quotes its start only
+    let id = format!("j-{}", "A".repeat(5000));
+    let fake = FakeEmr::new();
+    let error = handlers(&fake)
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": {"CreateCluster": false, "ClusterId": id},
+                   "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(error.to_string().len() < 300, "{error}");
+    assert!(error.to_string().contains("5002 characters"), "{error}");
+}
+
+#[test]
+fn a_pipeline_file_with_a_key_twice_is_refused() {
+    // GIVEN a pipeline text where Name appears twice WHEN read THEN refused naming the key
+    let mut text = sample_pipeline().to_string();
+    text.insert_str(1, r#""Name": "shadow", "#);
+    let error = emrflow_core::PipelineSpec::from_json_str(&text).unwrap_err();
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(error.to_string().contains("key Name twice"), "{error}");
 }

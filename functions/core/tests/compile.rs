@@ -183,8 +183,9 @@ fn spec_round_trips_through_json() {
     let spec = PipelineSpec::from_value(json!({
         "Name": "p", "PollIntervalSeconds": 10,
         "Cluster": {"ReleaseLabel": "emr-7.5.0", "ServiceRole": "s", "JobFlowRole": "j",
+            "LogUri": "s3://logs-bucket/emr/",
             "InstanceGroups": [{"InstanceRole": "MASTER", "InstanceType": "m5.xlarge", "InstanceCount": 1}]},
-        "Steps": [{"Name": "a", "Type": "Hive", "Script": "s3://q.hql", "Description": "d"}]
+        "Steps": [{"Name": "a", "Type": "Hive", "Script": "s3://jobs-bucket/q.hql", "Description": "d"}]
     }))
     .unwrap();
     let text = serde_json::to_string(&spec).unwrap();

@@ -60,7 +60,7 @@ async fn run_job_flow_sends_the_whole_fleet_cluster() {
     pipeline["Cluster"]["Configurations"] =
         json!([{"Classification": "spark", "Properties": {"maximizeResourceAllocation": "true"}}]);
     pipeline["Cluster"]["BootstrapActions"] =
-        json!([{"Name": "deps", "Path": "s3://b/bootstrap.sh", "Args": ["--x"]}]);
+        json!([{"Name": "deps", "Path": "s3://jobs-bucket/bootstrap.sh", "Args": ["--x"]}]);
     let spec = PipelineSpec::from_value(pipeline).unwrap();
     // WHEN the cluster is launched
     let id = emr
@@ -109,7 +109,7 @@ async fn run_job_flow_sends_the_whole_fleet_cluster() {
     assert_eq!(bootstrap.name(), Some("deps"));
     assert_eq!(
         bootstrap.script_bootstrap_action().unwrap().path(),
-        Some("s3://b/bootstrap.sh")
+        Some("s3://jobs-bucket/bootstrap.sh")
     );
     let instances = request.instances().unwrap();
     assert_eq!(instances.keep_job_flow_alive_when_no_steps(), Some(true));

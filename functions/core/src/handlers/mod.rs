@@ -158,7 +158,7 @@ impl Handlers {
 
 /// The request of `function`; a payload that does not fit is InvalidInput naming the key.
 fn parse<T: DeserializeOwned>(function: Function, payload: Value) -> Result<T, EmrflowError> {
-    serde_path_to_error::deserialize(payload)
+    crate::json::from_value(payload)
         .map_err(|error| invalid_at_path(&format!("{} input", function.name()), error))
 }
 

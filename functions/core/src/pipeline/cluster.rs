@@ -5,7 +5,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use emrflow_vocabulary::limits::{IDLE_TIMEOUT_SECONDS, STEP_CONCURRENCY_LEVELS};
+use emrflow_vocabulary::limits::{
+    IDLE_TIMEOUT_SECONDS, MAX_TAGS, MAX_TAG_KEY_CHARS, MAX_TAG_VALUE_CHARS, STEP_CONCURRENCY_LEVELS,
+};
+use emrflow_vocabulary::s3::parse_s3_uri;
 
 use crate::EmrflowError;
 
@@ -168,6 +171,8 @@ impl ClusterConfig {
                 ));
             }
         }
+        self.validate_locations()?;
+        self.validate_tags()?;
         match (&self.instance_fleets, &self.instance_groups) {
             (Some(_), Some(_)) => invalid(
                 "pipeline spec: keys Cluster.InstanceFleets and Cluster.InstanceGroups: give exactly one of the two, not both".into(),
@@ -178,6 +183,75 @@ impl ClusterConfig {
             (Some(fleets), None) => validate_fleets(fleets),
             (None, Some(groups)) => validate_groups(groups),
         }
+    }
+}
+
+/// An S3 location EMR needs (LogUri, a bootstrap action, a script): `s3://bucket/key` with a
+/// valid bucket name. Placeholders may sit in the key, not in the bucket.
+pub(super) fn check_s3_location(text: &str, key: &str) -> Result<(), EmrflowError> {
+    parse_s3_uri(text)
+        .map(|_| ())
+        .map_err(|error| EmrflowError::invalid_input(format!("pipeline spec: key {key}: {error}")))
+}
+
+impl ClusterConfig {
+    /// LogUri is required (emrflow promises log locations: without it EMR keeps step logs
+    /// only on the cluster, lost when it ends); S3 locations and subnets are well formed.
+    fn validate_locations(&self) -> Result<(), EmrflowError> {
+        let Some(log_uri) = &self.log_uri else {
+            return Err(EmrflowError::invalid_input(
+                "pipeline spec: key Cluster.LogUri: required — without it EMR keeps step logs only on the cluster, and they are lost when it terminates",
+            ));
+        };
+        check_s3_location(log_uri, "Cluster.LogUri")?;
+        for (index, action) in self.bootstrap_actions.iter().enumerate() {
+            check_s3_location(
+                &action.path,
+                &format!("Cluster.BootstrapActions[{index}].Path"),
+            )?;
+        }
+        for (index, subnet) in self.ec2_subnet_ids.iter().enumerate() {
+            if !subnet.starts_with("subnet-") || subnet.trim().len() <= "subnet-".len() {
+                return Err(EmrflowError::invalid_input(format!(
+                    "pipeline spec: key Cluster.Ec2SubnetIds[{index}]: '{subnet}' is not a subnet id (expected subnet-…)"
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// EMR's tag limits, and emrflow's own two tags kept for emrflow.
+    fn validate_tags(&self) -> Result<(), EmrflowError> {
+        let invalid = |message: String| Err(EmrflowError::invalid_input(message));
+        // emrflow adds emrflow:pipeline and emrflow:execution.
+        if self.tags.len() + 2 > MAX_TAGS {
+            return invalid(format!(
+                "pipeline spec: key Cluster.Tags: {} tags, and emrflow adds 2; EMR allows at most {MAX_TAGS}",
+                self.tags.len()
+            ));
+        }
+        for (key, value) in &self.tags {
+            let at = format!("pipeline spec: key Cluster.Tags.{key}");
+            if key.is_empty() || key.chars().count() > MAX_TAG_KEY_CHARS {
+                return invalid(format!(
+                    "{at}: a tag key must be 1 to {MAX_TAG_KEY_CHARS} characters"
+                ));
+            }
+            if value.chars().count() > MAX_TAG_VALUE_CHARS {
+                return invalid(format!(
+                    "{at}: a tag value must be at most {MAX_TAG_VALUE_CHARS} characters"
+                ));
+            }
+            if key.starts_with("aws:") {
+                return invalid(format!("{at}: the aws: prefix is reserved by AWS"));
+            }
+            if key.starts_with("emrflow:") {
+                return invalid(format!(
+                    "{at}: the emrflow: prefix is reserved: emrflow tags each cluster with emrflow:pipeline and emrflow:execution"
+                ));
+            }
+        }
+        Ok(())
     }
 }
 

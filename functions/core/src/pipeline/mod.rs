@@ -85,18 +85,15 @@ pub fn step_name(name: &str, execution_name: &str) -> String {
 }
 
 impl PipelineSpec {
-    /// Parses and validates a spec; every problem is InvalidInput naming the key.
+    /// Parses and validates a spec; every problem is InvalidInput naming the key (a key given
+    /// twice included).
     pub fn from_json_str(text: &str) -> Result<PipelineSpec, EmrflowError> {
-        let deserializer = &mut serde_json::Deserializer::from_str(text);
-        let spec: PipelineSpec = serde_path_to_error::deserialize(deserializer)
-            .map_err(|error| invalid_at_path("pipeline spec", error))?;
-        spec.validate()?;
-        Ok(spec)
+        Self::from_value(crate::json::parse_strict(text, "pipeline spec")?)
     }
 
     /// Parses and validates a spec given as JSON value (e.g. the `Pipeline` of a payload).
     pub fn from_value(value: Value) -> Result<PipelineSpec, EmrflowError> {
-        let spec: PipelineSpec = serde_path_to_error::deserialize(value)
+        let spec: PipelineSpec = crate::json::from_value(value)
             .map_err(|error| invalid_at_path("pipeline spec", error))?;
         spec.validate()?;
         Ok(spec)

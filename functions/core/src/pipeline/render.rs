@@ -70,32 +70,55 @@ fn replace_placeholders(
     rendered
 }
 
-/// Calls `visit(text, location)` for every string in the parts of a serialized spec that may
-/// hold placeholders: the steps and Cluster.LogUri.
-fn for_each_renderable_string(spec: &Value, visit: &mut dyn FnMut(&str, &str)) {
-    fn walk(value: &Value, location: String, visit: &mut dyn FnMut(&str, &str)) {
-        match value {
-            Value::String(text) => visit(text, &location),
-            Value::Array(items) => {
-                for (index, item) in items.iter().enumerate() {
-                    walk(item, format!("{location}[{index}]"), visit);
-                }
+/// Calls `visit(text, location)` for every string (keys too) in `value`.
+fn walk(value: &Value, location: String, visit: &mut dyn FnMut(&str, &str)) {
+    match value {
+        Value::String(text) => visit(text, &location),
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                walk(item, format!("{location}[{index}]"), visit);
             }
-            Value::Object(map) => {
-                for (key, item) in map {
-                    visit(key, &location);
-                    walk(item, format!("{location}.{key}"), visit);
-                }
-            }
-            _ => {}
         }
+        Value::Object(map) => {
+            for (key, item) in map {
+                visit(key, &location);
+                let inner = if location.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{location}.{key}")
+                };
+                walk(item, inner, visit);
+            }
+        }
+        _ => {}
     }
+}
+
+/// Whether a key of the serialized spec is one where placeholders are rendered: the steps
+/// and Cluster.LogUri.
+fn renders_placeholders(location: &str) -> bool {
+    location == "Steps" || location.starts_with("Steps[") || location == "Cluster.LogUri"
+}
+
+/// Calls `visit(text, location)` for every string in the parts of a serialized spec that may
+/// hold placeholders.
+fn for_each_renderable_string(spec: &Value, visit: &mut dyn FnMut(&str, &str)) {
     if let Some(steps) = spec.get("Steps") {
         walk(steps, "Steps".into(), visit);
     }
     if let Some(log_uri) = spec.get("Cluster").and_then(|c| c.get("LogUri")) {
         walk(log_uri, "Cluster.LogUri".into(), visit);
     }
+}
+
+/// Whether `text` opens a placeholder it never closes (`{{` left over once the complete ones
+/// are taken out).
+fn has_unclosed_placeholder(text: &str) -> bool {
+    let mut rest = text.to_string();
+    for (range, _) in placeholders_in(text).into_iter().rev() {
+        rest.replace_range(range, "");
+    }
+    rest.contains("{{")
 }
 
 fn render_strings(value: &mut Value, render: &mut dyn FnMut(&str) -> String) {
@@ -116,18 +139,34 @@ fn render_strings(value: &mut Value, render: &mut dyn FnMut(&str) -> String) {
 }
 
 impl PipelineSpec {
+    /// Every placeholder is known and closed, and none sits where nothing renders it.
     pub(super) fn check_placeholders_known(&self) -> Result<(), EmrflowError> {
         let mut problem = None;
         let value = serde_json::to_value(self).map_err(internal_serialization_error)?;
-        for_each_renderable_string(&value, &mut |text, location| {
-            for (_, name) in placeholders_in(text) {
-                if !PLACEHOLDERS.contains(&name) && problem.is_none() {
-                    problem = Some(format!(
-                        "pipeline spec: key {location}: unknown placeholder {{{{{name}}}}} (known: {})",
-                        PLACEHOLDERS.join(", ")
-                    ));
-                }
+        walk(&value, String::new(), &mut |text, location| {
+            if problem.is_some() || !text.contains("{{") {
+                return;
             }
+            let unknown = placeholders_in(text)
+                .into_iter()
+                .map(|(_, name)| name)
+                .find(|name| !PLACEHOLDERS.contains(name));
+            problem = if !renders_placeholders(location) {
+                Some(format!(
+                    "pipeline spec: key {location}: placeholders are rendered only in Steps and Cluster.LogUri"
+                ))
+            } else if let Some(name) = unknown {
+                Some(format!(
+                    "pipeline spec: key {location}: unknown placeholder {{{{{name}}}}} (known: {})",
+                    PLACEHOLDERS.join(", ")
+                ))
+            } else if has_unclosed_placeholder(text) {
+                Some(format!(
+                    "pipeline spec: key {location}: '{{{{' opens a placeholder that is never closed with '}}}}'"
+                ))
+            } else {
+                None
+            };
         });
         match problem {
             Some(message) => Err(EmrflowError::invalid_input(message)),

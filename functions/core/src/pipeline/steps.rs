@@ -136,12 +136,13 @@ impl TryFrom<RawStep> for StepSpec {
             step: &str,
             rest: serde_json::Map<String, Value>,
         ) -> Result<T, String> {
-            serde_path_to_error::deserialize(Value::Object(rest)).map_err(|error| {
+            crate::json::from_value(Value::Object(rest)).map_err(|error| {
                 let path = error.path().to_string();
+                let message = crate::json::humanize(&error.into_inner().to_string());
                 if path == "." {
-                    format!("step '{step}': {}", error.into_inner())
+                    format!("step '{step}': {message}")
                 } else {
-                    format!("step '{step}': key {path}: {}", error.into_inner())
+                    format!("step '{step}': key {path}: {message}")
                 }
             })
         }
@@ -321,6 +322,15 @@ pub struct CommandStep {
 
 impl StepKind {
     /// The keys a step of this type cannot leave empty.
+    /// The script EMR must read from S3 (Hive, Pig and Script steps).
+    pub fn script_location(&self) -> Option<&str> {
+        match self {
+            StepKind::Hive(script) | StepKind::Pig(script) => Some(&script.script),
+            StepKind::Script(script) => Some(&script.script),
+            _ => None,
+        }
+    }
+
     pub(super) fn check_required_values(&self) -> Result<(), String> {
         let required: Vec<(&str, bool)> = match self {
             StepKind::Spark(spark) => vec![("Application", spark.application.trim().is_empty())],

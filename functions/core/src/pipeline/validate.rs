@@ -7,6 +7,7 @@ use emrflow_vocabulary::limits::{
     action_allowed_at_concurrency, MAX_ACTIVE_STEPS, MAX_HADOOP_JAR_STEP_CHARS, MAX_STEP_NAME_CHARS,
 };
 
+use super::cluster::check_s3_location;
 use super::{
     ActionOnFailure, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT, POLL_INTERVAL_SECONDS,
 };
@@ -92,6 +93,9 @@ impl PipelineSpec {
             step.kind.check_required_values().map_err(|message| {
                 EmrflowError::invalid_input(format!("{at} ('{}'): {message}", step.name))
             })?;
+            if let Some(script) = step.kind.script_location() {
+                check_s3_location(script, &format!("Steps[{index}].Script"))?;
+            }
         }
         check_graph(self)
     }
