@@ -56,6 +56,18 @@ impl Harness {
         pipeline: Value,
         observer: Arc<dyn Observer>,
     ) -> Run {
+        self.run_named("test-execution", input, pipeline, observer)
+            .await
+    }
+
+    /// One of several executions against the same local EMR (names must differ).
+    pub async fn run_named(
+        &self,
+        name: &str,
+        input: Value,
+        pipeline: Value,
+        observer: Arc<dyn Observer>,
+    ) -> Run {
         let machine = load_local_definition(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("..")
@@ -67,7 +79,7 @@ impl Harness {
         let result = LocalExecution {
             machine,
             handlers: local_handlers(&self.emr.endpoint_url(), pipeline),
-            name: "test-execution".to_string(),
+            name: name.to_string(),
             input,
             clock: Arc::new(ScaledClock::new(TIME_SCALE)),
             observer,
@@ -201,6 +213,15 @@ pub fn pipeline(steps: Value) -> Value {
 pub fn script_step(name: &str, script: &str, action_on_failure: &str) -> Value {
     json!({"Name": name, "Type": "Script", "Script": format!("s3://jobs/{script}"),
            "ActionOnFailure": action_on_failure, "Args": ["{{ProcessingDate}}"]})
+}
+
+/// A Script step with graph keys (`extra`: DependsOn, RunIf, Retry, TimeoutSeconds, …).
+pub fn graph_step(name: &str, script: &str, extra: Value) -> Value {
+    let mut step = script_step(name, script, "CONTINUE");
+    for (key, value) in extra.as_object().into_iter().flatten() {
+        step[key] = value.clone();
+    }
+    step
 }
 
 pub fn two_good_steps(harness: &Harness) -> Value {

@@ -61,20 +61,56 @@ pub fn readable_cause(cause: &str) -> String {
         .unwrap_or_else(|| cause.to_string())
 }
 
-/// `Validate raw orders COMPLETED, Curate orders RUNNING` from a check-steps output.
+/// From a check-steps output: while the run goes on, the steps running side by side and the
+/// counts (`running curate ∥ stats — 1 completed, 1 waiting`); at the end, every step's state
+/// (`validate COMPLETED, curate COMPLETED (2 attempts), report SKIPPED`).
 fn step_states(output: &Value) -> Option<String> {
-    let steps = output.get("Steps")?.as_array()?;
-    let states: Vec<String> = steps
+    if let Some(steps) = output.get("Steps").and_then(Value::as_array) {
+        let states: Vec<String> = steps
+            .iter()
+            .filter_map(|step| {
+                let attempts = step
+                    .get("Attempts")
+                    .and_then(Value::as_array)
+                    .map_or(0, Vec::len);
+                let retried = if attempts > 1 {
+                    format!(" ({attempts} attempts)")
+                } else {
+                    String::new()
+                };
+                Some(format!(
+                    "{} {}{retried}",
+                    step.get("Name")?.as_str()?,
+                    step.get("State")?.as_str()?
+                ))
+            })
+            .collect();
+        return (!states.is_empty()).then(|| states.join(", "));
+    }
+    let running: Vec<&str> = output
+        .get("Running")?
+        .as_array()?
         .iter()
-        .filter_map(|step| {
-            Some(format!(
-                "{} {}",
-                step.get("Name")?.as_str()?,
-                step.get("State")?.as_str()?
-            ))
+        .filter_map(Value::as_str)
+        .collect();
+    let progress = output.get("Progress")?;
+    let counts: Vec<String> = ["Completed", "Waiting", "Failed", "Skipped"]
+        .into_iter()
+        .filter_map(|key| {
+            let count = progress.get(key)?.as_u64().filter(|count| *count > 0)?;
+            Some(format!("{count} {}", key.to_lowercase()))
         })
         .collect();
-    (!states.is_empty()).then(|| states.join(", "))
+    let running = if running.is_empty() {
+        "nothing running".to_string()
+    } else {
+        format!("running {}", running.join(" ∥ "))
+    };
+    Some(if counts.is_empty() {
+        running
+    } else {
+        format!("{running} — {}", counts.join(", "))
+    })
 }
 
 /// One line of live progress for the events a person follows; None for the others.
@@ -159,6 +195,20 @@ mod tests {
         let line = progress_line(&event, started()).expect("shown");
         assert!(
             line.ends_with("steps: Validate COMPLETED, Curate RUNNING"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn a_running_graph_shows_its_branches_side_by_side() {
+        // GIVEN a check while two branches run WHEN shown THEN both names and the counts
+        let output = json!({"Verdict": "RUNNING", "Running": ["curate", "stats"],
+            "Progress": {"Completed": 1, "Running": 2, "Waiting": 2, "Failed": 0, "Skipped": 0}});
+        let event = json!({"timestamp": "2026-11-22T06:00:01Z", "type": "TaskSucceeded", "id": 9,
+            "taskSucceededEventDetails": {"output": output.to_string()}});
+        let line = progress_line(&event, started()).expect("shown");
+        assert!(
+            line.ends_with("steps: running curate ∥ stats — 1 completed, 2 waiting"),
             "{line}"
         );
     }
