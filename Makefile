@@ -21,9 +21,6 @@ INPUT         ?= examples/input.json
 LOCAL_ROOT    ?= .local
 STACK_NAME    ?= emrflow
 
-# The local EMR runs spark-submit from the project's own pyspark.
-export EMRFLOW_SPARK_SUBMIT := $(CURDIR)/$(VENV)/bin/spark-submit
-
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 

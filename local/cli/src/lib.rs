@@ -292,18 +292,10 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     })
 }
 
-/// The project's own PySpark (what `make run` installs), when EMRFLOW_SPARK_SUBMIT is not set.
-fn project_spark_submit() -> Option<PathBuf> {
-    let installed = Path::new(".venv/bin/spark-submit");
-    (std::env::var_os("EMRFLOW_SPARK_SUBMIT").is_none() && installed.is_file())
-        .then(|| std::path::absolute(installed).unwrap_or_else(|_| installed.to_path_buf()))
-}
-
-/// A local EMR over `root`, throttled like EMR's defaults when asked.
+/// A local EMR over `root`, throttled like EMR's defaults when asked. Which spark-submit its
+/// steps run is the local EMR's own rule (`emrflow_local_emr::locate_spark_submit`).
 fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
-    let mut config = LocalEmrConfig::new(root);
-    config.spark_submit = project_spark_submit();
-    let emr = LocalEmr::new(config);
+    let emr = LocalEmr::new(LocalEmrConfig::new(root));
     if throttle_like_emr {
         emr.faults().rate_limit_like_emr();
     }

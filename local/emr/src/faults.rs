@@ -1,13 +1,11 @@
-//! Fault injection and read-only inspection, for tests of the code that calls EMR.
+//! Fault injection, for tests of the code that calls EMR: throttling, lost responses, failing
+//! bootstraps and steps, dying clusters.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use serde::Serialize;
+use std::time::Instant;
 
 use crate::error::EmrError;
-use crate::model::{ClusterState, FailureDetails, StepState};
 use crate::state::Shared;
 
 /// EMR's documented default API rate limit, per operation: a burst of 5 calls, refilled at 0.5
@@ -189,114 +187,5 @@ impl Faults {
     pub fn clear(&self) {
         self.shared
             .with_inner(|inner| inner.faults = FaultState::default());
-    }
-}
-
-/// A step as [`Inspector`] shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct StepSnapshot {
-    pub id: String,
-    pub name: String,
-    pub state: StepState,
-    pub action_on_failure: String,
-    pub jar: String,
-    pub args: Vec<String>,
-    pub failure: Option<FailureDetails>,
-}
-
-/// A cluster with its steps (in submission order) as [`Inspector`] shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ClusterSnapshot {
-    pub id: String,
-    pub name: String,
-    pub state: ClusterState,
-    pub state_change_code: Option<String>,
-    pub state_change_message: Option<String>,
-    pub termination_protected: bool,
-    pub step_concurrency_level: u32,
-    pub tags: BTreeMap<String, String>,
-    pub steps: Vec<StepSnapshot>,
-}
-
-impl ClusterSnapshot {
-    pub fn step_named(&self, name: &str) -> Option<&StepSnapshot> {
-        self.steps.iter().find(|step| step.name == name)
-    }
-}
-
-/// Read-only view of the server's state.
-#[derive(Clone)]
-pub struct Inspector {
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl Inspector {
-    /// Every cluster ever created, oldest first.
-    pub fn clusters(&self) -> Vec<ClusterSnapshot> {
-        self.shared.snapshots()
-    }
-
-    pub fn cluster(&self, cluster_id: &str) -> Option<ClusterSnapshot> {
-        self.clusters()
-            .into_iter()
-            .find(|cluster| cluster.id == cluster_id)
-    }
-
-    /// How many calls of `operation` reached the server (throttled ones included).
-    pub fn operation_count(&self, operation: &str) -> u64 {
-        self.shared
-            .with_inner(|inner| inner.operation_counts.get(operation).copied().unwrap_or(0))
-    }
-
-    pub fn operation_counts(&self) -> BTreeMap<String, u64> {
-        self.shared
-            .with_inner(|inner| inner.operation_counts.clone())
-    }
-
-    /// Polls until `condition` holds for the clusters, or gives up after `timeout`
-    /// returning the last clusters seen as the error.
-    pub async fn wait_until(
-        &self,
-        timeout: Duration,
-        condition: impl Fn(&[ClusterSnapshot]) -> bool,
-    ) -> Result<Vec<ClusterSnapshot>, Vec<ClusterSnapshot>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let clusters = self.clusters();
-            if condition(&clusters) {
-                return Ok(clusters);
-            }
-            if Instant::now() >= deadline {
-                return Err(clusters);
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    /// Waits until the cluster is in one of `states`; returns its snapshot.
-    pub async fn wait_for_cluster_state(
-        &self,
-        cluster_id: &str,
-        states: &[ClusterState],
-        timeout: Duration,
-    ) -> Result<ClusterSnapshot, Option<ClusterSnapshot>> {
-        let result = self
-            .wait_until(timeout, |clusters| {
-                clusters
-                    .iter()
-                    .any(|cluster| cluster.id == cluster_id && states.contains(&cluster.state))
-            })
-            .await;
-        let find = |clusters: Vec<ClusterSnapshot>| {
-            clusters
-                .into_iter()
-                .find(|cluster| cluster.id == cluster_id)
-        };
-        match result {
-            Ok(clusters) => find(clusters).ok_or(None),
-            Err(clusters) => Err(find(clusters)),
-        }
     }
 }

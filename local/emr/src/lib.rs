@@ -3,50 +3,54 @@
 //! It speaks EMR's JSON 1.1 protocol (`POST /`, `X-Amz-Target: ElasticMapReduce.<Op>`,
 //! `Content-Type: application/x-amz-json-1.1`, timestamps as epoch seconds) so the
 //! unchanged aws-sdk-emr client, boto3 and `aws emr --endpoint-url` work against it with
-//! any credentials (signatures are not checked). Clusters follow EMR's life cycle
-//! (STARTING → BOOTSTRAPPING → RUNNING/WAITING → TERMINATING → TERMINATED[_WITH_ERRORS])
-//! and steps run as real local processes:
+//! any credentials (signatures are not checked). Clusters follow EMR's life cycle and steps
+//! run as real local processes; `s3://bucket/key` is the folder `<root>/s3/bucket/key`.
+//! What runs how, and where it differs from EMR: the crate's README.
 //!
-//! * `s3://bucket/key` (also `s3a://`, `s3n://`) in any step argument becomes
-//!   `<root>/s3/bucket/key`; steps get `EMRFLOW_LOCAL_S3_ROOT=<root>/s3` and run in
-//!   `<root>/work/<cluster-id>/<step-id>/`.
-//! * `command-runner.jar`: `spark-submit` runs local Spark (env `EMRFLOW_SPARK_SUBMIT`,
-//!   else PATH) with `--master local[2]` and `--deploy-mode client`; `hadoop-streaming`
-//!   runs `cat inputs | mapper | sort | reducer > <output>/part-00000` (+ `_SUCCESS`);
-//!   `s3-dist-cp` copies locally (`--srcPattern`, `--outputCodec gzip`); `hive-script` and
-//!   `pig-script` FAIL (no local engine); any other command runs as given.
-//! * `…script-runner.jar`: runs the script (Args[0]) with the other args.
-//! * any other JAR: `java [-Dk=v…] -cp <jar> <MainClass> <args>` (`java -jar` without MainClass).
-//! * a `spark-submit` shim first on each step's PATH applies the same rewriting, so
-//!   scripts that call `spark-submit --master yarn` work.
+//! Map of the modules:
+//! - [`server`]: HTTP — EMR's protocol on `POST /`, the admin routes under `/_emrflow/`.
+//! - [`api`]: EMR's operations, one file per resource (clusters, steps, tags, instances).
+//! - [`model`]: cluster and step records, their state changes, EMR's JSON shapes.
+//! - [`state`]: the shared state (one lock) and the transitions every path uses
+//!   (termination, ActionOnFailure).
+//! - [`lifecycle`]: a task per cluster drives STARTING → … → TERMINATED.
+//! - [`step_run`]: a task per running step; [`step_logs`]: where its logs go.
+//! - [`exec`]: what a step's HadoopJarStep runs locally (s3 mapping, Spark, streaming,
+//!   s3-dist-cp, processes).
+//! - [`faults`]: fault injection; [`inspect`]: read-only inspection, for tests.
 //!
-//! Step logs (plain text, not gzipped): `<mapped LogUri>/<cluster-id>/steps/<step-id>/
-//! {controller,stdout,stderr}`, or `<root>/logs/<cluster-id>/steps/<step-id>/` without a
-//! LogUri. State lives in memory: it is lost when the server stops.
+//! EMR's vocabulary (states, ActionOnFailure, StepConfig, FailureDetails, limits, log
+//! locations) is `emrflow-vocabulary`'s, re-exported here where this crate shows it.
+//! State lives in memory: it is lost when the server stops.
 
 mod api;
 mod error;
 mod exec;
 mod faults;
+mod inspect;
 mod lifecycle;
 mod model;
 mod server;
 mod state;
+mod step_logs;
+mod step_run;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use emrflow_vocabulary::{ClusterState, FailureDetails, StepState};
 pub use error::EmrError;
-pub use faults::{
-    ClusterSnapshot, Faults, Inspector, StepSnapshot, EMR_DEFAULT_BURST,
-    EMR_DEFAULT_REFILL_PER_SECOND,
-};
-pub use model::{ClusterState, FailureDetails, StepState};
+pub use exec::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
+pub use faults::{Faults, EMR_DEFAULT_BURST, EMR_DEFAULT_REFILL_PER_SECOND};
+pub use inspect::{ClusterSnapshot, Inspector, StepSnapshot};
 
 use exec::Layout;
 use state::Shared;
+
+/// The AWS account id of everything local (cluster ARNs, the local runner's executions).
+pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
 
 /// How long the simulated phases take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -98,7 +102,7 @@ pub struct LocalEmrConfig {
     /// Used in cluster ARNs.
     pub region: String,
     pub account_id: String,
-    /// spark-submit to use; None: env EMRFLOW_SPARK_SUBMIT, else PATH.
+    /// spark-submit to use; None: [`locate_spark_submit`]'s rule finds one.
     pub spark_submit: Option<PathBuf>,
 }
 
@@ -108,7 +112,7 @@ impl LocalEmrConfig {
             root: root.into(),
             timings: Timings::default(),
             region: "us-east-1".to_string(),
-            account_id: "000000000000".to_string(),
+            account_id: LOCAL_ACCOUNT_ID.to_string(),
             spark_submit: None,
         }
     }
@@ -141,7 +145,7 @@ impl RunningLocalEmr {
     /// Stops serving and terminates every cluster (killing step processes).
     pub fn shutdown(self) {
         self.server.abort();
-        self.emr.terminate_all_clusters();
+        let _ = self.emr.terminate_all_clusters();
     }
 }
 
@@ -150,11 +154,17 @@ impl LocalEmr {
     /// A relative root is made absolute (step processes run in other directories).
     pub fn new(config: LocalEmrConfig) -> Self {
         let root = absolute(&config.root);
-        let layout = Layout {
-            root,
-            spark_submit: config.spark_submit,
-        };
-        if let Err(err) = layout.install_shim() {
+        let spark_submit = locate_spark_submit(config.spark_submit.as_deref());
+        match &spark_submit {
+            Some(path) => {
+                tracing::info!(spark_submit = %path.display(), "Spark steps run this spark-submit")
+            }
+            None => tracing::warn!(
+                "no spark-submit found: Spark steps will fail (see locate_spark_submit)"
+            ),
+        }
+        let layout = Layout { root, spark_submit };
+        if let Err(err) = exec::install_shim(&layout) {
             tracing::warn!(%err, "could not write the spark-submit shim; scripts calling spark-submit may not run locally");
         }
         LocalEmr {
@@ -215,9 +225,10 @@ impl LocalEmr {
         })
     }
 
-    /// Terminates every live cluster (USER_REQUEST), killing running step processes.
-    pub fn terminate_all_clusters(&self) {
-        self.shared.terminate_all("The local EMR is shutting down");
+    /// Terminates every live cluster (USER_REQUEST), stopping running step processes;
+    /// returns the ids of the clusters it terminated.
+    pub fn terminate_all_clusters(&self) -> Vec<String> {
+        self.shared.terminate_all("The local EMR is shutting down")
     }
 }
 

@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use crate::api;
 use crate::error::EmrError;
-use crate::faults::{Faults, Inspector};
+use crate::faults::Faults;
+use crate::inspect::Inspector;
 use crate::state::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {

@@ -1,14 +1,15 @@
-//! Shared server state (in memory only) and the state transitions every path uses.
+//! Shared server state (in memory only) and the cluster transitions every path uses.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::Utc;
+use emrflow_vocabulary::{ActionOnFailure, ClusterState, StepState};
 
 use crate::error::EmrError;
 use crate::exec::Layout;
-use crate::faults::{ClusterSnapshot, FaultState, StepSnapshot};
-use crate::model::{Cluster, ClusterState, StateChange, StepState};
+use crate::faults::FaultState;
+use crate::model::{Cluster, StateChange};
 use crate::Timings;
 
 #[derive(Debug, Default)]
@@ -54,7 +55,8 @@ impl Shared {
         }
     }
 
-    /// Runs `action` under the state lock (never held across an await).
+    /// Runs `action` under the state lock. A std Mutex, never held across an await: every
+    /// critical section is a few field updates, and the step processes run outside it.
     pub fn with_inner<R>(&self, action: impl FnOnce(&mut Inner) -> R) -> R {
         // A panic while holding the lock leaves plain data behind: keep serving.
         let mut guard = self
@@ -62,10 +64,6 @@ impl Shared {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         action(&mut guard)
-    }
-
-    pub fn snapshots(&self) -> Vec<ClusterSnapshot> {
-        self.with_inner(|inner| inner.clusters.iter().map(snapshot).collect())
     }
 
     pub fn kill_cluster(
@@ -81,44 +79,24 @@ impl Shared {
         })
     }
 
-    /// Terminates every live cluster (killing step processes): for a clean shutdown.
-    pub fn terminate_all(&self, message: &str) {
+    /// Terminates every live cluster (stopping their step processes); returns their ids.
+    pub fn terminate_all(&self, message: &str) -> Vec<String> {
         self.with_inner(|inner| {
-            for cluster in &mut inner.clusters {
-                begin_termination(cluster, ClusterState::Terminated, "USER_REQUEST", message);
-            }
-        });
-    }
-}
-
-fn snapshot(cluster: &Cluster) -> ClusterSnapshot {
-    ClusterSnapshot {
-        id: cluster.id.clone(),
-        name: cluster.name.clone(),
-        state: cluster.state,
-        state_change_code: cluster.state_change.as_ref().map(|c| c.code.clone()),
-        state_change_message: cluster.state_change.as_ref().map(|c| c.message.clone()),
-        termination_protected: cluster.termination_protected,
-        step_concurrency_level: cluster.step_concurrency_level,
-        tags: cluster.tags.iter().cloned().collect(),
-        steps: cluster
-            .steps
-            .iter()
-            .map(|step| StepSnapshot {
-                id: step.id.clone(),
-                name: step.name.clone(),
-                state: step.state,
-                action_on_failure: step.action_on_failure.clone(),
-                jar: step.jar.clone(),
-                args: step.args.clone(),
-                failure: step.failure.clone(),
-            })
-            .collect(),
+            inner
+                .clusters
+                .iter_mut()
+                .filter(|cluster| cluster.state.accepts_steps())
+                .map(|cluster| {
+                    begin_termination(cluster, ClusterState::Terminated, "USER_REQUEST", message);
+                    cluster.id.clone()
+                })
+                .collect()
+        })
     }
 }
 
 /// Starts termination: TERMINATING now, pending steps CANCELLED, running ones
-/// INTERRUPTED (their processes killed); the driver ends in `final_state` after the
+/// INTERRUPTED (their processes stopped); the driver ends in `final_state` after the
 /// TERMINATING delay. Does nothing for a cluster already terminating or terminated.
 pub(crate) fn begin_termination(
     cluster: &mut Cluster,
@@ -126,22 +104,22 @@ pub(crate) fn begin_termination(
     code: &str,
     message: &str,
 ) {
-    if !cluster.state.is_alive() {
+    if !cluster.state.accepts_steps() {
         return;
     }
     let now = Utc::now();
     tracing::info!(cluster = %cluster.id, %code, %message, "cluster TERMINATING");
-    cluster.state = ClusterState::Terminating;
     cluster.final_state = Some(final_state);
     cluster.state_change = Some(StateChange {
         code: code.to_string(),
         message: message.to_string(),
     });
-    for step in &mut cluster.steps {
-        match step.state {
-            StepState::Pending => step.finish(StepState::Cancelled, now),
+    cluster.set_state(ClusterState::Terminating);
+    for index in 0..cluster.steps.len() {
+        match cluster.steps[index].state {
+            StepState::Pending => cluster.set_step_state(index, StepState::Cancelled, now),
             StepState::Running | StepState::CancelPending => {
-                step.finish(StepState::Interrupted, now)
+                cluster.set_step_state(index, StepState::Interrupted, now)
             }
             _ => {}
         }
@@ -152,26 +130,27 @@ pub(crate) fn begin_termination(
 /// Cancels every PENDING step (CANCEL_AND_WAIT after a failure).
 pub(crate) fn cancel_pending_steps(cluster: &mut Cluster) {
     let now = Utc::now();
-    for step in &mut cluster.steps {
-        if step.state == StepState::Pending {
-            step.finish(StepState::Cancelled, now);
+    for index in 0..cluster.steps.len() {
+        if cluster.steps[index].state == StepState::Pending {
+            cluster.set_step_state(index, StepState::Cancelled, now);
         }
     }
 }
 
 /// What a failed step's ActionOnFailure does to its cluster.
-pub(crate) fn apply_action_on_failure(cluster: &mut Cluster, action_on_failure: &str) {
-    match action_on_failure {
-        "CONTINUE" => {}
-        "TERMINATE_CLUSTER" | "TERMINATE_JOB_FLOW" if !cluster.termination_protected => {
-            begin_termination(
-                cluster,
-                ClusterState::TerminatedWithErrors,
-                "STEP_FAILURE",
-                "Shut down as step failed",
-            );
-        }
+pub(crate) fn apply_action_on_failure(cluster: &mut Cluster, action: ActionOnFailure) {
+    if action == ActionOnFailure::Continue {
+        return;
+    }
+    if action.terminates_cluster() && !cluster.termination_protected {
+        begin_termination(
+            cluster,
+            ClusterState::TerminatedWithErrors,
+            "STEP_FAILURE",
+            "Shut down as step failed",
+        );
+    } else {
         // CANCEL_AND_WAIT, and TERMINATE_CLUSTER on a protected cluster (EMR keeps it).
-        _ => cancel_pending_steps(cluster),
+        cancel_pending_steps(cluster);
     }
 }

@@ -199,21 +199,11 @@ async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_c
     );
 }
 
-fn spark_submit_available() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("EMRFLOW_SPARK_SUBMIT").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
-    }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("spark-submit"))
-        .find(|p| p.is_file())
-}
-
 #[tokio::test]
 async fn given_local_spark_when_a_spark_step_converts_csv_then_parquet_is_written() {
-    // GIVEN a spark-submit (EMRFLOW_SPARK_SUBMIT or PATH); skip only without one
-    let Some(spark_submit) = spark_submit_available() else {
-        println!("SKIPPED: no spark-submit (set EMRFLOW_SPARK_SUBMIT or put spark-submit on PATH, e.g. pip install pyspark)");
+    // GIVEN a spark-submit found as the local EMR finds it; skip only without one
+    let Some(spark_submit) = emrflow_local_emr::locate_spark_submit(None) else {
+        println!("SKIPPED: no spark-submit (make spark-env installs the project's PySpark)");
         return;
     };
     println!("using spark-submit {}", spark_submit.display());
