@@ -302,7 +302,8 @@ fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
     emr
 }
 
-/// `emrflow local emr`: serves until interrupted.
+/// `emrflow local emr`: serves until SIGINT (Ctrl-C) or SIGTERM, then terminates its
+/// clusters (their step processes end with them) and says which.
 pub async fn serve_local_emr(
     addr: SocketAddr,
     root: PathBuf,
@@ -316,11 +317,18 @@ pub async fn serve_local_emr(
         "local EMR on http://{addr} (S3 at {}; state is in memory and lost when it stops)\n  aws emr list-clusters --endpoint-url http://{addr}",
         emr.s3_root().display()
     );
-    tokio::select! {
-        served = emr.clone().serve(listener) => served.map_err(|error| error.to_string())?,
-        _ = tokio::signal::ctrl_c() => eprintln!("stopping: terminating every local cluster"),
+    let stopped = emr
+        .serve_until_signalled(listener)
+        .await
+        .map_err(|error| error.to_string())?;
+    let by = stopped.signal.unwrap_or("an error");
+    match stopped.clusters.as_slice() {
+        [] => eprintln!("stopped by {by}: no cluster was running"),
+        clusters => eprintln!(
+            "stopped by {by}: terminated local cluster(s) {} and ended their step processes",
+            clusters.join(", ")
+        ),
     }
-    emr.terminate_all_clusters();
     Ok(ExitCode::SUCCESS)
 }
 

@@ -183,9 +183,23 @@ impl Faults {
         self.shared.kill_cluster(cluster_id, code, message)
     }
 
-    /// Removes every pending fault (throttles, rate limits, lost responses, failures).
+    /// The endpoint plays dead, as one stopped by SIGSTOP: every EMR request waits,
+    /// unanswered, until [`Faults::release`] (the admin routes keep answering). Clusters and
+    /// their steps go on meanwhile.
+    pub fn hang(&self) {
+        self.shared.hung.send_replace(true);
+    }
+
+    /// Ends [`Faults::hang`]: the waiting requests are answered, in no particular order.
+    pub fn release(&self) {
+        self.shared.hung.send_replace(false);
+    }
+
+    /// Removes every pending fault (throttles, rate limits, lost responses, failures) and
+    /// releases a hang.
     pub fn clear(&self) {
         self.shared
             .with_inner(|inner| inner.faults = FaultState::default());
+        self.release();
     }
 }

@@ -65,6 +65,8 @@ pub struct Timings {
     pub poll: Duration,
     /// How long one second of `AutoTerminationPolicy.IdleTimeout` lasts (tests shrink it).
     pub idle_second: Duration,
+    /// How long a stopped step's processes get between SIGTERM and SIGKILL.
+    pub stop_grace: Duration,
 }
 
 impl Default for Timings {
@@ -76,6 +78,7 @@ impl Default for Timings {
             terminate: Duration::from_millis(500),
             poll: Duration::from_millis(200),
             idle_second: Duration::from_secs(1),
+            stop_grace: Duration::from_secs(2),
         }
     }
 }
@@ -89,6 +92,7 @@ impl Timings {
             terminate: Duration::from_millis(10),
             poll: Duration::from_millis(5),
             idle_second: Duration::from_millis(1),
+            stop_grace: Duration::from_millis(200),
         }
     }
 }
@@ -129,6 +133,15 @@ pub struct LocalEmr {
     shared: Arc<Shared>,
 }
 
+/// How [`LocalEmr::serve_until_signalled`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    /// The signal that stopped it; None when the listener failed first.
+    pub signal: Option<&'static str>,
+    /// The clusters it terminated on the way out.
+    pub clusters: Vec<String>,
+}
+
 /// A server started by [`LocalEmr::spawn`].
 pub struct RunningLocalEmr {
     pub addr: SocketAddr,
@@ -142,10 +155,19 @@ impl RunningLocalEmr {
         format!("http://{}", self.addr)
     }
 
-    /// Stops serving and terminates every cluster (killing step processes).
+    /// Stops serving and terminates every cluster: their step processes get SIGTERM at once
+    /// and SIGKILL after the stop grace (from their tasks, or from the watcher if this process
+    /// ends first). [`RunningLocalEmr::stop`] also waits for them.
     pub fn shutdown(self) {
         self.server.abort();
         let _ = self.emr.terminate_all_clusters();
+    }
+
+    /// Stops serving, terminates every cluster and waits until their processes have ended;
+    /// returns the ids of the clusters it terminated.
+    pub async fn stop(self) -> Vec<String> {
+        self.server.abort();
+        self.emr.stop().await
     }
 }
 
@@ -229,6 +251,40 @@ impl LocalEmr {
     /// returns the ids of the clusters it terminated.
     pub fn terminate_all_clusters(&self) -> Vec<String> {
         self.shared.terminate_all("The local EMR is shutting down")
+    }
+
+    /// [`LocalEmr::terminate_all_clusters`], then waits until no step process is left (at most
+    /// the stop grace and a few seconds more).
+    pub async fn stop(&self) -> Vec<String> {
+        let terminated = self.terminate_all_clusters();
+        let deadline = tokio::time::Instant::now()
+            + self.shared.timings.stop_grace * 2
+            + Duration::from_secs(5);
+        while self.shared.groups.count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        terminated
+    }
+
+    /// Serves on `listener` until SIGINT or SIGTERM, then [`LocalEmr::stop`]s: what
+    /// `emrflow local emr` does.
+    pub async fn serve_until_signalled(
+        self,
+        listener: tokio::net::TcpListener,
+    ) -> std::io::Result<Stopped> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let (signal, failure) = tokio::select! {
+            served = self.clone().serve(listener) => (None, served.err()),
+            _ = interrupt.recv() => (Some("SIGINT"), None),
+            _ = terminate.recv() => (Some("SIGTERM"), None),
+        };
+        let clusters = self.stop().await;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(Stopped { signal, clusters }),
+        }
     }
 }
 

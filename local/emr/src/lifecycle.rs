@@ -68,6 +68,7 @@ async fn drive_cluster(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify
         }
     }
     tokio::time::sleep(timings.terminate).await;
+    wait_for_processes(&shared, &cluster_id).await;
     shared.with_inner(|inner| {
         if let Ok(cluster) = inner.cluster_mut(&cluster_id) {
             let final_state = cluster.final_state.unwrap_or(ClusterState::Terminated);
@@ -76,6 +77,16 @@ async fn drive_cluster(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify
             tracing::info!(cluster = %cluster_id, state = %cluster.state, "cluster ended");
         }
     });
+}
+
+/// TERMINATING lasts until the cluster's step processes have ended (they get the stop grace,
+/// then SIGKILL), so a TERMINATED cluster has none left.
+async fn wait_for_processes(shared: &Shared, cluster_id: &str) {
+    let deadline =
+        tokio::time::Instant::now() + shared.timings.stop_grace * 2 + Duration::from_secs(5);
+    while shared.groups.count_of(cluster_id) > 0 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
 }
 
 /// BOOTSTRAPPING: runs the bootstrap actions (mapped scripts) in order; on failure the
@@ -153,9 +164,9 @@ async fn run_bootstrap_actions(
         let end = exec::run_process(
             &spec,
             &work_dir,
-            &dir.join("stdout"),
-            &dir.join("stderr"),
+            (&dir.join("stdout"), &dir.join("stderr")),
             None,
+            &shared.supervision(cluster_id),
         )
         .await;
         if end != ProcessEnd::Exited(0) {

@@ -42,6 +42,9 @@ async fn emr_request(
         .into_response();
     };
     let operation = operation.to_string();
+    // A hung endpoint reads nothing until released; wait_for fails only if the sender is
+    // gone, which cannot happen while `shared` lives.
+    let _ = shared.hung.subscribe().wait_for(|hung| !*hung).await;
     let throttled = shared.with_inner(|inner| {
         *inner.operation_counts.entry(operation.clone()).or_default() += 1;
         inner.faults.check_throttle(&operation)
@@ -106,6 +109,8 @@ enum AdminFault {
         code: String,
         message: String,
     },
+    Hang,
+    Release,
     Clear,
 }
 
@@ -136,6 +141,8 @@ async fn admin_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
                 return error.into_response();
             }
         }
+        AdminFault::Hang => faults.hang(),
+        AdminFault::Release => faults.release(),
         AdminFault::Clear => faults.clear(),
     }
     Json(json!({ "Ok": true })).into_response()

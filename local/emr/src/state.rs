@@ -7,7 +7,7 @@ use chrono::Utc;
 use emrflow_vocabulary::{ActionOnFailure, ClusterState, StepState};
 
 use crate::error::EmrError;
-use crate::exec::Layout;
+use crate::exec::{Layout, ProcessGroups, Supervision};
 use crate::faults::FaultState;
 use crate::model::{Cluster, StateChange};
 use crate::Timings;
@@ -41,6 +41,10 @@ pub(crate) struct Shared {
     pub timings: Timings,
     pub region: String,
     pub account_id: String,
+    /// The step processes' groups: outside `inner`, as processes start and end outside it.
+    pub groups: ProcessGroups,
+    /// True while the endpoint plays dead ([`crate::Faults::hang`]): EMR requests wait.
+    pub hung: tokio::sync::watch::Sender<bool>,
     inner: Mutex<Inner>,
 }
 
@@ -51,6 +55,8 @@ impl Shared {
             timings,
             region,
             account_id,
+            groups: ProcessGroups::new(),
+            hung: tokio::sync::watch::Sender::new(false),
             inner: Mutex::new(Inner::default()),
         }
     }
@@ -66,6 +72,15 @@ impl Shared {
         action(&mut guard)
     }
 
+    /// How a process working for `cluster_id` is supervised.
+    pub fn supervision<'a>(&'a self, cluster_id: &'a str) -> Supervision<'a> {
+        Supervision {
+            groups: &self.groups,
+            owner: cluster_id,
+            grace: self.timings.stop_grace,
+        }
+    }
+
     pub fn kill_cluster(
         &self,
         cluster_id: &str,
@@ -79,9 +94,11 @@ impl Shared {
         })
     }
 
-    /// Terminates every live cluster (stopping their step processes); returns their ids.
+    /// Terminates every live cluster and sends SIGTERM to every step process group at once
+    /// (each step's task, or the watcher if this process exits first, follows up with
+    /// SIGKILL); returns the ids of the clusters it terminated.
     pub fn terminate_all(&self, message: &str) -> Vec<String> {
-        self.with_inner(|inner| {
+        let terminated = self.with_inner(|inner| {
             inner
                 .clusters
                 .iter_mut()
@@ -91,7 +108,9 @@ impl Shared {
                     cluster.id.clone()
                 })
                 .collect()
-        })
+        });
+        self.groups.stop_all();
+        terminated
     }
 }
 

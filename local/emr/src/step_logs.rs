@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use chrono::Utc;
 use emrflow_vocabulary::logs::step_log_prefix;
 
-use crate::exec::Layout;
+use crate::exec::{shell_quote, Layout};
 
 /// Where a cluster's logs go, as shown to clients: its LogUri, or `<root>/logs` (a local
 /// path) without one.
@@ -91,11 +91,36 @@ fn tail_lines(path: &Path, lines: usize) -> String {
     kept[kept.len().saturating_sub(lines)..].join("\n")
 }
 
-/// FailureDetails.Message: the end of stderr, else of stdout, else the reason itself.
-pub(crate) fn failure_message(stderr: &Path, stdout: &Path, reason: &str) -> String {
+/// The end of stderr, else of stdout; None when both are empty.
+pub(crate) fn log_tail(stderr: &Path, stdout: &Path) -> Option<String> {
     [stderr, stdout]
         .into_iter()
         .map(|log| tail_lines(log, 5))
         .find(|tail| !tail.is_empty())
-        .unwrap_or_else(|| reason.to_string())
+}
+
+/// FailureDetails.Message: the end of stderr, else of stdout, else the reason itself.
+pub(crate) fn failure_message(stderr: &Path, stdout: &Path, reason: &str) -> String {
+    log_tail(stderr, stdout).unwrap_or_else(|| reason.to_string())
+}
+
+/// Words as a person would type them in a shell: quoted only where needed.
+pub(crate) fn display_words(words: &[String]) -> String {
+    let plain = |word: &str| {
+        !word.is_empty()
+            && word
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./=:,@%+[]".contains(c))
+    };
+    words
+        .iter()
+        .map(|word| {
+            if plain(word) {
+                word.clone()
+            } else {
+                shell_quote(word)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }

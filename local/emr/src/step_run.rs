@@ -8,9 +8,9 @@ use chrono::Utc;
 use emrflow_vocabulary::{FailureDetails, HadoopJarStep, StepState};
 use tokio::sync::Notify;
 
-use crate::exec::{self, DistCp, Plan, ProcessEnd, ProcessSpec};
+use crate::exec::{self, signal_name, DistCp, Plan, ProcessEnd, ProcessSpec};
 use crate::state::{apply_action_on_failure, Shared};
-use crate::step_logs::{failure_message, ControllerLog, StepLogs};
+use crate::step_logs::{display_words, failure_message, log_tail, ControllerLog, StepLogs};
 
 /// A step the scheduler just moved to RUNNING.
 pub(crate) struct Launch {
@@ -25,15 +25,19 @@ pub(crate) struct Launch {
 
 enum StepOutcome {
     Completed,
-    Failed { reason: String, message: String },
-    Killed,
+    /// FailureDetails' reason, and its message when there is one worth its own words.
+    Failed {
+        reason: String,
+        message: Option<String>,
+    },
+    Stopped,
 }
 
 impl StepOutcome {
     fn failed(reason: impl Into<String>, message: impl Into<String>) -> Self {
         StepOutcome::Failed {
             reason: reason.into(),
-            message: message.into(),
+            message: Some(message.into()),
         }
     }
 }
@@ -42,7 +46,7 @@ pub(crate) async fn run_step(shared: Arc<Shared>, cluster_id: String, launch: La
     let outcome = execute_step(&shared, &cluster_id, &launch).await;
     let summary = match &outcome {
         StepOutcome::Completed => "completed".to_string(),
-        StepOutcome::Killed => "killed".to_string(),
+        StepOutcome::Stopped => "stopped".to_string(),
         StepOutcome::Failed { reason, .. } => format!("failed: {reason}"),
     };
     tracing::info!(cluster = %cluster_id, step = %launch.step_id, name = %launch.step_name, outcome = %summary, "step process ended");
@@ -61,13 +65,13 @@ pub(crate) async fn run_step(shared: Arc<Shared>, cluster_id: String, launch: La
             (StepState::Running, StepOutcome::Completed) => {
                 cluster.set_step_state(index, StepState::Completed, now)
             }
-            (StepState::Running, StepOutcome::Killed) => {
+            (StepState::Running, StepOutcome::Stopped) => {
                 cluster.set_step_state(index, StepState::Interrupted, now)
             }
             (StepState::Running, StepOutcome::Failed { reason, message }) => {
                 cluster.steps[index].failure = Some(FailureDetails {
                     reason: Some(reason),
-                    message: Some(message),
+                    message,
                     log_file: Some(launch.logs.uri("stderr")),
                 });
                 cluster.set_step_state(index, StepState::Failed, now);
@@ -99,7 +103,7 @@ async fn execute_step(shared: &Shared, cluster_id: &str, launch: &Launch) -> Ste
     if let Some(main_class) = &launch.config.main_class {
         controller.line(&format!("MainClass: {main_class}"));
     }
-    controller.line(&format!("Args: {:?}", launch.config.args));
+    controller.line(&format!("Args: {}", display_words(&launch.config.args)));
     controller.line(&format!("Working dir: {}", work_dir.display()));
 
     if launch.inject_failure {
@@ -129,16 +133,20 @@ async fn execute_step(shared: &Shared, cluster_id: &str, launch: &Launch) -> Ste
     };
     match plan {
         Plan::Process(spec) => {
-            controller.line(&format!("Command: {} {:?}", spec.program, spec.args));
+            controller.line(&format!(
+                "Command: {} {}",
+                display_words(std::slice::from_ref(&spec.program)),
+                display_words(&spec.args)
+            ));
             let end = exec::run_process(
                 &spec,
                 &work_dir,
-                &stdout,
-                &stderr,
+                (&stdout, &stderr),
                 Some(launch.kill.clone()),
+                &shared.supervision(cluster_id),
             )
             .await;
-            controller.line(&format!("Process ended: {end:?}"));
+            controller.line(&format!("The process {end}"));
             process_outcome(end, &spec, launch)
         }
         Plan::DistCp(distcp) => {
@@ -155,7 +163,7 @@ async fn run_distcp(distcp: DistCp, launch: &Launch) -> StepOutcome {
     let copy = tokio::task::spawn_blocking(move || distcp.run());
     let result = tokio::select! {
         joined = copy => joined.unwrap_or_else(|err| Err(err.to_string())),
-        () = launch.kill.notified() => return StepOutcome::Killed,
+        () = launch.kill.notified() => return StepOutcome::Stopped,
     };
     match result {
         Ok(report) => {
@@ -185,17 +193,21 @@ fn process_outcome(end: ProcessEnd, spec: &ProcessSpec, launch: &Launch) -> Step
             }
             StepOutcome::Completed
         }
-        ProcessEnd::Killed => StepOutcome::Killed,
+        ProcessEnd::Stopped => StepOutcome::Stopped,
         ProcessEnd::Exited(code) => {
             let reason = format!("Step failed with exit code {code}");
             let message = failure_message(&stderr, &stdout, &reason);
             StepOutcome::failed(reason, message)
         }
-        ProcessEnd::Signalled => {
-            let reason = "Step failed: the process was killed by a signal".to_string();
-            let message = failure_message(&stderr, &stdout, &reason);
-            StepOutcome::failed(reason, message)
-        }
+        // The reason names the signal; the message is the log's end, or nothing: never the
+        // same words twice.
+        ProcessEnd::Signalled(signal) => StepOutcome::Failed {
+            reason: format!(
+                "Step failed: the process was killed by {}",
+                signal_name(signal)
+            ),
+            message: log_tail(&stderr, &stdout),
+        },
         ProcessEnd::CouldNotStart(error) => {
             let _ = fs::write(&stderr, format!("{error}\n"));
             StepOutcome::failed("Step failed: the command could not be started", error)

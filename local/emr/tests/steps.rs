@@ -62,7 +62,7 @@ async fn given_a_failing_script_step_when_it_runs_then_failure_details_and_logs_
     assert!(harness.read(&expected_log).contains("final problem"));
     let controller = std::fs::read_to_string(logs.join("controller")).expect("controller");
     assert!(
-        controller.contains(&ids[0]) && controller.contains("Exited(2)"),
+        controller.contains(&ids[0]) && controller.contains("The process exited with code 2"),
         "{controller}"
     );
 }
@@ -141,7 +141,7 @@ async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_c
                     "--conf",
                     "spark.x=1",
                     "s3://code/job.py",
-                    "s3://in/",
+                    "s3://input/",
                 ],
             )],
         )
@@ -159,7 +159,7 @@ async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_c
             "--conf",
             "spark.x=1",
             &format!("{s3}/code/job.py"),
-            &format!("{s3}/in/")
+            &format!("{s3}/input/")
         ]
     );
     // WHEN a script calls spark-submit itself (the seed's bash-script style)
@@ -432,8 +432,8 @@ async fn given_s3_dist_cp_with_src_pattern_and_gzip_when_it_runs_then_matching_f
 #[tokio::test]
 async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_file_and_success() {
     let harness = Harness::start().await;
-    harness.put("s3://in/words/one.txt", "b a\nc a\n");
-    harness.put("s3://in/words/two.txt", "a b\n");
+    harness.put("s3://input/words/one.txt", "b a\nc a\n");
+    harness.put("s3://input/words/two.txt", "a b\n");
     harness.put("s3://code/mapper.py", "#!/usr/bin/env python3\nimport sys\nfor line in sys.stdin:\n    for word in line.split():\n        print(f'{word}\\t1')\n");
     harness.put("s3://code/reducer.sh", "#!/usr/bin/env bash\nawk -F'\\t' '{c[$1]+=$2} END {for (w in c) print w\"\\t\"c[w]}' | sort\n");
     let cluster_id = harness.run_cluster("streaming", vec![]).await;
@@ -453,7 +453,7 @@ async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_f
                     "-reducer",
                     "reducer.sh",
                     "-input",
-                    "s3://in/words/",
+                    "s3://input/words/",
                     "-output",
                     "s3://out/wordcount",
                 ],
@@ -490,7 +490,7 @@ async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_f
                     "-mapper",
                     "cat",
                     "-input",
-                    "s3://in/words/",
+                    "s3://input/words/",
                     "-output",
                     "s3://out/wordcount",
                 ],

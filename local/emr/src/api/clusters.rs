@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 
 use super::instances::JobFlowInstancesConfig;
 use super::steps::new_steps;
-use super::wire::{page, required, states, timestamp};
+use super::wire::{in_sandbox, page, required, states, timestamp};
 use crate::error::EmrError;
 use crate::lifecycle::spawn_cluster_driver;
 use crate::model::{new_cluster_id, BootstrapAction, Cluster};
@@ -133,6 +133,12 @@ fn new_cluster(shared: &Shared, input: RunJobFlowInput) -> Result<Cluster, EmrEr
         )));
     }
     let steps = new_steps(input.steps, concurrency)?;
+    in_sandbox(input.log_uri.iter().map(String::as_str).chain(
+        input.bootstrap_actions.iter().flat_map(|action| {
+            let script = &action.script_bootstrap_action;
+            std::iter::once(script.path.as_str()).chain(script.args.iter().map(String::as_str))
+        }),
+    ))?;
     let id = new_cluster_id();
     let collections = instances.collections();
     Ok(Cluster {

@@ -9,7 +9,7 @@ use emrflow_vocabulary::{ActionOnFailure, StepConfig, StepState};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::wire::{page, required, states};
+use super::wire::{in_sandbox, page, required, states};
 use crate::error::EmrError;
 use crate::model::{StateChange, Step};
 use crate::state::Shared;
@@ -89,6 +89,12 @@ pub(super) fn new_steps(configs: Vec<Value>, concurrency: u32) -> Result<Vec<Ste
                     "The ActionOnFailure setting {action} is not valid when StepConcurrencyLevel is {concurrency}: only CONTINUE is allowed when steps run concurrently."
                 )));
             }
+            let jar_step = &config.hadoop_jar_step;
+            in_sandbox(
+                std::iter::once(jar_step.jar.as_str())
+                    .chain(jar_step.args.iter().map(String::as_str))
+                    .chain(jar_step.properties.iter().flat_map(|pair| [pair.key.as_str(), pair.value.as_str()])),
+            )?;
             Ok(Step::new(config.name, config.hadoop_jar_step, action))
         })
         .collect()

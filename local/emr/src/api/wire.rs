@@ -8,6 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{json, Value};
 
 use crate::error::EmrError;
+use crate::exec::check_s3_uris;
 
 /// The request body as `T`; an empty body is `{}` (the SDKs send one for no parameters).
 pub(super) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, EmrError> {
@@ -68,4 +69,12 @@ pub(super) fn states<S>(
             parse(name).map_err(|_| EmrError::Validation(format!("{kind} '{name}' is not valid.")))
         })
         .collect()
+}
+
+/// Every S3 location in `texts` stays in the local S3's sandbox: refused as EMR refuses a bad
+/// location (ValidationException naming it), before anything is created or run.
+pub(super) fn in_sandbox<'a>(texts: impl IntoIterator<Item = &'a str>) -> Result<(), EmrError> {
+    texts
+        .into_iter()
+        .try_for_each(|text| check_s3_uris(text).map_err(EmrError::Validation))
 }

@@ -1,13 +1,17 @@
 //! How a step runs locally: what its HadoopJarStep becomes (a [`Plan`]), one module per
-//! concern — the local S3 and folders ([`layout`]), local Spark ([`spark`]),
-//! hadoop-streaming ([`streaming`]), s3-dist-cp ([`distcp`]) and running a process
-//! ([`process`]).
+//! concern — the local S3 and folders ([`layout`]) and its sandbox ([`sandbox`]), local
+//! Spark ([`spark`]), hadoop-streaming ([`streaming`]), s3-dist-cp ([`distcp`]), and running
+//! a process ([`process`]) as a process group that never outlives the endpoint ([`groups`],
+//! [`spawner`]).
 
 mod distcp;
 mod files;
+mod groups;
 mod layout;
 mod process;
+mod sandbox;
 mod spark;
+mod spawner;
 mod streaming;
 
 use std::path::{Path, PathBuf};
@@ -17,9 +21,13 @@ use emrflow_vocabulary::HadoopJarStep;
 pub use spark::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
 
 pub(crate) use distcp::DistCp;
+pub(crate) use groups::ProcessGroups;
 pub(crate) use layout::Layout;
-pub(crate) use process::{run_process, ProcessEnd};
+pub(crate) use process::{run_process, signal_name, ProcessEnd, Supervision};
+pub(crate) use sandbox::check_s3_uris;
 pub(crate) use spark::install_shim;
+
+pub(crate) use files::shell_quote;
 
 use files::is_executable;
 
