@@ -185,7 +185,12 @@ impl LocalEmr {
                 "no spark-submit found: Spark steps will fail (see locate_spark_submit)"
             ),
         }
-        let layout = Layout { root, spark_submit };
+        let spark_sql = exec::locate_spark_sql(spark_submit.as_deref());
+        let layout = Layout {
+            root,
+            spark_submit,
+            spark_sql,
+        };
         if let Err(err) = exec::install_shim(&layout) {
             tracing::warn!(%err, "could not write the spark-submit shim; scripts calling spark-submit may not run locally");
         }

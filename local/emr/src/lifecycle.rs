@@ -9,10 +9,10 @@ use chrono::Utc;
 use emrflow_vocabulary::{ClusterState, StepState};
 use tokio::sync::Notify;
 
-use crate::exec::{self, ProcessEnd, ProcessSpec};
+use crate::exec::{self, ClusterConfigurations, ProcessEnd, ProcessSpec};
 use crate::model::{BootstrapAction, Cluster};
 use crate::state::{begin_termination, Inner, Shared};
-use crate::step_logs::{bootstrap_log_dir, log_base, StepLogs};
+use crate::step_logs::{BootstrapLogs, StepLogs};
 use crate::step_run::{run_step, Launch};
 
 pub(crate) fn spawn_cluster_driver(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify>) {
@@ -69,6 +69,14 @@ async fn drive_cluster(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify
     }
     tokio::time::sleep(timings.terminate).await;
     wait_for_processes(&shared, &cluster_id).await;
+    // The cluster's local disk (step work dirs, its Hive metastore and warehouse) goes with
+    // it, as an EMR cluster's instances do; its logs and the local S3 stay.
+    let cluster_dir = shared.layout.cluster_dir(&cluster_id);
+    if let Err(error) = tokio::fs::remove_dir_all(&cluster_dir).await {
+        if error.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(%error, dir = %cluster_dir.display(), "could not remove a terminated cluster's folder");
+        }
+    }
     shared.with_inner(|inner| {
         if let Ok(cluster) = inner.cluster_mut(&cluster_id) {
             let final_state = cluster.final_state.unwrap_or(ClusterState::Terminated);
@@ -103,15 +111,18 @@ async fn bootstrap(shared: &Arc<Shared>, cluster_id: &str) -> bool {
             return None;
         }
         cluster.set_state(ClusterState::Bootstrapping);
-        let base = log_base(&shared.layout, cluster.log_uri.as_deref());
-        Some((cluster.bootstrap_actions.clone(), injected, base))
+        Some((
+            cluster.bootstrap_actions.clone(),
+            injected,
+            cluster.log_uri.clone(),
+        ))
     });
-    let Some((actions, injected, base)) = prepared else {
+    let Some((actions, injected, log_uri)) = prepared else {
         return false;
     };
     let failure = match injected {
         Some(message) => Some(format!("On the master instance (local), {message}")),
-        None => run_bootstrap_actions(shared, cluster_id, &actions, &base).await,
+        None => run_bootstrap_actions(shared, cluster_id, &actions, log_uri.as_deref()).await,
     };
     match failure {
         None => accepts_steps(shared, cluster_id),
@@ -135,7 +146,7 @@ async fn run_bootstrap_actions(
     shared: &Shared,
     cluster_id: &str,
     actions: &[BootstrapAction],
-    base: &str,
+    log_uri: Option<&str>,
 ) -> Option<String> {
     for (index, action) in actions.iter().enumerate() {
         let number = index + 1;
@@ -146,21 +157,17 @@ async fn run_bootstrap_actions(
                 action.name, action.path
             ));
         }
-        let dir = bootstrap_log_dir(&shared.layout, base, cluster_id, number);
+        let logs = BootstrapLogs::new(&shared.layout, log_uri, cluster_id, number);
+        let dir = &logs.dir;
         let work_dir = shared.layout.work_dir(cluster_id, "bootstrap");
         if let Err(err) =
-            std::fs::create_dir_all(&dir).and_then(|_| std::fs::create_dir_all(&work_dir))
+            std::fs::create_dir_all(dir).and_then(|_| std::fs::create_dir_all(&work_dir))
         {
             return Some(format!("bootstrap action {number}: {err}"));
         }
         let mut args = vec![script.display().to_string()];
         args.extend(action.args.iter().map(|a| shared.layout.map_s3(a)));
-        let spec = ProcessSpec {
-            program: "bash".into(),
-            args,
-            env: shared.layout.step_env(None),
-            on_success_touch: vec![],
-        };
+        let spec = ProcessSpec::bootstrap(args, &shared.layout);
         let end = exec::run_process(
             &spec,
             &work_dir,
@@ -169,6 +176,7 @@ async fn run_bootstrap_actions(
             &shared.supervision(cluster_id),
         )
         .await;
+        logs.seal().await;
         if end != ProcessEnd::Exited(0) {
             return Some(format!(
                 "On the master instance (local), bootstrap action {number} returned a non-zero return code"
@@ -186,7 +194,7 @@ fn schedule(inner: &mut Inner, cluster_id: &str, shared: &Shared) -> Option<Vec<
     if !cluster.state.accepts_steps() {
         return None;
     }
-    let base = log_base(&shared.layout, cluster.log_uri.as_deref());
+    let configurations = ClusterConfigurations::read(&shared.layout, &cluster.configurations);
     let mut active = cluster
         .steps
         .iter()
@@ -212,7 +220,14 @@ fn schedule(inner: &mut Inner, cluster_id: &str, shared: &Shared) -> Option<Vec<
             step_name: step.name.clone(),
             config: step.config.clone(),
             inject_failure: faults.step_should_fail(&step.name),
-            logs: StepLogs::new(&shared.layout, &base, cluster_id, &step.id),
+            logs: StepLogs::new(
+                &shared.layout,
+                cluster.log_uri.as_deref(),
+                cluster_id,
+                &step.id,
+            ),
+            configurations: configurations.clone(),
+            metastore: cluster.metastore.clone(),
             kill,
         });
     }

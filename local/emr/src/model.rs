@@ -140,6 +140,8 @@ pub(crate) struct Cluster {
     pub steps: Vec<Step>,
     /// Wakes the cluster's driver task after a change (new steps, termination, step end).
     pub wake: Arc<Notify>,
+    /// Held by the Hive step using the cluster's Derby metastore (one process at a time).
+    pub metastore: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Cluster {

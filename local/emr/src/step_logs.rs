@@ -1,22 +1,26 @@
-//! Where a cluster's logs go and what is written there: EMR's layout under the LogUri
-//! (`emrflow_vocabulary::logs`), each step's controller log, and the end of a log that
-//! becomes FailureDetails.Message.
+//! Where a cluster's logs go and what is written there. Under a LogUri, as EMR lays them:
+//! `<LogUri>/<cluster-id>/steps/<step-id>/{controller,stderr,stdout}.gz` — the processes
+//! write plain files while they run (as on EMR's node), gzipped into place when the step
+//! ends ([`seal`]). Without a LogUri, EMR keeps only the node's plain logs; so does the
+//! local EMR, under `<root>/logs/`.
 
-use std::fs::{self, OpenOptions};
+use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use emrflow_vocabulary::logs::step_log_prefix;
+use emrflow_vocabulary::logs::{step_log_prefix, LogStream};
+use flate2::write::GzEncoder;
+use flate2::Compression;
 
 use crate::exec::{shell_quote, Layout};
 
 /// Where a cluster's logs go, as shown to clients: its LogUri, or `<root>/logs` (a local
-/// path) without one.
-pub(crate) fn log_base(layout: &Layout, log_uri: Option<&str>) -> String {
+/// path) without one. True when under a LogUri (logs are then gzipped).
+fn log_base(layout: &Layout, log_uri: Option<&str>) -> (String, bool) {
     match log_uri {
-        Some(uri) => uri.to_string(),
-        None => layout.root.join("logs").display().to_string(),
+        Some(uri) => (uri.to_string(), true),
+        None => (layout.root.join("logs").display().to_string(), false),
     }
 }
 
@@ -27,41 +31,100 @@ pub(crate) struct StepLogs {
     pub dir: PathBuf,
     /// The folder as clients name it (ends with `/`).
     shown: String,
+    gzipped: bool,
 }
 
 impl StepLogs {
-    pub fn new(layout: &Layout, base: &str, cluster_id: &str, step_id: &str) -> Self {
-        let shown = step_log_prefix(base, cluster_id, step_id);
+    pub fn new(layout: &Layout, log_uri: Option<&str>, cluster_id: &str, step_id: &str) -> Self {
+        let (base, gzipped) = log_base(layout, log_uri);
+        let shown = step_log_prefix(&base, cluster_id, step_id);
         StepLogs {
             dir: layout.uri_to_path(&shown),
             shown,
+            gzipped,
         }
     }
 
-    pub fn path(&self, name: &str) -> PathBuf {
-        self.dir.join(name)
+    /// The plain file a stream is written to while the step runs.
+    pub fn path(&self, stream: LogStream) -> PathBuf {
+        self.dir.join(stream.name())
     }
 
-    /// A file of the folder as clients name it (FailureDetails.LogFile).
-    pub fn uri(&self, name: &str) -> String {
+    /// A stream's log as clients find it once the step ended (FailureDetails.LogFile).
+    pub fn uri(&self, stream: LogStream) -> String {
+        let name = if self.gzipped {
+            stream.file_name()
+        } else {
+            stream.name()
+        };
         format!("{}{name}", self.shown)
+    }
+
+    /// The step ended: its logs go into place.
+    pub async fn seal(&self) {
+        if self.gzipped {
+            seal(&self.dir, &LogStream::ALL.map(LogStream::name)).await;
+        }
     }
 }
 
-/// `<base>/<cluster-id>/node/local/bootstrap-actions/<number>/` on this machine.
-pub(crate) fn bootstrap_log_dir(
-    layout: &Layout,
-    base: &str,
-    cluster_id: &str,
-    number: usize,
-) -> PathBuf {
-    layout
-        .uri_to_path(base.trim_end_matches('/'))
-        .join(cluster_id)
-        .join("node")
-        .join("local")
-        .join("bootstrap-actions")
-        .join(number.to_string())
+/// A bootstrap action's logs: `<base>/<cluster-id>/node/local/bootstrap-actions/<n>/`.
+pub(crate) struct BootstrapLogs {
+    pub dir: PathBuf,
+    gzipped: bool,
+}
+
+impl BootstrapLogs {
+    pub fn new(layout: &Layout, log_uri: Option<&str>, cluster_id: &str, number: usize) -> Self {
+        let (base, gzipped) = log_base(layout, log_uri);
+        let dir = layout
+            .uri_to_path(base.trim_end_matches('/'))
+            .join(cluster_id)
+            .join("node")
+            .join("local")
+            .join("bootstrap-actions")
+            .join(number.to_string());
+        BootstrapLogs { dir, gzipped }
+    }
+
+    pub async fn seal(&self) {
+        if self.gzipped {
+            seal(&self.dir, &["stdout", "stderr"]).await;
+        }
+    }
+}
+
+/// Gzips each plain log of `dir` named in `names` into `<name>.gz`, then removes the plain
+/// one (best effort: a log that cannot be sealed stays plain, and is said so).
+async fn seal(dir: &Path, names: &[&str]) {
+    for name in names {
+        let plain = dir.join(name);
+        if !plain.is_file() {
+            continue;
+        }
+        let sealed = tokio::task::spawn_blocking(move || gzip_into_place(&plain)).await;
+        match sealed {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(%error, log = %name, "could not gzip a step log; it stays plain")
+            }
+            Err(error) => {
+                tracing::warn!(%error, log = %name, "could not gzip a step log; it stays plain")
+            }
+        }
+    }
+}
+
+fn gzip_into_place(plain: &Path) -> std::io::Result<()> {
+    let mut gz = plain.as_os_str().to_owned();
+    gz.push(".gz");
+    let mut partial = gz.clone();
+    partial.push(".partial");
+    let mut encoder = GzEncoder::new(File::create(&partial)?, Compression::default());
+    std::io::copy(&mut File::open(plain)?, &mut encoder)?;
+    encoder.finish()?.flush()?;
+    fs::rename(&partial, &gz)?;
+    fs::remove_file(plain)
 }
 
 /// Appends timestamped lines to the step's controller log (best effort: a log that

@@ -1,14 +1,19 @@
-//! One running step: plan it, run it with its logs, and record how it ended (its state,
-//! FailureDetails, and what its ActionOnFailure does to the cluster).
+//! One running step: plan it, run it with its logs, seal the logs, and record how it ended
+//! (its state, FailureDetails, and what its ActionOnFailure does to the cluster).
 
 use std::fs;
+use std::path::Path;
 use std::sync::Arc;
 
 use chrono::Utc;
+use emrflow_vocabulary::logs::LogStream;
 use emrflow_vocabulary::{FailureDetails, HadoopJarStep, StepState};
 use tokio::sync::Notify;
 
-use crate::exec::{self, signal_name, DistCp, Plan, ProcessEnd, ProcessSpec};
+use crate::exec::{
+    self, hive_error_line, signal_name, ClusterConfigurations, DistCp, FailureMessage, Plan,
+    ProcessEnd, ProcessSpec, StepContext,
+};
 use crate::state::{apply_action_on_failure, Shared};
 use crate::step_logs::{display_words, failure_message, log_tail, ControllerLog, StepLogs};
 
@@ -19,6 +24,9 @@ pub(crate) struct Launch {
     pub config: HadoopJarStep,
     pub inject_failure: bool,
     pub logs: StepLogs,
+    pub configurations: ClusterConfigurations,
+    /// The cluster's metastore lock, for Hive steps.
+    pub metastore: Arc<tokio::sync::Mutex<()>>,
     /// Notified when the step is to stop (cancelled, or its cluster terminating).
     pub kill: Arc<Notify>,
 }
@@ -44,6 +52,7 @@ impl StepOutcome {
 
 pub(crate) async fn run_step(shared: Arc<Shared>, cluster_id: String, launch: Launch) {
     let outcome = execute_step(&shared, &cluster_id, &launch).await;
+    launch.logs.seal().await;
     let summary = match &outcome {
         StepOutcome::Completed => "completed".to_string(),
         StepOutcome::Stopped => "stopped".to_string(),
@@ -72,7 +81,7 @@ pub(crate) async fn run_step(shared: Arc<Shared>, cluster_id: String, launch: La
                 cluster.steps[index].failure = Some(FailureDetails {
                     reason: Some(reason),
                     message,
-                    log_file: Some(launch.logs.uri("stderr")),
+                    log_file: Some(launch.logs.uri(LogStream::Stderr)),
                 });
                 cluster.set_step_state(index, StepState::Failed, now);
                 let action = cluster.steps[index].action_on_failure;
@@ -85,16 +94,10 @@ pub(crate) async fn run_step(shared: Arc<Shared>, cluster_id: String, launch: La
     });
 }
 
-async fn execute_step(shared: &Shared, cluster_id: &str, launch: &Launch) -> StepOutcome {
-    let work_dir = shared.layout.work_dir(cluster_id, &launch.step_id);
-    if let Err(err) =
-        fs::create_dir_all(&launch.logs.dir).and_then(|_| fs::create_dir_all(&work_dir))
-    {
-        return StepOutcome::failed("Step failed: cannot prepare the step", err.to_string());
-    }
-    let stdout = launch.logs.path("stdout");
-    let stderr = launch.logs.path("stderr");
-    let mut controller = ControllerLog::open(&launch.logs.path("controller"));
+/// The controller log's opening: which step, what it asked for, where it runs, and the
+/// cluster Configurations that do not apply locally.
+fn open_controller_log(launch: &Launch, cluster_id: &str, work_dir: &Path) -> ControllerLog {
+    let mut controller = ControllerLog::open(&launch.logs.path(LogStream::Controller));
     controller.line(&format!(
         "emrflow local EMR: step {} ({}) on cluster {cluster_id}",
         launch.step_id, launch.step_name
@@ -105,24 +108,47 @@ async fn execute_step(shared: &Shared, cluster_id: &str, launch: &Launch) -> Ste
     }
     controller.line(&format!("Args: {}", display_words(&launch.config.args)));
     controller.line(&format!("Working dir: {}", work_dir.display()));
+    for note in launch.configurations.notes() {
+        controller.line(note);
+    }
+    controller
+}
 
+/// Writes a step's only words to its logs when no process ran (injected failure, refusal).
+fn write_logs_without_process(launch: &Launch, stderr_text: &str) {
+    let _ = fs::write(launch.logs.path(LogStream::Stdout), "");
+    let _ = fs::write(launch.logs.path(LogStream::Stderr), stderr_text);
+}
+
+async fn execute_step(shared: &Shared, cluster_id: &str, launch: &Launch) -> StepOutcome {
+    let work_dir = shared.layout.work_dir(cluster_id, &launch.step_id);
+    if let Err(err) =
+        fs::create_dir_all(&launch.logs.dir).and_then(|_| fs::create_dir_all(&work_dir))
+    {
+        return StepOutcome::failed("Step failed: cannot prepare the step", err.to_string());
+    }
+    let mut controller = open_controller_log(launch, cluster_id, &work_dir);
     if launch.inject_failure {
         let message = format!(
             "emrflow local EMR: step '{}' failed by fault injection",
             launch.step_name
         );
-        let _ = fs::write(&stdout, "");
-        let _ = fs::write(&stderr, format!("{message}\n"));
+        write_logs_without_process(launch, &format!("{message}\n"));
         controller.line(&message);
         return StepOutcome::failed("Step failed with exit code 1", message);
     }
-    let plan = match exec::plan_step(&shared.layout, &launch.config, &work_dir) {
+    let context = StepContext {
+        layout: &shared.layout,
+        work_dir: &work_dir,
+        cluster_dir: &shared.layout.cluster_dir(cluster_id),
+        configurations: &launch.configurations,
+    };
+    let plan = match exec::plan_step(&context, &launch.config) {
         Ok(plan) => plan,
         Err(refusal) => {
-            let _ = fs::write(&stdout, "");
-            let _ = fs::write(
-                &stderr,
-                format!("{}\n{}\n", refusal.reason, refusal.message),
+            write_logs_without_process(
+                launch,
+                &format!("{}\n{}\n", refusal.reason, refusal.message),
             );
             controller.line(&format!(
                 "Step refused: {}: {}",
@@ -138,16 +164,15 @@ async fn execute_step(shared: &Shared, cluster_id: &str, launch: &Launch) -> Ste
                 display_words(std::slice::from_ref(&spec.program)),
                 display_words(&spec.args)
             ));
-            let end = exec::run_process(
+            run_planned_process(
+                shared,
+                cluster_id,
+                launch,
                 &spec,
                 &work_dir,
-                (&stdout, &stderr),
-                Some(launch.kill.clone()),
-                &shared.supervision(cluster_id),
+                &mut controller,
             )
-            .await;
-            controller.line(&format!("The process {end}"));
-            process_outcome(end, &spec, launch)
+            .await
         }
         Plan::DistCp(distcp) => {
             controller.line("Command: s3-dist-cp (local copy)");
@@ -156,36 +181,64 @@ async fn execute_step(shared: &Shared, cluster_id: &str, launch: &Launch) -> Ste
     }
 }
 
+/// Runs a planned process (after taking the cluster's metastore if it needs it).
+async fn run_planned_process(
+    shared: &Shared,
+    cluster_id: &str,
+    launch: &Launch,
+    spec: &ProcessSpec,
+    work_dir: &Path,
+    controller: &mut ControllerLog,
+) -> StepOutcome {
+    let _metastore = if spec.uses_metastore {
+        tokio::select! {
+            guard = launch.metastore.lock() => Some(guard),
+            () = launch.kill.notified() => return StepOutcome::Stopped,
+        }
+    } else {
+        None
+    };
+    let end = exec::run_process(
+        spec,
+        work_dir,
+        (
+            &launch.logs.path(LogStream::Stdout),
+            &launch.logs.path(LogStream::Stderr),
+        ),
+        Some(launch.kill.clone()),
+        &shared.supervision(cluster_id),
+    )
+    .await;
+    controller.line(&format!("The process {end}"));
+    process_outcome(end, spec, launch)
+}
+
 /// s3-dist-cp copies on a blocking thread; its report is the step's stdout.
 async fn run_distcp(distcp: DistCp, launch: &Launch) -> StepOutcome {
-    let stdout = launch.logs.path("stdout");
-    let stderr = launch.logs.path("stderr");
     let copy = tokio::task::spawn_blocking(move || distcp.run());
     let result = tokio::select! {
         joined = copy => joined.unwrap_or_else(|err| Err(err.to_string())),
         () = launch.kill.notified() => return StepOutcome::Stopped,
     };
+    let stdout = launch.logs.path(LogStream::Stdout);
     match result {
         Ok(report) => {
             let _ = fs::write(&stdout, format!("{report}\n"));
-            let _ = fs::write(&stderr, "");
+            let _ = fs::write(launch.logs.path(LogStream::Stderr), "");
             StepOutcome::Completed
         }
         Err(error) => {
-            let _ = fs::write(&stdout, "");
-            let _ = fs::write(&stderr, format!("s3-dist-cp failed: {error}\n"));
-            StepOutcome::failed(
-                "Step failed with exit code 1",
-                format!("s3-dist-cp failed: {error}"),
-            )
+            let message = format!("s3-dist-cp failed: {error}");
+            write_logs_without_process(launch, &format!("{message}\n"));
+            StepOutcome::failed("Step failed with exit code 1", message)
         }
     }
 }
 
 /// What the end of a step's process means for the step.
 fn process_outcome(end: ProcessEnd, spec: &ProcessSpec, launch: &Launch) -> StepOutcome {
-    let stdout = launch.logs.path("stdout");
-    let stderr = launch.logs.path("stderr");
+    let stdout = launch.logs.path(LogStream::Stdout);
+    let stderr = launch.logs.path(LogStream::Stderr);
     match end {
         ProcessEnd::Exited(0) => {
             for file in &spec.on_success_touch {
@@ -196,7 +249,13 @@ fn process_outcome(end: ProcessEnd, spec: &ProcessSpec, launch: &Launch) -> Step
         ProcessEnd::Stopped => StepOutcome::Stopped,
         ProcessEnd::Exited(code) => {
             let reason = format!("Step failed with exit code {code}");
-            let message = failure_message(&stderr, &stdout, &reason);
+            let hive_error = match spec.failure {
+                FailureMessage::HiveError => {
+                    hive_error_line(&fs::read_to_string(&stderr).unwrap_or_default())
+                }
+                FailureMessage::LogTail => None,
+            };
+            let message = hive_error.unwrap_or_else(|| failure_message(&stderr, &stdout, &reason));
             StepOutcome::failed(reason, message)
         }
         // The reason names the signal; the message is the log's end, or nothing: never the

@@ -270,7 +270,7 @@ async fn given_fail_steps_named_when_steps_run_then_only_matching_steps_fail() {
         .message
         .unwrap_or_default()
         .contains("fault injection"));
-    assert!(details.log_file.unwrap_or_default().ends_with("/stderr"));
+    assert!(details.log_file.unwrap_or_default().ends_with("/stderr.gz"));
 }
 
 #[tokio::test]

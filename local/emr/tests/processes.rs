@@ -10,11 +10,12 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use aws_sdk_emr::config::retry::RetryConfig;
-use aws_sdk_emr::types::{ActionOnFailure, ClusterState, JobFlowInstancesConfig, StepState};
+use aws_sdk_emr::types::{ActionOnFailure, JobFlowInstancesConfig, StepState};
 use common::{
     assert_group_ends, client, group_members, read_group, shell_step, sleeper_script,
     started_group, Harness, WAIT,
 };
+use emrflow_vocabulary::logs::LogStream;
 
 /// A waiting cluster running one step with [`sleeper_script`] (`ending` once the sleep has
 /// started): the cluster's id, the step's id, and the file the step writes its group to.
@@ -42,17 +43,8 @@ async fn given_a_step_with_a_background_child_when_the_cluster_terminates_then_n
     let (cluster_id, _, marker) = sleeper_step(&harness, "wait").await;
     let pgid = started_group(&marker).await;
     // WHEN the cluster is terminated
-    harness
-        .client
-        .terminate_job_flows()
-        .job_flow_ids(&cluster_id)
-        .send()
-        .await
-        .expect("terminate");
+    harness.terminate(&cluster_id, WAIT).await;
     // THEN by the time it is TERMINATED, no process of the step's group is left
-    harness
-        .wait_cluster(&cluster_id, &[ClusterState::Terminated], WAIT)
-        .await;
     assert_eq!(group_members(pgid), Vec::<String>::new());
 }
 
@@ -118,9 +110,7 @@ async fn given_a_step_killed_by_a_signal_when_described_then_the_signal_is_named
     );
     assert_eq!(details.message, None);
     // AND the controller log says it in words
-    let controller =
-        std::fs::read_to_string(harness.log_dir(&cluster_id, &ids[0]).join("controller"))
-            .expect("controller");
+    let controller = harness.step_log(&cluster_id, &ids[0], LogStream::Controller);
     assert!(
         controller.contains("The process was killed by SIGKILL"),
         "{controller}"

@@ -131,7 +131,8 @@ async fn given_keys_that_climb_out_of_their_bucket_when_steps_are_added_then_ref
 }
 
 #[tokio::test]
-async fn given_a_bad_log_uri_or_bootstrap_path_when_a_cluster_is_created_then_refused() {
+async fn given_a_bad_log_uri_bootstrap_path_or_configuration_when_a_cluster_is_created_then_refused(
+) {
     let harness = Harness::start().await;
     let bootstrap = |path: &str| {
         BootstrapActionConfig::builder()
@@ -151,6 +152,15 @@ async fn given_a_bad_log_uri_or_bootstrap_path_when_a_cluster_is_created_then_re
                 .client
                 .run_job_flow()
                 .bootstrap_actions(bootstrap("s3://boot/../../x.sh")),
+        ),
+        (
+            "s3://../events",
+            harness.client.run_job_flow().configurations(
+                aws_sdk_emr::types::Configuration::builder()
+                    .classification("spark-defaults")
+                    .properties("spark.eventLog.dir", "s3://../events")
+                    .build(),
+            ),
         ),
     ] {
         let error = request

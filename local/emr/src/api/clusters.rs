@@ -133,12 +133,21 @@ fn new_cluster(shared: &Shared, input: RunJobFlowInput) -> Result<Cluster, EmrEr
         )));
     }
     let steps = new_steps(input.steps, concurrency)?;
-    in_sandbox(input.log_uri.iter().map(String::as_str).chain(
-        input.bootstrap_actions.iter().flat_map(|action| {
-            let script = &action.script_bootstrap_action;
-            std::iter::once(script.path.as_str()).chain(script.args.iter().map(String::as_str))
-        }),
-    ))?;
+    let mut configuration_values = Vec::new();
+    if let Some(configurations) = &input.configurations {
+        strings_in(configurations, &mut configuration_values);
+    }
+    in_sandbox(
+        input
+            .log_uri
+            .iter()
+            .map(String::as_str)
+            .chain(input.bootstrap_actions.iter().flat_map(|action| {
+                let script = &action.script_bootstrap_action;
+                std::iter::once(script.path.as_str()).chain(script.args.iter().map(String::as_str))
+            }))
+            .chain(configuration_values),
+    )?;
     let id = new_cluster_id();
     let collections = instances.collections();
     Ok(Cluster {
@@ -181,7 +190,18 @@ fn new_cluster(shared: &Shared, input: RunJobFlowInput) -> Result<Cluster, EmrEr
             .collect(),
         steps,
         wake: Arc::new(Notify::new()),
+        metastore: Arc::new(tokio::sync::Mutex::new(())),
     })
+}
+
+/// Every string inside `value` (Configurations' property values, at any depth).
+fn strings_in<'a>(value: &'a Value, strings: &mut Vec<&'a str>) {
+    match value {
+        Value::String(text) => strings.push(text),
+        Value::Array(items) => items.iter().for_each(|item| strings_in(item, strings)),
+        Value::Object(fields) => fields.values().for_each(|field| strings_in(field, strings)),
+        _ => {}
+    }
 }
 
 pub(super) fn describe_cluster(shared: &Shared, input: ClusterIdInput) -> Result<Value, EmrError> {

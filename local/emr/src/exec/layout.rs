@@ -14,6 +14,8 @@ pub(crate) struct Layout {
     pub root: PathBuf,
     /// The spark-submit steps run ([`super::locate_spark_submit`]); None: none was found.
     pub spark_submit: Option<PathBuf>,
+    /// The spark-sql Hive steps run ([`super::locate_spark_sql`]).
+    pub spark_sql: Option<PathBuf>,
 }
 
 impl Layout {
@@ -93,6 +95,7 @@ mod tests {
         let layout = Layout {
             root: PathBuf::from("/tmp/r"),
             spark_submit: None,
+            spark_sql: None,
         };
         assert_eq!(
             layout.map_s3("--src=s3://b/k,s3a://c/d s3n://e/f"),

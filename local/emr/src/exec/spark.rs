@@ -30,6 +30,19 @@ pub fn locate_spark_submit(configured: Option<&Path>) -> Option<PathBuf> {
         .or_else(|| find_on_path("spark-submit", std::env::var_os("PATH").as_deref()))
 }
 
+/// The spark-sql Hive steps run: the one next to `spark_submit` (the same PySpark), else
+/// `spark-sql` on PATH.
+pub(crate) fn locate_spark_sql(spark_submit: Option<&Path>) -> Option<PathBuf> {
+    spark_submit
+        .map(|spark_submit| spark_submit.with_file_name("spark-sql"))
+        .filter(|beside| is_executable(beside))
+        .or_else(|| find_on_path("spark-sql", std::env::var_os("PATH").as_deref()))
+}
+
+/// The environment variable naming a step's file of the cluster's Spark settings (`k=v`
+/// lines), which the shim passes as `--conf` before the script's own options.
+pub(crate) const SPARK_CONF_FILE_ENV: &str = "EMRFLOW_SPARK_CONF_FILE";
+
 /// The executable at `relative` under the current directory or the nearest of its parents
 /// that has one (also how the tests find the project's own tools, e.g. the AWS CLI).
 pub fn nearest_in_ancestors(relative: &Path) -> Option<PathBuf> {
@@ -67,10 +80,18 @@ pub(crate) fn install_shim(layout: &Layout) -> std::io::Result<()> {
 /// Put first on every step's PATH so scripts calling `spark-submit --master yarn
 /// --deploy-mode cluster s3://…` run on local Spark; same rewriting as [`rewrite_spark_submit_args`].
 const SPARK_SUBMIT_SHIM: &str = r#"#!/usr/bin/env bash
-# emrflow local EMR: spark-submit shim. Rewrites --master yarn -> local[2],
-# --deploy-mode cluster -> client, s3:// paths -> $EMRFLOW_LOCAL_S3_ROOT, then runs the
-# real spark-submit ($EMRFLOW_REAL_SPARK_SUBMIT).
+# emrflow local EMR: spark-submit shim. Puts the cluster's spark-defaults first (from
+# $EMRFLOW_SPARK_CONF_FILE), rewrites --master yarn -> local[2], --deploy-mode cluster ->
+# client, s3:// paths -> $EMRFLOW_LOCAL_S3_ROOT, then runs the real spark-submit
+# ($EMRFLOW_REAL_SPARK_SUBMIT).
 set -euo pipefail
+defaults=()
+if [ -n "${EMRFLOW_SPARK_CONF_FILE:-}" ] && [ -f "$EMRFLOW_SPARK_CONF_FILE" ]; then
+  while IFS= read -r line; do
+    if [ -n "$line" ]; then defaults+=(--conf "$line"); fi
+  done < "$EMRFLOW_SPARK_CONF_FILE"
+fi
+set -- ${defaults[@]+"${defaults[@]}"} "$@"
 if [ -z "${EMRFLOW_REAL_SPARK_SUBMIT:-}" ]; then
   echo "emrflow local EMR: no spark-submit found (set EMRFLOW_SPARK_SUBMIT, install the project's PySpark with make spark-env, or put spark-submit on PATH)" >&2
   exit 127

@@ -7,7 +7,7 @@ use std::path::Path;
 
 use super::files::{shell_quote, walk_files};
 use super::layout::Layout;
-use super::{ProcessSpec, Refusal};
+use super::{ProcessSpec, Refusal, StepContext};
 
 fn usage(message: String) -> Refusal {
     Refusal::new("Step failed: bad hadoop-streaming arguments", message)
@@ -127,10 +127,10 @@ fn failed(message: String) -> Refusal {
 /// The job's arguments as one bash pipeline; refuses what Hadoop would refuse before
 /// running (a missing input, an existing output).
 pub(crate) fn plan_streaming(
-    layout: &Layout,
+    context: &StepContext,
     args: &[String],
-    work_dir: &Path,
 ) -> Result<ProcessSpec, Refusal> {
+    let (layout, work_dir) = (context.layout, context.work_dir);
     let options = read_options(layout, args)?;
     let mapper = options
         .mapper
@@ -175,12 +175,13 @@ pub(crate) fn plan_streaming(
         Some(reducer) => format!("{cat} | ( {mapper} ) | LC_ALL=C sort | ( {reducer} ) > {part}"),
         None => format!("{cat} | ( {mapper} ) > {part}"),
     };
-    let mut env = layout.step_env(Some(work_dir));
-    env.extend(options.env);
-    Ok(ProcessSpec {
-        program: "bash".to_string(),
-        args: vec!["-c".into(), format!("set -o pipefail\n{pipeline}")],
-        env,
-        on_success_touch: vec![output_dir.join("_SUCCESS")],
-    })
+    let mut spec = ProcessSpec::new(
+        "bash",
+        vec!["-c".into(), format!("set -o pipefail\n{pipeline}")],
+        context,
+    );
+    spec.env = context.step_env(Some(work_dir));
+    spec.env.extend(options.env);
+    spec.on_success_touch = vec![output_dir.join("_SUCCESS")];
+    Ok(spec)
 }

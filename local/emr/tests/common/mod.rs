@@ -12,6 +12,7 @@ use aws_sdk_emr::types::{
 };
 use aws_sdk_emr::Client;
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig, RunningLocalEmr, Timings};
+use emrflow_vocabulary::logs::{read_log, LogStream};
 use tempfile::TempDir;
 
 pub struct Harness {
@@ -107,6 +108,22 @@ impl Harness {
             .unwrap_or_default()
     }
 
+    /// TerminateJobFlows, then waits until the cluster is TERMINATED.
+    pub async fn terminate(&self, cluster_id: &str, timeout: Duration) {
+        self.client
+            .terminate_job_flows()
+            .job_flow_ids(cluster_id)
+            .send()
+            .await
+            .expect("TerminateJobFlows");
+        self.wait_cluster(
+            cluster_id,
+            &[aws_sdk_emr::types::ClusterState::Terminated],
+            timeout,
+        )
+        .await;
+    }
+
     pub async fn step_state(&self, cluster_id: &str, step_id: &str) -> StepState {
         self.describe_step(cluster_id, step_id)
             .await
@@ -197,6 +214,15 @@ impl Harness {
             );
             tokio::time::sleep(Duration::from_millis(5)).await;
         }
+    }
+
+    /// A step's log under the LogUri, as EMR lays it (`<stream>.gz`), read as the CLI reads
+    /// it; empty when there is none.
+    pub fn step_log(&self, cluster_id: &str, step_id: &str, stream: LogStream) -> String {
+        let path = self.log_dir(cluster_id, step_id).join(stream.file_name());
+        std::fs::read(path)
+            .map(|bytes| read_log(&bytes))
+            .unwrap_or_default()
     }
 
     pub fn log_dir(&self, cluster_id: &str, step_id: &str) -> PathBuf {
