@@ -55,6 +55,8 @@ pub(crate) struct FaultState {
     lose_next: HashMap<String, u32>,
     pub fail_next_bootstraps: Vec<String>,
     pub failing_step_names: Vec<String>,
+    drop_events: u32,
+    duplicate_events: u32,
 }
 
 impl FaultState {
@@ -87,6 +89,19 @@ impl FaultState {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// How many times the next event is delivered: 0 (dropped), 2 (duplicated) or 1.
+    pub fn event_deliveries(&mut self) -> usize {
+        if self.drop_events > 0 {
+            self.drop_events -= 1;
+            0
+        } else if self.duplicate_events > 0 {
+            self.duplicate_events -= 1;
+            2
+        } else {
+            1
         }
     }
 
@@ -181,6 +196,20 @@ impl Faults {
         message: &str,
     ) -> Result<(), EmrError> {
         self.shared.kill_cluster(cluster_id, code, message)
+    }
+
+    /// The next `events` EMR events are lost: no subscriber gets them (EventBridge's
+    /// delivery is best effort).
+    pub fn drop_next_events(&self, events: u32) {
+        self.shared
+            .with_inner(|inner| inner.faults.drop_events += events);
+    }
+
+    /// The next EMR event is delivered twice, with the same id (EventBridge delivers at
+    /// least once).
+    pub fn duplicate_next_event(&self) {
+        self.shared
+            .with_inner(|inner| inner.faults.duplicate_events += 1);
     }
 
     /// The endpoint plays dead, as one stopped by SIGSTOP: every EMR request waits,

@@ -17,6 +17,7 @@
 //! - [`step_run`]: a task per running step; [`step_logs`]: where its logs go.
 //! - [`exec`]: what a step's HadoopJarStep runs locally (s3 mapping, Spark, streaming,
 //!   s3-dist-cp, processes).
+//! - [`events`]: EMR's EventBridge events of cluster and step state changes.
 //! - [`faults`]: fault injection; [`inspect`]: read-only inspection, for tests.
 //!
 //! EMR's vocabulary (states, ActionOnFailure, StepConfig, FailureDetails, limits, log
@@ -25,6 +26,7 @@
 
 mod api;
 mod error;
+mod events;
 mod exec;
 mod faults;
 mod inspect;
@@ -216,6 +218,17 @@ impl LocalEmr {
     /// The local path of an `s3://` (or `s3a://`, `s3n://`, `file://`) URI.
     pub fn local_path(&self, uri: &str) -> PathBuf {
         self.shared.layout.uri_to_path(uri)
+    }
+
+    /// Every EMR event from now on ("EMR Cluster State Change", "EMR Step Status Change",
+    /// in EventBridge's envelope), in the order the changes happened; every subscriber gets
+    /// every event, unless a fault drops or repeats one ([`Faults::drop_next_events`],
+    /// [`Faults::duplicate_next_event`]).
+    pub fn subscribe_events(&self) -> tokio::sync::mpsc::UnboundedReceiver<serde_json::Value> {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        self.shared
+            .with_inner(|inner| inner.subscribers.push(sender));
+        receiver
     }
 
     pub fn faults(&self) -> Faults {

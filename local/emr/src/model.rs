@@ -12,6 +12,8 @@ use emrflow_vocabulary::{
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
+use crate::events::{cluster_event, step_event, PendingEvent};
+
 #[derive(Debug, Clone)]
 pub(crate) struct StateChange {
     pub code: String,
@@ -142,15 +144,39 @@ pub(crate) struct Cluster {
     pub wake: Arc<Notify>,
     /// Held by the Hive step using the cluster's Derby metastore (one process at a time).
     pub metastore: Arc<tokio::sync::Mutex<()>>,
+    /// Events of state changes not yet published ([`crate::events`]).
+    pub outbox: Vec<PendingEvent>,
 }
 
 impl Cluster {
+    /// The events of a cluster just created: STARTING, and PENDING for each of its steps.
+    pub fn record_creation(&mut self) {
+        let now = Utc::now();
+        self.outbox
+            .extend(cluster_event(self, ClusterState::Starting, now));
+        for step in &self.steps {
+            self.outbox.extend(step_event(self, step, now));
+        }
+    }
+
+    /// New PENDING steps, after those the cluster has.
+    pub fn add_steps(&mut self, steps: Vec<Step>) {
+        let now = Utc::now();
+        for step in steps {
+            self.outbox.extend(step_event(self, &step, now));
+            self.steps.push(step);
+        }
+    }
+
     /// Moves the cluster to `state`; false when it already was there.
     pub fn set_state(&mut self, state: ClusterState) -> bool {
         if self.state == state {
             return false;
         }
+        let previous = self.state;
         self.state = state;
+        let event = cluster_event(self, previous, Utc::now());
+        self.outbox.extend(event);
         true
     }
 
@@ -179,6 +205,8 @@ impl Cluster {
             }
             _ => {}
         }
+        let event = step_event(self, &self.steps[index], now);
+        self.outbox.extend(event);
     }
 
     pub fn step_index(&self, step_id: &str) -> Option<usize> {

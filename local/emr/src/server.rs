@@ -109,6 +109,10 @@ enum AdminFault {
         code: String,
         message: String,
     },
+    DropNextEvents {
+        count: u32,
+    },
+    DuplicateNextEvent,
     Hang,
     Release,
     Clear,
@@ -141,6 +145,8 @@ async fn admin_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
                 return error.into_response();
             }
         }
+        AdminFault::DropNextEvents { count } => faults.drop_next_events(count),
+        AdminFault::DuplicateNextEvent => faults.duplicate_next_event(),
         AdminFault::Hang => faults.hang(),
         AdminFault::Release => faults.release(),
         AdminFault::Clear => faults.clear(),

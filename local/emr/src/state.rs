@@ -6,7 +6,11 @@ use std::sync::Mutex;
 use chrono::Utc;
 use emrflow_vocabulary::{ActionOnFailure, ClusterState, StepState};
 
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
+
 use crate::error::EmrError;
+use crate::events::EventBus;
 use crate::exec::{Layout, ProcessGroups, Supervision};
 use crate::faults::FaultState;
 use crate::model::{Cluster, StateChange};
@@ -18,6 +22,8 @@ pub(crate) struct Inner {
     pub clusters: Vec<Cluster>,
     pub operation_counts: BTreeMap<String, u64>,
     pub faults: FaultState,
+    /// Who gets EMR's events ([`crate::LocalEmr::subscribe_events`]).
+    pub subscribers: Vec<UnboundedSender<Value>>,
 }
 
 impl Inner {
@@ -61,15 +67,35 @@ impl Shared {
         }
     }
 
-    /// Runs `action` under the state lock. A std Mutex, never held across an await: every
-    /// critical section is a few field updates, and the step processes run outside it.
+    /// Runs `action` under the state lock, then publishes the events its state changes made
+    /// (still under the lock, so they leave in the order they happened). A std Mutex, never
+    /// held across an await: every critical section is a few field updates, and the step
+    /// processes run outside it.
     pub fn with_inner<R>(&self, action: impl FnOnce(&mut Inner) -> R) -> R {
         // A panic while holding the lock leaves plain data behind: keep serving.
         let mut guard = self
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        action(&mut guard)
+        let result = action(&mut guard);
+        let Inner {
+            clusters,
+            faults,
+            subscribers,
+            ..
+        } = &mut *guard;
+        let mut bus = EventBus {
+            subscribers,
+            faults,
+            account_id: &self.account_id,
+            region: &self.region,
+        };
+        for cluster in clusters.iter_mut() {
+            for event in cluster.outbox.drain(..) {
+                bus.publish(event);
+            }
+        }
+        result
     }
 
     /// How a process working for `cluster_id` is supervised.

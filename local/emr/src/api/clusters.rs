@@ -108,7 +108,8 @@ pub(super) fn run_job_flow(
     input: RunJobFlowInput,
 ) -> Result<Value, EmrError> {
     required(&input.name, "Name")?;
-    let cluster = new_cluster(shared, input)?;
+    let mut cluster = new_cluster(shared, input)?;
+    cluster.record_creation();
     let (id, arn, wake) = (
         cluster.id.clone(),
         cluster.arn.clone(),
@@ -191,6 +192,7 @@ fn new_cluster(shared: &Shared, input: RunJobFlowInput) -> Result<Cluster, EmrEr
         steps,
         wake: Arc::new(Notify::new()),
         metastore: Arc::new(tokio::sync::Mutex::new(())),
+        outbox: Vec::new(),
     })
 }
 

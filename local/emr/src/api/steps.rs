@@ -117,7 +117,7 @@ pub(super) fn add_job_flow_steps(
             ));
         }
         let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
-        cluster.steps.extend(steps);
+        cluster.add_steps(steps);
         cluster.wake.notify_one();
         Ok(json!({ "StepIds": ids }))
     })
