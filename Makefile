@@ -3,16 +3,18 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help run test build bench validate deploy start teardown fmt lint unit asl-validate \
-        spark-env lambda-tools node-tools java-check local-emr
+        spark-env lambda-tools node-tools java-check local-emr aws-cli
 
 PYSPARK_VERSION       := 4.3.0
 CARGO_LAMBDA_VERSION  := 1.9.2
 ZIG_VERSION           := 0.15.1
 ASL_VALIDATOR_VERSION := 4.0.0
+AWSCLI_VERSION        := 1.45.11
 
 VENV          := .venv
 TOOLS         := .tools
 LAMBDA_VENV   := $(TOOLS)/lambda-venv
+AWSCLI_VENV   := $(TOOLS)/awscli-venv
 NPM_PREFIX    := $(TOOLS)/npm
 FUNCTIONS     := validate-input ensure-cluster termination-protection add-steps check-steps \
                  terminate-cluster start-daily
@@ -21,9 +23,6 @@ PIPELINE      ?= examples/pipeline.json
 INPUT         ?= examples/input.json
 LOCAL_ROOT    ?= .local
 STACK_NAME    ?= emrflow
-
-# The local EMR runs spark-submit from the project's own pyspark.
-export EMRFLOW_SPARK_SUBMIT := $(CURDIR)/$(VENV)/bin/spark-submit
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
@@ -43,7 +42,7 @@ fmt: ## rustfmt check
 lint: ## clippy, warnings are errors
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: spark-env ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path
+unit: spark-env aws-cli ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path
 	cargo test --workspace
 
 asl-validate: node-tools ## the definition passes asl-validator
@@ -79,6 +78,13 @@ spark-env: java-check $(VENV)/.pyspark-$(PYSPARK_VERSION)
 $(VENV)/.pyspark-$(PYSPARK_VERSION):
 	python3 -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet --disable-pip-version-check pyspark==$(PYSPARK_VERSION)
+	touch $@
+
+# A real client of the local EMR besides our SDK: local/emr's tests run `aws emr add-steps`.
+aws-cli: $(AWSCLI_VENV)/.awscli-$(AWSCLI_VERSION)
+$(AWSCLI_VENV)/.awscli-$(AWSCLI_VERSION):
+	python3 -m venv $(AWSCLI_VENV)
+	$(AWSCLI_VENV)/bin/pip install --quiet --disable-pip-version-check awscli==$(AWSCLI_VERSION)
 	touch $@
 
 lambda-tools: $(LAMBDA_VENV)/.cargo-lambda-$(CARGO_LAMBDA_VERSION)

@@ -306,25 +306,18 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     })
 }
 
-/// The project's own PySpark (what `make run` installs), when EMRFLOW_SPARK_SUBMIT is not set.
-fn project_spark_submit() -> Option<PathBuf> {
-    let installed = Path::new(".venv/bin/spark-submit");
-    (std::env::var_os("EMRFLOW_SPARK_SUBMIT").is_none() && installed.is_file())
-        .then(|| std::path::absolute(installed).unwrap_or_else(|_| installed.to_path_buf()))
-}
-
-/// A local EMR over `root`, throttled like EMR's defaults when asked.
+/// A local EMR over `root`, throttled like EMR's defaults when asked. Which spark-submit its
+/// steps run is the local EMR's own rule (`emrflow_local_emr::locate_spark_submit`).
 fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
-    let mut config = LocalEmrConfig::new(root);
-    config.spark_submit = project_spark_submit();
-    let emr = LocalEmr::new(config);
+    let emr = LocalEmr::new(LocalEmrConfig::new(root));
     if throttle_like_emr {
         emr.faults().rate_limit_like_emr();
     }
     emr
 }
 
-/// `emrflow local emr`: serves until interrupted.
+/// `emrflow local emr`: serves until SIGINT (Ctrl-C) or SIGTERM, then terminates its
+/// clusters (their step processes end with them) and says which.
 pub async fn serve_local_emr(
     addr: SocketAddr,
     root: PathBuf,
@@ -338,11 +331,18 @@ pub async fn serve_local_emr(
         "local EMR on http://{addr} (S3 at {}; state is in memory and lost when it stops)\n  aws emr list-clusters --endpoint-url http://{addr}",
         emr.s3_root().display()
     );
-    tokio::select! {
-        served = emr.clone().serve(listener) => served.map_err(|error| error.to_string())?,
-        _ = tokio::signal::ctrl_c() => eprintln!("stopping: terminating every local cluster"),
+    let stopped = emr
+        .serve_until_signalled(listener)
+        .await
+        .map_err(|error| error.to_string())?;
+    let by = stopped.signal.unwrap_or("an error");
+    match stopped.clusters.as_slice() {
+        [] => eprintln!("stopped by {by}: no cluster was running"),
+        clusters => eprintln!(
+            "stopped by {by}: terminated local cluster(s) {} and ended their step processes",
+            clusters.join(", ")
+        ),
     }
-    emr.terminate_all_clusters();
     Ok(ExitCode::SUCCESS)
 }
 

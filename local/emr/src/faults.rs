@@ -1,13 +1,11 @@
-//! Fault injection and read-only inspection, for tests of the code that calls EMR.
+//! Fault injection, for tests of the code that calls EMR: throttling, lost responses, failing
+//! bootstraps and steps, dying clusters.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-use serde::Serialize;
+use std::time::Instant;
 
 use crate::error::EmrError;
-use crate::model::{ClusterState, FailureDetails, StepState};
 use crate::state::Shared;
 
 /// EMR's documented default API rate limit, per operation: a burst of 5 calls, refilled at 0.5
@@ -57,6 +55,8 @@ pub(crate) struct FaultState {
     lose_next: HashMap<String, u32>,
     pub fail_next_bootstraps: Vec<String>,
     pub failing_step_names: Vec<String>,
+    drop_events: u32,
+    duplicate_events: u32,
 }
 
 impl FaultState {
@@ -89,6 +89,19 @@ impl FaultState {
                 true
             }
             _ => false,
+        }
+    }
+
+    /// How many times the next event is delivered: 0 (dropped), 2 (duplicated) or 1.
+    pub fn event_deliveries(&mut self) -> usize {
+        if self.drop_events > 0 {
+            self.drop_events -= 1;
+            0
+        } else if self.duplicate_events > 0 {
+            self.duplicate_events -= 1;
+            2
+        } else {
+            1
         }
     }
 
@@ -185,118 +198,37 @@ impl Faults {
         self.shared.kill_cluster(cluster_id, code, message)
     }
 
-    /// Removes every pending fault (throttles, rate limits, lost responses, failures).
+    /// The next `events` EMR events are lost: no subscriber gets them (EventBridge's
+    /// delivery is best effort).
+    pub fn drop_next_events(&self, events: u32) {
+        self.shared
+            .with_inner(|inner| inner.faults.drop_events += events);
+    }
+
+    /// The next EMR event is delivered twice, with the same id (EventBridge delivers at
+    /// least once).
+    pub fn duplicate_next_event(&self) {
+        self.shared
+            .with_inner(|inner| inner.faults.duplicate_events += 1);
+    }
+
+    /// The endpoint plays dead, as one stopped by SIGSTOP: every EMR request waits,
+    /// unanswered, until [`Faults::release`] (the admin routes keep answering). Clusters and
+    /// their steps go on meanwhile.
+    pub fn hang(&self) {
+        self.shared.hung.send_replace(true);
+    }
+
+    /// Ends [`Faults::hang`]: the waiting requests are answered, in no particular order.
+    pub fn release(&self) {
+        self.shared.hung.send_replace(false);
+    }
+
+    /// Removes every pending fault (throttles, rate limits, lost responses, failures) and
+    /// releases a hang.
     pub fn clear(&self) {
         self.shared
             .with_inner(|inner| inner.faults = FaultState::default());
-    }
-}
-
-/// A step as [`Inspector`] shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct StepSnapshot {
-    pub id: String,
-    pub name: String,
-    pub state: StepState,
-    pub action_on_failure: String,
-    pub jar: String,
-    pub args: Vec<String>,
-    pub failure: Option<FailureDetails>,
-}
-
-/// A cluster with its steps (in submission order) as [`Inspector`] shows it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ClusterSnapshot {
-    pub id: String,
-    pub name: String,
-    pub state: ClusterState,
-    pub state_change_code: Option<String>,
-    pub state_change_message: Option<String>,
-    pub termination_protected: bool,
-    pub step_concurrency_level: u32,
-    pub tags: BTreeMap<String, String>,
-    pub steps: Vec<StepSnapshot>,
-}
-
-impl ClusterSnapshot {
-    pub fn step_named(&self, name: &str) -> Option<&StepSnapshot> {
-        self.steps.iter().find(|step| step.name == name)
-    }
-}
-
-/// Read-only view of the server's state.
-#[derive(Clone)]
-pub struct Inspector {
-    pub(crate) shared: Arc<Shared>,
-}
-
-impl Inspector {
-    /// Every cluster ever created, oldest first.
-    pub fn clusters(&self) -> Vec<ClusterSnapshot> {
-        self.shared.snapshots()
-    }
-
-    pub fn cluster(&self, cluster_id: &str) -> Option<ClusterSnapshot> {
-        self.clusters()
-            .into_iter()
-            .find(|cluster| cluster.id == cluster_id)
-    }
-
-    /// How many calls of `operation` reached the server (throttled ones included).
-    pub fn operation_count(&self, operation: &str) -> u64 {
-        self.shared
-            .with_inner(|inner| inner.operation_counts.get(operation).copied().unwrap_or(0))
-    }
-
-    pub fn operation_counts(&self) -> BTreeMap<String, u64> {
-        self.shared
-            .with_inner(|inner| inner.operation_counts.clone())
-    }
-
-    /// Polls until `condition` holds for the clusters, or gives up after `timeout`
-    /// returning the last clusters seen as the error.
-    pub async fn wait_until(
-        &self,
-        timeout: Duration,
-        condition: impl Fn(&[ClusterSnapshot]) -> bool,
-    ) -> Result<Vec<ClusterSnapshot>, Vec<ClusterSnapshot>> {
-        let deadline = Instant::now() + timeout;
-        loop {
-            let clusters = self.clusters();
-            if condition(&clusters) {
-                return Ok(clusters);
-            }
-            if Instant::now() >= deadline {
-                return Err(clusters);
-            }
-            tokio::time::sleep(Duration::from_millis(5)).await;
-        }
-    }
-
-    /// Waits until the cluster is in one of `states`; returns its snapshot.
-    pub async fn wait_for_cluster_state(
-        &self,
-        cluster_id: &str,
-        states: &[ClusterState],
-        timeout: Duration,
-    ) -> Result<ClusterSnapshot, Option<ClusterSnapshot>> {
-        let result = self
-            .wait_until(timeout, |clusters| {
-                clusters
-                    .iter()
-                    .any(|cluster| cluster.id == cluster_id && states.contains(&cluster.state))
-            })
-            .await;
-        let find = |clusters: Vec<ClusterSnapshot>| {
-            clusters
-                .into_iter()
-                .find(|cluster| cluster.id == cluster_id)
-        };
-        match result {
-            Ok(clusters) => find(clusters).ok_or(None),
-            Err(clusters) => Err(find(clusters)),
-        }
+        self.release();
     }
 }

@@ -3,50 +3,56 @@
 //! It speaks EMR's JSON 1.1 protocol (`POST /`, `X-Amz-Target: ElasticMapReduce.<Op>`,
 //! `Content-Type: application/x-amz-json-1.1`, timestamps as epoch seconds) so the
 //! unchanged aws-sdk-emr client, boto3 and `aws emr --endpoint-url` work against it with
-//! any credentials (signatures are not checked). Clusters follow EMR's life cycle
-//! (STARTING → BOOTSTRAPPING → RUNNING/WAITING → TERMINATING → TERMINATED[_WITH_ERRORS])
-//! and steps run as real local processes:
+//! any credentials (signatures are not checked). Clusters follow EMR's life cycle and steps
+//! run as real local processes; `s3://bucket/key` is the folder `<root>/s3/bucket/key`.
+//! What runs how, and where it differs from EMR: the crate's README.
 //!
-//! * `s3://bucket/key` (also `s3a://`, `s3n://`) in any step argument becomes
-//!   `<root>/s3/bucket/key`; steps get `EMRFLOW_LOCAL_S3_ROOT=<root>/s3` and run in
-//!   `<root>/work/<cluster-id>/<step-id>/`.
-//! * `command-runner.jar`: `spark-submit` runs local Spark (env `EMRFLOW_SPARK_SUBMIT`,
-//!   else PATH) with `--master local[2]` and `--deploy-mode client`; `hadoop-streaming`
-//!   runs `cat inputs | mapper | sort | reducer > <output>/part-00000` (+ `_SUCCESS`);
-//!   `s3-dist-cp` copies locally (`--srcPattern`, `--outputCodec gzip`); `hive-script` and
-//!   `pig-script` FAIL (no local engine); any other command runs as given.
-//! * `…script-runner.jar`: runs the script (Args[0]) with the other args.
-//! * any other JAR: `java [-Dk=v…] -cp <jar> <MainClass> <args>` (`java -jar` without MainClass).
-//! * a `spark-submit` shim first on each step's PATH applies the same rewriting, so
-//!   scripts that call `spark-submit --master yarn` work.
+//! Map of the modules:
+//! - [`server`]: HTTP — EMR's protocol on `POST /`, the admin routes under `/_emrflow/`.
+//! - [`api`]: EMR's operations, one file per resource (clusters, steps, tags, instances).
+//! - [`model`]: cluster and step records, their state changes, EMR's JSON shapes.
+//! - [`state`]: the shared state (one lock) and the transitions every path uses
+//!   (termination, ActionOnFailure).
+//! - [`lifecycle`]: a task per cluster drives STARTING → … → TERMINATED.
+//! - [`step_run`]: a task per running step; [`step_logs`]: where its logs go.
+//! - [`exec`]: what a step's HadoopJarStep runs locally (s3 mapping, Spark, streaming,
+//!   s3-dist-cp, processes).
+//! - [`events`]: EMR's EventBridge events of cluster and step state changes.
+//! - [`faults`]: fault injection; [`inspect`]: read-only inspection, for tests.
 //!
-//! Step logs (plain text, not gzipped): `<mapped LogUri>/<cluster-id>/steps/<step-id>/
-//! {controller,stdout,stderr}`, or `<root>/logs/<cluster-id>/steps/<step-id>/` without a
-//! LogUri. State lives in memory: it is lost when the server stops.
+//! EMR's vocabulary (states, ActionOnFailure, StepConfig, FailureDetails, limits, log
+//! locations) is `emrflow-vocabulary`'s, re-exported here where this crate shows it.
+//! State lives in memory: it is lost when the server stops.
 
 mod api;
 mod error;
+mod events;
 mod exec;
 mod faults;
+mod inspect;
 mod lifecycle;
 mod model;
 mod server;
 mod state;
+mod step_logs;
+mod step_run;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use emrflow_vocabulary::{ClusterState, FailureDetails, StepState};
 pub use error::EmrError;
-pub use faults::{
-    ClusterSnapshot, Faults, Inspector, StepSnapshot, EMR_DEFAULT_BURST,
-    EMR_DEFAULT_REFILL_PER_SECOND,
-};
-pub use model::{ClusterState, FailureDetails, StepState};
+pub use exec::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
+pub use faults::{Faults, EMR_DEFAULT_BURST, EMR_DEFAULT_REFILL_PER_SECOND};
+pub use inspect::{ClusterSnapshot, Inspector, StepSnapshot};
 
 use exec::Layout;
 use state::Shared;
+
+/// The AWS account id of everything local (cluster ARNs, the local runner's executions).
+pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
 
 /// How long the simulated phases take.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,6 +67,8 @@ pub struct Timings {
     pub poll: Duration,
     /// How long one second of `AutoTerminationPolicy.IdleTimeout` lasts (tests shrink it).
     pub idle_second: Duration,
+    /// How long a stopped step's processes get between SIGTERM and SIGKILL.
+    pub stop_grace: Duration,
 }
 
 impl Default for Timings {
@@ -72,6 +80,7 @@ impl Default for Timings {
             terminate: Duration::from_millis(500),
             poll: Duration::from_millis(200),
             idle_second: Duration::from_secs(1),
+            stop_grace: Duration::from_secs(2),
         }
     }
 }
@@ -85,6 +94,7 @@ impl Timings {
             terminate: Duration::from_millis(10),
             poll: Duration::from_millis(5),
             idle_second: Duration::from_millis(1),
+            stop_grace: Duration::from_millis(200),
         }
     }
 }
@@ -98,7 +108,7 @@ pub struct LocalEmrConfig {
     /// Used in cluster ARNs.
     pub region: String,
     pub account_id: String,
-    /// spark-submit to use; None: env EMRFLOW_SPARK_SUBMIT, else PATH.
+    /// spark-submit to use; None: [`locate_spark_submit`]'s rule finds one.
     pub spark_submit: Option<PathBuf>,
 }
 
@@ -108,7 +118,7 @@ impl LocalEmrConfig {
             root: root.into(),
             timings: Timings::default(),
             region: "us-east-1".to_string(),
-            account_id: "000000000000".to_string(),
+            account_id: LOCAL_ACCOUNT_ID.to_string(),
             spark_submit: None,
         }
     }
@@ -125,6 +135,15 @@ pub struct LocalEmr {
     shared: Arc<Shared>,
 }
 
+/// How [`LocalEmr::serve_until_signalled`] ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stopped {
+    /// The signal that stopped it; None when the listener failed first.
+    pub signal: Option<&'static str>,
+    /// The clusters it terminated on the way out.
+    pub clusters: Vec<String>,
+}
+
 /// A server started by [`LocalEmr::spawn`].
 pub struct RunningLocalEmr {
     pub addr: SocketAddr,
@@ -138,10 +157,19 @@ impl RunningLocalEmr {
         format!("http://{}", self.addr)
     }
 
-    /// Stops serving and terminates every cluster (killing step processes).
+    /// Stops serving and terminates every cluster: their step processes get SIGTERM at once
+    /// and SIGKILL after the stop grace (from their tasks, or from the watcher if this process
+    /// ends first). [`RunningLocalEmr::stop`] also waits for them.
     pub fn shutdown(self) {
         self.server.abort();
-        self.emr.terminate_all_clusters();
+        let _ = self.emr.terminate_all_clusters();
+    }
+
+    /// Stops serving, terminates every cluster and waits until their processes have ended;
+    /// returns the ids of the clusters it terminated.
+    pub async fn stop(self) -> Vec<String> {
+        self.server.abort();
+        self.emr.stop().await
     }
 }
 
@@ -150,11 +178,22 @@ impl LocalEmr {
     /// A relative root is made absolute (step processes run in other directories).
     pub fn new(config: LocalEmrConfig) -> Self {
         let root = absolute(&config.root);
+        let spark_submit = locate_spark_submit(config.spark_submit.as_deref());
+        match &spark_submit {
+            Some(path) => {
+                tracing::info!(spark_submit = %path.display(), "Spark steps run this spark-submit")
+            }
+            None => tracing::warn!(
+                "no spark-submit found: Spark steps will fail (see locate_spark_submit)"
+            ),
+        }
+        let spark_sql = exec::locate_spark_sql(spark_submit.as_deref());
         let layout = Layout {
             root,
-            spark_submit: config.spark_submit,
+            spark_submit,
+            spark_sql,
         };
-        if let Err(err) = layout.install_shim() {
+        if let Err(err) = exec::install_shim(&layout) {
             tracing::warn!(%err, "could not write the spark-submit shim; scripts calling spark-submit may not run locally");
         }
         LocalEmr {
@@ -179,6 +218,17 @@ impl LocalEmr {
     /// The local path of an `s3://` (or `s3a://`, `s3n://`, `file://`) URI.
     pub fn local_path(&self, uri: &str) -> PathBuf {
         self.shared.layout.uri_to_path(uri)
+    }
+
+    /// Every EMR event from now on ("EMR Cluster State Change", "EMR Step Status Change",
+    /// in EventBridge's envelope), in the order the changes happened; every subscriber gets
+    /// every event, unless a fault drops or repeats one ([`Faults::drop_next_events`],
+    /// [`Faults::duplicate_next_event`]).
+    pub fn subscribe_events(&self) -> tokio::sync::mpsc::UnboundedReceiver<serde_json::Value> {
+        let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+        self.shared
+            .with_inner(|inner| inner.subscribers.push(sender));
+        receiver
     }
 
     pub fn faults(&self) -> Faults {
@@ -215,9 +265,44 @@ impl LocalEmr {
         })
     }
 
-    /// Terminates every live cluster (USER_REQUEST), killing running step processes.
-    pub fn terminate_all_clusters(&self) {
-        self.shared.terminate_all("The local EMR is shutting down");
+    /// Terminates every live cluster (USER_REQUEST), stopping running step processes;
+    /// returns the ids of the clusters it terminated.
+    pub fn terminate_all_clusters(&self) -> Vec<String> {
+        self.shared.terminate_all("The local EMR is shutting down")
+    }
+
+    /// [`LocalEmr::terminate_all_clusters`], then waits until no step process is left (at most
+    /// the stop grace and a few seconds more).
+    pub async fn stop(&self) -> Vec<String> {
+        let terminated = self.terminate_all_clusters();
+        let deadline = tokio::time::Instant::now()
+            + self.shared.timings.stop_grace * 2
+            + Duration::from_secs(5);
+        while self.shared.groups.count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        terminated
+    }
+
+    /// Serves on `listener` until SIGINT or SIGTERM, then [`LocalEmr::stop`]s: what
+    /// `emrflow local emr` does.
+    pub async fn serve_until_signalled(
+        self,
+        listener: tokio::net::TcpListener,
+    ) -> std::io::Result<Stopped> {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt())?;
+        let mut terminate = signal(SignalKind::terminate())?;
+        let (signal, failure) = tokio::select! {
+            served = self.clone().serve(listener) => (None, served.err()),
+            _ = interrupt.recv() => (Some("SIGINT"), None),
+            _ = terminate.recv() => (Some("SIGTERM"), None),
+        };
+        let clusters = self.stop().await;
+        match failure {
+            Some(error) => Err(error),
+            None => Ok(Stopped { signal, clusters }),
+        }
     }
 }
 

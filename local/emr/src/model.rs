@@ -1,145 +1,18 @@
-//! In-memory cluster and step records, and their rendering in EMR's JSON shapes.
+//! In-memory cluster and step records, the state changes every path makes through them, and
+//! their rendering in EMR's JSON shapes. EMR's vocabulary (states, ActionOnFailure,
+//! HadoopJarStep, FailureDetails) is `emrflow-vocabulary`'s.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use emrflow_vocabulary::{
+    ActionOnFailure, ClusterState, FailureDetails, HadoopJarStep, KeyValue, StepState,
+};
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
-/// EMR cluster states (`ClusterState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ClusterState {
-    Starting,
-    Bootstrapping,
-    Running,
-    Waiting,
-    Terminating,
-    Terminated,
-    TerminatedWithErrors,
-}
-
-impl ClusterState {
-    pub const ALL: [ClusterState; 7] = [
-        ClusterState::Starting,
-        ClusterState::Bootstrapping,
-        ClusterState::Running,
-        ClusterState::Waiting,
-        ClusterState::Terminating,
-        ClusterState::Terminated,
-        ClusterState::TerminatedWithErrors,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClusterState::Starting => "STARTING",
-            ClusterState::Bootstrapping => "BOOTSTRAPPING",
-            ClusterState::Running => "RUNNING",
-            ClusterState::Waiting => "WAITING",
-            ClusterState::Terminating => "TERMINATING",
-            ClusterState::Terminated => "TERMINATED",
-            ClusterState::TerminatedWithErrors => "TERMINATED_WITH_ERRORS",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == text)
-    }
-
-    /// States in which EMR accepts new steps and modifications.
-    pub fn is_alive(self) -> bool {
-        matches!(
-            self,
-            ClusterState::Starting
-                | ClusterState::Bootstrapping
-                | ClusterState::Running
-                | ClusterState::Waiting
-        )
-    }
-
-    pub fn is_terminated(self) -> bool {
-        matches!(
-            self,
-            ClusterState::Terminated | ClusterState::TerminatedWithErrors
-        )
-    }
-}
-
-impl std::fmt::Display for ClusterState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// EMR step states (`StepState`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum StepState {
-    Pending,
-    CancelPending,
-    Running,
-    Completed,
-    Cancelled,
-    Failed,
-    Interrupted,
-}
-
-impl StepState {
-    pub const ALL: [StepState; 7] = [
-        StepState::Pending,
-        StepState::CancelPending,
-        StepState::Running,
-        StepState::Completed,
-        StepState::Cancelled,
-        StepState::Failed,
-        StepState::Interrupted,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StepState::Pending => "PENDING",
-            StepState::CancelPending => "CANCEL_PENDING",
-            StepState::Running => "RUNNING",
-            StepState::Completed => "COMPLETED",
-            StepState::Cancelled => "CANCELLED",
-            StepState::Failed => "FAILED",
-            StepState::Interrupted => "INTERRUPTED",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|state| state.as_str() == text)
-    }
-
-    /// Active steps count against EMR's limit of 256 per cluster.
-    pub fn is_active(self) -> bool {
-        matches!(
-            self,
-            StepState::Pending | StepState::Running | StepState::CancelPending
-        )
-    }
-
-    pub fn is_final(self) -> bool {
-        !self.is_active()
-    }
-}
-
-impl std::fmt::Display for StepState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// `FailureDetails` of a failed step.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct FailureDetails {
-    pub reason: String,
-    pub message: String,
-    pub log_file: Option<String>,
-}
+use crate::events::{cluster_event, step_event, PendingEvent};
 
 #[derive(Debug, Clone)]
 pub(crate) struct StateChange {
@@ -158,66 +31,69 @@ pub(crate) struct BootstrapAction {
 pub(crate) struct Step {
     pub id: String,
     pub name: String,
-    pub jar: String,
-    pub main_class: Option<String>,
-    pub args: Vec<String>,
-    pub properties: Vec<(String, String)>,
-    pub action_on_failure: String,
+    pub config: HadoopJarStep,
+    pub action_on_failure: ActionOnFailure,
     pub state: StepState,
     pub state_change: Option<StateChange>,
     pub failure: Option<FailureDetails>,
     pub created: DateTime<Utc>,
     pub started: Option<DateTime<Utc>>,
     pub ended: Option<DateTime<Utc>>,
-    /// Set while the step's process runs: notified to kill it.
+    /// Set while the step's process runs: notified to stop it.
     pub kill: Option<Arc<Notify>>,
 }
 
 impl Step {
-    pub fn finish(&mut self, state: StepState, now: DateTime<Utc>) {
-        self.state = state;
-        self.ended = Some(now);
-        if let Some(kill) = self.kill.take() {
-            kill.notify_one();
+    pub fn new(name: String, config: HadoopJarStep, action_on_failure: ActionOnFailure) -> Self {
+        Step {
+            id: new_step_id(),
+            name,
+            config,
+            action_on_failure,
+            state: StepState::Pending,
+            state_change: None,
+            failure: None,
+            created: Utc::now(),
+            started: None,
+            ended: None,
+            kill: None,
         }
     }
 
     fn config_json(&self) -> Value {
         let properties: Map<String, Value> = self
+            .config
             .properties
             .iter()
-            .map(|(key, value)| (key.clone(), Value::String(value.clone())))
+            .map(|pair| (pair.key.clone(), Value::String(pair.value.clone())))
             .collect();
         let mut config = json!({
-            "Jar": self.jar,
-            "Args": self.args,
+            "Jar": self.config.jar,
+            "Args": self.config.args,
             "Properties": properties,
         });
-        if let Some(main_class) = &self.main_class {
+        if let Some(main_class) = &self.config.main_class {
             config["MainClass"] = json!(main_class);
         }
         config
     }
 
     fn status_json(&self) -> Value {
-        let mut timeline = json!({ "CreationDateTime": epoch(self.created) });
-        if let Some(started) = self.started {
-            timeline["StartDateTime"] = json!(epoch(started));
-        }
-        if let Some(ended) = self.ended {
-            timeline["EndDateTime"] = json!(epoch(ended));
-        }
         let mut status = json!({
             "State": self.state.as_str(),
             "StateChangeReason": state_change_json(self.state_change.as_ref()),
-            "Timeline": timeline,
+            "Timeline": timeline_json(self.created, &[("StartDateTime", self.started), ("EndDateTime", self.ended)]),
         });
         if let Some(failure) = &self.failure {
-            let mut details = json!({ "Reason": failure.reason, "Message": failure.message });
-            if let Some(log_file) = &failure.log_file {
-                details["LogFile"] = json!(log_file);
-            }
-            status["FailureDetails"] = details;
+            let details: Map<String, Value> = [
+                ("Reason", &failure.reason),
+                ("Message", &failure.message),
+                ("LogFile", &failure.log_file),
+            ]
+            .into_iter()
+            .filter_map(|(key, value)| Some((key.to_string(), json!(value.as_ref()?))))
+            .collect();
+            status["FailureDetails"] = Value::Object(details);
         }
         status
     }
@@ -256,7 +132,7 @@ pub(crate) struct Cluster {
     /// `ListInstanceGroups` / `ListInstanceFleets` answers, built at RunJobFlow.
     pub instance_groups: Vec<Value>,
     pub instance_fleets: Vec<Value>,
-    pub tags: Vec<(String, String)>,
+    pub tags: Vec<KeyValue>,
     pub termination_protected: bool,
     pub keep_alive: bool,
     pub step_concurrency_level: u32,
@@ -266,31 +142,105 @@ pub(crate) struct Cluster {
     pub steps: Vec<Step>,
     /// Wakes the cluster's driver task after a change (new steps, termination, step end).
     pub wake: Arc<Notify>,
+    /// Held by the Hive step using the cluster's Derby metastore (one process at a time).
+    pub metastore: Arc<tokio::sync::Mutex<()>>,
+    /// Events of state changes not yet published ([`crate::events`]).
+    pub outbox: Vec<PendingEvent>,
 }
 
 impl Cluster {
+    /// The events of a cluster just created: STARTING, and PENDING for each of its steps.
+    pub fn record_creation(&mut self) {
+        let now = Utc::now();
+        self.outbox
+            .extend(cluster_event(self, ClusterState::Starting, now));
+        for step in &self.steps {
+            self.outbox.extend(step_event(self, step, now));
+        }
+    }
+
+    /// New PENDING steps, after those the cluster has.
+    pub fn add_steps(&mut self, steps: Vec<Step>) {
+        let now = Utc::now();
+        for step in steps {
+            self.outbox.extend(step_event(self, &step, now));
+            self.steps.push(step);
+        }
+    }
+
+    /// Moves the cluster to `state`; false when it already was there.
+    pub fn set_state(&mut self, state: ClusterState) -> bool {
+        if self.state == state {
+            return false;
+        }
+        let previous = self.state;
+        self.state = state;
+        let event = cluster_event(self, previous, Utc::now());
+        self.outbox.extend(event);
+        true
+    }
+
+    /// Moves step `index` to `state`: RUNNING records its start; CANCEL_PENDING asks its
+    /// process to stop; a terminal state records its end and stops its process for good.
+    pub fn set_step_state(&mut self, index: usize, state: StepState, now: DateTime<Utc>) {
+        let Some(step) = self.steps.get_mut(index) else {
+            return;
+        };
+        if step.state == state {
+            return;
+        }
+        step.state = state;
+        match state {
+            StepState::Running => step.started = Some(now),
+            StepState::CancelPending => {
+                if let Some(kill) = &step.kill {
+                    kill.notify_one();
+                }
+            }
+            _ if state.is_terminal() => {
+                step.ended = Some(now);
+                if let Some(kill) = step.kill.take() {
+                    kill.notify_one();
+                }
+            }
+            _ => {}
+        }
+        let event = step_event(self, &self.steps[index], now);
+        self.outbox.extend(event);
+    }
+
+    pub fn step_index(&self, step_id: &str) -> Option<usize> {
+        self.steps.iter().position(|step| step.id == step_id)
+    }
+
+    pub fn step(&self, step_id: &str) -> Option<&Step> {
+        self.steps.iter().find(|step| step.id == step_id)
+    }
+
+    pub fn active_step_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|step| step.state.is_active())
+            .count()
+    }
+
     pub fn status_json(&self) -> Value {
-        let mut timeline = json!({ "CreationDateTime": epoch(self.created) });
-        if let Some(ready) = self.ready {
-            timeline["ReadyDateTime"] = json!(epoch(ready));
-        }
-        if let Some(ended) = self.ended {
-            timeline["EndDateTime"] = json!(epoch(ended));
-        }
         json!({
             "State": self.state.as_str(),
             "StateChangeReason": state_change_json(self.state_change.as_ref()),
-            "Timeline": timeline,
+            "Timeline": self.timeline_json(),
         })
     }
 
-    pub fn tags_json(&self) -> Value {
-        Value::Array(
-            self.tags
-                .iter()
-                .map(|(key, value)| json!({ "Key": key, "Value": value }))
-                .collect(),
+    fn timeline_json(&self) -> Value {
+        timeline_json(
+            self.created,
+            &[("ReadyDateTime", self.ready), ("EndDateTime", self.ended)],
         )
+    }
+
+    pub fn tags_json(&self) -> Value {
+        json!(self.tags)
     }
 
     /// `Cluster` as DescribeCluster returns it.
@@ -352,19 +302,12 @@ impl Cluster {
             ClusterState::Terminating => "TERMINATING",
             ClusterState::Terminated | ClusterState::TerminatedWithErrors => "TERMINATED",
         };
-        let mut timeline = json!({ "CreationDateTime": epoch(self.created) });
-        if let Some(ready) = self.ready {
-            timeline["ReadyDateTime"] = json!(epoch(ready));
-        }
-        if let Some(ended) = self.ended {
-            timeline["EndDateTime"] = json!(epoch(ended));
-        }
-        json!({ "State": state, "StateChangeReason": {}, "Timeline": timeline })
+        json!({ "State": state, "StateChangeReason": {}, "Timeline": self.timeline_json() })
     }
 
     pub fn instance_groups_json(&self) -> Value {
         let status = self.instance_status_json();
-        let running = self.state.is_alive() && self.ready.is_some();
+        let running = self.state.accepts_steps() && self.ready.is_some();
         Value::Array(
             self.instance_groups
                 .iter()
@@ -401,21 +344,6 @@ impl Cluster {
                 .collect(),
         )
     }
-
-    pub fn step(&self, step_id: &str) -> Option<&Step> {
-        self.steps.iter().find(|step| step.id == step_id)
-    }
-
-    pub fn step_mut(&mut self, step_id: &str) -> Option<&mut Step> {
-        self.steps.iter_mut().find(|step| step.id == step_id)
-    }
-
-    pub fn active_step_count(&self) -> usize {
-        self.steps
-            .iter()
-            .filter(|step| step.state.is_active())
-            .count()
-    }
 }
 
 fn state_change_json(change: Option<&StateChange>) -> Value {
@@ -423,6 +351,17 @@ fn state_change_json(change: Option<&StateChange>) -> Value {
         Some(change) => json!({ "Code": change.code, "Message": change.message }),
         None => json!({}),
     }
+}
+
+/// `{"CreationDateTime": …}` plus each of `later` that happened.
+fn timeline_json(created: DateTime<Utc>, later: &[(&str, Option<DateTime<Utc>>)]) -> Value {
+    let mut timeline = json!({ "CreationDateTime": epoch(created) });
+    for (key, time) in later {
+        if let Some(time) = time {
+            timeline[*key] = json!(epoch(*time));
+        }
+    }
+    timeline
 }
 
 /// EMR's JSON protocol sends timestamps as epoch seconds (a JSON number).
@@ -450,6 +389,6 @@ pub(crate) fn new_instance_collection_id(prefix: &str) -> String {
 }
 
 /// `s-` + 13 characters, like EMR's step ids.
-pub(crate) fn new_step_id() -> String {
+fn new_step_id() -> String {
     random_id("s-", 13)
 }

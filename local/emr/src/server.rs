@@ -13,7 +13,8 @@ use serde_json::{json, Value};
 
 use crate::api;
 use crate::error::EmrError;
-use crate::faults::{Faults, Inspector};
+use crate::faults::Faults;
+use crate::inspect::Inspector;
 use crate::state::Shared;
 
 pub(crate) fn router(shared: Arc<Shared>) -> Router {
@@ -41,6 +42,9 @@ async fn emr_request(
         .into_response();
     };
     let operation = operation.to_string();
+    // A hung endpoint reads nothing until released; wait_for fails only if the sender is
+    // gone, which cannot happen while `shared` lives.
+    let _ = shared.hung.subscribe().wait_for(|hung| !*hung).await;
     let throttled = shared.with_inner(|inner| {
         *inner.operation_counts.entry(operation.clone()).or_default() += 1;
         inner.faults.check_throttle(&operation)
@@ -105,6 +109,12 @@ enum AdminFault {
         code: String,
         message: String,
     },
+    DropNextEvents {
+        count: u32,
+    },
+    DuplicateNextEvent,
+    Hang,
+    Release,
     Clear,
 }
 
@@ -135,6 +145,10 @@ async fn admin_faults(State(shared): State<Arc<Shared>>, body: Bytes) -> Respons
                 return error.into_response();
             }
         }
+        AdminFault::DropNextEvents { count } => faults.drop_next_events(count),
+        AdminFault::DuplicateNextEvent => faults.duplicate_next_event(),
+        AdminFault::Hang => faults.hang(),
+        AdminFault::Release => faults.release(),
         AdminFault::Clear => faults.clear(),
     }
     Json(json!({ "Ok": true })).into_response()

@@ -1,14 +1,19 @@
-//! Shared server state (in memory only) and the state transitions every path uses.
+//! Shared server state (in memory only) and the cluster transitions every path uses.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
 use chrono::Utc;
+use emrflow_vocabulary::{ActionOnFailure, ClusterState, StepState};
+
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedSender;
 
 use crate::error::EmrError;
-use crate::exec::Layout;
-use crate::faults::{ClusterSnapshot, FaultState, StepSnapshot};
-use crate::model::{Cluster, ClusterState, StateChange, StepState};
+use crate::events::EventBus;
+use crate::exec::{Layout, ProcessGroups, Supervision};
+use crate::faults::FaultState;
+use crate::model::{Cluster, StateChange};
 use crate::Timings;
 
 #[derive(Debug, Default)]
@@ -17,6 +22,8 @@ pub(crate) struct Inner {
     pub clusters: Vec<Cluster>,
     pub operation_counts: BTreeMap<String, u64>,
     pub faults: FaultState,
+    /// Who gets EMR's events ([`crate::LocalEmr::subscribe_events`]).
+    pub subscribers: Vec<UnboundedSender<Value>>,
 }
 
 impl Inner {
@@ -40,6 +47,10 @@ pub(crate) struct Shared {
     pub timings: Timings,
     pub region: String,
     pub account_id: String,
+    /// The step processes' groups: outside `inner`, as processes start and end outside it.
+    pub groups: ProcessGroups,
+    /// True while the endpoint plays dead ([`crate::Faults::hang`]): EMR requests wait.
+    pub hung: tokio::sync::watch::Sender<bool>,
     inner: Mutex<Inner>,
 }
 
@@ -50,22 +61,50 @@ impl Shared {
             timings,
             region,
             account_id,
+            groups: ProcessGroups::new(),
+            hung: tokio::sync::watch::Sender::new(false),
             inner: Mutex::new(Inner::default()),
         }
     }
 
-    /// Runs `action` under the state lock (never held across an await).
+    /// Runs `action` under the state lock, then publishes the events its state changes made
+    /// (still under the lock, so they leave in the order they happened). A std Mutex, never
+    /// held across an await: every critical section is a few field updates, and the step
+    /// processes run outside it.
     pub fn with_inner<R>(&self, action: impl FnOnce(&mut Inner) -> R) -> R {
         // A panic while holding the lock leaves plain data behind: keep serving.
         let mut guard = self
             .inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        action(&mut guard)
+        let result = action(&mut guard);
+        let Inner {
+            clusters,
+            faults,
+            subscribers,
+            ..
+        } = &mut *guard;
+        let mut bus = EventBus {
+            subscribers,
+            faults,
+            account_id: &self.account_id,
+            region: &self.region,
+        };
+        for cluster in clusters.iter_mut() {
+            for event in cluster.outbox.drain(..) {
+                bus.publish(event);
+            }
+        }
+        result
     }
 
-    pub fn snapshots(&self) -> Vec<ClusterSnapshot> {
-        self.with_inner(|inner| inner.clusters.iter().map(snapshot).collect())
+    /// How a process working for `cluster_id` is supervised.
+    pub fn supervision<'a>(&'a self, cluster_id: &'a str) -> Supervision<'a> {
+        Supervision {
+            groups: &self.groups,
+            owner: cluster_id,
+            grace: self.timings.stop_grace,
+        }
     }
 
     pub fn kill_cluster(
@@ -81,44 +120,28 @@ impl Shared {
         })
     }
 
-    /// Terminates every live cluster (killing step processes): for a clean shutdown.
-    pub fn terminate_all(&self, message: &str) {
-        self.with_inner(|inner| {
-            for cluster in &mut inner.clusters {
-                begin_termination(cluster, ClusterState::Terminated, "USER_REQUEST", message);
-            }
+    /// Terminates every live cluster and sends SIGTERM to every step process group at once
+    /// (each step's task, or the watcher if this process exits first, follows up with
+    /// SIGKILL); returns the ids of the clusters it terminated.
+    pub fn terminate_all(&self, message: &str) -> Vec<String> {
+        let terminated = self.with_inner(|inner| {
+            inner
+                .clusters
+                .iter_mut()
+                .filter(|cluster| cluster.state.accepts_steps())
+                .map(|cluster| {
+                    begin_termination(cluster, ClusterState::Terminated, "USER_REQUEST", message);
+                    cluster.id.clone()
+                })
+                .collect()
         });
-    }
-}
-
-fn snapshot(cluster: &Cluster) -> ClusterSnapshot {
-    ClusterSnapshot {
-        id: cluster.id.clone(),
-        name: cluster.name.clone(),
-        state: cluster.state,
-        state_change_code: cluster.state_change.as_ref().map(|c| c.code.clone()),
-        state_change_message: cluster.state_change.as_ref().map(|c| c.message.clone()),
-        termination_protected: cluster.termination_protected,
-        step_concurrency_level: cluster.step_concurrency_level,
-        tags: cluster.tags.iter().cloned().collect(),
-        steps: cluster
-            .steps
-            .iter()
-            .map(|step| StepSnapshot {
-                id: step.id.clone(),
-                name: step.name.clone(),
-                state: step.state,
-                action_on_failure: step.action_on_failure.clone(),
-                jar: step.jar.clone(),
-                args: step.args.clone(),
-                failure: step.failure.clone(),
-            })
-            .collect(),
+        self.groups.stop_all();
+        terminated
     }
 }
 
 /// Starts termination: TERMINATING now, pending steps CANCELLED, running ones
-/// INTERRUPTED (their processes killed); the driver ends in `final_state` after the
+/// INTERRUPTED (their processes stopped); the driver ends in `final_state` after the
 /// TERMINATING delay. Does nothing for a cluster already terminating or terminated.
 pub(crate) fn begin_termination(
     cluster: &mut Cluster,
@@ -126,22 +149,22 @@ pub(crate) fn begin_termination(
     code: &str,
     message: &str,
 ) {
-    if !cluster.state.is_alive() {
+    if !cluster.state.accepts_steps() {
         return;
     }
     let now = Utc::now();
     tracing::info!(cluster = %cluster.id, %code, %message, "cluster TERMINATING");
-    cluster.state = ClusterState::Terminating;
     cluster.final_state = Some(final_state);
     cluster.state_change = Some(StateChange {
         code: code.to_string(),
         message: message.to_string(),
     });
-    for step in &mut cluster.steps {
-        match step.state {
-            StepState::Pending => step.finish(StepState::Cancelled, now),
+    cluster.set_state(ClusterState::Terminating);
+    for index in 0..cluster.steps.len() {
+        match cluster.steps[index].state {
+            StepState::Pending => cluster.set_step_state(index, StepState::Cancelled, now),
             StepState::Running | StepState::CancelPending => {
-                step.finish(StepState::Interrupted, now)
+                cluster.set_step_state(index, StepState::Interrupted, now)
             }
             _ => {}
         }
@@ -152,26 +175,27 @@ pub(crate) fn begin_termination(
 /// Cancels every PENDING step (CANCEL_AND_WAIT after a failure).
 pub(crate) fn cancel_pending_steps(cluster: &mut Cluster) {
     let now = Utc::now();
-    for step in &mut cluster.steps {
-        if step.state == StepState::Pending {
-            step.finish(StepState::Cancelled, now);
+    for index in 0..cluster.steps.len() {
+        if cluster.steps[index].state == StepState::Pending {
+            cluster.set_step_state(index, StepState::Cancelled, now);
         }
     }
 }
 
 /// What a failed step's ActionOnFailure does to its cluster.
-pub(crate) fn apply_action_on_failure(cluster: &mut Cluster, action_on_failure: &str) {
-    match action_on_failure {
-        "CONTINUE" => {}
-        "TERMINATE_CLUSTER" | "TERMINATE_JOB_FLOW" if !cluster.termination_protected => {
-            begin_termination(
-                cluster,
-                ClusterState::TerminatedWithErrors,
-                "STEP_FAILURE",
-                "Shut down as step failed",
-            );
-        }
+pub(crate) fn apply_action_on_failure(cluster: &mut Cluster, action: ActionOnFailure) {
+    if action == ActionOnFailure::Continue {
+        return;
+    }
+    if action.terminates_cluster() && !cluster.termination_protected {
+        begin_termination(
+            cluster,
+            ClusterState::TerminatedWithErrors,
+            "STEP_FAILURE",
+            "Shut down as step failed",
+        );
+    } else {
         // CANCEL_AND_WAIT, and TERMINATE_CLUSTER on a protected cluster (EMR keeps it).
-        _ => cancel_pending_steps(cluster),
+        cancel_pending_steps(cluster);
     }
 }

@@ -8,7 +8,7 @@ use aws_sdk_emr::error::ProvideErrorMetadata;
 use aws_sdk_emr::types::{
     ActionOnFailure, BootstrapActionConfig, ClusterState, ScriptBootstrapActionConfig, StepState,
 };
-use common::{http, shell_step, Harness, WAIT};
+use common::{emr_call, http, shell_step, Harness, WAIT};
 
 #[tokio::test]
 async fn given_throttle_next_when_called_then_throttling_exception_then_normal_again() {
@@ -270,7 +270,7 @@ async fn given_fail_steps_named_when_steps_run_then_only_matching_steps_fail() {
         .message
         .unwrap_or_default()
         .contains("fault injection"));
-    assert!(details.log_file.unwrap_or_default().ends_with("/stderr"));
+    assert!(details.log_file.unwrap_or_default().ends_with("/stderr.gz"));
 }
 
 #[tokio::test]
@@ -385,4 +385,38 @@ async fn given_the_admin_routes_when_a_fault_is_posted_then_it_applies_and_state
     let bad = http(addr, "POST", "/_emrflow/faults", r#"{"Fault":"Nope"}"#).await;
     assert!(bad.starts_with("HTTP/1.1 400"), "{bad}");
     tokio::time::sleep(Duration::from_millis(1)).await;
+}
+
+#[tokio::test]
+async fn given_a_hang_when_requests_come_then_they_wait_until_released_and_admin_answers() {
+    let harness = Harness::start().await;
+    let addr = harness.server.addr;
+    for (hang, release) in [("rust", "admin"), ("admin", "rust")] {
+        // GIVEN the endpoint hung (through the Rust API or the admin route)
+        if hang == "rust" {
+            harness.emr().faults().hang();
+        } else {
+            let posted = http(addr, "POST", "/_emrflow/faults", r#"{"Fault":"Hang"}"#).await;
+            assert!(posted.starts_with("HTTP/1.1 200"), "{posted}");
+        }
+        // WHEN an EMR request comes THEN it waits unanswered
+        let pending = tokio::spawn(emr_call(addr, "ListClusters", "{}"));
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!pending.is_finished(), "answered while hung ({hang})");
+        // AND the admin routes still answer
+        let clusters = http(addr, "GET", "/_emrflow/clusters", "").await;
+        assert!(clusters.starts_with("HTTP/1.1 200"), "{clusters}");
+        // WHEN released THEN the waiting request is answered
+        if release == "rust" {
+            harness.emr().faults().release();
+        } else {
+            let posted = http(addr, "POST", "/_emrflow/faults", r#"{"Fault":"Release"}"#).await;
+            assert!(posted.starts_with("HTTP/1.1 200"), "{posted}");
+        }
+        let answered = tokio::time::timeout(WAIT, pending)
+            .await
+            .expect("answered after release")
+            .expect("task");
+        assert!(answered.starts_with("HTTP/1.1 200"), "{answered}");
+    }
 }

@@ -9,8 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
 
-use aws_sdk_emr::types::{ActionOnFailure, HadoopJarStepConfig, KeyValue, StepConfig, StepState};
+use aws_sdk_emr::types::{
+    ActionOnFailure, Configuration, HadoopJarStepConfig, KeyValue, StepConfig, StepState,
+};
 use common::{step, Harness, MINUTE, WAIT};
+use emrflow_vocabulary::logs::{read_log, LogStream};
 
 const SCRIPT_RUNNER: &str = "s3://us-east-1.elasticmapreduce/libs/script-runner/script-runner.jar";
 
@@ -49,20 +52,28 @@ async fn given_a_failing_script_step_when_it_runs_then_failure_details_and_logs_
         details.message.as_deref(),
         Some("first problem\nfinal problem")
     );
-    let expected_log = format!("s3://logs-bucket/emr/{cluster_id}/steps/{}/stderr", ids[0]);
+    let expected_log = format!(
+        "s3://logs-bucket/emr/{cluster_id}/steps/{}/stderr.gz",
+        ids[0]
+    );
     assert_eq!(details.log_file.as_deref(), Some(expected_log.as_str()));
-    // AND stdout, stderr and controller are under the mapped LogUri
+    // AND stdout, stderr and controller are gzipped under the mapped LogUri, as EMR lays them
     let logs = harness.log_dir(&cluster_id, &ids[0]);
-    let stdout = std::fs::read_to_string(logs.join("stdout")).expect("stdout");
+    for stream in LogStream::ALL {
+        assert!(logs.join(stream.file_name()).is_file(), "{stream:?}");
+        assert!(!logs.join(stream.name()).exists(), "plain {stream:?} left");
+    }
+    let stdout = harness.step_log(&cluster_id, &ids[0], LogStream::Stdout);
     assert!(stdout.contains("read: payload"), "{stdout}");
     assert!(
         stdout.contains(&format!("s3 root: {}", harness.emr().s3_root().display())),
         "{stdout}"
     );
-    assert!(harness.read(&expected_log).contains("final problem"));
-    let controller = std::fs::read_to_string(logs.join("controller")).expect("controller");
+    let stderr = std::fs::read(harness.emr().local_path(&expected_log)).expect("stderr.gz");
+    assert!(read_log(&stderr).contains("final problem"));
+    let controller = harness.step_log(&cluster_id, &ids[0], LogStream::Controller);
     assert!(
-        controller.contains(&ids[0]) && controller.contains("Exited(2)"),
+        controller.contains(&ids[0]) && controller.contains("The process exited with code 2"),
         "{controller}"
     );
 }
@@ -98,6 +109,28 @@ async fn given_no_log_uri_when_a_step_runs_then_logs_go_under_root_logs() {
         .join(&ids[0])
         .join("stdout");
     assert_eq!(std::fs::read_to_string(stdout).expect("stdout"), "hi\n");
+}
+
+/// Runs `config` on the cluster, expects it COMPLETED, and returns its id and the arguments
+/// the [`recording_spark_submit`] was called with.
+async fn recorded_args_of(
+    harness: &Harness,
+    cluster_id: &str,
+    config: StepConfig,
+) -> (String, Vec<String>) {
+    let ids = harness.add_steps(cluster_id, vec![config]).await;
+    let done = harness.wait_step_done(cluster_id, &ids[0], WAIT).await;
+    assert_eq!(
+        done.status.and_then(|s| s.state),
+        Some(StepState::Completed)
+    );
+    let recorded = harness.emr().s3_root().join("recorded-args");
+    let args = std::fs::read_to_string(recorded)
+        .expect("args")
+        .lines()
+        .map(str::to_string)
+        .collect();
+    (ids[0].clone(), args)
 }
 
 /// A stand-in spark-submit that records its arguments, for the rewriting tests.
@@ -141,7 +174,7 @@ async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_c
                     "--conf",
                     "spark.x=1",
                     "s3://code/job.py",
-                    "s3://in/",
+                    "s3://input/",
                 ],
             )],
         )
@@ -159,7 +192,7 @@ async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_c
             "--conf",
             "spark.x=1",
             &format!("{s3}/code/job.py"),
-            &format!("{s3}/in/")
+            &format!("{s3}/input/")
         ]
     );
     // WHEN a script calls spark-submit itself (the seed's bash-script style)
@@ -199,21 +232,95 @@ async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_c
     );
 }
 
-fn spark_submit_available() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("EMRFLOW_SPARK_SUBMIT").filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+#[tokio::test]
+async fn given_cluster_configurations_when_spark_steps_run_then_spark_defaults_come_first_and_the_rest_is_noted(
+) {
+    let tools = tempfile::tempdir().expect("tools");
+    let fake = recording_spark_submit(tools.path());
+    let harness = Harness::start_with(|mut config| {
+        config.spark_submit = Some(fake.clone());
+        config
+    })
+    .await;
+    // GIVEN a cluster with spark-defaults, spark's maximizeResourceAllocation and yarn-site
+    let cluster_id = harness
+        .run_cluster_with("configured", vec![], |request| {
+            request
+                .configurations(
+                    Configuration::builder()
+                        .classification("spark-defaults")
+                        .properties("spark.executor.memory", "2g")
+                        .build(),
+                )
+                .configurations(
+                    Configuration::builder()
+                        .classification("spark")
+                        .properties("maximizeResourceAllocation", "true")
+                        .build(),
+                )
+                .configurations(
+                    Configuration::builder()
+                        .classification("yarn-site")
+                        .properties("yarn.nodemanager.vmem-check-enabled", "false")
+                        .build(),
+                )
+        })
+        .await;
+    harness.put(
+        "s3://code/submit.sh",
+        "spark-submit --conf spark.executor.memory=1g job.py\n",
+    );
+    // WHEN a spark-submit step and a script calling spark-submit run
+    let runs = [
+        step(
+            "direct",
+            ActionOnFailure::Continue,
+            "command-runner.jar",
+            &[
+                "spark-submit",
+                "--conf",
+                "spark.executor.memory=1g",
+                "job.py",
+            ],
+        ),
+        step(
+            "script",
+            ActionOnFailure::Continue,
+            SCRIPT_RUNNER,
+            &["s3://code/submit.sh"],
+        ),
+    ];
+    for run in runs {
+        // THEN spark-submit got the cluster's default before the step's own setting (which wins)
+        let (step_id, args) = recorded_args_of(&harness, &cluster_id, run).await;
+        assert_eq!(
+            args,
+            [
+                "--master",
+                "local[2]",
+                "--conf",
+                "spark.executor.memory=2g",
+                "--conf",
+                "spark.executor.memory=1g",
+                "job.py"
+            ]
+        );
+        // AND the controller log lists what is not applied locally, once each
+        let controller = harness.step_log(&cluster_id, &step_id, LogStream::Controller);
+        for note in [
+            "Configuration spark: maximizeResourceAllocation=true is ignored locally",
+            "Configuration classification yarn-site is not applied locally",
+        ] {
+            assert_eq!(controller.matches(note).count(), 1, "{controller}");
+        }
     }
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("spark-submit"))
-        .find(|p| p.is_file())
 }
 
 #[tokio::test]
 async fn given_local_spark_when_a_spark_step_converts_csv_then_parquet_is_written() {
-    // GIVEN a spark-submit (EMRFLOW_SPARK_SUBMIT or PATH); skip only without one
-    let Some(spark_submit) = spark_submit_available() else {
-        println!("SKIPPED: no spark-submit (set EMRFLOW_SPARK_SUBMIT or put spark-submit on PATH, e.g. pip install pyspark)");
+    // GIVEN a spark-submit found as the local EMR finds it; skip only without one
+    let Some(spark_submit) = emrflow_local_emr::locate_spark_submit(None) else {
+        println!("SKIPPED: no spark-submit (make spark-env installs the project's PySpark)");
         return;
     };
     println!("using spark-submit {}", spark_submit.display());
@@ -226,9 +333,22 @@ async fn given_local_spark_when_a_spark_step_converts_csv_then_parquet_is_writte
         "s3://code/csv_to_parquet.py",
         "import sys\nfrom pyspark.sql import SparkSession\nspark = SparkSession.builder.appName('csv2parquet').getOrCreate()\n\
          df = spark.read.option('header', True).option('inferSchema', True).csv(sys.argv[1])\n\
-         df.write.mode('overwrite').parquet(sys.argv[2])\nprint('rows', df.count())\nspark.stop()\n",
+         df.write.mode('overwrite').parquet(sys.argv[2])\nprint('rows', df.count())\n\
+         print('marker', spark.conf.get('spark.emrflow.marker'))\n\
+         print('shuffle', spark.conf.get('spark.sql.shuffle.partitions'))\nspark.stop()\n",
     );
-    let cluster_id = harness.run_cluster("spark", vec![]).await;
+    // AND a cluster whose spark-defaults set a marker and a shuffle the step overrides
+    let cluster_id = harness
+        .run_cluster_with("spark", vec![], |request| {
+            request.configurations(
+                Configuration::builder()
+                    .classification("spark-defaults")
+                    .properties("spark.emrflow.marker", "from-spark-defaults")
+                    .properties("spark.sql.shuffle.partitions", "7")
+                    .build(),
+            )
+        })
+        .await;
     // WHEN the compiled Spark step shape runs (deploy-mode cluster, no master)
     let ids = harness
         .add_steps(
@@ -256,8 +376,7 @@ async fn given_local_spark_when_a_spark_step_converts_csv_then_parquet_is_writte
         .wait_step_done(&cluster_id, &ids[0], Duration::from_secs(300))
         .await;
     // THEN it COMPLETED and Parquet files are in the mapped bucket
-    let logs = harness.log_dir(&cluster_id, &ids[0]);
-    let stderr = std::fs::read_to_string(logs.join("stderr")).unwrap_or_default();
+    let stderr = harness.step_log(&cluster_id, &ids[0], LogStream::Stderr);
     assert_eq!(
         done.status.and_then(|s| s.state),
         Some(StepState::Completed),
@@ -271,8 +390,11 @@ async fn given_local_spark_when_a_spark_step_converts_csv_then_parquet_is_writte
         .filter(|e| e.file_name().to_string_lossy().ends_with(".parquet"))
         .count();
     assert!(parquet_files >= 1);
-    let stdout = std::fs::read_to_string(logs.join("stdout")).expect("stdout");
+    let stdout = harness.step_log(&cluster_id, &ids[0], LogStream::Stdout);
     assert!(stdout.contains("rows 3"), "{stdout}");
+    // AND the job saw the cluster's spark-defaults, with the step's own --conf winning
+    assert!(stdout.contains("marker from-spark-defaults"), "{stdout}");
+    assert!(stdout.contains("shuffle 1"), "{stdout}");
 }
 
 /// Compiles a tiny Java main into `app.jar` (with a manifest Main-Class).
@@ -442,8 +564,8 @@ async fn given_s3_dist_cp_with_src_pattern_and_gzip_when_it_runs_then_matching_f
 #[tokio::test]
 async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_file_and_success() {
     let harness = Harness::start().await;
-    harness.put("s3://in/words/one.txt", "b a\nc a\n");
-    harness.put("s3://in/words/two.txt", "a b\n");
+    harness.put("s3://input/words/one.txt", "b a\nc a\n");
+    harness.put("s3://input/words/two.txt", "a b\n");
     harness.put("s3://code/mapper.py", "#!/usr/bin/env python3\nimport sys\nfor line in sys.stdin:\n    for word in line.split():\n        print(f'{word}\\t1')\n");
     harness.put("s3://code/reducer.sh", "#!/usr/bin/env bash\nawk -F'\\t' '{c[$1]+=$2} END {for (w in c) print w\"\\t\"c[w]}' | sort\n");
     let cluster_id = harness.run_cluster("streaming", vec![]).await;
@@ -463,7 +585,7 @@ async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_f
                     "-reducer",
                     "reducer.sh",
                     "-input",
-                    "s3://in/words/",
+                    "s3://input/words/",
                     "-output",
                     "s3://out/wordcount",
                 ],
@@ -471,8 +593,7 @@ async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_f
         )
         .await;
     let done = harness.wait_step_done(&cluster_id, &ids[0], WAIT).await;
-    let stderr = std::fs::read_to_string(harness.log_dir(&cluster_id, &ids[0]).join("stderr"))
-        .unwrap_or_default();
+    let stderr = harness.step_log(&cluster_id, &ids[0], LogStream::Stderr);
     assert_eq!(
         done.status.and_then(|s| s.state),
         Some(StepState::Completed),
@@ -500,7 +621,7 @@ async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_f
                     "-mapper",
                     "cat",
                     "-input",
-                    "s3://in/words/",
+                    "s3://input/words/",
                     "-output",
                     "s3://out/wordcount",
                 ],
@@ -519,48 +640,32 @@ async fn given_hadoop_streaming_with_mapper_and_reducer_when_it_runs_then_part_f
 }
 
 #[tokio::test]
-async fn given_hive_and_pig_steps_when_they_run_then_they_fail_saying_no_local_engine() {
+async fn given_a_pig_step_when_it_runs_then_it_fails_saying_no_local_engine() {
     let harness = Harness::start().await;
-    let cluster_id = harness.run_cluster("hive", vec![]).await;
+    let cluster_id = harness.run_cluster("pig", vec![]).await;
     let ids = harness
         .add_steps(
             &cluster_id,
-            vec![
-                step(
-                    "hive",
-                    ActionOnFailure::Continue,
-                    "command-runner.jar",
-                    &[
-                        "hive-script",
-                        "--run-hive-script",
-                        "--args",
-                        "-f",
-                        "s3://code/q.hql",
-                    ],
-                ),
-                step(
-                    "pig",
-                    ActionOnFailure::Continue,
-                    "command-runner.jar",
-                    &[
-                        "pig-script",
-                        "--run-pig-script",
-                        "--args",
-                        "-f",
-                        "s3://code/p.pig",
-                    ],
-                ),
-            ],
+            vec![step(
+                "pig",
+                ActionOnFailure::Continue,
+                "command-runner.jar",
+                &[
+                    "pig-script",
+                    "--run-pig-script",
+                    "--args",
+                    "-f",
+                    "s3://code/p.pig",
+                ],
+            )],
         )
         .await;
-    for (id, engine) in ids.iter().zip(["Hive", "Pig"]) {
-        let done = harness.wait_step_done(&cluster_id, id, WAIT).await;
-        let status = done.status.expect("status");
-        assert_eq!(status.state, Some(StepState::Failed));
-        let reason = status
-            .failure_details
-            .and_then(|d| d.reason)
-            .expect("reason");
-        assert_eq!(reason, format!("no local engine for {engine}"));
-    }
+    let done = harness.wait_step_done(&cluster_id, &ids[0], WAIT).await;
+    let status = done.status.expect("status");
+    assert_eq!(status.state, Some(StepState::Failed));
+    let reason = status
+        .failure_details
+        .and_then(|d| d.reason)
+        .expect("reason");
+    assert_eq!(reason, "no local engine for Pig");
 }

@@ -12,6 +12,7 @@ use aws_sdk_emr::types::{
 };
 use aws_sdk_emr::Client;
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig, RunningLocalEmr, Timings};
+use emrflow_vocabulary::logs::{read_log, LogStream};
 use tempfile::TempDir;
 
 pub struct Harness {
@@ -107,6 +108,22 @@ impl Harness {
             .unwrap_or_default()
     }
 
+    /// TerminateJobFlows, then waits until the cluster is TERMINATED.
+    pub async fn terminate(&self, cluster_id: &str, timeout: Duration) {
+        self.client
+            .terminate_job_flows()
+            .job_flow_ids(cluster_id)
+            .send()
+            .await
+            .expect("TerminateJobFlows");
+        self.wait_cluster(
+            cluster_id,
+            &[aws_sdk_emr::types::ClusterState::Terminated],
+            timeout,
+        )
+        .await;
+    }
+
     pub async fn step_state(&self, cluster_id: &str, step_id: &str) -> StepState {
         self.describe_step(cluster_id, step_id)
             .await
@@ -199,6 +216,15 @@ impl Harness {
         }
     }
 
+    /// A step's log under the LogUri, as EMR lays it (`<stream>.gz`), read as the CLI reads
+    /// it; empty when there is none.
+    pub fn step_log(&self, cluster_id: &str, step_id: &str, stream: LogStream) -> String {
+        let path = self.log_dir(cluster_id, step_id).join(stream.file_name());
+        std::fs::read(path)
+            .map(|bytes| read_log(&bytes))
+            .unwrap_or_default()
+    }
+
     pub fn log_dir(&self, cluster_id: &str, step_id: &str) -> PathBuf {
         self.emr().local_path(&format!(
             "s3://logs-bucket/emr/{cluster_id}/steps/{step_id}"
@@ -282,4 +308,66 @@ pub async fn http_with_headers(
         .await
         .expect("read");
     response
+}
+
+/// The live (non-zombie) processes of process group `pgid`, from /proc.
+pub fn group_members(pgid: i32) -> Vec<String> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return vec![];
+    };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| std::fs::read_to_string(entry.path().join("stat")).ok())
+        .filter(|stat| {
+            let Some((_, rest)) = stat.rsplit_once(')') else {
+                return false;
+            };
+            let fields: Vec<&str> = rest.split_whitespace().collect();
+            fields.len() > 2 && fields[0] != "Z" && fields[2] == pgid.to_string()
+        })
+        .collect()
+}
+
+/// A bash script for a step: starts `sleep 600 &` (a child that would outlive a careless
+/// stop), writes its process group (bash's own pid) to `marker`, then `ending`.
+pub fn sleeper_script(marker: &Path, ending: &str) -> String {
+    let marker = marker.display();
+    format!("sleep 600 &\necho $$ > {marker}.tmp && mv {marker}.tmp {marker}\n{ending}")
+}
+
+/// Waits for a step's [`sleeper_script`] to report its process group; asserts it is alive.
+pub async fn started_group(marker: &Path) -> i32 {
+    let deadline = Instant::now() + WAIT;
+    while !marker.exists() {
+        assert!(Instant::now() < deadline, "the step never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    let pgid = read_group(marker);
+    assert!(group_members(pgid).len() >= 2, "bash and its sleep run");
+    pgid
+}
+
+/// The process group a [`sleeper_script`] wrote.
+pub fn read_group(marker: &Path) -> i32 {
+    std::fs::read_to_string(marker)
+        .expect("marker")
+        .trim()
+        .parse()
+        .expect("a pgid")
+}
+
+/// Asserts that process group `pgid` is empty, or becomes so within `timeout`.
+pub async fn assert_group_ends(pgid: i32, timeout: Duration) {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let members = group_members(pgid);
+        if members.is_empty() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "process group {pgid} outlived its step: {members:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
