@@ -100,7 +100,7 @@ async fn reuse_and_keep_restores_the_earlier_protection() {
         .inspect()
         .cluster(&cluster_id)
         .expect("cluster");
-    assert!(cluster.state.is_alive(), "{:?}", cluster.state);
+    assert!(cluster.state.accepts_steps(), "{:?}", cluster.state);
     assert!(cluster.termination_protected);
     assert!(cluster
         .steps

@@ -13,7 +13,8 @@ pub const DEFINITION_FILE: &str = "statemachine/emrflow.asl.json";
 
 /// The account and region of the ARNs the local runner makes up; nothing leaves the machine.
 pub const LOCAL_REGION: &str = "us-east-1";
-pub const LOCAL_ACCOUNT: &str = "000000000000";
+/// One local account for every ARN the runner and the local EMR make up.
+pub const LOCAL_ACCOUNT: &str = emrflow_local_emr::LOCAL_ACCOUNT_ID;
 
 /// Functions the definition names besides the six pipeline handlers: the task-token wait
 /// of `Wait_For_Step_Events` (README, "Waking up on EMR's events").

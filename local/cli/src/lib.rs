@@ -288,7 +288,7 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
             .inspect()
             .clusters()
             .into_iter()
-            .filter(|cluster| cluster.state.is_alive())
+            .filter(|cluster| cluster.state.accepts_steps())
             .map(|cluster| cluster.id)
             .collect();
         if !alive.is_empty() {
