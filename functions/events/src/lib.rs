@@ -13,11 +13,14 @@
 //!   aws-sdk-sfn;
 //! - [`await_steps`]: the await-steps handler; [`emr_events`]: the emr-events handler; both
 //!   wake a waiter the same way (`wake.rs`) and read payloads the same way (`payload.rs`);
-//! - [`runtime`]: what the two Lambdas build at cold start from the environment.
+//! - [`runtime`]: what the two Lambdas build at cold start from the environment;
+//! - `moto` (feature `moto`, tests only): moto's server as a DynamoDB peer on loopback.
 
 pub mod await_steps;
 pub mod callbacks;
 pub mod emr_events;
+#[cfg(feature = "moto")]
+pub mod moto;
 mod payload;
 pub mod runtime;
 pub mod store;
