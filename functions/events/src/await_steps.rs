@@ -30,8 +30,8 @@ pub struct AwaitStepsRequest {
     /// The execution's PENDING / RUNNING step ids from the last check (may be empty: then
     /// only a cluster event wakes it, or the heartbeat).
     pub outstanding: Vec<String>,
-    /// The Task's HeartbeatSeconds, when the state machine passes it: the record then expires
-    /// that long (plus a margin) after it is written, instead of after a day.
+    /// The Task's HeartbeatSeconds, when the state machine passes it (else the definition's
+    /// hour): the record expires that long, plus a margin, after it is written.
     #[serde(default)]
     pub heartbeat_seconds: Option<u32>,
 }

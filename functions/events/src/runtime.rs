@@ -4,6 +4,7 @@
 //! `AWS_ENDPOINT_URL_SFN`, `AWS_ENDPOINT_URL_EMR` honoured and named in messages).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use emrflow_core::runtime::{endpoint_url_override, sdk_emr};
@@ -54,7 +55,11 @@ async fn store_from_environment() -> Result<(SdkConfig, DynamoTokenStore), Emrfl
             "no AWS region configured (set AWS_REGION): the token table and Step Functions are regional",
         ));
     }
-    let client = aws_sdk_dynamodb::Client::new(&config);
+    let client = aws_sdk_dynamodb::Client::from_conf(
+        aws_sdk_dynamodb::config::Builder::from(&config)
+            .timeout_config(callback_timeouts())
+            .build(),
+    );
     let store = match endpoint_url_override("DYNAMODB") {
         Some(url) => DynamoTokenStore::with_endpoint_url(client, table, &url),
         None => DynamoTokenStore::new(client, table),
@@ -63,11 +68,26 @@ async fn store_from_environment() -> Result<(SdkConfig, DynamoTokenStore), Emrfl
 }
 
 fn callbacks(config: &SdkConfig) -> SfnCallbacks {
-    let client = aws_sdk_sfn::Client::new(config);
+    let client = aws_sdk_sfn::Client::from_conf(
+        aws_sdk_sfn::config::Builder::from(config)
+            .timeout_config(callback_timeouts())
+            .build(),
+    );
     match endpoint_url_override("SFN") {
         Some(url) => SfnCallbacks::with_endpoint_url(client, &url),
         None => SfnCallbacks::new(client),
     }
+}
+
+/// DynamoDB and Step Functions answer in milliseconds: a hung call must end as AwsTransient
+/// naming the operation well inside the functions' Lambda timeout (emr-events: 15 s), so
+/// the retries of the event (or of the Task) decide what happens next, not a bare timeout.
+pub fn callback_timeouts() -> aws_config::timeout::TimeoutConfig {
+    aws_config::timeout::TimeoutConfig::builder()
+        .connect_timeout(Duration::from_secs(3))
+        .operation_attempt_timeout(Duration::from_secs(4))
+        .operation_timeout(Duration::from_secs(10))
+        .build()
 }
 
 #[cfg(test)]

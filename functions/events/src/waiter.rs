@@ -3,6 +3,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use emrflow_core::handlers::EVENT_HEARTBEAT_SECONDS;
+
 /// The margin added to the Task's heartbeat interval before a waiter's record expires. It
 /// covers the time between the Task's start (when its heartbeat clock starts) and the record
 /// being written (Lambda's queueing, the SDK's own retries) and the difference between the
@@ -10,10 +12,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// it answers TaskTimedOut, which is harmless.
 pub const TOKEN_TTL_MARGIN_SECONDS: i64 = 15 * 60;
 
-/// How long a record is kept when the state machine does not say its heartbeat interval: a
-/// day, longer than any heartbeat this loop would use, so an event is never ignored while its
-/// token still waits (an early expiry would only delay the run until the heartbeat).
-pub const DEFAULT_TOKEN_TTL_SECONDS: i64 = 24 * 60 * 60;
+/// The heartbeat assumed when the state machine does not pass its HeartbeatSeconds: the
+/// definition's (check-steps chooses the event wait only when nothing falls due sooner). A
+/// record that expired too early would only delay its run until the heartbeat.
+pub const DEFAULT_HEARTBEAT_SECONDS: u32 = EVENT_HEARTBEAT_SECONDS;
 
 /// One execution waiting on one cluster. At most one per execution and cluster: a newer wait
 /// of the same execution replaces the older one.
@@ -44,10 +46,8 @@ impl Waiter {
 /// When a record written `now` for a Task with this heartbeat interval (if the state machine
 /// passes it) may be forgotten.
 pub fn expires_at(now: i64, heartbeat_seconds: Option<u32>) -> i64 {
-    match heartbeat_seconds {
-        Some(heartbeat) => now + i64::from(heartbeat) + TOKEN_TTL_MARGIN_SECONDS,
-        None => now + DEFAULT_TOKEN_TTL_SECONDS,
-    }
+    let heartbeat = heartbeat_seconds.unwrap_or(DEFAULT_HEARTBEAT_SECONDS);
+    now + i64::from(heartbeat) + TOKEN_TTL_MARGIN_SECONDS
 }
 
 /// The wall clock in epoch seconds, the unit of DynamoDB's TTL attribute.
@@ -65,9 +65,9 @@ mod tests {
     #[test]
     fn a_record_outlives_the_heartbeat_by_the_margin() {
         // GIVEN a Task with a 600 s heartbeat, and one that does not say WHEN the expiry is
-        // computed THEN heartbeat plus margin, or the one-day default
+        // computed THEN heartbeat plus margin, the definition's hour when not said
         assert_eq!(expires_at(1_000, Some(600)), 1_000 + 600 + 900);
-        assert_eq!(expires_at(1_000, None), 1_000 + 86_400);
+        assert_eq!(expires_at(1_000, None), 1_000 + 3_600 + 900);
     }
 
     #[test]

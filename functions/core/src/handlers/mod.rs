@@ -36,7 +36,7 @@ use crate::pipeline::{PipelineSpec, StepCompletion};
 use crate::{EmrflowError, Function};
 
 pub use add_steps::{AddStepsRequest, AddStepsResponse};
-pub use check_steps::{CheckStepsRequest, CheckStepsResponse, Progress};
+pub use check_steps::{CheckStepsRequest, CheckStepsResponse, Progress, EVENT_HEARTBEAT_SECONDS};
 pub use ensure_cluster::{EnsureClusterRequest, EnsureClusterResponse};
 pub use report::{AttemptReport, StepReport};
 pub use state_size::STATE_LIMIT_BYTES;
