@@ -175,7 +175,7 @@ impl LambdaError {
 }
 
 /// Turns a serde error that knows the path of the offending value into InvalidInput naming it.
-pub fn invalid_at_path<E: fmt::Display>(
+pub(crate) fn invalid_at_path<E: fmt::Display>(
     what: &str,
     error: serde_path_to_error::Error<E>,
 ) -> EmrflowError {

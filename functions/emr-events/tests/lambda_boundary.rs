@@ -1,13 +1,13 @@
 //! The real emr-events binary against emrflow-lambda's Runtime API emulator, with DynamoDB
 //! and Step Functions served by moto: how AWS sees it start, answer and fail.
 
-use std::process::{Child, Command, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use emrflow_events::moto::MotoServer;
 use emrflow_events::waiter::now_epoch_seconds;
 use emrflow_events::{DynamoTokenStore, TokenStore, Waiter};
-use emrflow_lambda::emulator::RuntimeApi;
+use emrflow_lambda::emulator::{wait_for_exit, RuntimeApi};
 use serde_json::{json, Value};
 
 const BINARY: &str = env!("CARGO_BIN_EXE_emr-events");
@@ -37,17 +37,6 @@ impl Drop for Running {
     }
 }
 
-fn wait_for_exit(child: &mut Child) -> Option<ExitStatus> {
-    let deadline = Instant::now() + WAIT;
-    while Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    None
-}
-
 fn step_event(step_id: &str, state: &str) -> Value {
     json!({
         "version": "0", "id": "4c4b5a3e-0000-1111-2222-333344445555",
@@ -66,13 +55,7 @@ async fn a_missing_token_table_is_an_init_error_named_invalid_input() {
     let api = RuntimeApi::start().await.unwrap();
     let mut function = start(&api, &[]);
     // WHEN the function starts
-    let status = tokio::task::spawn_blocking(move || {
-        let status = wait_for_exit(&mut function);
-        drop(Running(function));
-        status
-    })
-    .await
-    .unwrap();
+    let status = wait_for_exit(&mut function, WAIT).await;
     // THEN it reported InvalidInput naming the variable to /runtime/init/error, never asked
     // for an invocation, and ended
     let error = api.init_error().expect("an init error was reported");

@@ -7,13 +7,13 @@
 use std::sync::Arc;
 
 use emrflow_core::emr::{EmrApi, StepSummary};
-use emrflow_core::input::{check_cluster_id, check_execution_name};
+use emrflow_core::input::{check_cluster_id, check_execution_name, check_step_id};
+use emrflow_core::json::read_payload;
 use emrflow_core::{EmrflowError, ErrorName};
 use emrflow_vocabulary::limits::MAX_ACTIVE_STEPS;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::payload::{check_step_id, check_task_token, from_payload};
 use crate::waiter::{expires_at, now_epoch_seconds};
 use crate::wake::{wake, Wake};
 use crate::{TaskCallbacks, TokenStore, Waiter};
@@ -81,7 +81,7 @@ impl AwaitSteps {
 
     /// The Lambda entry point: the raw payload, checked key by key.
     pub async fn handle(&self, payload: Value) -> Result<AwaitStepsSummary, EmrflowError> {
-        let request: AwaitStepsRequest = from_payload("await-steps payload", payload)?;
+        let request: AwaitStepsRequest = read_payload("await-steps payload", payload)?;
         self.await_steps(request).await
     }
 
@@ -197,4 +197,32 @@ fn check(request: &AwaitStepsRequest) -> Result<(), EmrflowError> {
         ));
     }
     Ok(())
+}
+
+/// Step Functions' limit on a task token (SendTaskSuccess: 1 to 2048 characters).
+const MAX_TASK_TOKEN_CHARS: usize = 2048;
+
+fn check_task_token(token: &str, key: &str) -> Result<(), EmrflowError> {
+    let length = token.chars().count();
+    if (1..=MAX_TASK_TOKEN_CHARS).contains(&length) {
+        Ok(())
+    } else {
+        Err(EmrflowError::invalid_input(format!(
+            "key {key}: a task token has 1 to {MAX_TASK_TOKEN_CHARS} characters, this one {length}"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn task_tokens_respect_step_functions_limits() {
+        // GIVEN an empty, a normal and a too long token WHEN checked THEN only the normal passes
+        assert!(check_task_token("", "TaskToken").is_err());
+        assert!(check_task_token("AQCEAAAAKgAAAAMAAAAA", "TaskToken").is_ok());
+        let long = "x".repeat(MAX_TASK_TOKEN_CHARS + 1);
+        assert!(check_task_token(&long, "TaskToken").is_err());
+    }
 }

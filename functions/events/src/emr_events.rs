@@ -9,12 +9,12 @@ use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use emrflow_core::emr::{ClusterState, StepState};
-use emrflow_core::input::check_cluster_id;
+use emrflow_core::input::{check_cluster_id, check_step_id};
+use emrflow_core::json::read_payload;
 use emrflow_core::EmrflowError;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::payload::{check_step_id, from_payload};
 use crate::wake::{wake, Wake};
 use crate::{TaskCallbacks, TokenStore, Waiter};
 
@@ -84,7 +84,7 @@ impl EmrEvents {
 
     /// The Lambda entry point: the EventBridge event as delivered.
     pub async fn handle(&self, event: Value) -> Result<EmrEventsSummary, EmrflowError> {
-        let event: EventBridgeEvent = from_payload("EventBridge event", event)?;
+        let event: EventBridgeEvent = read_payload("EventBridge event", event)?;
         if event.source != EMR_SOURCE
             || ![STEP_STATUS_CHANGE, CLUSTER_STATE_CHANGE].contains(&event.detail_type.as_str())
         {
@@ -93,7 +93,7 @@ impl EmrEvents {
                 event.detail_type, event.source
             )));
         }
-        let detail: EmrEventDetail = from_payload("EventBridge event detail", event.detail)?;
+        let detail: EmrEventDetail = read_payload("EventBridge event detail", event.detail)?;
         check_cluster_id(&detail.cluster_id, "detail.clusterId")?;
         let concerns = concerns(&event.detail_type, &detail)?;
         if let Concerns::Nobody(reason) = concerns {

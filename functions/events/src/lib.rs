@@ -12,7 +12,7 @@
 //!   tells a task that already ended (harmless) from a real failure; [`SfnCallbacks`] on
 //!   aws-sdk-sfn;
 //! - [`await_steps`]: the await-steps handler; [`emr_events`]: the emr-events handler; both
-//!   wake a waiter the same way (`wake.rs`) and read payloads the same way (`payload.rs`);
+//!   wake a waiter the same way (`wake.rs`);
 //! - [`runtime`]: what the two Lambdas build at cold start from the environment;
 //! - `moto` (feature `moto`, tests only): moto's server as a DynamoDB peer on loopback.
 
@@ -21,7 +21,6 @@ pub mod callbacks;
 pub mod emr_events;
 #[cfg(feature = "moto")]
 pub mod moto;
-mod payload;
 pub mod runtime;
 pub mod store;
 pub mod waiter;

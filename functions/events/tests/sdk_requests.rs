@@ -5,16 +5,12 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_dynamodb::config::retry::RetryConfig;
-use aws_sdk_dynamodb::operation::delete_item::{
-    DeleteItemError, DeleteItemInput, DeleteItemOutput,
-};
-use aws_sdk_dynamodb::operation::put_item::{PutItemInput, PutItemOutput};
-use aws_sdk_dynamodb::operation::query::{QueryInput, QueryOutput};
+use aws_sdk_dynamodb::operation::delete_item::{DeleteItemError, DeleteItemOutput};
+use aws_sdk_dynamodb::operation::put_item::PutItemOutput;
+use aws_sdk_dynamodb::operation::query::QueryOutput;
 use aws_sdk_dynamodb::types::error::ConditionalCheckFailedException;
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_sfn::operation::send_task_success::{
-    SendTaskSuccessError, SendTaskSuccessInput, SendTaskSuccessOutput,
-};
+use aws_sdk_sfn::operation::send_task_success::{SendTaskSuccessError, SendTaskSuccessOutput};
 use aws_sdk_sfn::types::error::{InvalidToken, TaskDoesNotExist, TaskTimedOut};
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -41,9 +37,22 @@ fn sfn(rules: &[&Rule]) -> SfnCallbacks {
     SfnCallbacks::new(client)
 }
 
-/// Keeps a copy of every request a rule saw.
-fn recorder<T>() -> Arc<Mutex<Vec<T>>> {
-    Arc::new(Mutex::new(Vec::new()))
+/// A rule for `$operation` answering `$answer` (given the request and how many came so
+/// far), and the copies of every request it saw.
+macro_rules! recording {
+    ($operation:expr, |$input:ident, $count:ident| $answer:expr) => {{
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let rule = mock!($operation).then_compute_response(move |$input| {
+            let $count = {
+                let mut requests = record.lock().unwrap();
+                requests.push($input.clone());
+                requests.len()
+            };
+            $answer
+        });
+        (rule, seen)
+    }};
 }
 
 fn s(text: &str) -> AttributeValue {
@@ -70,11 +79,8 @@ fn error_response(status: u16, json_body: &'static str) -> HttpResponse {
 #[tokio::test]
 async fn put_item_writes_the_whole_waiter_with_its_ttl() {
     // GIVEN a table that records PutItem
-    let seen = recorder::<PutItemInput>();
-    let record = seen.clone();
-    let rule = mock!(aws_sdk_dynamodb::Client::put_item).then_compute_output(move |input| {
-        record.lock().unwrap().push(input.clone());
-        PutItemOutput::builder().build()
+    let (rule, seen) = recording!(aws_sdk_dynamodb::Client::put_item, |_input, _count| {
+        MockResponse::Output(PutItemOutput::builder().build())
     });
     // WHEN a waiter is put
     dynamodb(&[&rule]).put(&the_waiter()).await.unwrap();
@@ -103,10 +109,7 @@ async fn put_item_writes_the_whole_waiter_with_its_ttl() {
 #[tokio::test]
 async fn query_reads_every_page_consistently_and_filters_expired_items() {
     // GIVEN a cluster whose waiters come back in two pages
-    let seen = recorder::<QueryInput>();
-    let record = seen.clone();
-    let rule = mock!(aws_sdk_dynamodb::Client::query).then_compute_output(move |input| {
-        record.lock().unwrap().push(input.clone());
+    let (rule, seen) = recording!(aws_sdk_dynamodb::Client::query, |input, _count| {
         let mut item = HashMap::from([
             ("ClusterId".to_string(), s("j-2AXXXXXXGAPLF")),
             ("TaskToken".to_string(), s("t")),
@@ -115,7 +118,7 @@ async fn query_reads_every_page_consistently_and_filters_expired_items() {
                 AttributeValue::N("1795001400".into()),
             ),
         ]);
-        match input.exclusive_start_key() {
+        MockResponse::Output(match input.exclusive_start_key() {
             None => {
                 item.insert("Waiter".into(), s("run-1"));
                 QueryOutput::builder()
@@ -128,7 +131,7 @@ async fn query_reads_every_page_consistently_and_filters_expired_items() {
                 item.insert("StepIds".into(), AttributeValue::Ss(vec!["s-9".into()]));
                 QueryOutput::builder().items(item).build()
             }
-        }
+        })
     });
     // WHEN the cluster's waiters are read
     let before = now_epoch_seconds();
@@ -160,12 +163,8 @@ async fn query_reads_every_page_consistently_and_filters_expired_items() {
 #[tokio::test]
 async fn delete_item_is_conditional_on_the_token_and_a_failed_condition_is_no_error() {
     // GIVEN a table whose item holds another token the second time
-    let seen = recorder::<DeleteItemInput>();
-    let record = seen.clone();
-    let rule = mock!(aws_sdk_dynamodb::Client::delete_item).then_compute_response(move |input| {
-        let mut requests = record.lock().unwrap();
-        requests.push(input.clone());
-        if requests.len() == 1 {
+    let (rule, seen) = recording!(aws_sdk_dynamodb::Client::delete_item, |_input, count| {
+        if count == 1 {
             MockResponse::Output(DeleteItemOutput::builder().build())
         } else {
             MockResponse::Error(DeleteItemError::ConditionalCheckFailedException(
@@ -245,11 +244,8 @@ async fn dynamodb_errors_are_named_like_emrs() {
 #[tokio::test]
 async fn send_task_success_sends_the_token_and_the_output_as_json_text() {
     // GIVEN Step Functions recording SendTaskSuccess
-    let seen = recorder::<SendTaskSuccessInput>();
-    let record = seen.clone();
-    let rule = mock!(aws_sdk_sfn::Client::send_task_success).then_compute_output(move |input| {
-        record.lock().unwrap().push(input.clone());
-        SendTaskSuccessOutput::builder().build()
+    let (rule, seen) = recording!(aws_sdk_sfn::Client::send_task_success, |_input, _count| {
+        MockResponse::Output(SendTaskSuccessOutput::builder().build())
     });
     let output = json!({"WokenBy": "event", "StepId": "s-1", "State": "COMPLETED"});
     // WHEN a task is answered

@@ -30,7 +30,6 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::emr::EmrApi;
-use crate::error::invalid_at_path;
 use crate::input::NormalizedInput;
 use crate::pipeline::{PipelineSpec, StepCompletion};
 use crate::{EmrflowError, Function};
@@ -158,8 +157,7 @@ impl Handlers {
 
 /// The request of `function`; a payload that does not fit is InvalidInput naming the key.
 fn parse<T: DeserializeOwned>(function: Function, payload: Value) -> Result<T, EmrflowError> {
-    crate::json::from_value(payload)
-        .map_err(|error| invalid_at_path(&format!("{} input", function.name()), error))
+    crate::json::read_payload(&format!("{} input", function.name()), payload)
 }
 
 fn to_payload<T: Serialize>(response: &T) -> Result<Value, EmrflowError> {

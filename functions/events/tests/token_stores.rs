@@ -1,11 +1,18 @@
-//! The DynamoDB adapter against a real peer: moto's server on loopback (installed by
-//! `make moto-tools`), with the table created as the SAM template does.
+//! The token stores keep one contract: in memory, and the DynamoDB adapter against a real
+//! peer, moto's server on loopback (installed by `make moto-tools`), with the table created
+//! as the SAM template does.
 
 mod common;
 
 use aws_sdk_dynamodb::types::{AttributeValue, TimeToLiveStatus};
 use emrflow_events::moto::MotoServer;
-use emrflow_events::DynamoTokenStore;
+use emrflow_events::{DynamoTokenStore, MemoryTokenStore};
+
+#[tokio::test]
+async fn the_in_memory_store_keeps_the_token_store_contract() {
+    // GIVEN / WHEN / THEN: see check_token_store_contract
+    common::check_token_store_contract(&MemoryTokenStore::new()).await;
+}
 
 #[tokio::test]
 async fn the_dynamodb_store_keeps_the_token_store_contract_against_moto() {
