@@ -3,21 +3,23 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help run test build bench validate deploy start teardown fmt lint unit asl-validate \
-        spark-env lambda-tools node-tools java-check local-emr aws-cli
+        spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli
 
 PYSPARK_VERSION       := 4.3.0
 CARGO_LAMBDA_VERSION  := 1.9.2
 ZIG_VERSION           := 0.15.1
 ASL_VALIDATOR_VERSION := 4.0.0
 AWSCLI_VERSION        := 1.45.11
+MOTO_VERSION          := 5.2.5
 
 VENV          := .venv
 TOOLS         := .tools
 LAMBDA_VENV   := $(TOOLS)/lambda-venv
 AWSCLI_VENV   := $(TOOLS)/awscli-venv
 NPM_PREFIX    := $(TOOLS)/npm
+MOTO_VENV     := $(TOOLS)/moto-venv
 FUNCTIONS     := validate-input ensure-cluster termination-protection add-steps check-steps \
-                 terminate-cluster start-daily
+                 terminate-cluster start-daily await-steps emr-events
 PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps
 PIPELINE      ?= examples/pipeline.json
 INPUT         ?= examples/input.json
@@ -42,7 +44,7 @@ fmt: ## rustfmt check
 lint: ## clippy, warnings are errors
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: spark-env aws-cli ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path
+unit: spark-env aws-cli moto-tools ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path, the token store on moto
 	cargo test --workspace
 
 asl-validate: node-tools ## the definition passes asl-validator
@@ -92,6 +94,13 @@ $(LAMBDA_VENV)/.cargo-lambda-$(CARGO_LAMBDA_VERSION):
 	python3 -m venv $(LAMBDA_VENV)
 	$(LAMBDA_VENV)/bin/pip install --quiet --disable-pip-version-check \
 	  cargo-lambda==$(CARGO_LAMBDA_VERSION) ziglang==$(ZIG_VERSION)
+	touch $@
+
+# moto's server: a real DynamoDB peer on loopback for the token store's tests (functions/events).
+moto-tools: $(MOTO_VENV)/.moto-$(MOTO_VERSION)
+$(MOTO_VENV)/.moto-$(MOTO_VERSION):
+	python3 -m venv $(MOTO_VENV)
+	$(MOTO_VENV)/bin/pip install --quiet --disable-pip-version-check 'moto[server]==$(MOTO_VERSION)'
 	touch $@
 
 node-tools: $(NPM_PREFIX)/.asl-validator-$(ASL_VALIDATOR_VERSION)

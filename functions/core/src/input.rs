@@ -40,8 +40,25 @@ pub struct NormalizedInput {
 
 /// `j-` followed by 1 to 20 upper-case letters or digits.
 pub fn check_cluster_id(cluster_id: &str, key: &str) -> Result<(), EmrflowError> {
-    let well_shaped = cluster_id.strip_prefix("j-").is_some_and(|rest| {
-        (1..=20).contains(&rest.len())
+    check_emr_id(cluster_id, key, "cluster", "j-", 20)
+}
+
+/// `s-` followed by 1 to 254 upper-case letters or digits (a step id has at most 256
+/// characters).
+pub fn check_step_id(step_id: &str, key: &str) -> Result<(), EmrflowError> {
+    check_emr_id(step_id, key, "step", "s-", 254)
+}
+
+/// `prefix` followed by 1 to `max_chars` upper-case letters or digits: EMR's ids.
+fn check_emr_id(
+    id: &str,
+    key: &str,
+    kind: &str,
+    prefix: &str,
+    max_chars: usize,
+) -> Result<(), EmrflowError> {
+    let well_shaped = id.strip_prefix(prefix).is_some_and(|rest| {
+        (1..=max_chars).contains(&rest.len())
             && rest
                 .chars()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
@@ -50,8 +67,8 @@ pub fn check_cluster_id(cluster_id: &str, key: &str) -> Result<(), EmrflowError>
         Ok(())
     } else {
         Err(EmrflowError::invalid_input(format!(
-            "key {key}: '{}' is not an EMR cluster id (expected 'j-' followed by 1 to 20 characters A-Z 0-9)",
-            echo(cluster_id)
+            "key {key}: '{}' is not an EMR {kind} id (expected '{prefix}' followed by 1 to {max_chars} characters A-Z 0-9)",
+            echo(id)
         )))
     }
 }
@@ -206,5 +223,30 @@ impl ExecutionInput {
             execution_name: execution_name.to_string(),
             pipeline: rendered,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_ids_are_checked_for_emrs_shape() {
+        // GIVEN good and bad step ids WHEN checked THEN only EMR's shape passes, named by key
+        assert!(check_step_id("s-1A2B3C4D5E6F7", "Outstanding[0]").is_ok());
+        for bad in [
+            "",
+            "s-",
+            "j-ABC",
+            "s-abc",
+            "s-1 2",
+            &format!("s-{}", "A".repeat(255)),
+        ] {
+            let error = check_step_id(bad, "Outstanding[3]").unwrap_err();
+            assert!(
+                error.message().starts_with("key Outstanding[3]: "),
+                "{error}"
+            );
+        }
     }
 }

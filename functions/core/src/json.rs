@@ -10,6 +10,7 @@ use serde::de::{
 };
 use serde_json::{Map, Value};
 
+use crate::error::invalid_at_path;
 use crate::EmrflowError;
 
 /// Parses `text`, refusing duplicate keys and saying when it is nested too deeply.
@@ -273,6 +274,12 @@ mod tests {
             assert_eq!(humanize(serde), words);
         }
     }
+}
+
+/// Reads a function's payload as `T` ([`from_value`]); one that does not fit is InvalidInput
+/// naming the key, `what` naming the payload ("check-steps input").
+pub fn read_payload<T: DeserializeOwned>(what: &str, payload: Value) -> Result<T, EmrflowError> {
+    from_value(payload).map_err(|error| invalid_at_path(what, error))
 }
 
 /// Reads `T` from `value` as serde_json would, except that a struct is never read from an

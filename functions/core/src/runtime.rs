@@ -22,15 +22,7 @@ pub async fn handlers_from_environment(function: Function) -> Result<Handlers, E
                 "no AWS region configured (set AWS_REGION): the script-runner JAR and EMR endpoint depend on it",
             )
         })?;
-    let client = aws_sdk_emr::Client::from_conf(
-        aws_sdk_emr::config::Builder::from(&config)
-            .timeout_config(emr_timeouts())
-            .build(),
-    );
-    let emr = Arc::new(match endpoint_url_override() {
-        Some(url) => SdkEmr::with_endpoint_url(client, &url),
-        None => SdkEmr::new(client),
-    });
+    let emr = Arc::new(sdk_emr(&config));
     let settings = DeploymentSettings::from_lookup(|key| std::env::var(key).ok());
     let handlers = if needs_pipeline(function) {
         let mut pipeline = PipelineSpec::load(default_pipeline_path())?;
@@ -65,13 +57,31 @@ pub fn emr_timeouts() -> aws_config::timeout::TimeoutConfig {
         .build()
 }
 
-/// The endpoint the SDK was pointed at instead of AWS's (how local mode works), to name it in
-/// error messages.
-fn endpoint_url_override() -> Option<String> {
-    ["AWS_ENDPOINT_URL_EMR", "AWS_ENDPOINT_URL"]
-        .into_iter()
-        .filter_map(|key| std::env::var(key).ok())
-        .find(|url| !url.trim().is_empty())
+/// The EMR adapter every function builds at cold start from the loaded SDK configuration,
+/// with [`emr_timeouts`]; an endpoint override (the local EMR) is named in its messages.
+pub fn sdk_emr(config: &aws_config::SdkConfig) -> SdkEmr {
+    let client = aws_sdk_emr::Client::from_conf(
+        aws_sdk_emr::config::Builder::from(config)
+            .timeout_config(emr_timeouts())
+            .build(),
+    );
+    match endpoint_url_override("EMR") {
+        Some(url) => SdkEmr::with_endpoint_url(client, &url),
+        None => SdkEmr::new(client),
+    }
+}
+
+/// The endpoint the SDK was pointed at instead of AWS's for the service whose environment
+/// suffix is `service` (`AWS_ENDPOINT_URL_<service>`, else `AWS_ENDPOINT_URL`: how local mode
+/// works), to name it in error messages.
+pub fn endpoint_url_override(service: &str) -> Option<String> {
+    [
+        format!("AWS_ENDPOINT_URL_{service}"),
+        "AWS_ENDPOINT_URL".to_string(),
+    ]
+    .into_iter()
+    .filter_map(|key| std::env::var(key).ok())
+    .find(|url| !url.trim().is_empty())
 }
 
 /// Account-specific values the deployed stack passes as environment variables. They replace

@@ -151,6 +151,26 @@ impl RuntimeApi {
     }
 }
 
+/// Waits up to `timeout` for a function process to end by itself (as after an init error).
+/// One still running then is stopped, and None returned.
+pub async fn wait_for_exit(
+    child: &mut std::process::Child,
+    timeout: Duration,
+) -> Option<std::process::ExitStatus> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 async fn next(State(shared): State<Shared>) -> Response {
     shared.with(|inner| {
         inner.first_poll.get_or_insert_with(Instant::now);

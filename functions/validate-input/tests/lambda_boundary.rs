@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use emrflow_lambda::emulator::RuntimeApi;
+use emrflow_lambda::emulator::{wait_for_exit, RuntimeApi};
 use serde_json::json;
 
 const BINARY: &str = env!("CARGO_BIN_EXE_validate-input");
@@ -27,27 +27,13 @@ fn start(api: &RuntimeApi, pipeline_file: &str) -> Child {
         .expect("the validate-input binary starts")
 }
 
-fn wait_for_exit(child: &mut Child) -> Option<std::process::ExitStatus> {
-    let deadline = std::time::Instant::now() + WAIT;
-    while std::time::Instant::now() < deadline {
-        if let Ok(Some(status)) = child.try_wait() {
-            return Some(status);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    let _ = child.kill();
-    None
-}
-
 #[tokio::test]
 async fn a_pipeline_file_that_cannot_be_read_is_an_init_error_with_a_contract_name() {
     // GIVEN a deployment whose pipeline file is missing
     let api = RuntimeApi::start().await.unwrap();
     let mut function = start(&api, "/nonexistent/pipeline.json");
     // WHEN the function starts
-    let status = tokio::task::spawn_blocking(move || wait_for_exit(&mut function))
-        .await
-        .unwrap();
+    let status = wait_for_exit(&mut function, WAIT).await;
     // THEN it reported the failure to /runtime/init/error as InvalidInput naming the file,
     // never reached /invocation/next, and ended (AWS shows the reported error, not an exit)
     let error = api.init_error().expect("an init error was reported");

@@ -30,13 +30,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::emr::EmrApi;
-use crate::error::invalid_at_path;
 use crate::input::NormalizedInput;
 use crate::pipeline::{PipelineSpec, StepCompletion};
 use crate::{EmrflowError, Function};
 
 pub use add_steps::{AddStepsRequest, AddStepsResponse};
-pub use check_steps::{CheckStepsRequest, CheckStepsResponse, Progress};
+pub use check_steps::{CheckStepsRequest, CheckStepsResponse, Progress, EVENT_HEARTBEAT_SECONDS};
 pub use ensure_cluster::{EnsureClusterRequest, EnsureClusterResponse};
 pub use report::{AttemptReport, StepReport};
 pub use state_size::STATE_LIMIT_BYTES;
@@ -158,8 +157,7 @@ impl Handlers {
 
 /// The request of `function`; a payload that does not fit is InvalidInput naming the key.
 fn parse<T: DeserializeOwned>(function: Function, payload: Value) -> Result<T, EmrflowError> {
-    crate::json::from_value(payload)
-        .map_err(|error| invalid_at_path(&format!("{} input", function.name()), error))
+    crate::json::read_payload(&format!("{} input", function.name()), payload)
 }
 
 fn to_payload<T: Serialize>(response: &T) -> Result<Value, EmrflowError> {

@@ -1,6 +1,7 @@
 //! SDK errors classified into the contract's names, with messages in words (never the SDK's
 //! `Debug` text): throttling → EmrThrottled; timeouts, dispatch failures and 5xx →
-//! AwsTransient; any other service error → AwsRequestRejected carrying EMR's message.
+//! AwsTransient; any other service error → AwsRequestRejected carrying the service's message.
+//! EMR's errors, and those of the other AWS services emrflow calls, are classified here alike.
 
 use aws_sdk_emr::error::{ProvideErrorMetadata, SdkError};
 use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
@@ -45,6 +46,21 @@ pub fn classify_sdk_error<E>(
 where
     E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
 {
+    classify_aws_sdk_error("EMR", operation, endpoint, error)
+}
+
+/// The same classification for another AWS service's SDK error (every aws-sdk crate shares
+/// smithy's error type), so DynamoDB and Step Functions failures get the same names as
+/// EMR's; `service` names the one that answered ("DynamoDB answered …").
+pub fn classify_aws_sdk_error<E>(
+    service: &str,
+    operation: &str,
+    endpoint: &str,
+    error: SdkError<E, HttpResponse>,
+) -> EmrflowError
+where
+    E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+{
     let transient = |text: String| EmrflowError::new(ErrorName::AwsTransient, text);
     match &error {
         SdkError::ServiceError(context) => {
@@ -56,7 +72,7 @@ where
                 .map(str::to_string)
                 .unwrap_or_else(|| describe_chain(context.err()));
             let status = context.raw().status().as_u16();
-            let text = format!("{operation}: EMR answered {code}: {message}");
+            let text = format!("{operation}: {service} answered {code}: {message}");
             if THROTTLING_CODES.contains(&code) || status == 429 {
                 EmrflowError::new(ErrorName::EmrThrottled, text)
             } else if TRANSIENT_CODES.contains(&code) || status >= 500 {

@@ -10,7 +10,7 @@ use aws_sdk_emr::types as emr;
 use emrflow_vocabulary::limits::MAX_STEP_IDS_PER_LIST_STEPS;
 
 pub use convert::{sdk_instances, sdk_step};
-pub use errors::classify_sdk_error;
+pub use errors::{classify_aws_sdk_error, classify_sdk_error};
 
 use convert::{sdk_cluster_state, sdk_configuration, to_i32};
 
