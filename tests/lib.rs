@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use emrflow::definition::{load_local_definition, DEFINITION_FILE};
-use emrflow::{local_emr_client, local_handlers, LocalExecution};
+use emrflow::{local_emr_client, local_handlers, LocalEvents, LocalExecution};
 use emrflow_asl::{ExecutionResult, ExecutionStatus, NoopObserver, Observer, ScaledClock};
 use emrflow_core::PipelineSpec;
 use emrflow_local_emr::{
@@ -83,6 +83,8 @@ impl Harness {
             input,
             clock: Arc::new(ScaledClock::new(TIME_SCALE)),
             observer,
+            // As deployed: the execution waits on EMR's events (a pipeline may say POLLING).
+            events: Some(LocalEvents::of(&self.emr)),
         }
         .run()
         .await;

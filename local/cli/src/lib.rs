@@ -2,6 +2,7 @@
 //! handler code against a local EMR endpoint, and shows the run like the console does.
 
 pub mod definition;
+pub mod events;
 pub mod render;
 
 use std::net::SocketAddr;
@@ -15,13 +16,18 @@ use aws_sdk_emr::config::{BehaviorVersion, Credentials, Region};
 use chrono::{DateTime, Utc};
 use emrflow_asl::{
     execute, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus, FnObserver, HistoryEvent,
-    Observer, RealClock, ScaledClock, StateMachine, TaskError, TaskInvoker,
+    Observer, RealClock, ScaledClock, StateMachine, TaskError, TaskInvoker, TaskTokens,
 };
+use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{Handlers, PipelineSpec, SdkEmr};
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
 use serde_json::{json, Value};
 
-use definition::{function_of_resource, load_local_definition, LOCAL_ACCOUNT, LOCAL_REGION};
+use definition::{
+    function_name_of, function_of_resource, load_local_definition, AWAIT_STEPS, LOCAL_ACCOUNT,
+    LOCAL_REGION,
+};
+pub use events::LocalEvents;
 
 /// An aws-sdk-emr client for a local endpoint: dummy credentials, nothing leaves the machine.
 /// The SDK retries as on AWS (3 attempts) but backs off in milliseconds, not seconds: a local
@@ -45,7 +51,8 @@ pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
     aws_sdk_emr::Client::from_conf(config)
 }
 
-/// The handlers exactly as the Lambda functions build them, with EMR at `endpoint_url`.
+/// The handlers exactly as the Lambda functions build them, with EMR at `endpoint_url`, and
+/// the deployed stack's default: waiting on EMR's events.
 pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> Handlers {
     Handlers::new(
         Arc::new(SdkEmr::with_endpoint_url(
@@ -55,36 +62,51 @@ pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> Han
         default_pipeline,
         LOCAL_REGION.to_string(),
     )
+    .with_step_completion(StepCompletion::Events)
 }
 
 /// Calls the handler a Task's Resource names, in process, the way Lambda would: an error
 /// reaches the state machine as its stable name, with Lambda's JSON error payload as cause.
 pub struct HandlerInvoker {
     handlers: Handlers,
+    await_steps: Option<emrflow_events::AwaitSteps>,
 }
 
 impl HandlerInvoker {
     pub fn new(handlers: Handlers) -> Self {
-        HandlerInvoker { handlers }
+        HandlerInvoker {
+            handlers,
+            await_steps: None,
+        }
     }
+}
+
+fn task_error(error: emrflow_core::EmrflowError) -> TaskError {
+    let lambda = error.lambda_error();
+    TaskError::new(lambda.error_type.clone(), lambda.cause_text())
 }
 
 #[async_trait]
 impl TaskInvoker for HandlerInvoker {
     async fn invoke(&self, resource: &str, payload: Value) -> Result<Value, TaskError> {
-        let function = function_of_resource(resource).ok_or_else(|| {
+        let not_found = || {
             TaskError::new(
                 "Lambda.ResourceNotFoundException",
                 format!("no local function for the resource {resource}"),
             )
-        })?;
+        };
+        if function_name_of(resource) == Some(AWAIT_STEPS) {
+            let await_steps = self.await_steps.as_ref().ok_or_else(not_found)?;
+            let summary = await_steps.handle(payload).await.map_err(task_error)?;
+            return serde_json::to_value(summary).map_err(|error| {
+                task_error(emrflow_core::EmrflowError::internal(error.to_string()))
+            });
+        }
+        let function = function_of_resource(resource).ok_or_else(not_found)?;
         self.handlers
             .invoke(function, payload)
             .await
-            .map_err(|error| {
-                let lambda = error.lambda_error();
-                TaskError::new(lambda.error_type.clone(), lambda.cause_text())
-            })
+            .map_err(task_error)
     }
 }
 
@@ -96,15 +118,31 @@ pub struct LocalExecution {
     pub input: Value,
     pub clock: Arc<dyn Clock>,
     pub observer: Arc<dyn Observer>,
+    /// EMR's events of a local EMR in this process: the execution waits on them as the
+    /// deployed one does. None (an endpoint elsewhere): the timer loop only.
+    pub events: Option<LocalEvents>,
 }
 
 impl LocalExecution {
     pub async fn run(self) -> ExecutionResult {
-        let mut options = ExecutionOptions::new(
-            self.name,
-            self.input,
-            Arc::new(HandlerInvoker::new(self.handlers)),
-        );
+        let tokens = TaskTokens::new();
+        let (handlers, wiring) = match self.events {
+            Some(events) => (self.handlers, Some(events::wire(events, &tokens))),
+            None => (
+                self.handlers.with_step_completion(StepCompletion::Polling),
+                None,
+            ),
+        };
+        let (await_steps, delivery) = match wiring {
+            Some(wiring) => (Some(wiring.await_steps), Some(wiring.delivery)),
+            None => (None, None),
+        };
+        let invoker = HandlerInvoker {
+            handlers,
+            await_steps,
+        };
+        let mut options = ExecutionOptions::new(self.name, self.input, Arc::new(invoker))
+            .with_task_tokens(tokens);
         // One local account for every ARN the runner and the local EMR make up.
         options.account_id = LOCAL_ACCOUNT.to_string();
         options.role_arn = format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/emrflow-local");
@@ -113,7 +151,11 @@ impl LocalExecution {
             .with_observer(self.observer)
             .with_state_machine_name("emrflow")
             .with_region(LOCAL_REGION);
-        execute(&self.machine, options).await
+        let result = execute(&self.machine, options).await;
+        if let Some(delivery) = delivery {
+            delivery.abort();
+        }
+        result
     }
 }
 
@@ -129,6 +171,7 @@ pub struct CliRun {
     pub time_scale: f64,
     pub json: bool,
     pub throttle_like_emr: bool,
+    pub step_completion: StepCompletion,
 }
 
 /// `--input` is a file when one exists at that path, JSON text otherwise.
@@ -271,6 +314,12 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
         .name
         .unwrap_or_else(|| format!("local-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
     eprintln!("execution {name}");
+    // EMR's events reach the execution only from a local EMR in this process; an endpoint
+    // elsewhere (or --step-completion POLLING) waits with the timer loop.
+    let events = match (&embedded, run.step_completion) {
+        (Some(running), StepCompletion::Events) => Some(LocalEvents::of(running)),
+        _ => None,
+    };
     let result = LocalExecution {
         machine,
         handlers: local_handlers(&endpoint, pipeline),
@@ -278,6 +327,7 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
         input,
         clock,
         observer: progress_observer(),
+        events,
     }
     .run()
     .await;

@@ -76,6 +76,16 @@ struct RunArgs {
     /// Throttle the embedded local EMR as EMR does by default (burst 5, 0.5 calls/s).
     #[arg(long)]
     throttle_like_emr: bool,
+    /// How the execution learns that steps ended: EMR's events (with a heartbeat check as the
+    /// net), or polling. Pipelines that set StepCompletion keep theirs.
+    #[arg(long, value_enum, default_value_t = Completion::Events)]
+    step_completion: Completion,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Completion {
+    Events,
+    Polling,
 }
 
 #[tokio::main]
@@ -98,6 +108,10 @@ async fn main() -> ExitCode {
                 time_scale: args.time_scale,
                 json: args.json,
                 throttle_like_emr: args.throttle_like_emr,
+                step_completion: match args.step_completion {
+                    Completion::Events => emrflow_core::pipeline::StepCompletion::Events,
+                    Completion::Polling => emrflow_core::pipeline::StepCompletion::Polling,
+                },
             })
             .await
         }
