@@ -2,6 +2,7 @@
 //! handler code against a local EMR endpoint, and shows the run like the console does.
 
 pub mod definition;
+pub mod diagram;
 pub mod events;
 pub mod render;
 
@@ -364,6 +365,29 @@ fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
         emr.faults().rate_limit_like_emr();
     }
     emr
+}
+
+/// `emrflow diagram`: the pipeline's step graph or the state machine, as Mermaid.
+pub fn print_diagram(
+    pipeline: Option<PathBuf>,
+    definition: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    let text = match (pipeline, definition) {
+        (Some(path), _) => {
+            let spec = PipelineSpec::load(&path).map_err(|error| error.to_string())?;
+            diagram::pipeline_diagram(&spec)
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            let definition = emrflow_core::json::parse_strict(&text, "the definition")
+                .map_err(|error| error.to_string())?;
+            diagram::definition_diagram(&definition)
+        }
+        (None, None) => return Err("give --pipeline FILE or --definition FILE".to_string()),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `emrflow local emr`: serves until SIGINT (Ctrl-C) or SIGTERM, then terminates its

@@ -21,6 +21,19 @@ enum Command {
     /// Offline tools: a local EMR endpoint and a local Step Functions runner.
     #[command(subcommand)]
     Local(Local),
+    /// Print a pipeline's step graph or the state machine as Mermaid.
+    Diagram(DiagramArgs),
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct DiagramArgs {
+    /// A pipeline spec: its steps and their dependencies.
+    #[arg(long)]
+    pipeline: Option<PathBuf>,
+    /// A state machine definition: its states, choices and catches.
+    #[arg(long)]
+    definition: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -93,6 +106,7 @@ async fn main() -> ExitCode {
     emrflow::init_tracing();
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Diagram(args) => emrflow::print_diagram(args.pipeline, args.definition),
         Command::Local(Local::Emr(args)) => {
             emrflow::serve_local_emr(args.addr, args.root, args.throttle_like_emr).await
         }
