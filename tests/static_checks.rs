@@ -191,3 +191,15 @@ fn every_error_name_is_documented_in_the_readme() {
         );
     }
 }
+
+#[test]
+fn the_definition_is_what_its_generator_writes() {
+    // GIVEN statemachine/generate.py (the one place of the retry policies and the cleanup path)
+    // WHEN it checks the committed JSON THEN they agree
+    let status = std::process::Command::new("python3")
+        .arg(repo_file("statemachine/generate.py"))
+        .arg("--check")
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "run: python3 statemachine/generate.py");
+}
