@@ -61,7 +61,10 @@ build: lambda-tools ## cross-compile every function for arm64 into target/lambda
 	for f in $(PIPELINE_FUNCTIONS); do cp $(PIPELINE) target/lambda/$$f/pipeline.json; done
 	@for f in $(FUNCTIONS); do python3 infra/is_aarch64_elf.py target/lambda/$$f/bootstrap || exit 1; done
 
-bench: spark-env ## speed and memory targets (never in timed tests)
+bench: spark-env build ## speed, cost and size targets (never in timed tests): see tests/bench/
+	@# The functions and a hello-world lambda_runtime binary, built alike, for the cold starts.
+	cargo build --profile bench $(addprefix -p ,$(FUNCTIONS)) --bins
+	cargo build --profile bench -p emrflow-lambda --example hello
 	cargo bench -p emrflow-tests
 
 deploy: build ## sam deploy (guided the first time)

@@ -15,12 +15,14 @@ def retry(cleanup=False):
         # the outage shows as AwsTransient (the SDK's timeouts) or as States.Timeout.
         return [
             {"ErrorEquals": [e for e in LAMBDA_ERRORS if e != "States.Timeout"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0, "MaxDelaySeconds": 60},
-            {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 10, "MaxAttempts": 14, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
+            {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 10, "MaxAttempts": 20, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
             {"ErrorEquals": ["AwsTransient", "States.Timeout"], "IntervalSeconds": 10, "MaxAttempts": 14, "BackoffRate": 2.0, "MaxDelaySeconds": 300},
         ]
     return [
         {"ErrorEquals": LAMBDA_ERRORS, "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0, "MaxDelaySeconds": 60},
-        {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 5, "MaxAttempts": 12, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
+        # Throttling is EMR saying "later": keep going for tens of minutes, jittered so that
+        # executions throttled together do not come back together.
+        {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 5, "MaxAttempts": 20, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
         {"ErrorEquals": ["AwsTransient"], "IntervalSeconds": 5, "MaxAttempts": 8, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
     ]
 EXECUTION = {"Input.$": "$$.Execution.Input", "Name.$": "$$.Execution.Name", "StartTime.$": "$$.Execution.StartTime", "PipelineDigest.$": "$.PipelineDigest"}
@@ -40,7 +42,7 @@ S["Should_Create_Cluster"] = {"Type": "Choice", "Comment": "Create a new cluster
                 {"Variable": "$.CreateCluster", "BooleanEquals": False, "Next": "Check_Existing_Cluster"}],
     "Default": "Create_A_Cluster"}
 S["Create_A_Cluster"] = task("RunJobFlow from the pipeline spec, named and tagged with this execution; a retry finds the cluster already created.",
-    "${EnsureClusterFunctionArn}", {"CreateCluster": True, "ClusterId": None, "Execution": EXECUTION}, "$.Cluster", "Enable_Termination_Protection")
+    "${EnsureClusterFunctionArn}", {"CreateCluster": True, "ClusterId": None, "Execution": EXECUTION, "RetryCount.$": "$$.State.RetryCount", "RedriveCount.$": "$$.Execution.RedriveCount"}, "$.Cluster", "Enable_Termination_Protection")
 S["Check_Existing_Cluster"] = task("The reused cluster must exist and be STARTING, BOOTSTRAPPING, RUNNING or WAITING.",
     "${EnsureClusterFunctionArn}", {"CreateCluster": False, "ClusterId.$": "$.ClusterId", "Execution": EXECUTION}, "$.Cluster", "Enable_Termination_Protection")
 S["Enable_Termination_Protection"] = task("Protects the cluster from an accidental termination while the pipeline runs.",

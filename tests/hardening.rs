@@ -113,7 +113,7 @@ async fn concurrent_executions_under_emr_like_throttling_all_succeed() {
         .rate_limit_every_operation(0.5 / TIME_SCALE, 5);
     let spec = two_good_steps(&harness);
     // WHEN they run together
-    let runs = futures_join_all((0..12).map(|index| {
+    let runs = futures::future::join_all((0..12).map(|index| {
         let harness = &harness;
         let spec = spec.clone();
         async move {
@@ -134,38 +134,6 @@ async fn concurrent_executions_under_emr_like_throttling_all_succeed() {
         run.assert_succeeded();
     }
     harness.assert_no_cluster_left_alive().await;
-}
-
-/// Runs futures concurrently on this task (no extra dependency for one test).
-async fn futures_join_all<F: std::future::Future>(
-    futures: impl Iterator<Item = F>,
-) -> Vec<F::Output> {
-    let handles: Vec<_> = futures.map(Box::pin).collect();
-    let mut outputs = Vec::with_capacity(handles.len());
-    let mut pending: Vec<_> = handles.into_iter().map(Some).collect();
-    let mut results: Vec<Option<F::Output>> = (0..pending.len()).map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut all_done = true;
-        for (slot, result) in pending.iter_mut().zip(results.iter_mut()) {
-            if let Some(future) = slot {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(output) => {
-                        *result = Some(output);
-                        *slot = None;
-                    }
-                    std::task::Poll::Pending => all_done = false,
-                }
-            }
-        }
-        if all_done {
-            std::task::Poll::Ready(())
-        } else {
-            std::task::Poll::Pending
-        }
-    })
-    .await;
-    outputs.extend(results.into_iter().flatten());
-    outputs
 }
 
 /// A failing step, and the EMR endpoint hung as soon as cleanup begins.
