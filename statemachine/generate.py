@@ -15,14 +15,14 @@ def retry(cleanup=False):
         # the outage shows as AwsTransient (the SDK's timeouts) or as States.Timeout.
         return [
             {"ErrorEquals": [e for e in LAMBDA_ERRORS if e != "States.Timeout"], "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0, "MaxDelaySeconds": 60},
-            {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 10, "MaxAttempts": 20, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
+            {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 10, "MaxAttempts": 50, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
             {"ErrorEquals": ["AwsTransient", "States.Timeout"], "IntervalSeconds": 10, "MaxAttempts": 14, "BackoffRate": 2.0, "MaxDelaySeconds": 300},
         ]
     return [
         {"ErrorEquals": LAMBDA_ERRORS, "IntervalSeconds": 2, "MaxAttempts": 6, "BackoffRate": 2.0, "MaxDelaySeconds": 60},
-        # Throttling is EMR saying "later": keep going for tens of minutes, jittered so that
+        # Throttling is EMR saying "later": keep going for about two hours, jittered so that
         # executions throttled together do not come back together.
-        {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 5, "MaxAttempts": 20, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
+        {"ErrorEquals": ["EmrThrottled"], "IntervalSeconds": 5, "MaxAttempts": 50, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
         {"ErrorEquals": ["AwsTransient"], "IntervalSeconds": 5, "MaxAttempts": 8, "BackoffRate": 2.0, "MaxDelaySeconds": 300, "JitterStrategy": "FULL"},
     ]
 EXECUTION = {"Input.$": "$$.Execution.Input", "Name.$": "$$.Execution.Name", "StartTime.$": "$$.Execution.StartTime", "PipelineDigest.$": "$.PipelineDigest"}

@@ -8,16 +8,13 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use emrflow::seed_local_s3;
+use emrflow_tests::examples::{
+    assert_spark_submit_available, example, example_json, first_attempt, millis, step_states,
+};
 use emrflow_tests::Harness;
 use serde_json::{json, Value};
 
 const DAY: &str = "2026-11-21";
-
-fn example(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(relative)
-}
 
 /// Runs a JDK tool; a missing JDK fails the test with what to install (never a skip).
 fn jdk(tool: &str, args: &[&str]) {
@@ -118,22 +115,9 @@ fn row<'a>(
         .unwrap_or_else(|| panic!("no {key} {id} in {rows:?}"))
 }
 
-fn millis(attempt: &Value, key: &str) -> i64 {
-    let text = attempt[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} in {attempt}"));
-    chrono::DateTime::parse_from_rfc3339(text)
-        .expect("RFC 3339")
-        .timestamp_millis()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_data_lake_pipeline_runs_from_raw_events_to_analytics_report_and_archive() {
-    // `make test` installs PySpark into .venv first; without it this test must fail, not skip.
-    assert!(
-        emrflow_local_emr::locate_spark_submit(None).is_some(),
-        "no spark-submit: run `make spark-env` (PySpark into .venv)"
-    );
+    assert_spark_submit_available();
     // GIVEN the example's jobs, reference data and one day of raw events (36 rows: 31 events,
     // 5 of them delivered twice, 2 of those corrected by the second delivery, 1 without a
     // customer) in the local S3, the monitor's JAR built, and the pipeline as shipped
@@ -141,10 +125,7 @@ async fn the_data_lake_pipeline_runs_from_raw_events_to_analytics_report_and_arc
     let s3_root = harness.emr.emr.s3_root();
     seed_local_s3(&example("s3"), &s3_root).expect("seeded");
     build_quality_monitor_jar(&s3_root);
-    let pipeline: Value = serde_json::from_str(
-        &std::fs::read_to_string(example("pipelines/data-lake.json")).expect("pipeline"),
-    )
-    .expect("JSON");
+    let pipeline = example_json("pipelines/data-lake.json");
 
     // WHEN the day runs
     let run = harness
@@ -153,13 +134,8 @@ async fn the_data_lake_pipeline_runs_from_raw_events_to_analytics_report_and_arc
 
     // THEN it succeeds with every step completed, and the cluster is gone
     let output = run.assert_succeeded();
-    let steps = output["Steps"].as_array().expect("steps");
-    let states: Vec<(&str, &str)> = steps
-        .iter()
-        .filter_map(|step| Some((step["Name"].as_str()?, step["State"].as_str()?)))
-        .collect();
     assert_eq!(
-        states,
+        step_states(&output),
         [
             ("data_validation", "COMPLETED"),
             ("data_deduplication", "COMPLETED"),
@@ -174,10 +150,7 @@ async fn the_data_lake_pipeline_runs_from_raw_events_to_analytics_report_and_arc
 
     // AND the two analytics ran side by side, after the transformation, and the monitor and
     // the archive started only once both had ended
-    let attempt = |name: &str| {
-        let step = steps.iter().find(|step| step["Name"] == name).expect(name);
-        step["Attempts"][0].clone()
-    };
+    let attempt = |name: &str| first_attempt(&output, name);
     let (transform, customers, products) = (
         attempt("business_transformation"),
         attempt("customer_analytics"),

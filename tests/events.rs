@@ -7,24 +7,32 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use emrflow_asl::{FnObserver, HistoryEvent};
-use emrflow_tests::{pipeline, script_step, two_good_steps, Harness};
+use emrflow_tests::{pipeline, script_step, state_entered, two_good_steps, Harness, Run};
 use serde_json::{json, Value};
 
 fn input() -> Value {
     json!({"ProcessingDate": "2026-11-21"})
 }
 
-fn entered(event: &HistoryEvent) -> Option<String> {
-    serde_json::to_value(event)
-        .ok()?
-        .pointer("/stateEnteredEventDetails/name")?
-        .as_str()
-        .map(str::to_string)
-}
-
 /// The heartbeat of Wait_For_Step_Events (3600 s) as the harness's clock runs it.
 fn heartbeat(harness: &Harness) -> Duration {
     Duration::from_secs_f64(3600.0 * harness.time_scale)
+}
+
+fn heartbeat_ran_out(run: &Run) -> bool {
+    run.errors_seen()
+        .iter()
+        .any(|e| e == "States.HeartbeatTimeout")
+}
+
+/// Events woke the execution: no heartbeat ran out, and it took less than one.
+fn assert_woken_by_events(harness: &Harness, run: &Run, started: Instant) {
+    assert!(!heartbeat_ran_out(run), "{:?}", run.errors_seen());
+    assert!(
+        started.elapsed() < heartbeat(harness),
+        "took {:?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -43,15 +51,7 @@ async fn the_happy_path_waits_on_events_and_never_polls() {
         run.states_entered()
     );
     assert!(!run.entered("Wait_For_Steps"), "{:?}", run.states_entered());
-    assert!(!run
-        .errors_seen()
-        .iter()
-        .any(|e| e == "States.HeartbeatTimeout"));
-    assert!(
-        started.elapsed() < heartbeat(&harness),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert_woken_by_events(&harness, &run, started);
     harness.assert_no_cluster_left_alive().await;
 }
 
@@ -65,7 +65,7 @@ async fn a_dropped_step_event_is_caught_by_the_heartbeat_fallback() {
     let faults = harness.emr.emr.faults();
     let dropped = AtomicBool::new(false);
     let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
-        if entered(event).as_deref() == Some("Wait_For_Step_Events")
+        if state_entered(event).as_deref() == Some("Wait_For_Step_Events")
             && !dropped.swap(true, Ordering::SeqCst)
         {
             faults.drop_next_events(1000);
@@ -75,13 +75,7 @@ async fn a_dropped_step_event_is_caught_by_the_heartbeat_fallback() {
     let run = harness.run_observed(input(), spec, observer).await;
     // THEN the heartbeat ran out, the execution looked by itself, and it still succeeded
     run.assert_succeeded();
-    assert!(
-        run.errors_seen()
-            .iter()
-            .any(|e| e == "States.HeartbeatTimeout"),
-        "{:?}",
-        run.errors_seen()
-    );
+    assert!(heartbeat_ran_out(&run), "{:?}", run.errors_seen());
     harness.assert_no_cluster_left_alive().await;
 }
 
@@ -97,10 +91,7 @@ async fn duplicated_events_change_nothing() {
     // WHEN the execution runs THEN it succeeds, without a heartbeat running out
     let run = harness.run_observed(input(), spec, observer).await;
     run.assert_succeeded();
-    assert!(!run
-        .errors_seen()
-        .iter()
-        .any(|e| e == "States.HeartbeatTimeout"));
+    assert!(!heartbeat_ran_out(&run), "{:?}", run.errors_seen());
     harness.assert_no_cluster_left_alive().await;
 }
 
@@ -112,7 +103,7 @@ async fn an_event_that_comes_before_the_token_is_stored_is_not_lost() {
     let spec = pipeline(json!([script_step("quick", "quick.sh", "CANCEL_AND_WAIT")]));
     let inspector = harness.emr.emr.inspect();
     let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
-        if entered(event).as_deref() == Some("Wait_For_Step_Events") {
+        if state_entered(event).as_deref() == Some("Wait_For_Step_Events") {
             // Hold the state machine until the step's COMPLETED event has gone by.
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline
@@ -131,15 +122,7 @@ async fn an_event_that_comes_before_the_token_is_stored_is_not_lost() {
     let run = harness.run_observed(input(), spec, observer).await;
     // THEN await-steps saw the ended step when it stored the token and answered at once
     run.assert_succeeded();
-    assert!(!run
-        .errors_seen()
-        .iter()
-        .any(|e| e == "States.HeartbeatTimeout"));
-    assert!(
-        started.elapsed() < heartbeat(&harness),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert_woken_by_events(&harness, &run, started);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -154,7 +137,7 @@ async fn a_cluster_killed_during_a_step_ends_cluster_failed_through_the_cluster_
     let observer = {
         let killed = killed.clone();
         Arc::new(FnObserver(move |event: &HistoryEvent| {
-            if entered(event).as_deref() == Some("Wait_For_Step_Events")
+            if state_entered(event).as_deref() == Some("Wait_For_Step_Events")
                 && !killed.swap(true, Ordering::SeqCst)
             {
                 let faults = faults.clone();
@@ -179,11 +162,7 @@ async fn a_cluster_killed_during_a_step_ends_cluster_failed_through_the_cluster_
     let (error, cause) = run.failure();
     assert_eq!(error, "ClusterFailed");
     assert!(cause.contains("INSTANCE_FAILURE"), "{cause}");
-    assert!(
-        started.elapsed() < heartbeat(&harness),
-        "took {:?}",
-        started.elapsed()
-    );
+    assert_woken_by_events(&harness, &run, started);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

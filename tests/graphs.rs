@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use emrflow_asl::{FnObserver, HistoryEvent, NoopObserver};
 use emrflow_local_emr::StepState;
-use emrflow_tests::{graph_step, pipeline, Harness};
+use emrflow_tests::{graph_step, pipeline, state_entered, Harness};
 use serde_json::{json, Value};
 
 const INPUT: &str = r#"{"ProcessingDate": "2026-11-21"}"#;
@@ -284,13 +284,7 @@ async fn a_lost_add_steps_response_in_the_middle_of_a_graph_adds_no_duplicate() 
     let faults = harness.emr.emr.faults();
     let submissions = std::sync::atomic::AtomicU32::new(0);
     let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
-        let entered = serde_json::to_value(event).ok().and_then(|event| {
-            event
-                .pointer("/stateEnteredEventDetails/name")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
-        if entered.as_deref() == Some("Submit_Pipeline_Steps")
+        if state_entered(event).as_deref() == Some("Submit_Pipeline_Steps")
             && submissions.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 1
         {
             faults.lose_next_response("AddJobFlowSteps");

@@ -8,9 +8,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use emrflow::local_handlers;
-use emrflow_asl::{FnObserver, HistoryEvent, NoopObserver, PAYLOAD_LIMIT_BYTES};
+use emrflow_asl::{FnObserver, HistoryEvent, PAYLOAD_LIMIT_BYTES};
 use emrflow_core::{Function, PipelineSpec};
-use emrflow_tests::{pipeline, script_step, two_good_steps, Harness, TIME_SCALE};
+use emrflow_tests::{pipeline, script_step, state_entered, two_good_steps, Harness};
 use serde_json::{json, Value};
 
 fn input() -> Value {
@@ -106,28 +106,10 @@ async fn concurrent_executions_under_emr_like_throttling_all_succeed() {
     // GIVEN EMR's default token bucket on every operation (burst 5, 0.5 calls/s — refilled as
     // fast as the harness's clock runs), and twelve executions started at once
     let harness = Harness::start().await;
-    harness
-        .emr
-        .emr
-        .faults()
-        .rate_limit_every_operation(0.5 / TIME_SCALE, 5);
+    harness.throttle_like_emr();
     let spec = two_good_steps(&harness);
     // WHEN they run together
-    let runs = futures::future::join_all((0..12).map(|index| {
-        let harness = &harness;
-        let spec = spec.clone();
-        async move {
-            harness
-                .run_named(
-                    &format!("load-{index}"),
-                    input(),
-                    spec,
-                    Arc::new(NoopObserver),
-                )
-                .await
-        }
-    }))
-    .await;
+    let runs = harness.run_many(12, input(), spec).await;
     // THEN EMR throttled them, and every one succeeded all the same
     assert!(harness.emr.emr.inspect().throttled_calls() > 0);
     for run in &runs {
@@ -145,13 +127,7 @@ fn hang_at_cleanup(
     let faults = harness.emr.emr.faults();
     let hung = AtomicBool::new(false);
     let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
-        let entered = serde_json::to_value(event).ok().and_then(|event| {
-            event
-                .pointer("/stateEnteredEventDetails/name")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        });
-        if entered.as_deref() == Some("Cleanup_Restore_Protection")
+        if state_entered(event).as_deref() == Some("Cleanup_Restore_Protection")
             && !hung.swap(true, Ordering::SeqCst)
         {
             faults.hang();

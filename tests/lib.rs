@@ -14,6 +14,8 @@ use emrflow_local_emr::{
 };
 use serde_json::{json, Value};
 
+pub mod examples;
+
 /// Waits, retry intervals and Task timeouts run 100× faster than on AWS.
 pub const TIME_SCALE: f64 = 0.01;
 
@@ -111,6 +113,32 @@ impl Harness {
 
     pub fn operation_count(&self, operation: &str) -> u64 {
         self.emr.emr.inspect().operation_count(operation)
+    }
+
+    /// EMR's default token bucket on every operation (burst 5, 0.5 calls a second), refilled
+    /// as fast as the harness's clock runs.
+    pub fn throttle_like_emr(&self) {
+        self.emr
+            .emr
+            .faults()
+            .rate_limit_every_operation(0.5 / self.time_scale, 5);
+    }
+
+    /// `executions` executions of `pipeline` started at once (named `load-<n>`).
+    pub async fn run_many(&self, executions: usize, input: Value, pipeline: Value) -> Vec<Run> {
+        futures::future::join_all((0..executions).map(|index| {
+            let (input, pipeline) = (input.clone(), pipeline.clone());
+            async move {
+                self.run_named(
+                    &format!("load-{index}"),
+                    input,
+                    pipeline,
+                    Arc::new(NoopObserver),
+                )
+                .await
+            }
+        }))
+        .await
     }
 
     /// Every cluster this test made is terminated (or terminating, which EMR finishes alone).
@@ -215,6 +243,15 @@ impl Run {
         );
         self.result.output.clone().expect("output")
     }
+}
+
+/// The state a history event enters, if it is a `…StateEntered` event.
+pub fn state_entered(event: &emrflow_asl::HistoryEvent) -> Option<String> {
+    serde_json::to_value(event)
+        .ok()?
+        .pointer("/stateEnteredEventDetails/name")?
+        .as_str()
+        .map(str::to_string)
 }
 
 pub fn pipeline(steps: Value) -> Value {

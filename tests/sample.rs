@@ -5,18 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use emrflow::seed_local_s3;
+use emrflow_tests::examples::{
+    assert_spark_submit_available, example, example_json, first_attempt, millis, step_states,
+};
 use emrflow_tests::Harness;
-use serde_json::Value;
-
-fn example(relative: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../examples")
-        .join(relative)
-}
-
-fn read_json(path: PathBuf) -> Value {
-    serde_json::from_str(&std::fs::read_to_string(&path).expect("readable")).expect("JSON")
-}
 
 fn parquet_files(folder: &Path) -> Vec<PathBuf> {
     std::fs::read_dir(folder)
@@ -26,37 +18,21 @@ fn parquet_files(folder: &Path) -> Vec<PathBuf> {
         .collect()
 }
 
-fn seconds(attempt: &Value, key: &str) -> i64 {
-    let text = attempt[key].as_str().expect("a time");
-    chrono::DateTime::parse_from_rfc3339(text)
-        .expect("RFC 3339")
-        .timestamp_millis()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sample_pipeline_curates_the_raw_orders_into_parquet() {
-    // `make test` installs PySpark into .venv first; without it this test must fail, not skip.
-    assert!(
-        emrflow_local_emr::locate_spark_submit(None).is_some(),
-        "no spark-submit: run `make spark-env` (PySpark into .venv)"
-    );
+    assert_spark_submit_available();
     // GIVEN the sample pipeline, its input and its day of raw data in the local S3
     let harness = Harness::start().await;
     seed_local_s3(&example("s3"), &harness.emr.emr.s3_root()).expect("seeded");
-    let pipeline = read_json(example("pipeline.json"));
-    let input = read_json(example("input.json"));
+    let pipeline = example_json("pipeline.json");
+    let input = example_json("input.json");
     // WHEN the execution runs
     let run = harness.run(input, pipeline).await;
     // THEN it succeeds through the documented states with every step completed
     let output = run.assert_succeeded();
     assert!(run.entered("Terminate_Cluster"));
-    let steps = output["Steps"].as_array().expect("steps");
-    let states: Vec<(&str, &str)> = steps
-        .iter()
-        .filter_map(|step| Some((step["Name"].as_str()?, step["State"].as_str()?)))
-        .collect();
     assert_eq!(
-        states,
+        step_states(&output),
         [
             ("validate_raw", "COMPLETED"),
             ("curate_orders", "COMPLETED"),
@@ -66,15 +42,19 @@ async fn the_sample_pipeline_curates_the_raw_orders_into_parquet() {
         ]
     );
     // AND the two branches ran side by side, and publish waited for both
-    let attempt = |index: usize| &steps[index]["Attempts"][0];
-    let (curate, stats, publish) = (attempt(1), attempt(2), attempt(3));
+    let attempt = |name: &str| first_attempt(&output, name);
+    let (curate, stats, publish) = (
+        attempt("curate_orders"),
+        attempt("daily_stats"),
+        attempt("publish"),
+    );
     assert!(
-        seconds(curate, "StartedAt") < seconds(stats, "EndedAt")
-            && seconds(stats, "StartedAt") < seconds(curate, "EndedAt"),
+        millis(&curate, "StartedAt") < millis(&stats, "EndedAt")
+            && millis(&stats, "StartedAt") < millis(&curate, "EndedAt"),
         "{curate} {stats}"
     );
     assert!(
-        seconds(publish, "StartedAt") >= seconds(curate, "EndedAt").max(seconds(stats, "EndedAt"))
+        millis(&publish, "StartedAt") >= millis(&curate, "EndedAt").max(millis(&stats, "EndedAt"))
     );
     // AND the curated Parquet of the day, its published copy, the statistics and the report exist
     let local = |uri: &str| harness.emr.emr.local_path(uri);

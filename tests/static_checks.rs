@@ -214,3 +214,53 @@ fn the_event_wait_heartbeat_is_the_one_check_steps_plans_with() {
         Some(u64::from(emrflow_core::handlers::EVENT_HEARTBEAT_SECONDS))
     );
 }
+
+/// The diagrams README embeds after `<!-- emrflow diagram --pipeline|--definition FILE -->`:
+/// (flag, file, the mermaid block's text).
+fn readme_diagrams(readme: &str) -> Vec<(String, String, String)> {
+    const MARKER: &str = "<!-- emrflow diagram --";
+    readme
+        .match_indices(MARKER)
+        .map(|(at, _)| {
+            let rest = &readme[at + MARKER.len()..];
+            let (command, rest) = rest.split_once(" -->").expect("marker closed");
+            let (flag, file) = command
+                .split_once(' ')
+                .expect("marker names a flag and a file");
+            let block = rest
+                .split_once("```mermaid\n")
+                .expect("a mermaid block follows")
+                .1;
+            let body = block.split_once("```").expect("mermaid block closed").0;
+            (flag.to_string(), file.to_string(), body.to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn the_readme_diagrams_are_what_emrflow_diagram_prints() {
+    // GIVEN the README's embedded diagrams of the sample pipeline and the state machine
+    let readme = std::fs::read_to_string(repo_file("README.md")).expect("README readable");
+    let diagrams = readme_diagrams(&readme);
+    let flags: BTreeSet<&str> = diagrams.iter().map(|(flag, _, _)| flag.as_str()).collect();
+    assert_eq!(flags, BTreeSet::from(["definition", "pipeline"]));
+    for (flag, file, embedded) in &diagrams {
+        // WHEN `emrflow diagram` draws the same file
+        let path = repo_file(file);
+        let printed = match flag.as_str() {
+            "pipeline" => emrflow::diagram::pipeline_diagram(
+                &emrflow_core::PipelineSpec::load(&path).expect("valid spec"),
+            ),
+            _ => emrflow::diagram::definition_diagram(
+                &serde_json::from_str(&std::fs::read_to_string(&path).expect("readable"))
+                    .expect("definition is JSON"),
+            ),
+        };
+        // THEN README shows exactly that
+        assert_eq!(
+            embedded.trim_end(),
+            printed.trim_end(),
+            "README's diagram of {file} is out of date: paste `emrflow diagram --{flag} {file}`"
+        );
+    }
+}

@@ -2,11 +2,9 @@
 //! takes, how soon a step's end is noticed when waiting on events, and many executions at
 //! once against EMR's default API token buckets.
 
-use std::sync::Arc;
 use std::time::Instant;
 
-use emrflow_asl::NoopObserver;
-use emrflow_tests::{pipeline, script_step, two_good_steps, Harness, Run, TIME_SCALE};
+use emrflow_tests::{pipeline, script_step, two_good_steps, Harness, Run};
 use serde_json::{json, Value};
 
 use crate::report::Report;
@@ -41,29 +39,11 @@ fn detection_lag_seconds(run: &Run, output: &Value) -> Option<f64> {
 
 async fn many_at_once(report: &mut Report, executions: usize) {
     let harness = Harness::start().await;
-    // EMR's default bucket for every operation (burst 5, 0.5 calls a second), refilled as
-    // fast as the workflow's scaled clock runs.
-    harness
-        .emr
-        .emr
-        .faults()
-        .rate_limit_every_operation(0.5 / TIME_SCALE, 5);
+    harness.throttle_like_emr();
     let spec = two_good_steps(&harness);
-    let runs = futures::future::join_all((0..executions).map(|index| {
-        let harness = &harness;
-        let spec = spec.clone();
-        async move {
-            harness
-                .run_named(
-                    &format!("load-{index}"),
-                    json!({"ProcessingDate": "2026-11-21"}),
-                    spec,
-                    Arc::new(NoopObserver),
-                )
-                .await
-        }
-    }))
-    .await;
+    let runs = harness
+        .run_many(executions, json!({"ProcessingDate": "2026-11-21"}), spec)
+        .await;
     let failures: Vec<String> = runs
         .iter()
         .filter_map(|run| match &run.result.status {

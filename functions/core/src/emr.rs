@@ -141,3 +141,56 @@ pub fn created_since(step: &StepSummary, since: DateTime<Utc>) -> bool {
         .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
         .is_none_or(|created| created >= since)
 }
+
+/// The EMR of a function that makes no EMR call (validate-input, README's handler table): its
+/// cold start builds no SDK client. A call would be a bug in emrflow, said as InternalError.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoEmr;
+
+impl NoEmr {
+    fn refuse<T>(operation: &str) -> Result<T, EmrflowError> {
+        Err(EmrflowError::internal(format!(
+            "{operation}: this function makes no EMR call"
+        )))
+    }
+}
+
+#[async_trait]
+impl EmrApi for NoEmr {
+    async fn run_job_flow(&self, _: &ClusterLaunch) -> Result<String, EmrflowError> {
+        Self::refuse("RunJobFlow")
+    }
+    async fn list_clusters(
+        &self,
+        _: &[ClusterState],
+        _: Option<DateTime<Utc>>,
+    ) -> Result<Vec<ClusterSummary>, EmrflowError> {
+        Self::refuse("ListClusters")
+    }
+    async fn describe_cluster(&self, _: &str) -> Result<ClusterDescription, EmrflowError> {
+        Self::refuse("DescribeCluster")
+    }
+    async fn set_termination_protection(&self, _: &str, _: bool) -> Result<(), EmrflowError> {
+        Self::refuse("SetTerminationProtection")
+    }
+    async fn list_steps(&self, _: &str, _: &[String]) -> Result<Vec<StepSummary>, EmrflowError> {
+        Self::refuse("ListSteps")
+    }
+    async fn add_job_flow_steps(
+        &self,
+        _: &str,
+        _: &[StepConfig],
+    ) -> Result<Vec<String>, EmrflowError> {
+        Self::refuse("AddJobFlowSteps")
+    }
+    async fn terminate_job_flows(&self, _: &str) -> Result<(), EmrflowError> {
+        Self::refuse("TerminateJobFlows")
+    }
+    async fn cancel_steps(
+        &self,
+        _: &str,
+        _: &[String],
+    ) -> Result<Vec<CancelOutcome>, EmrflowError> {
+        Self::refuse("CancelSteps")
+    }
+}

@@ -2,6 +2,10 @@
 //! written; level from RUST_LOG, default info), readable lines on stderr for the CLI (level
 //! from EMRFLOW_LOG, default warn, so progress output stays clean).
 
+use tracing_subscriber::filter::{LevelFilter, Targets};
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
 /// Where the logs go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogFormat {
@@ -11,22 +15,31 @@ pub enum LogFormat {
     Terminal,
 }
 
-/// Installs the subscriber; a second call (e.g. in tests) is a harmless no-op.
+/// Installs the subscriber; a second call (e.g. in tests) is a harmless no-op. The level
+/// comes as RUST_LOG's simple form: `info`, or `warn,emrflow_core=debug` (targets, no span or
+/// field filters, so the functions' cold start compiles no filter expressions).
 pub fn init_tracing(format: LogFormat) {
     let (variable, default) = match format {
-        LogFormat::Lambda => ("RUST_LOG", "info"),
-        LogFormat::Terminal => ("EMRFLOW_LOG", "warn"),
+        LogFormat::Lambda => ("RUST_LOG", LevelFilter::INFO),
+        LogFormat::Terminal => ("EMRFLOW_LOG", LevelFilter::WARN),
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env(variable)
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let filter = std::env::var(variable)
+        .ok()
+        .and_then(|text| text.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(default));
+    let registry = tracing_subscriber::registry().with(filter);
     let _ = match format {
-        LogFormat::Lambda => builder
-            .json()
-            .without_time()
-            .with_target(false)
-            .with_current_span(false)
+        LogFormat::Lambda => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .without_time()
+                    .with_target(false)
+                    .with_current_span(false),
+            )
             .try_init(),
-        LogFormat::Terminal => builder.with_writer(std::io::stderr).try_init(),
+        LogFormat::Terminal => registry
+            .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+            .try_init(),
     };
 }

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls;
 
+use crate::emr::{EmrApi, NoEmr};
 use crate::pipeline::StepCompletion;
 use crate::{default_pipeline_path, EmrflowError, Function, Handlers, PipelineSpec, SdkEmr};
 
@@ -19,15 +20,7 @@ const AMAZON_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.p
 /// system's whole CA store — that alone was most of a cold start (`make bench`). Set
 /// `EMRFLOW_TLS_NATIVE_ROOTS=true` to trust the system's CAs instead (a TLS-inspecting proxy).
 pub fn lambda_sdk_config() -> Result<SdkConfig, EmrflowError> {
-    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
-        .into_iter()
-        .filter_map(|key| std::env::var(key).ok())
-        .find(|region| !region.trim().is_empty())
-        .ok_or_else(|| {
-            EmrflowError::invalid_input(
-                "no AWS region configured (set AWS_REGION): the script-runner JAR and the endpoints depend on it",
-            )
-        })?;
+    let region = lambda_region()?;
     let native = std::env::var("EMRFLOW_TLS_NATIVE_ROOTS").is_ok_and(|value| value == "true");
     let trust = if native {
         tls::TrustStore::default()
@@ -66,16 +59,29 @@ pub fn lambda_sdk_config() -> Result<SdkConfig, EmrflowError> {
         .build())
 }
 
+/// The Region Lambda runs in (AWS_REGION, else AWS_DEFAULT_REGION).
+pub fn lambda_region() -> Result<String, EmrflowError> {
+    ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .filter_map(|key| std::env::var(key).ok())
+        .find(|region| !region.trim().is_empty())
+        .ok_or_else(|| {
+            EmrflowError::invalid_input(
+                "no AWS region configured (set AWS_REGION): the script-runner JAR and the endpoints depend on it",
+            )
+        })
+}
+
 /// Builds the handlers for `function` from the Lambda environment (AWS_ENDPOINT_URL_EMR is
 /// honoured, which is how local mode works); the functions that re-derive the pipeline also
 /// load the deployed default pipeline spec.
 pub async fn handlers_from_environment(function: Function) -> Result<Handlers, EmrflowError> {
-    let config = lambda_sdk_config()?;
-    let region = config
-        .region()
-        .map(|region| region.to_string())
-        .unwrap_or_default();
-    let emr = Arc::new(sdk_emr(&config));
+    let region = lambda_region()?;
+    // validate-input makes no EMR call: no SDK client at its cold start.
+    let emr: Arc<dyn EmrApi> = match function {
+        Function::ValidateInput => Arc::new(NoEmr),
+        _ => Arc::new(sdk_emr(&lambda_sdk_config()?)),
+    };
     let settings = DeploymentSettings::from_lookup(|key| std::env::var(key).ok());
     let handlers = if needs_pipeline(function) {
         let mut pipeline = PipelineSpec::load(default_pipeline_path())?;

@@ -7,7 +7,7 @@ use std::time::Duration;
 use aws_sdk_emr::types::{
     ActionOnFailure, AutoTerminationPolicy, ClusterState, JobFlowInstancesConfig, StepState, Tag,
 };
-use common::{shell_step, Harness, WAIT};
+use common::{failure_details, shell_step, Harness, WAIT};
 
 #[tokio::test]
 async fn given_a_keep_alive_cluster_when_it_starts_then_it_goes_starting_bootstrapping_waiting() {
@@ -264,9 +264,7 @@ async fn given_cancel_and_wait_when_a_step_fails_then_pending_steps_cancel_and_c
     let failed = harness.wait_step_done(&cluster_id, &ids[0], WAIT).await;
     let after = harness.wait_step_done(&cluster_id, &ids[1], WAIT).await;
     // THEN the failed step says why, the next is CANCELLED, the cluster WAITING
-    let status = failed.status.expect("status");
-    assert_eq!(status.state, Some(StepState::Failed));
-    let details = status.failure_details.expect("failure details");
+    let details = failure_details(&failed);
     assert_eq!(
         details.reason.as_deref(),
         Some("Step failed with exit code 3")

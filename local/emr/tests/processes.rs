@@ -12,8 +12,8 @@ use std::time::Duration;
 use aws_sdk_emr::config::retry::RetryConfig;
 use aws_sdk_emr::types::{ActionOnFailure, JobFlowInstancesConfig, StepState};
 use common::{
-    assert_group_ends, client, group_members, read_group, shell_step, sleeper_script,
-    started_group, Harness, WAIT,
+    assert_group_ends, client, failure_details, group_members, read_group, shell_step,
+    sleeper_script, started_group, Harness, WAIT,
 };
 use emrflow_vocabulary::logs::LogStream;
 
@@ -101,9 +101,7 @@ async fn given_a_step_killed_by_a_signal_when_described_then_the_signal_is_named
         .await;
     let step = harness.wait_step_done(&cluster_id, &ids[0], WAIT).await;
     // THEN it FAILED, the reason names the signal, and no message repeats it
-    let status = step.status.expect("status");
-    assert_eq!(status.state, Some(StepState::Failed));
-    let details = status.failure_details.expect("details");
+    let details = failure_details(&step);
     assert_eq!(
         details.reason.as_deref(),
         Some("Step failed: the process was killed by SIGKILL")

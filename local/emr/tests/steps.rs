@@ -12,7 +12,7 @@ use std::time::Duration;
 use aws_sdk_emr::types::{
     ActionOnFailure, Configuration, HadoopJarStepConfig, KeyValue, StepConfig, StepState,
 };
-use common::{step, Harness, MINUTE, WAIT};
+use common::{failure_details, step, Harness, MINUTE, WAIT};
 use emrflow_vocabulary::logs::{read_log, LogStream};
 
 const SCRIPT_RUNNER: &str = "s3://us-east-1.elasticmapreduce/libs/script-runner/script-runner.jar";
@@ -41,9 +41,7 @@ async fn given_a_failing_script_step_when_it_runs_then_failure_details_and_logs_
         .await;
     let done = harness.wait_step_done(&cluster_id, &ids[0], WAIT).await;
     // THEN it FAILED with EMR-style FailureDetails
-    let status = done.status.expect("status");
-    assert_eq!(status.state, Some(StepState::Failed));
-    let details = status.failure_details.expect("failure details");
+    let details = failure_details(&done);
     assert_eq!(
         details.reason.as_deref(),
         Some("Step failed with exit code 2")
@@ -133,6 +131,18 @@ async fn recorded_args_of(
     (ids[0].clone(), args)
 }
 
+/// A local EMR whose spark-submit records its arguments (kept in the returned folder).
+async fn with_recording_spark_submit() -> (tempfile::TempDir, Harness) {
+    let tools = tempfile::tempdir().expect("tools");
+    let fake = recording_spark_submit(tools.path());
+    let harness = Harness::start_with(|mut config| {
+        config.spark_submit = Some(fake);
+        config
+    })
+    .await;
+    (tools, harness)
+}
+
 /// A stand-in spark-submit that records its arguments, for the rewriting tests.
 fn recording_spark_submit(dir: &Path) -> PathBuf {
     let path = dir.join("fake-spark-submit");
@@ -148,13 +158,7 @@ fn recording_spark_submit(dir: &Path) -> PathBuf {
 #[tokio::test]
 async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_client_and_local_paths(
 ) {
-    let tools = tempfile::tempdir().expect("tools");
-    let fake = recording_spark_submit(tools.path());
-    let harness = Harness::start_with(|mut config| {
-        config.spark_submit = Some(fake.clone());
-        config
-    })
-    .await;
+    let (_tools, harness) = with_recording_spark_submit().await;
     let cluster_id = harness.run_cluster("spark-args", vec![]).await;
     let s3 = harness.emr().s3_root().display().to_string();
     // WHEN a command-runner spark-submit step runs with EMR's options
@@ -235,13 +239,7 @@ async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_c
 #[tokio::test]
 async fn given_cluster_configurations_when_spark_steps_run_then_spark_defaults_come_first_and_the_rest_is_noted(
 ) {
-    let tools = tempfile::tempdir().expect("tools");
-    let fake = recording_spark_submit(tools.path());
-    let harness = Harness::start_with(|mut config| {
-        config.spark_submit = Some(fake.clone());
-        config
-    })
-    .await;
+    let (_tools, harness) = with_recording_spark_submit().await;
     // GIVEN a cluster with spark-defaults, spark's maximizeResourceAllocation and yarn-site
     let cluster_id = harness
         .run_cluster_with("configured", vec![], |request| {
@@ -501,9 +499,7 @@ async fn given_a_custom_jar_when_its_steps_run_then_java_gets_main_class_propert
         states[1].status.as_ref().and_then(|s| s.state.clone()),
         Some(StepState::Completed)
     );
-    let failed = states[2].status.clone().expect("status");
-    assert_eq!(failed.state, Some(StepState::Failed));
-    let details = failed.failure_details.expect("details");
+    let details = failure_details(&states[2]);
     assert_eq!(
         details.reason.as_deref(),
         Some("Step failed with exit code 4")

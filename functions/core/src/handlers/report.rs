@@ -25,6 +25,8 @@ pub struct AttemptReport {
     pub started_at: Option<String>,
     pub ended_at: Option<String>,
     pub log_location: Option<String>,
+    /// Only for an attempt that did not complete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure_details: Option<FailureDetails>,
 }
 

@@ -264,6 +264,20 @@ pub fn shell_step(name: &str, action: ActionOnFailure, script: &str) -> StepConf
 pub const MINUTE: Duration = Duration::from_secs(60);
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// The FailureDetails of a step that must have FAILED.
+pub fn failure_details(step: &aws_sdk_emr::types::Step) -> aws_sdk_emr::types::FailureDetails {
+    let status = step.status.clone().expect("step status");
+    assert_eq!(
+        status.state,
+        Some(StepState::Failed),
+        "step {:?}",
+        step.name
+    );
+    status
+        .failure_details
+        .expect("a failed step has FailureDetails")
+}
+
 pub fn exists(path: &Path) -> bool {
     path.exists()
 }
