@@ -30,7 +30,7 @@ pub use port::{
     console_url, execution_arn, execution_name, ExecutionDescription, ExecutionStatus,
     ExecutionSummary, Executions, ListFilter, Started, StopOutcome,
 };
-pub use reaper::{reap, ReapReport};
+pub use reaper::{reap, reap_with, ReapReport, CANCEL_SETTLE};
 pub use record::{ExecutionRecord, Failure, StateVisits};
 pub use sfn::SfnExecutions;
 pub use steps::{execution_steps, list_execution_steps, StepView};

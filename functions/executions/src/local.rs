@@ -18,15 +18,14 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use emrflow_core::EmrflowError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::port::{
-    execution_name, ExecutionDescription, ExecutionStatus, ExecutionSummary, Executions,
-    ListFilter, Started, StopOutcome,
+    execution_name, ExecutionDescription, ExecutionSummary, Executions, ListFilter, Started,
+    StopOutcome,
 };
 use crate::record::ExecutionRecord;
 use crate::steps::StepView;
@@ -375,22 +374,11 @@ impl LocalRecorder {
         });
     }
 
-    /// The execution ended: its status, stop time, output or error and cause.
-    pub fn finish(
-        &self,
-        status: ExecutionStatus,
-        stop_date: DateTime<Utc>,
-        output: Option<String>,
-        error: Option<String>,
-        cause: Option<String>,
-    ) {
+    /// The execution ended: DescribeExecution's fields as they are now (status, stop time,
+    /// output or error and cause).
+    pub fn finish(&self, description: ExecutionDescription) {
         self.with(|dir, recording| {
-            let description = &mut recording.file.description;
-            description.status = status;
-            description.stop_date = Some(stop_date);
-            description.output = output;
-            description.error = error;
-            description.cause = cause;
+            recording.file.description = description;
             recording.file.local.pid = None;
             write_json(&dir.join(EXECUTION_FILE), &recording.file)
         });

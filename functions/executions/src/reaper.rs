@@ -27,6 +27,13 @@ use crate::record::ExecutionRecord;
 /// ListSteps' newest-first look stops at steps older than the execution by this margin.
 const CLOCK_SKEW_MINUTES: i64 = 5;
 
+/// How long the reaper waits, before terminating a cluster, for EMR to end the steps it
+/// cancelled: a step cancelled with TERMINATE_PROCESS ends in seconds, and then reads
+/// CANCELLED ("Cancelled by user request") rather than INTERRUPTED by the termination.
+/// Termination ends whatever is still running after that.
+pub const CANCEL_SETTLE: std::time::Duration = std::time::Duration::from_secs(20);
+const SETTLE_POLL: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// What the reaper did, in words and as facts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "PascalCase")]
@@ -57,6 +64,15 @@ struct Target {
 
 /// Does what cleanup would have done for `record`'s execution (see the module comment).
 pub async fn reap(emr: &dyn EmrApi, record: &ExecutionRecord) -> Result<ReapReport, EmrflowError> {
+    reap_with(emr, record, CANCEL_SETTLE).await
+}
+
+/// [`reap`], waiting at most `settle` for cancelled steps to end before a termination.
+pub async fn reap_with(
+    emr: &dyn EmrApi,
+    record: &ExecutionRecord,
+    settle: std::time::Duration,
+) -> Result<ReapReport, EmrflowError> {
     let mut report = ReapReport {
         execution: record.name().to_string(),
         status: record.execution.status,
@@ -99,7 +115,7 @@ pub async fn reap(emr: &dyn EmrApi, record: &ExecutionRecord) -> Result<ReapRepo
         return Ok(report);
     }
     cancel_steps(emr, record, cluster, &mut report).await?;
-    settle_cluster(emr, record, summary, &target, &mut report).await?;
+    settle_cluster(emr, record, summary, &target, settle, &mut report).await?;
     Ok(report)
 }
 
@@ -201,6 +217,7 @@ async fn settle_cluster(
     record: &ExecutionRecord,
     summary: &RunSummary,
     target: &Target,
+    settle: std::time::Duration,
     report: &mut ReapReport,
 ) -> Result<(), EmrflowError> {
     let cluster = &target.cluster;
@@ -213,6 +230,7 @@ async fn settle_cluster(
             );
             return Ok(());
         }
+        wait_for_cancelled_steps(emr, record, cluster, settle, report).await?;
         set_protection(emr, cluster, false, report).await?;
         emr.terminate_job_flows(&cluster.id)
             .await
@@ -239,6 +257,42 @@ async fn settle_cluster(
         on_off(target.protected_before)
     );
     Ok(())
+}
+
+/// Waits at most `settle` until the steps the reaper cancelled have ended.
+async fn wait_for_cancelled_steps(
+    emr: &dyn EmrApi,
+    record: &ExecutionRecord,
+    cluster: &ClusterDescription,
+    settle: std::time::Duration,
+    report: &mut ReapReport,
+) -> Result<(), EmrflowError> {
+    if report.steps_cancelled.is_empty() || settle.is_zero() {
+        return Ok(());
+    }
+    let since = record.execution.start_date - Duration::minutes(CLOCK_SKEW_MINUTES);
+    let started = tokio::time::Instant::now();
+    loop {
+        let steps = emr
+            .list_steps_since(&cluster.id, since)
+            .await
+            .map_err(|error| error.with_context(format!("ListSteps on {}", cluster.id)))?;
+        let ended = steps
+            .iter()
+            .filter(|step| report.steps_cancelled.contains(&step.id))
+            .all(|step| step.state.is_terminal());
+        if ended {
+            return Ok(());
+        }
+        if started.elapsed() >= settle {
+            report.actions.push(format!(
+                "the cancelled steps had not ended after {} s: terminating anyway",
+                settle.as_secs()
+            ));
+            return Ok(());
+        }
+        tokio::time::sleep(SETTLE_POLL).await;
+    }
 }
 
 async fn set_protection(

@@ -38,13 +38,10 @@ fn record(root: &std::path::Path, name: &str, minutes: i64, end: Option<Executio
         recorder.event(event);
     }
     if let Some(status) = end {
-        recorder.finish(
-            status,
-            start + Duration::minutes(3),
-            None,
-            Some("StepFailed".into()),
-            Some("step 'curate' failed".into()),
-        );
+        let mut ended = description(name, status, start, &input);
+        ended.error = Some("StepFailed".into());
+        ended.cause = Some("step 'curate' failed".into());
+        recorder.finish(ended);
         recorder.steps(&[StepView {
             name: "curate".into(),
             state: "FAILED".into(),

@@ -96,28 +96,39 @@ impl World {
                     .build(),
             )
             .build();
-        let steps: Vec<emr::StepSummary> = self
-            .steps
-            .iter()
-            .map(|(id, name, state)| {
-                emr::StepSummary::builder()
-                    .id(*id)
-                    .name(*name)
-                    .status(
-                        emr::StepStatus::builder()
-                            .state(state.clone())
-                            .timeline(
-                                emr::StepTimeline::builder()
-                                    .creation_date_time(aws_smithy_types::DateTime::from_secs(
-                                        1_795_327_300,
-                                    ))
-                                    .build(),
-                            )
-                            .build(),
-                    )
-                    .build()
-            })
-            .collect();
+        // Steps the reaper cancelled read CANCELLED from then on, as EMR ends them.
+        let cancelled: Calls = Calls::default();
+        let (cancelling, listing) = (cancelled.clone(), cancelled);
+        let listed = self.steps.clone();
+        let steps = move || -> Vec<emr::StepSummary> {
+            let cancelled = listing.lock().unwrap().clone();
+            listed
+                .iter()
+                .map(|(id, name, state)| {
+                    let state = if cancelled.iter().any(|c| c == id) {
+                        emr::StepState::Cancelled
+                    } else {
+                        state.clone()
+                    };
+                    emr::StepSummary::builder()
+                        .id(*id)
+                        .name(*name)
+                        .status(
+                            emr::StepStatus::builder()
+                                .state(state.clone())
+                                .timeline(
+                                    emr::StepTimeline::builder()
+                                        .creation_date_time(aws_smithy_types::DateTime::from_secs(
+                                            1_795_327_300,
+                                        ))
+                                        .build(),
+                                )
+                                .build(),
+                        )
+                        .build()
+                })
+                .collect()
+        };
         vec![
             mock!(Client::describe_cluster).then_compute_output(move |input| {
                 log(
@@ -140,11 +151,13 @@ impl World {
                     &c3,
                     format!("ListSteps {}", input.cluster_id().unwrap_or("")),
                 );
-                ListStepsOutput::builder()
-                    .set_steps(Some(steps.clone()))
-                    .build()
+                ListStepsOutput::builder().set_steps(Some(steps())).build()
             }),
             mock!(Client::cancel_steps).then_compute_output(move |input| {
+                cancelling
+                    .lock()
+                    .unwrap()
+                    .extend(input.step_ids().iter().cloned());
                 log(
                     &c4,
                     format!(
@@ -229,13 +242,14 @@ async fn an_aborted_execution_that_created_its_cluster_has_it_unprotected_and_te
         .reap(&stopped_record(ExecutionStatus::Aborted, true, true))
         .await;
     // THEN exactly: look, list, cancel only its own active steps (killing the process),
-    // protection off, terminate
+    // see them ended, protection off, terminate
     assert_eq!(
         calls,
         [
             "DescribeCluster j-OURS",
             "ListSteps j-OURS",
             "CancelSteps j-OURS s-3,s-2 TERMINATE_PROCESS",
+            "ListSteps j-OURS",
             "SetTerminationProtection j-OURS false",
             "TerminateJobFlows j-OURS",
         ]
