@@ -217,17 +217,19 @@ impl Executions for LocalExecutions {
             return Ok(outcome(false, description, note));
         };
         signal_terminate(pid)?;
+        // The run records ABORTED first, then reaps and stops its local EMR: wait for the
+        // process to end, not for the status.
         let deadline = Instant::now() + STOP_WAIT;
-        while Instant::now() < deadline {
-            let now = self.execution_file(execution)?;
-            if now.description.status.has_ended() {
-                let note = format!("sent SIGTERM to the local run (pid {pid}): it aborted the execution, ran the reaper and stopped its local EMR");
-                return Ok(outcome(true, &now.description, note));
-            }
+        while is_local_run(pid) && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let note = format!("sent SIGTERM to the local run (pid {pid}); it has not finished cleaning up after {} s: look again with emrflow show --local {}", STOP_WAIT.as_secs(), description.name);
-        Ok(outcome(true, description, note))
+        let now = self.execution_file(execution)?;
+        let note = if is_local_run(pid) {
+            format!("sent SIGTERM to the local run (pid {pid}); it has not finished cleaning up after {} s: look again with emrflow show --local {}", STOP_WAIT.as_secs(), description.name)
+        } else {
+            format!("sent SIGTERM to the local run (pid {pid}): it aborted the execution, ran the reaper and stopped its local EMR")
+        };
+        Ok(outcome(true, &now.description, note))
     }
 }
 

@@ -14,7 +14,7 @@ pub mod local_run;
 pub mod operate;
 pub mod render;
 
-pub use local_run::{run_from_cli, CliRun};
+pub use local_run::{finished_record, run_from_cli, CliRun};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

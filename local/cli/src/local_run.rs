@@ -204,7 +204,7 @@ fn describe(
 }
 
 /// The ended execution read as the reaper and `show` read any execution.
-fn finished_record(result: &ExecutionResult, name: &str, input: &Value) -> ExecutionRecord {
+pub fn finished_record(result: &ExecutionResult, name: &str, input: &Value) -> ExecutionRecord {
     let status =
         ExecutionStatus::from_name(result.status.as_str()).unwrap_or(ExecutionStatus::Failed);
     let mut description = describe(
