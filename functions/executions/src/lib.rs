@@ -13,7 +13,8 @@
 //! - [`steps`]: an execution's steps with their attempts ([`StepView`]), from check-steps'
 //!   report or EMR's ListSteps;
 //! - [`reaper`]: [`reap`], cleanup for ABORTED, TIMED_OUT and FAILED executions;
-//! - `fixtures` (feature `fixtures`, tests only): histories built state by state.
+//! - `fixtures` (feature `fixtures`, tests only): histories built state by state, and the
+//!   real definition run by moto's Step Functions.
 
 pub mod events;
 #[cfg(feature = "fixtures")]

@@ -9,6 +9,7 @@ use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::error::SdkError;
 use emrflow_core::emr::EmrApi;
+use emrflow_core::runtime::endpoint_url_override;
 use emrflow_core::sdk::classify_aws_sdk_error;
 use emrflow_core::SdkEmr;
 use emrflow_executions::{
@@ -71,6 +72,17 @@ impl LogStore for S3Logs {
             }
         }
     }
+}
+
+/// S3 from `config`; an endpoint of one's own (moto, LocalStack, MinIO: `--endpoint`
+/// settings, AWS_ENDPOINT_URL_S3) is addressed path-style, as those serve it.
+fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let own_endpoint = config.endpoint_url().is_some() || endpoint_url_override("S3").is_some();
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(own_endpoint)
+            .build(),
+    )
 }
 
 /// Step logs the local EMR wrote under `<root>/s3/`.
@@ -150,7 +162,7 @@ impl Backend {
                 &state_machine_arn,
             )),
             steps: StepSource::Emr(Arc::new(emrflow_core::runtime::sdk_emr(config))),
-            logs: Box::new(S3Logs::new(aws_sdk_s3::Client::new(config))),
+            logs: Box::new(S3Logs::new(s3_client(config))),
             kind: BackendKind::Aws { state_machine_arn },
         }
     }
