@@ -14,70 +14,28 @@ use aws_sdk_emr::operation::terminate_job_flows::TerminateJobFlowsOutput;
 use aws_sdk_emr::types as emr;
 use aws_sdk_sfn::operation::describe_execution::DescribeExecutionOutput;
 use aws_sdk_sfn::operation::get_execution_history::GetExecutionHistoryOutput;
-use aws_sdk_sfn::types::{
-    ExecutionAbortedEventDetails, ExecutionStatus, HistoryEvent, HistoryEventType,
-    LambdaFunctionScheduledEventDetails, LambdaFunctionSucceededEventDetails,
-    StateEnteredEventDetails,
-};
+use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent, HistoryEventType};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
 use emrflow_core::SdkEmr;
-use emrflow_executions::fixtures::summary;
+use emrflow_executions::fixtures::{sdk_events, summary, History, TaskFamily};
 use reap_execution::ReapExecution;
 use serde_json::json;
 
 const MACHINE: &str = "arn:aws:states:us-east-1:111122223333:stateMachine:emrflow";
 const EXECUTION: &str = "arn:aws:states:us-east-1:111122223333:execution:emrflow:manual-1";
 
-fn event(id: i64, kind: HistoryEventType) -> aws_sdk_sfn::types::builders::HistoryEventBuilder {
-    HistoryEvent::builder()
-        .timestamp(DateTime::from_secs(
-            chrono::Utc::now().timestamp() - 60 + id,
-        ))
-        .r#type(kind)
-        .id(id)
-}
-
-fn entered(id: i64, state: &str) -> HistoryEvent {
-    event(id, HistoryEventType::TaskStateEntered)
-        .state_entered_event_details(
-            StateEnteredEventDetails::builder()
-                .name(state)
-                .build()
-                .expect("details"),
-        )
-        .build()
-        .expect("event")
-}
-
 /// An execution that validated, then was stopped while ensure-cluster was being called.
 fn stopped_while_creating() -> Vec<HistoryEvent> {
-    let validated = serde_json::to_string(&summary("manual-1", true, true, None)).expect("json");
-    vec![
-        entered(2, "Validate_Input"),
-        event(3, HistoryEventType::LambdaFunctionSucceeded)
-            .lambda_function_succeeded_event_details(
-                LambdaFunctionSucceededEventDetails::builder()
-                    .output(validated)
-                    .build(),
-            )
-            .build()
-            .expect("event"),
-        entered(4, "Create_A_Cluster"),
-        event(5, HistoryEventType::LambdaFunctionScheduled)
-            .lambda_function_scheduled_event_details(
-                LambdaFunctionScheduledEventDetails::builder()
-                    .resource("arn:aws:lambda:us-east-1:111122223333:function:ensure-cluster")
-                    .build()
-                    .expect("details"),
-            )
-            .build()
-            .expect("event"),
-        event(6, HistoryEventType::ExecutionAborted)
-            .execution_aborted_event_details(ExecutionAbortedEventDetails::builder().build())
-            .build()
-            .expect("event"),
-    ]
+    let events = History::new(chrono::Utc::now(), &json!({}), TaskFamily::Lambda)
+        .task(
+            "Validate_Input",
+            "validate-input",
+            &summary("manual-1", true, true, None),
+        )
+        .in_flight("Create_A_Cluster", "ensure-cluster")
+        .aborted("", "");
+    sdk_events(&events)
 }
 
 fn sfn_rules(history: Vec<HistoryEvent>) -> Vec<Rule> {

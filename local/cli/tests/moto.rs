@@ -3,8 +3,8 @@
 //! The commands use the production wiring (`Backend::aws`) with moto as the endpoint.
 //!
 //! What moto 5.2.5 does not offer, and where it is covered instead: GetExecutionHistory is
-//! one page (pagination: tests/aws_requests.rs and functions/executions/tests/sfn_requests.rs,
-//! with aws-smithy-mocks); its EMR has no CancelSteps (the reaper's cancel: aws-smithy-mocks
+//! one page (its pagination: functions/executions/tests/sfn_requests.rs, with
+//! aws-smithy-mocks); StopExecution answers no stopDate; its EMR has no CancelSteps (the reaper's cancel: aws-smithy-mocks
 //! and the local EMR path tests).
 
 use std::io::Write;
