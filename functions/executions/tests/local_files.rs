@@ -2,8 +2,7 @@
 //! through the same port as AWS.
 
 use chrono::Duration;
-use emrflow_executions::fixtures::{cluster, description, six_am, summary, History, TaskFamily};
-use emrflow_executions::record::{CREATE_A_CLUSTER, VALIDATE_INPUT};
+use emrflow_executions::fixtures::{description, six_am, History, TaskFamily};
 use emrflow_executions::{
     ExecutionStatus, Executions, ListFilter, LocalExecutions, LocalRecorder, LocalRun, StepView,
 };
@@ -23,16 +22,7 @@ fn record(root: &std::path::Path, name: &str, minutes: i64, end: Option<Executio
     )
     .expect("recorder");
     let events = History::new(start, &input, TaskFamily::Task)
-        .task(
-            VALIDATE_INPUT,
-            "validate-input",
-            &summary(name, true, true, None),
-        )
-        .task(
-            CREATE_A_CLUSTER,
-            "ensure-cluster",
-            &cluster("j-1", true, false),
-        )
+        .created(name, "j-1")
         .running();
     for event in events {
         recorder.event(event);

@@ -6,55 +6,15 @@
 use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use aws_sdk_emr::types::{
-    ClusterState, HadoopJarStepConfig, JobFlowInstancesConfig, StepConfig, StepState, Tag,
-};
+use aws_sdk_emr::types::{ClusterState, StepState};
 use emrflow_core::SdkEmr;
 use emrflow_events::moto::MotoServer;
-use emrflow_executions::fixtures::moto::{sdk_config, MotoStateMachine, Until};
+use emrflow_executions::fixtures::moto::{
+    emr_cluster, emr_step, sdk_config, MotoStateMachine, Until,
+};
 use emrflow_executions::fixtures::{check_running, cluster, json_of, summary};
 use reap_execution::ReapExecution;
 use serde_json::{json, Value};
-
-/// A WAITING cluster in moto's EMR, tagged with the pipeline (and the execution, if any).
-async fn emr_cluster(emr: &aws_sdk_emr::Client, name: &str, execution: Option<&str>) -> String {
-    let mut request = emr
-        .run_job_flow()
-        .name(name)
-        .release_label("emr-7.5.0")
-        .instances(
-            JobFlowInstancesConfig::builder()
-                .keep_job_flow_alive_when_no_steps(true)
-                .master_instance_type("m5.xlarge")
-                .instance_count(1)
-                .build(),
-        )
-        .tags(
-            Tag::builder()
-                .key("emrflow:pipeline")
-                .value("orders")
-                .build(),
-        );
-    if let Some(execution) = execution {
-        request = request.tags(
-            Tag::builder()
-                .key("emrflow:execution")
-                .value(execution)
-                .build(),
-        );
-    }
-    let created = request.send().await.expect("RunJobFlow");
-    created.job_flow_id().expect("cluster id").to_string()
-}
-
-async fn protect(emr: &aws_sdk_emr::Client, cluster_id: &str, protected: bool) {
-    emr.set_termination_protection()
-        .job_flow_ids(cluster_id)
-        .termination_protected(protected)
-        .send()
-        .await
-        .expect("SetTerminationProtection");
-}
 
 /// What the handlers answer up to a look that sees `curate` running.
 fn answers(execution: &str, cluster_id: &str, created: bool) -> Vec<Value> {
@@ -106,23 +66,17 @@ async fn stopped_executions_leave_no_created_cluster_and_give_a_reused_one_its_p
         .expect("state machine");
     // AND an execution that created a cluster, protected it, and was stopped while its steps
     // ran (the cluster also runs another execution's step)
-    let created = emr_cluster(&emr, "emrflow-orders-stop-created", Some("stop-created")).await;
-    protect(&emr, &created, true).await;
-    emr.add_job_flow_steps()
-        .job_flow_id(&created)
-        .steps(
-            StepConfig::builder()
-                .name("curate [someone-else]")
-                .hadoop_jar_step(
-                    HadoopJarStepConfig::builder()
-                        .jar("command-runner.jar")
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
+    let created = emr_cluster(
+        &emr,
+        "emrflow-orders-stop-created",
+        Some("stop-created"),
+        true,
+    )
+    .await
+    .expect("a created cluster");
+    emr_step(&emr, &created, "curate [someone-else]")
         .await
-        .expect("AddJobFlowSteps");
+        .expect("another execution's step");
     let stopped_created = machine
         .run(
             "stop-created",
@@ -133,8 +87,9 @@ async fn stopped_executions_leave_no_created_cluster_and_give_a_reused_one_its_p
         .await
         .expect("first execution");
     // AND one that reused an unprotected cluster, protected it, and was stopped
-    let shared = emr_cluster(&emr, "shared", None).await;
-    protect(&emr, &shared, true).await;
+    let shared = emr_cluster(&emr, "shared", None, true)
+        .await
+        .expect("a shared cluster");
     let stopped_reused = machine
         .run(
             "stop-reused",

@@ -23,8 +23,8 @@ use emrflow::operate::{
     Target,
 };
 use emrflow_core::SdkEmr;
-use emrflow_executions::fixtures::{cluster, sdk_events, six_am, summary, History, TaskFamily};
-use emrflow_executions::record::{CHECK_STEPS, CREATE_A_CLUSTER, VALIDATE_INPUT};
+use emrflow_executions::fixtures::{sdk_events, six_am, History, TaskFamily};
+use emrflow_executions::record::CHECK_STEPS;
 use emrflow_executions::SfnExecutions;
 use flate2::write::GzEncoder;
 use serde_json::json;
@@ -78,16 +78,7 @@ async fn logs_of_a_failed_execution_lists_its_steps_and_gets_the_failed_ones_std
     // GIVEN Step Functions with a failed execution on j-1 (LogUri s3://logs/emr/)
     let input = json!({"ProcessingDate": "2026-11-21"});
     let events = History::new(six_am(), &input, TaskFamily::Lambda)
-        .task(
-            VALIDATE_INPUT,
-            "validate-input",
-            &summary(EXECUTION, true, true, None),
-        )
-        .task(
-            CREATE_A_CLUSTER,
-            "ensure-cluster",
-            &cluster("j-1", true, false),
-        )
+        .created(EXECUTION, "j-1")
         .failed_task(
             CHECK_STEPS,
             "check-steps",

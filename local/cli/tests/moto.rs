@@ -11,10 +11,11 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use aws_config::SdkConfig;
-use aws_sdk_emr::types::{HadoopJarStepConfig, JobFlowInstancesConfig, StepConfig, Tag};
 use emrflow::operate::{logs, runs, show, Backend, LogsArgs, RunsArgs, ShowArgs, Target};
 use emrflow_events::moto::MotoServer;
-use emrflow_executions::fixtures::moto::{sdk_config, MotoStateMachine, Until};
+use emrflow_executions::fixtures::moto::{
+    emr_cluster, emr_step, sdk_config, MotoStateMachine, Until,
+};
 use emrflow_executions::fixtures::{check_completed, check_running, cluster, json_of, summary};
 use flate2::write::GzEncoder;
 use serde_json::{json, Value};
@@ -47,53 +48,16 @@ fn answers(execution: &str, cluster_id: &str, check: Value, finished: bool) -> V
     results
 }
 
-/// A cluster in moto's EMR named and tagged for `execution`, with one of its steps.
-async fn emr_cluster(config: &SdkConfig, execution: &str) -> String {
-    let emr = aws_sdk_emr::Client::new(config);
-    let created = emr
-        .run_job_flow()
-        .name(format!("emrflow-orders-{execution}"))
-        .release_label("emr-7.5.0")
-        .instances(
-            JobFlowInstancesConfig::builder()
-                .keep_job_flow_alive_when_no_steps(true)
-                .master_instance_type("m5.xlarge")
-                .instance_count(1)
-                .build(),
-        )
-        .tags(
-            Tag::builder()
-                .key("emrflow:pipeline")
-                .value("orders")
-                .build(),
-        )
-        .tags(
-            Tag::builder()
-                .key("emrflow:execution")
-                .value(execution)
-                .build(),
-        )
-        .send()
-        .await
-        .expect("RunJobFlow");
-    let id = created.job_flow_id().expect("cluster id").to_string();
-    emr.add_job_flow_steps()
-        .job_flow_id(&id)
-        .steps(
-            StepConfig::builder()
-                .name(format!("curate [{execution}]"))
-                .hadoop_jar_step(
-                    HadoopJarStepConfig::builder()
-                        .jar("command-runner.jar")
-                        .args("spark-submit")
-                        .build(),
-                )
-                .build(),
-        )
-        .send()
-        .await
-        .expect("AddJobFlowSteps");
-    id
+/// `emrflow logs EXECUTION --step curate`.
+fn curate_stderr(execution: &str) -> LogsArgs {
+    LogsArgs {
+        execution: execution.into(),
+        step: Some("curate".into()),
+        stream: emrflow::operate::logs::Stream::Stderr,
+        attempt: None,
+        tail: None,
+        target: target(false),
+    }
 }
 
 async fn put_gzipped_log(config: &SdkConfig, key: &str, lines: usize) {
@@ -142,7 +106,18 @@ async fn runs_show_and_logs_read_what_moto_holds() {
         )
         .await
         .expect("the first execution");
-    let stopped_cluster = emr_cluster(&config, "daily-2026-11-22").await;
+    let emr = aws_sdk_emr::Client::new(&config);
+    let stopped_cluster = emr_cluster(
+        &emr,
+        "emrflow-orders-daily-2026-11-22",
+        Some("daily-2026-11-22"),
+        true,
+    )
+    .await
+    .expect("a cluster");
+    emr_step(&emr, &stopped_cluster, "curate [daily-2026-11-22]")
+        .await
+        .expect("its step");
     let waiting = check_running(&["curate"], &["s-9"]);
     machine
         .run(
@@ -219,19 +194,9 @@ async fn runs_show_and_logs_read_what_moto_holds() {
     assert_eq!(view["steps"][0]["State"], "RUNNING");
 
     // WHEN curate's stderr is asked for THEN the gzipped log, read whole
-    let read = logs(
-        &backend,
-        &LogsArgs {
-            execution: "daily-2026-11-21".into(),
-            step: Some("curate".into()),
-            stream: emrflow::operate::logs::Stream::Stderr,
-            attempt: None,
-            tail: None,
-            target: target(false),
-        },
-    )
-    .await
-    .expect("logs");
+    let read = logs(&backend, &curate_stderr("daily-2026-11-21"))
+        .await
+        .expect("logs");
     assert!(read.stdout.contains("(60 lines)"), "{}", read.stdout);
     assert!(
         read.stdout.trim_end().ends_with("curate: line 60"),
@@ -239,19 +204,9 @@ async fn runs_show_and_logs_read_what_moto_holds() {
         read.stdout
     );
     // AND a log S3 does not have yet is said so
-    let missing = logs(
-        &backend,
-        &LogsArgs {
-            execution: "daily-2026-11-22".into(),
-            step: Some("curate".into()),
-            stream: emrflow::operate::logs::Stream::Stderr,
-            attempt: None,
-            tail: None,
-            target: target(false),
-        },
-    )
-    .await
-    .expect("logs");
+    let missing = logs(&backend, &curate_stderr("daily-2026-11-22"))
+        .await
+        .expect("logs");
     assert!(
         missing.stdout.contains("about every five minutes"),
         "{}",

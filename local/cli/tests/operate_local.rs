@@ -7,10 +7,8 @@ use std::process::{Command, Output};
 
 use chrono::Duration;
 use emrflow_core::handlers::AttemptReport;
-use emrflow_executions::fixtures::{
-    check_running, cluster, description, six_am, summary, History, TaskFamily,
-};
-use emrflow_executions::record::{CHECK_STEPS, CREATE_A_CLUSTER, VALIDATE_INPUT};
+use emrflow_executions::fixtures::{check_running, description, six_am, History, TaskFamily};
+use emrflow_executions::record::CHECK_STEPS;
 use emrflow_executions::{ExecutionStatus, LocalRecorder, LocalRun, StepView};
 use flate2::write::GzEncoder;
 use serde_json::{json, Value};
@@ -57,16 +55,7 @@ fn world(root: &Path) {
     )
     .expect("recorder");
     let events = History::new(six_am(), &input, TaskFamily::Task)
-        .task(
-            VALIDATE_INPUT,
-            "validate-input",
-            &summary("daily-2026-11-21", true, true, None),
-        )
-        .task(
-            CREATE_A_CLUSTER,
-            "ensure-cluster",
-            &cluster("j-1", true, false),
-        )
+        .created("daily-2026-11-21", "j-1")
         .failed_task(
             CHECK_STEPS,
             "check-steps",
@@ -122,16 +111,7 @@ fn world(root: &Path) {
     )
     .expect("recorder");
     for event in History::new(later, &json!({}), TaskFamily::Task)
-        .task(
-            VALIDATE_INPUT,
-            "validate-input",
-            &summary("daily-2026-11-22", true, true, None),
-        )
-        .task(
-            CREATE_A_CLUSTER,
-            "ensure-cluster",
-            &cluster("j-2", true, false),
-        )
+        .created("daily-2026-11-22", "j-2")
         .task(
             CHECK_STEPS,
             "check-steps",
