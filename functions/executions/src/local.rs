@@ -24,8 +24,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::port::{
-    execution_name, ExecutionDescription, ExecutionSummary, Executions, ListFilter, Started,
-    StopOutcome,
+    execution_name, ExecutionDescription, Executions, ListFilter, Started, StopOutcome,
 };
 use crate::record::ExecutionRecord;
 use crate::steps::StepView;
@@ -146,15 +145,15 @@ fn write_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
 
 #[async_trait]
 impl Executions for LocalExecutions {
-    async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionSummary>, EmrflowError> {
+    async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionDescription>, EmrflowError> {
         let folder = self.folder();
         let Ok(entries) = std::fs::read_dir(&folder) else {
             return Ok(Vec::new());
         };
-        let mut summaries: Vec<ExecutionSummary> = entries
+        let mut summaries: Vec<ExecutionDescription> = entries
             .filter_map(Result::ok)
             .filter_map(|entry| read_json::<ExecutionFile>(&entry.path().join(EXECUTION_FILE)).ok())
-            .map(|file| file.description.summary())
+            .map(|file| file.description)
             .filter(|summary| filter.status.is_none_or(|status| summary.status == status))
             .collect();
         summaries.sort_by_key(|summary| std::cmp::Reverse(summary.start_date));

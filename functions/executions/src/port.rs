@@ -74,20 +74,8 @@ impl std::fmt::Display for ExecutionStatus {
     }
 }
 
-/// One execution as ListExecutions lists it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExecutionSummary {
-    pub execution_arn: String,
-    pub state_machine_arn: String,
-    pub name: String,
-    pub status: ExecutionStatus,
-    pub start_date: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_date: Option<DateTime<Utc>>,
-}
-
-/// What DescribeExecution tells about one execution.
+/// What DescribeExecution tells about one execution; ListExecutions gives the same but
+/// input, output, error and cause.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ExecutionDescription {
@@ -108,19 +96,6 @@ pub struct ExecutionDescription {
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cause: Option<String>,
-}
-
-impl ExecutionDescription {
-    pub fn summary(&self) -> ExecutionSummary {
-        ExecutionSummary {
-            execution_arn: self.execution_arn.clone(),
-            state_machine_arn: self.state_machine_arn.clone(),
-            name: self.name.clone(),
-            status: self.status,
-            start_date: self.start_date,
-            stop_date: self.stop_date,
-        }
-    }
 }
 
 /// Which executions `list` returns: newest first, at most `limit`.
@@ -157,7 +132,7 @@ pub struct StopOutcome {
 #[async_trait]
 pub trait Executions: Send + Sync {
     /// The newest executions first.
-    async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionSummary>, EmrflowError>;
+    async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionDescription>, EmrflowError>;
     /// DescribeExecution and the whole history, read into one record.
     async fn record(&self, execution: &str) -> Result<ExecutionRecord, EmrflowError>;
     /// StartExecution with this name and input (JSON text).

@@ -10,8 +10,8 @@ use emrflow_core::sdk::classify_aws_sdk_error;
 use emrflow_core::EmrflowError;
 
 use crate::port::{
-    execution_arn, ExecutionDescription, ExecutionStatus, ExecutionSummary, Executions, ListFilter,
-    Started, StopOutcome,
+    execution_arn, ExecutionDescription, ExecutionStatus, Executions, ListFilter, Started,
+    StopOutcome,
 };
 use crate::record::ExecutionRecord;
 use history::{event_json, utc};
@@ -143,7 +143,7 @@ fn status(status: &SdkStatus) -> Result<ExecutionStatus, EmrflowError> {
 
 #[async_trait]
 impl Executions for SfnExecutions {
-    async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionSummary>, EmrflowError> {
+    async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionDescription>, EmrflowError> {
         let page_size = filter.limit.clamp(1, LIST_PAGE_SIZE);
         let mut pages = self
             .client
@@ -160,13 +160,17 @@ impl Executions for SfnExecutions {
                 break;
             };
             let item = item.map_err(|error| self.classify("ListExecutions", error))?;
-            executions.push(ExecutionSummary {
+            executions.push(ExecutionDescription {
                 execution_arn: item.execution_arn().to_string(),
                 state_machine_arn: item.state_machine_arn().to_string(),
                 name: item.name().to_string(),
                 status: status(item.status())?,
                 start_date: utc(item.start_date()),
                 stop_date: item.stop_date().map(utc),
+                input: None,
+                output: None,
+                error: None,
+                cause: None,
             });
         }
         Ok(executions)
