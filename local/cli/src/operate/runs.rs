@@ -57,7 +57,10 @@ pub async fn runs(backend: &Backend, args: &RunsArgs) -> Result<Printed, String>
         return Ok(Printed::ok(format!("no {which}executions\n")));
     }
     let mut text = runs_table(&rows);
-    if let Some(failed) = rows.iter().find(|row| row.status.is_reaped()) {
+    if let Some(failed) = rows
+        .iter()
+        .find(|row| row.status == ExecutionStatus::Failed)
+    {
         text.push_str(&format!(
             "\nwhy {} ended {}: emrflow logs {}{}\n",
             failed.name,

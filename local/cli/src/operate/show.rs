@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use clap::Args;
-use emrflow_executions::{console_url, ExecutionStatus};
+use emrflow_executions::{console_url, ExecutionRecord, ExecutionStatus, StepView};
 
 use super::{json_text, Backend, BackendKind, Printed, Target};
 use crate::render::show::ExecutionView;
@@ -30,19 +30,34 @@ pub async fn show(backend: &Backend, args: &ShowArgs) -> Result<Printed, String>
     if args.target.json {
         return json_text(&view).map(Printed::ok);
     }
-    let status = record.execution.status;
-    let next = match status {
-        ExecutionStatus::Running => Some(format!(
-            "emrflow watch {}{}",
-            backend.local_flag(),
-            record.name()
-        )),
-        status if status.is_reaped() && record.cluster.is_some() => Some(format!(
-            "emrflow logs {}{}   (the failed step's stderr)",
-            backend.local_flag(),
-            record.name()
-        )),
-        _ => None,
-    };
+    let next = next_command(backend, &record, view.steps.as_deref());
     Ok(Printed::ok(view.text(Utc::now(), next)))
+}
+
+/// What to run next: follow a running execution, read a failed step's stderr, or the log of
+/// the step a stopped execution was running.
+fn next_command(
+    backend: &Backend,
+    record: &ExecutionRecord,
+    steps: Option<&[StepView]>,
+) -> Option<String> {
+    let local = backend.local_flag();
+    let name = record.name();
+    if record.execution.status == ExecutionStatus::Running {
+        return Some(format!("emrflow watch {local}{name}"));
+    }
+    if !record.execution.status.is_reaped() {
+        return None;
+    }
+    let steps = steps?;
+    if steps.iter().any(|step| step.failed_attempt().is_some()) {
+        return Some(format!(
+            "emrflow logs {local}{name}   (the failed step's stderr)"
+        ));
+    }
+    let last = steps.iter().rev().find(|step| !step.attempts.is_empty())?;
+    Some(format!(
+        "emrflow logs {local}{name} --step '{}'   (the last step's stderr)",
+        last.name
+    ))
 }

@@ -68,9 +68,9 @@ pub async fn watch(
                 paint_status(status),
                 duration_text(record.duration(Utc::now()))
             );
-            if status.is_reaped() && record.cluster.is_some() {
+            if status == ExecutionStatus::Failed && record.cluster.is_some() {
                 text.push_str(&format!(
-                    "the failed step's stderr: emrflow logs {}{}\n",
+                    "why: emrflow show {}{}   (the failed step's stderr: emrflow logs {0}{1})\n",
                     backend.local_flag(),
                     record.name()
                 ));

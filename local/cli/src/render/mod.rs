@@ -134,12 +134,20 @@ pub fn progress_line(event: &Value, started: Option<DateTime<Utc>>) -> Option<St
             "● execution SUCCEEDED",
         )
     } else if kind == "ExecutionAborted" {
-        let cause = error_of(event)
-            .map(|(error, cause)| format!(": {error} {}", readable_cause(&cause)))
-            .unwrap_or_default();
+        let (error, cause) = error_of(event).unwrap_or_default();
+        let error = if error.is_empty() {
+            String::new()
+        } else {
+            format!(" ({error})")
+        };
+        let cause = if cause.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", readable_cause(&cause))
+        };
         paint(
             AnsiColor::Red.on_default().bold(),
-            &format!("■ execution ABORTED{}", cause.trim_end()),
+            &format!("■ execution ABORTED{error}{cause}"),
         )
     } else if let Some((error, cause)) = error_of(event) {
         let what = match kind {
@@ -201,6 +209,23 @@ mod tests {
         // THEN the name, the message (not the JSON) and the elapsed time are there
         assert!(line.contains("StepFailed: step 'Curate' failed"), "{line}");
         assert!(line.contains("+2.5s"), "{line}");
+    }
+
+    #[test]
+    fn an_aborted_execution_says_who_stopped_it_and_aws_task_results_show_steps() {
+        // GIVEN a stop by SIGINT, and AWS's LambdaFunctionSucceeded of a check
+        let aborted = json!({"timestamp": "2026-11-22T06:00:09Z", "type": "ExecutionAborted", "id": 41,
+            "executionAbortedEventDetails": {"error": "SIGINT", "cause": "emrflow local run was stopped by SIGINT"}});
+        let check = json!({"timestamp": "2026-11-22T06:00:01Z", "type": "LambdaFunctionSucceeded", "id": 9,
+            "lambdaFunctionSucceededEventDetails": {"output": "{\"Running\":[\"curate\"],\"Progress\":{}}"}});
+        // WHEN shown as progress THEN in words, and the same step line as the local runner's
+        let line = progress_line(&aborted, started()).expect("shown");
+        assert!(
+            line.contains("■ execution ABORTED (SIGINT): emrflow local run was stopped by SIGINT"),
+            "{line}"
+        );
+        let line = progress_line(&check, started()).expect("shown");
+        assert!(line.ends_with("steps: running curate"), "{line}");
     }
 
     #[test]
