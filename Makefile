@@ -3,7 +3,7 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help run test build bench validate deploy start teardown fmt lint unit asl-validate \
-        spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli
+        spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli data-lake
 
 PYSPARK_VERSION       := 4.3.0
 CARGO_LAMBDA_VERSION  := 1.9.2
@@ -33,6 +33,18 @@ run: spark-env ## the sample pipeline, offline: real state machine, real handler
 	cargo run -q -p emrflow -- local run --input '$(INPUT)' --pipeline $(PIPELINE) \
 	  --root $(LOCAL_ROOT) --s3-from examples/s3
 
+# Seed 001's data-lake pipeline (examples/pipelines/data-lake.json). Its quality monitor is a
+# Java class: compiled here into the example's S3 folder (gitignored), --release 17 so that
+# the JAR runs on emr-7.x's Java 17 whatever JDK builds it.
+DATA_LAKE_APPS := examples/s3/data-lake-example/monitoring-apps
+data-lake: spark-env ## seed 001's data-lake pipeline, offline: validate → dedup → Hive → analytics ∥ → monitor + archive
+	@command -v javac >/dev/null || { echo "javac is missing: the quality monitor JAR needs a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)." >&2; exit 1; }
+	classes=$$(mktemp -d) && trap 'rm -rf "$$classes"' EXIT && \
+	  javac --release 17 -d "$$classes" $(DATA_LAKE_APPS)/src/com/company/QualityMonitor.java && \
+	  jar --create --file $(DATA_LAKE_APPS)/quality-monitor.jar -C "$$classes" .
+	cargo run -q -p emrflow -- local run --pipeline examples/pipelines/data-lake.json \
+	  --root $(LOCAL_ROOT) --s3-from examples/s3 --input '{"ProcessingDate":"2026-11-21"}'
+
 local-emr: spark-env ## serve the local EMR endpoint on 127.0.0.1:4599 (AWS CLI: --endpoint-url)
 	cargo run -q -p emrflow -- local emr --addr 127.0.0.1:4599 --root $(LOCAL_ROOT)
 
@@ -61,7 +73,10 @@ build: lambda-tools ## cross-compile every function for arm64 into target/lambda
 	for f in $(PIPELINE_FUNCTIONS); do cp $(PIPELINE) target/lambda/$$f/pipeline.json; done
 	@for f in $(FUNCTIONS); do python3 infra/is_aarch64_elf.py target/lambda/$$f/bootstrap || exit 1; done
 
-bench: spark-env ## speed and memory targets (never in timed tests)
+bench: spark-env build ## speed, cost and size targets (never in timed tests): see tests/bench/
+	@# The functions and a hello-world lambda_runtime binary, built alike, for the cold starts.
+	cargo build --profile bench $(addprefix -p ,$(FUNCTIONS)) --bins
+	cargo build --profile bench -p emrflow-lambda --example hello
 	cargo bench -p emrflow-tests
 
 deploy: build ## sam deploy (guided the first time)

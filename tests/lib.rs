@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use emrflow::definition::{load_local_definition, DEFINITION_FILE};
-use emrflow::{local_emr_client, local_handlers, LocalExecution};
+use emrflow::{local_emr_client, local_handlers, LocalEvents, LocalExecution};
 use emrflow_asl::{ExecutionResult, ExecutionStatus, NoopObserver, Observer, ScaledClock};
 use emrflow_core::PipelineSpec;
 use emrflow_local_emr::{
@@ -19,6 +19,10 @@ pub const TIME_SCALE: f64 = 0.01;
 
 pub struct Harness {
     pub emr: RunningLocalEmr,
+    /// Multiplies every Wait, Retry interval and Task timeout (TIME_SCALE unless changed).
+    pub time_scale: f64,
+    /// Whether executions wait on the local EMR's events (as deployed) or poll.
+    pub events: bool,
     _root: tempfile::TempDir,
 }
 
@@ -34,7 +38,12 @@ impl Harness {
             .spawn("127.0.0.1:0".parse().expect("address"))
             .await
             .expect("local EMR starts");
-        Harness { emr, _root: root }
+        Harness {
+            emr,
+            time_scale: TIME_SCALE,
+            events: true,
+            _root: root,
+        }
     }
 
     /// Writes an executable script at `s3://jobs/<name>` in the local S3.
@@ -81,8 +90,10 @@ impl Harness {
             handlers: local_handlers(&self.emr.endpoint_url(), pipeline),
             name: name.to_string(),
             input,
-            clock: Arc::new(ScaledClock::new(TIME_SCALE)),
+            clock: Arc::new(ScaledClock::new(self.time_scale)),
             observer,
+            // As deployed: the execution waits on EMR's events (a pipeline may say POLLING).
+            events: self.events.then(|| LocalEvents::of(&self.emr)),
         }
         .run()
         .await;
@@ -163,11 +174,23 @@ impl Run {
         self.states_entered().iter().any(|name| name == state)
     }
 
-    /// Task errors in the order they happened (retried ones included).
+    /// How many times `state` was entered.
+    pub fn times_entered(&self, state: &str) -> usize {
+        self.states_entered()
+            .iter()
+            .filter(|name| *name == state)
+            .count()
+    }
+
+    /// Task errors in the order they happened (retried ones and timeouts included).
     pub fn errors_seen(&self) -> Vec<String> {
         self.events
             .iter()
-            .filter_map(|event| event.pointer("/taskFailedEventDetails/error"))
+            .filter_map(|event| {
+                event
+                    .pointer("/taskFailedEventDetails/error")
+                    .or_else(|| event.pointer("/taskTimedOutEventDetails/error"))
+            })
             .filter_map(|error| error.as_str().map(str::to_string))
             .collect()
     }

@@ -97,6 +97,7 @@ async fn a_stopped_execution_on_a_reused_cluster_gets_its_step_cancelled_and_pro
         input: input.clone(),
         clock: Arc::new(ScaledClock::new(TIME_SCALE)),
         observer,
+        events: None,
     }
     .run_until_stopped(stop)
     .await;

@@ -27,7 +27,10 @@ const HAPPY_PATH: [&str; 10] = [
 fn without_poll_loop(states: &[String]) -> Vec<String> {
     let mut path: Vec<String> = Vec::new();
     for state in states {
-        let polling = matches!(state.as_str(), "Steps_Finished" | "Wait_For_Steps");
+        let polling = matches!(
+            state.as_str(),
+            "Steps_Finished" | "Wait_For_Steps" | "Wait_For_Step_Events"
+        );
         if !polling && path.last() != Some(state) {
             path.push(state.clone());
         }

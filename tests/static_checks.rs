@@ -191,3 +191,26 @@ fn every_error_name_is_documented_in_the_readme() {
         );
     }
 }
+
+#[test]
+fn the_definition_is_what_its_generator_writes() {
+    // GIVEN statemachine/generate.py (the one place of the retry policies and the cleanup path)
+    // WHEN it checks the committed JSON THEN they agree
+    let status = std::process::Command::new("python3")
+        .arg(repo_file("statemachine/generate.py"))
+        .arg("--check")
+        .status()
+        .expect("python3 runs");
+    assert!(status.success(), "run: python3 statemachine/generate.py");
+}
+
+#[test]
+fn the_event_wait_heartbeat_is_the_one_check_steps_plans_with() {
+    // GIVEN the definition's Wait_For_Step_Events WHEN its HeartbeatSeconds is read THEN it is
+    // the interval check-steps (and the token store's TTL) assume
+    let heartbeat = definition()["States"]["Wait_For_Step_Events"]["HeartbeatSeconds"].as_u64();
+    assert_eq!(
+        heartbeat,
+        Some(u64::from(emrflow_core::handlers::EVENT_HEARTBEAT_SECONDS))
+    );
+}

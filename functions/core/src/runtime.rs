@@ -4,24 +4,77 @@
 
 use std::sync::Arc;
 
-use aws_config::BehaviorVersion;
+use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::tls;
 
 use crate::pipeline::StepCompletion;
 use crate::{default_pipeline_path, EmrflowError, Function, Handlers, PipelineSpec, SdkEmr};
 
-/// Builds the handlers for `function` from the AWS environment: region and credentials from
-/// the default chain (AWS_ENDPOINT_URL_EMR is honoured, which is how local mode works);
-/// validate-input also loads the deployed default pipeline spec.
+/// The root certificates of Amazon Trust Services, which sign every AWS API endpoint.
+const AMAZON_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
+
+/// The SDK configuration every function builds at cold start, as Lambda provides it: region
+/// and credentials from the environment Lambda sets, and an HTTPS client that trusts Amazon
+/// Trust Services' roots (the CAs of every AWS endpoint) instead of reading and parsing the
+/// system's whole CA store — that alone was most of a cold start (`make bench`). Set
+/// `EMRFLOW_TLS_NATIVE_ROOTS=true` to trust the system's CAs instead (a TLS-inspecting proxy).
+pub fn lambda_sdk_config() -> Result<SdkConfig, EmrflowError> {
+    let region = ["AWS_REGION", "AWS_DEFAULT_REGION"]
+        .into_iter()
+        .filter_map(|key| std::env::var(key).ok())
+        .find(|region| !region.trim().is_empty())
+        .ok_or_else(|| {
+            EmrflowError::invalid_input(
+                "no AWS region configured (set AWS_REGION): the script-runner JAR and the endpoints depend on it",
+            )
+        })?;
+    let native = std::env::var("EMRFLOW_TLS_NATIVE_ROOTS").is_ok_and(|value| value == "true");
+    let trust = if native {
+        tls::TrustStore::default()
+    } else {
+        tls::TrustStore::empty()
+            .with_native_roots(false)
+            .with_pem_certificate(AMAZON_ROOTS_PEM.to_vec())
+    };
+    let tls_context = tls::TlsContext::builder()
+        .with_trust_store(trust)
+        .build()
+        .map_err(|error| {
+            EmrflowError::internal(format!("the TLS settings are not usable: {error}"))
+        })?;
+    let http = aws_smithy_http_client::Builder::new()
+        .tls_provider(tls::Provider::Rustls(
+            tls::rustls_provider::CryptoMode::AwsLc,
+        ))
+        .tls_context(tls_context)
+        .build_https();
+    Ok(SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_config::Region::new(region))
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(
+                aws_config::environment::EnvironmentVariableCredentialsProvider::new(),
+            ),
+        )
+        .http_client(http)
+        .sleep_impl(
+            aws_smithy_async::rt::sleep::default_async_sleep().ok_or_else(|| {
+                EmrflowError::internal("no async sleep implementation for the SDK's timeouts")
+            })?,
+        )
+        .time_source(aws_smithy_async::time::SystemTimeSource::new())
+        .build())
+}
+
+/// Builds the handlers for `function` from the Lambda environment (AWS_ENDPOINT_URL_EMR is
+/// honoured, which is how local mode works); the functions that re-derive the pipeline also
+/// load the deployed default pipeline spec.
 pub async fn handlers_from_environment(function: Function) -> Result<Handlers, EmrflowError> {
-    let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+    let config = lambda_sdk_config()?;
     let region = config
         .region()
         .map(|region| region.to_string())
-        .ok_or_else(|| {
-            EmrflowError::invalid_input(
-                "no AWS region configured (set AWS_REGION): the script-runner JAR and EMR endpoint depend on it",
-            )
-        })?;
+        .unwrap_or_default();
     let emr = Arc::new(sdk_emr(&config));
     let settings = DeploymentSettings::from_lookup(|key| std::env::var(key).ok());
     let handlers = if needs_pipeline(function) {
@@ -60,12 +113,11 @@ pub fn emr_timeouts() -> aws_config::timeout::TimeoutConfig {
 /// The EMR adapter every function builds at cold start from the loaded SDK configuration,
 /// with [`emr_timeouts`]; an endpoint override (the local EMR) is named in its messages.
 pub fn sdk_emr(config: &aws_config::SdkConfig) -> SdkEmr {
-    let client = aws_sdk_emr::Client::from_conf(
-        aws_sdk_emr::config::Builder::from(config)
-            .timeout_config(emr_timeouts())
-            .build(),
-    );
-    match endpoint_url_override("EMR") {
+    let endpoint = endpoint_url_override("EMR");
+    let mut builder = aws_sdk_emr::config::Builder::from(config).timeout_config(emr_timeouts());
+    builder.set_endpoint_url(endpoint.clone());
+    let client = aws_sdk_emr::Client::from_conf(builder.build());
+    match endpoint {
         Some(url) => SdkEmr::with_endpoint_url(client, &url),
         None => SdkEmr::new(client),
     }

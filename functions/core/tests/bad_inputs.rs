@@ -621,3 +621,12 @@ fn a_pipeline_file_with_a_key_twice_is_refused() {
     assert_eq!(error.name(), ErrorName::InvalidInput);
     assert!(error.to_string().contains("key Name twice"), "{error}");
 }
+
+#[tokio::test]
+async fn an_execution_input_too_large_for_a_task_input_is_refused() {
+    // GIVEN a Pipeline in the input padded to just under Step Functions' 262,144 bytes
+    let mut pipeline = sample_pipeline();
+    pipeline["Steps"][0]["Description"] = json!("d".repeat(261_000));
+    // WHEN validated THEN refused before anything exists, naming the sizes
+    assert_input_rejected(json!({"Pipeline": pipeline}), "per Task input").await;
+}

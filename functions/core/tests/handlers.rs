@@ -185,14 +185,14 @@ async fn ensure_cluster_after_lost_run_job_flow_response_returns_the_same_cluste
     let fake = FakeEmr::new();
     let handlers = handlers(&fake);
     fake.lose_next_response_of("RunJobFlow");
-    let payload = json!({"CreateCluster": true, "Execution": execution()});
-    let first = handlers
-        .invoke(Function::EnsureCluster, payload.clone())
-        .await;
+    let attempt = |retry_count: u32| json!({"CreateCluster": true, "Execution": execution(), "RetryCount": retry_count, "RedriveCount": 0});
+    let first = handlers.invoke(Function::EnsureCluster, attempt(0)).await;
     assert_eq!(first.unwrap_err().name(), ErrorName::AwsTransient);
+    // (the first try looks for nothing: nothing of this execution can exist yet)
+    assert_eq!(fake.calls(), ["RunJobFlow"]);
     // WHEN the state machine retries
     let second = handlers
-        .invoke(Function::EnsureCluster, payload)
+        .invoke(Function::EnsureCluster, attempt(1))
         .await
         .unwrap();
     // THEN the cluster of the first attempt is returned and there is still only one

@@ -1,13 +1,13 @@
 //! What await-steps and emr-events build at cold start: the token table from
-//! `EMRFLOW_TOKEN_TABLE`, region and credentials from the default chain, and the DynamoDB,
+//! `EMRFLOW_TOKEN_TABLE`, region and credentials as Lambda provides them, and the DynamoDB,
 //! Step Functions and EMR clients (endpoint overrides `AWS_ENDPOINT_URL_DYNAMODB`,
 //! `AWS_ENDPOINT_URL_SFN`, `AWS_ENDPOINT_URL_EMR` honoured and named in messages).
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use aws_config::{BehaviorVersion, SdkConfig};
-use emrflow_core::runtime::{endpoint_url_override, sdk_emr};
+use aws_config::SdkConfig;
+use emrflow_core::runtime::{endpoint_url_override, lambda_sdk_config, sdk_emr};
 use emrflow_core::EmrflowError;
 
 use crate::{AwaitSteps, DynamoTokenStore, EmrEvents, SfnCallbacks};
@@ -49,18 +49,13 @@ pub async fn emr_events_from_environment() -> Result<EmrEvents, EmrflowError> {
 /// The table name is checked before anything is loaded, so a wrong deployment fails at once.
 async fn store_from_environment() -> Result<(SdkConfig, DynamoTokenStore), EmrflowError> {
     let table = token_table(|key| std::env::var(key).ok())?;
-    let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-    if config.region().is_none() {
-        return Err(EmrflowError::invalid_input(
-            "no AWS region configured (set AWS_REGION): the token table and Step Functions are regional",
-        ));
-    }
-    let client = aws_sdk_dynamodb::Client::from_conf(
-        aws_sdk_dynamodb::config::Builder::from(&config)
-            .timeout_config(callback_timeouts())
-            .build(),
-    );
-    let store = match endpoint_url_override("DYNAMODB") {
+    let config = lambda_sdk_config()?;
+    let endpoint = endpoint_url_override("DYNAMODB");
+    let mut builder =
+        aws_sdk_dynamodb::config::Builder::from(&config).timeout_config(callback_timeouts());
+    builder.set_endpoint_url(endpoint.clone());
+    let client = aws_sdk_dynamodb::Client::from_conf(builder.build());
+    let store = match endpoint {
         Some(url) => DynamoTokenStore::with_endpoint_url(client, table, &url),
         None => DynamoTokenStore::new(client, table),
     };
@@ -68,12 +63,12 @@ async fn store_from_environment() -> Result<(SdkConfig, DynamoTokenStore), Emrfl
 }
 
 fn callbacks(config: &SdkConfig) -> SfnCallbacks {
-    let client = aws_sdk_sfn::Client::from_conf(
-        aws_sdk_sfn::config::Builder::from(config)
-            .timeout_config(callback_timeouts())
-            .build(),
-    );
-    match endpoint_url_override("SFN") {
+    let endpoint = endpoint_url_override("SFN");
+    let mut builder =
+        aws_sdk_sfn::config::Builder::from(config).timeout_config(callback_timeouts());
+    builder.set_endpoint_url(endpoint.clone());
+    let client = aws_sdk_sfn::Client::from_conf(builder.build());
+    match endpoint {
         Some(url) => SfnCallbacks::with_endpoint_url(client, &url),
         None => SfnCallbacks::new(client),
     }

@@ -15,16 +15,17 @@ use std::time::Duration;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
 use emrflow_core::emr::EmrApi;
-use emrflow_core::runtime::{endpoint_url_override, sdk_emr};
+use emrflow_core::runtime::{emr_timeouts, endpoint_url_override, lambda_sdk_config, sdk_emr};
 use emrflow_core::EmrflowError;
 use emrflow_executions::{reap, Executions, ReapReport, SfnExecutions};
 use serde_json::Value;
 
-/// The longest a pipeline function called before the stop can still run: ensure-cluster's
-/// Lambda timeout (60 s in infra/template.yaml; the others have 30 s) and 15 s for the clocks
-/// of Step Functions, Lambda and EMR. The reaper's own timeout (120 s) leaves room for a
-/// second look after it.
-pub const IN_FLIGHT_GRACE: Duration = Duration::from_secs(75);
+/// The longest a pipeline function called before the stop can still act: the functions'
+/// Lambda timeout (Globals, 100 s in infra/template.yaml, above the EMR client's 80 s) and 5 s
+/// for the clocks of Step Functions, Lambda and EMR. The reaper's own timeout (120 s) leaves
+/// a few seconds for the second look; should it run out, Lambda's retry of the event comes a
+/// minute later, after the grace, and looks once — the same result.
+pub const IN_FLIGHT_GRACE: Duration = Duration::from_secs(105);
 
 /// The reaper as deployed: clients built once per cold start.
 pub struct ReapExecution {
@@ -50,23 +51,20 @@ impl ReapExecution {
         self
     }
 
-    /// Region and credentials from the default chain; EMR with the pipeline functions'
-    /// timeouts; endpoint overrides (`AWS_ENDPOINT_URL_SFN`, `_EMR`) honoured and named.
+    /// The SDK configuration every function builds at cold start (`lambda_sdk_config`);
+    /// EMR with the pipeline functions' timeouts; endpoint overrides (`AWS_ENDPOINT_URL_SFN`,
+    /// `_EMR`) applied and named in messages.
     pub async fn from_environment() -> Result<ReapExecution, EmrflowError> {
-        let config = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
-        if config.region().is_none() {
-            return Err(EmrflowError::invalid_input(
-                "no AWS region configured (set AWS_REGION): executions and clusters are regional",
-            ));
-        }
-        let sfn = aws_sdk_sfn::Client::from_conf(
-            aws_sdk_sfn::config::Builder::from(&config)
-                .timeout_config(emrflow_core::runtime::emr_timeouts())
-                .build(),
-        );
+        let config = lambda_sdk_config()?;
+        let sfn_endpoint = endpoint_url_override("SFN");
+        let mut sfn = aws_sdk_sfn::config::Builder::from(&config).timeout_config(emr_timeouts());
+        sfn.set_endpoint_url(sfn_endpoint.clone());
         Ok(ReapExecution {
-            sfn_endpoint: endpoint_url_override("SFN"),
-            ..ReapExecution::new(sfn, Arc::new(sdk_emr(&config)))
+            sfn_endpoint,
+            ..ReapExecution::new(
+                aws_sdk_sfn::Client::from_conf(sfn.build()),
+                Arc::new(sdk_emr(&config)),
+            )
         })
     }
 

@@ -19,7 +19,7 @@ async fn main() -> Result<(), lambda_runtime::Error> {
         // deployment fails loudly at once, not on every scheduled tick.
         || async {
             let config = StartDailyConfig::from_env(|name| std::env::var(name).ok())?;
-            let sdk_config = aws_config::load_from_env().await;
+            let sdk_config = emrflow_core::runtime::lambda_sdk_config()?;
             Ok(DailyStarter::new(
                 aws_sdk_sfn::Client::new(&sdk_config),
                 config,

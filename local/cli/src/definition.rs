@@ -70,11 +70,19 @@ pub fn local_substitutions() -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The function a Task's Resource ARN names, if it is one of ours.
+/// The function name in a Lambda ARN (qualified or not) or a bare function name.
+pub fn function_name_of(resource: &str) -> Option<&str> {
+    let name = match resource.rsplit_once(":function:") {
+        Some((_, name)) => name.split(':').next().unwrap_or(name),
+        None if !resource.contains(':') => resource,
+        None => return None,
+    };
+    (!name.is_empty()).then_some(name)
+}
+
+/// The pipeline function a Task's Resource (or lambda:invoke FunctionName) names, if one.
 pub fn function_of_resource(resource: &str) -> Option<Function> {
-    resource
-        .rsplit_once(":function:")
-        .and_then(|(_, name)| Function::from_name(name.split(':').next().unwrap_or(name)))
+    function_name_of(resource).and_then(Function::from_name)
 }
 
 /// Every `${X}` the definition text uses.

@@ -6,10 +6,14 @@
 //!   `emrflow local emr`;
 //! - [`local_run`]: `emrflow local run` (recording, Ctrl-C, the reaper, shutdown);
 //! - [`definition`]: the definition with local ARNs for its substitutions;
+//! - [`events`]: EMR's events of the embedded local EMR waking the execution (await-steps,
+//!   emr-events in process); [`diagram`]: `emrflow diagram` (Mermaid);
 //! - [`operate`]: `start`, `runs`, `show`, `watch`, `logs`, `stop`, one file per command;
 //! - [`render`]: the terminal views (progress lines, history table, runs, show).
 
 pub mod definition;
+pub mod diagram;
+pub mod events;
 pub mod local_run;
 pub mod operate;
 pub mod render;
@@ -26,15 +30,18 @@ use aws_sdk_emr::config::retry::RetryConfig;
 use aws_sdk_emr::config::{BehaviorVersion, Credentials, Region};
 use emrflow_asl::{
     execute, Clock, ExecutionOptions, ExecutionResult, Observer, StateMachine, StopHandle,
-    TaskError, TaskInvoker,
+    TaskError, TaskInvoker, TaskTokens,
 };
+use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{Handlers, PipelineSpec, SdkEmr};
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
 use serde_json::Value;
 
 use definition::{
-    function_of_resource, local_execution_arn, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STATE_MACHINE,
+    function_name_of, function_of_resource, local_execution_arn, AWAIT_STEPS, LOCAL_ACCOUNT,
+    LOCAL_REGION, LOCAL_STATE_MACHINE,
 };
+pub use events::LocalEvents;
 
 /// An aws-sdk-emr client for a local endpoint: dummy credentials, nothing leaves the machine.
 /// The SDK retries as on AWS (3 attempts) but backs off in milliseconds, not seconds: a local
@@ -58,7 +65,8 @@ pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
     aws_sdk_emr::Client::from_conf(config)
 }
 
-/// The handlers exactly as the Lambda functions build them, with EMR at `endpoint_url`.
+/// The handlers exactly as the Lambda functions build them, with EMR at `endpoint_url`, and
+/// the deployed stack's default: waiting on EMR's events.
 pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> Handlers {
     Handlers::new(
         Arc::new(SdkEmr::with_endpoint_url(
@@ -68,36 +76,51 @@ pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> Han
         default_pipeline,
         LOCAL_REGION.to_string(),
     )
+    .with_step_completion(StepCompletion::Events)
 }
 
 /// Calls the handler a Task's Resource names, in process, the way Lambda would: an error
 /// reaches the state machine as its stable name, with Lambda's JSON error payload as cause.
 pub struct HandlerInvoker {
     handlers: Handlers,
+    await_steps: Option<emrflow_events::AwaitSteps>,
 }
 
 impl HandlerInvoker {
     pub fn new(handlers: Handlers) -> Self {
-        HandlerInvoker { handlers }
+        HandlerInvoker {
+            handlers,
+            await_steps: None,
+        }
     }
+}
+
+fn task_error(error: emrflow_core::EmrflowError) -> TaskError {
+    let lambda = error.lambda_error();
+    TaskError::new(lambda.error_type.clone(), lambda.cause_text())
 }
 
 #[async_trait]
 impl TaskInvoker for HandlerInvoker {
     async fn invoke(&self, resource: &str, payload: Value) -> Result<Value, TaskError> {
-        let function = function_of_resource(resource).ok_or_else(|| {
+        let not_found = || {
             TaskError::new(
                 "Lambda.ResourceNotFoundException",
                 format!("no local function for the resource {resource}"),
             )
-        })?;
+        };
+        if function_name_of(resource) == Some(AWAIT_STEPS) {
+            let await_steps = self.await_steps.as_ref().ok_or_else(not_found)?;
+            let summary = await_steps.handle(payload).await.map_err(task_error)?;
+            return serde_json::to_value(summary).map_err(|error| {
+                task_error(emrflow_core::EmrflowError::internal(error.to_string()))
+            });
+        }
+        let function = function_of_resource(resource).ok_or_else(not_found)?;
         self.handlers
             .invoke(function, payload)
             .await
-            .map_err(|error| {
-                let lambda = error.lambda_error();
-                TaskError::new(lambda.error_type.clone(), lambda.cause_text())
-            })
+            .map_err(task_error)
     }
 }
 
@@ -109,6 +132,9 @@ pub struct LocalExecution {
     pub input: Value,
     pub clock: Arc<dyn Clock>,
     pub observer: Arc<dyn Observer>,
+    /// EMR's events of a local EMR in this process: the execution waits on them as the
+    /// deployed one does. None (an endpoint elsewhere): the timer loop only.
+    pub events: Option<LocalEvents>,
 }
 
 impl LocalExecution {
@@ -118,11 +144,24 @@ impl LocalExecution {
 
     /// Runs until the end, or until `stop` aborts it (as StopExecution: ABORTED).
     pub async fn run_until_stopped(self, stop: StopHandle) -> ExecutionResult {
-        let mut options = ExecutionOptions::new(
-            self.name.clone(),
-            self.input,
-            Arc::new(HandlerInvoker::new(self.handlers)),
-        );
+        let tokens = TaskTokens::new();
+        let (handlers, wiring) = match self.events {
+            Some(events) => (self.handlers, Some(events::wire(events, &tokens))),
+            None => (
+                self.handlers.with_step_completion(StepCompletion::Polling),
+                None,
+            ),
+        };
+        let (await_steps, delivery) = match wiring {
+            Some(wiring) => (Some(wiring.await_steps), Some(wiring.delivery)),
+            None => (None, None),
+        };
+        let invoker = HandlerInvoker {
+            handlers,
+            await_steps,
+        };
+        let mut options = ExecutionOptions::new(self.name.clone(), self.input, Arc::new(invoker))
+            .with_task_tokens(tokens);
         options.execution_arn = Some(local_execution_arn(&self.name));
         // One local account for every ARN the runner and the local EMR make up.
         options.account_id = LOCAL_ACCOUNT.to_string();
@@ -133,7 +172,11 @@ impl LocalExecution {
             .with_state_machine_name(LOCAL_STATE_MACHINE)
             .with_region(LOCAL_REGION)
             .with_stop_handle(stop);
-        execute(&self.machine, options).await
+        let result = execute(&self.machine, options).await;
+        if let Some(delivery) = delivery {
+            delivery.abort();
+        }
+        result
     }
 }
 
@@ -165,6 +208,29 @@ pub(crate) fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
         emr.faults().rate_limit_like_emr();
     }
     emr
+}
+
+/// `emrflow diagram`: the pipeline's step graph or the state machine, as Mermaid.
+pub fn print_diagram(
+    pipeline: Option<PathBuf>,
+    definition: Option<PathBuf>,
+) -> Result<ExitCode, String> {
+    let text = match (pipeline, definition) {
+        (Some(path), _) => {
+            let spec = PipelineSpec::load(&path).map_err(|error| error.to_string())?;
+            diagram::pipeline_diagram(&spec)
+        }
+        (None, Some(path)) => {
+            let text = std::fs::read_to_string(&path)
+                .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
+            let definition = emrflow_core::json::parse_strict(&text, "the definition")
+                .map_err(|error| error.to_string())?;
+            diagram::definition_diagram(&definition)
+        }
+        (None, None) => return Err("give --pipeline FILE or --definition FILE".to_string()),
+    };
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `emrflow local emr`: serves until SIGINT (Ctrl-C) or SIGTERM, then terminates its

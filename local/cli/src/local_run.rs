@@ -18,6 +18,7 @@ use emrflow_asl::{
     Clock, ExecutionResult, ExecutionStatus as AslStatus, FnObserver, HistoryEvent, Observer,
     RealClock, ScaledClock, StopHandle,
 };
+use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{PipelineSpec, SdkEmr};
 use emrflow_executions::{
     list_execution_steps, reap, ExecutionDescription, ExecutionRecord, ExecutionStatus,
@@ -27,7 +28,9 @@ use emrflow_local_emr::RunningLocalEmr;
 use serde_json::{json, Value};
 
 use crate::definition::{load_local_definition, local_execution_arn, local_state_machine_arn};
-use crate::{local_emr, local_emr_client, local_handlers, render, seed_local_s3, LocalExecution};
+use crate::{
+    local_emr, local_emr_client, local_handlers, render, seed_local_s3, LocalEvents, LocalExecution,
+};
 
 /// What `emrflow local run` was asked to do.
 pub struct CliRun {
@@ -41,6 +44,7 @@ pub struct CliRun {
     pub time_scale: f64,
     pub json: bool,
     pub throttle_like_emr: bool,
+    pub step_completion: StepCompletion,
 }
 
 /// `--input` is a file when one exists at that path, JSON text otherwise.
@@ -83,6 +87,12 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
         )
         .map_err(|error| error.to_string())?,
     );
+    // EMR's events reach the execution only from a local EMR in this process; an endpoint
+    // elsewhere (or --step-completion POLLING) waits with the timer loop.
+    let events = match (&embedded, run.step_completion) {
+        (Some(running), StepCompletion::Events) => Some(LocalEvents::of(running)),
+        _ => None,
+    };
     let stop = StopHandle::new();
     let signals = tokio::spawn(stop_on_signal(stop.clone()));
     let result = LocalExecution {
@@ -92,6 +102,7 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
         input: input.clone(),
         clock,
         observer: observer(recorder.clone()),
+        events,
     }
     .run_until_stopped(stop)
     .await;

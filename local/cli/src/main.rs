@@ -24,6 +24,19 @@ enum Command {
     Local(Local),
     #[command(flatten)]
     Operate(emrflow::operate::OperateCommand),
+    /// Print a pipeline's step graph or the state machine as Mermaid.
+    Diagram(DiagramArgs),
+}
+
+#[derive(Args)]
+#[group(required = true, multiple = false)]
+struct DiagramArgs {
+    /// A pipeline spec: its steps and their dependencies.
+    #[arg(long)]
+    pipeline: Option<PathBuf>,
+    /// A state machine definition: its states, choices and catches.
+    #[arg(long)]
+    definition: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -79,6 +92,16 @@ struct RunArgs {
     /// Throttle the embedded local EMR as EMR does by default (burst 5, 0.5 calls/s).
     #[arg(long)]
     throttle_like_emr: bool,
+    /// How the execution learns that steps ended: EMR's events (with a heartbeat check as the
+    /// net), or polling. Pipelines that set StepCompletion keep theirs.
+    #[arg(long, value_enum, default_value_t = Completion::Events)]
+    step_completion: Completion,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum Completion {
+    Events,
+    Polling,
 }
 
 #[tokio::main]
@@ -86,6 +109,7 @@ async fn main() -> ExitCode {
     emrflow::init_tracing();
     let cli = Cli::parse();
     let outcome = match cli.command {
+        Command::Diagram(args) => emrflow::print_diagram(args.pipeline, args.definition),
         Command::Local(Local::Emr(args)) => {
             emrflow::serve_local_emr(args.addr, args.root, args.throttle_like_emr).await
         }
@@ -101,6 +125,10 @@ async fn main() -> ExitCode {
                 time_scale: args.time_scale,
                 json: args.json,
                 throttle_like_emr: args.throttle_like_emr,
+                step_completion: match args.step_completion {
+                    Completion::Events => emrflow_core::pipeline::StepCompletion::Events,
+                    Completion::Polling => emrflow_core::pipeline::StepCompletion::Polling,
+                },
             })
             .await
         }

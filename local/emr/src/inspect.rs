@@ -99,6 +99,11 @@ impl Inspector {
             .with_inner(|inner| inner.operation_counts.get(operation).copied().unwrap_or(0))
     }
 
+    /// How many calls were answered ThrottlingException.
+    pub fn throttled_calls(&self) -> u64 {
+        self.shared.with_inner(|inner| inner.throttled_calls)
+    }
+
     pub fn operation_counts(&self) -> BTreeMap<String, u64> {
         self.shared
             .with_inner(|inner| inner.operation_counts.clone())

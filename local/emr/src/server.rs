@@ -47,7 +47,11 @@ async fn emr_request(
     let _ = shared.hung.subscribe().wait_for(|hung| !*hung).await;
     let throttled = shared.with_inner(|inner| {
         *inner.operation_counts.entry(operation.clone()).or_default() += 1;
-        inner.faults.check_throttle(&operation)
+        let verdict = inner.faults.check_throttle(&operation);
+        if verdict.is_err() {
+            inner.throttled_calls += 1;
+        }
+        verdict
     });
     if let Err(error) = throttled {
         tracing::debug!(%operation, "throttled by fault injection");

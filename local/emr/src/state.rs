@@ -21,6 +21,8 @@ pub(crate) struct Inner {
     /// Oldest first.
     pub clusters: Vec<Cluster>,
     pub operation_counts: BTreeMap<String, u64>,
+    /// Calls answered ThrottlingException (by a rate limit or a throttle fault).
+    pub throttled_calls: u64,
     pub faults: FaultState,
     /// Who gets EMR's events ([`crate::LocalEmr::subscribe_events`]).
     pub subscribers: Vec<UnboundedSender<Value>>,

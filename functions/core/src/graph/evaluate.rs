@@ -115,6 +115,9 @@ pub struct Evaluation<'s> {
     pub halt: Option<Halt>,
     /// The earliest time a retry or a timeout falls due (the next look should not be later).
     pub next_due: Option<DateTime<Utc>>,
+    /// A step with a TimeoutSeconds is still PENDING: when it starts, and so when its timeout
+    /// falls due, only a look can tell (EMR's events do not wake anyone for RUNNING).
+    pub timer_needed: bool,
 }
 
 impl Evaluation<'_> {
@@ -225,6 +228,10 @@ impl Pass<'_, '_> {
             .timeout_seconds
             .filter(|_| self.graph.mode == Mode::Graph);
         let status = if step.state.is_active() {
+            if step.state == StepState::Pending && timeout.is_some() {
+                // Its timeout starts when it runs, which no event announces: look again soon.
+                self.eval.timer_needed = true;
+            }
             if let (StepState::Running, Some(limit), Some(started)) =
                 (step.state, timeout, time(step.started_at.as_deref()))
             {
@@ -410,6 +417,7 @@ pub fn evaluate<'s>(
             to_cancel: Vec::new(),
             halt: None,
             next_due: None,
+            timer_needed: false,
         },
     };
     for index in 0..graph.nodes.len() {

@@ -177,7 +177,7 @@ impl Handlers {
                 return Err(error);
             }
         }
-        Ok(self.respond(pipeline, &graph, &evaluation, &look.cluster, now))
+        Ok(self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start))
     }
 
     /// ListSteps (newest first, stopping before the execution began) and DescribeCluster.
@@ -260,6 +260,7 @@ impl Handlers {
         evaluation: &Evaluation<'_>,
         cluster: &ClusterDescription,
         now: DateTime<Utc>,
+        start: DateTime<Utc>,
     ) -> CheckStepsResponse {
         let poll = pipeline.poll_interval_seconds();
         let finished = evaluation.finished();
@@ -281,8 +282,12 @@ impl Handlers {
         if let Some(due_in) = due_in {
             next = next.min(due_in);
         }
-        let events =
-            pipeline.step_completion.unwrap_or(self.step_completion) == StepCompletion::Events;
+        // MaxRunMinutes falls due too: an event wait must not sleep past it.
+        let run_ends = start + chrono::Duration::minutes(i64::from(pipeline.max_run_minutes()));
+        let events = pipeline.step_completion.unwrap_or(self.step_completion)
+            == StepCompletion::Events
+            && !evaluation.timer_needed
+            && (run_ends - now).num_seconds() > i64::from(EVENT_HEARTBEAT_SECONDS);
         let wake_on = if events && due_in.is_none_or(|due| due > EVENT_HEARTBEAT_SECONDS) {
             WakeOn::Events
         } else {

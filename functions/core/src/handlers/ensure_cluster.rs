@@ -19,6 +19,19 @@ pub struct EnsureClusterRequest {
     /// it ended, e.g. a bootstrap failure during the retry's back-off, searching only clusters
     /// created since the execution started).
     pub execution: ExecutionRef,
+    /// `$$.State.RetryCount` and `$$.Execution.RedriveCount`: on the very first try nothing
+    /// can exist yet, so the lookup (a ListClusters, throttled like every EMR call when many
+    /// executions start at once) is skipped. Absent: always look.
+    #[serde(default)]
+    pub retry_count: Option<u32>,
+    #[serde(default)]
+    pub redrive_count: Option<u32>,
+}
+
+impl EnsureClusterRequest {
+    fn is_first_try(&self) -> bool {
+        self.retry_count == Some(0) && self.redrive_count.unwrap_or(0) == 0
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,7 +60,34 @@ impl EnsureClusterResponse {
     }
 }
 
+/// A throttled RunJobFlow was refused before EMR did anything, so trying it again here is safe
+/// and spares the state machine's retry — which must first look for a cluster that a lost
+/// response might have created (a ListClusters, itself throttled when many executions start).
+const RUN_JOB_FLOW_THROTTLE_TRIES: u32 = 5;
+
 impl Handlers {
+    async fn run_job_flow(
+        &self,
+        launch: &crate::emr::ClusterLaunch,
+    ) -> Result<String, EmrflowError> {
+        let mut tries = 1;
+        loop {
+            match self.emr.run_job_flow(launch).await {
+                Err(error)
+                    if error.name() == ErrorName::EmrThrottled
+                        && tries < RUN_JOB_FLOW_THROTTLE_TRIES =>
+                {
+                    // Full jitter over 1, 2, 4, 8 s: executions throttled together spread out.
+                    let ceiling = 1000u64 << (tries - 1);
+                    let nanos = u64::from((self.now)().timestamp_subsec_nanos());
+                    tokio::time::sleep(std::time::Duration::from_millis(nanos % ceiling)).await;
+                    tries += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
     /// ensure-cluster: creates this execution's cluster (once) or checks the reused one.
     pub async fn ensure_cluster(
         &self,
@@ -55,6 +95,7 @@ impl Handlers {
     ) -> Result<EnsureClusterResponse, EmrflowError> {
         check_execution_name(&request.execution.name)?;
         let normalized = self.derive(&request.execution)?;
+        let first_try = request.is_first_try();
         match (request.create_cluster, request.cluster_id) {
             (false, None) => Err(EmrflowError::invalid_input(
                 "key ClusterId: required when CreateCluster is false",
@@ -70,6 +111,7 @@ impl Handlers {
                     &normalized.pipeline,
                     &request.execution.name,
                     Some(execution_start),
+                    first_try,
                 )
                 .await
             }
@@ -96,11 +138,15 @@ impl Handlers {
         pipeline: &PipelineSpec,
         execution_name: &str,
         execution_start: Option<chrono::DateTime<chrono::Utc>>,
+        first_try: bool,
     ) -> Result<EnsureClusterResponse, EmrflowError> {
-        if let Some(existing) = self
-            .find_execution_cluster(&pipeline.name, execution_name, execution_start)
-            .await?
-        {
+        let existing = if first_try {
+            None
+        } else {
+            self.find_execution_cluster(&pipeline.name, execution_name, execution_start)
+                .await?
+        };
+        if let Some(existing) = existing {
             if existing.state.is_ending() {
                 return Err(EmrflowError::new(ErrorName::ClusterFailed, format!(
                     "cluster {} created by execution {execution_name} is {}; emrflow does not start a second cluster for one execution",
@@ -112,7 +158,7 @@ impl Handlers {
             return Ok(EnsureClusterResponse::found(existing, true));
         }
         let launch = pipeline.cluster_launch(execution_name);
-        let cluster_id = self.emr.run_job_flow(&launch).await.map_err(|error| {
+        let cluster_id = self.run_job_flow(&launch).await.map_err(|error| {
             error.with_context(format!("RunJobFlow for cluster '{}'", launch.name))
         })?;
         tracing::info!(%cluster_id, name = %launch.name, "created cluster");

@@ -40,34 +40,33 @@ fn filled(json_bytes: usize) -> String {
     "x".repeat(json_bytes)
 }
 
-/// The largest report of one step: every attempt used, every field at its longest.
-fn worst_step_report(
-    name: &str,
-    attempts: u32,
-    log_uri: Option<&str>,
-    cluster_id: &str,
-) -> StepReport {
-    let attempt = |number| AttemptReport {
+/// The largest report of one step in the final output. The report is written only when the
+/// run succeeded, so every step ended COMPLETED (or SKIPPED, for an ANY_FAILED step whose
+/// dependencies all succeeded): FailureDetails appear only on the attempts Retry tried again,
+/// and the last attempt completed. Every field is at its longest.
+fn worst_step_report(step: &crate::pipeline::StepSpec, log_uri: Option<&str>) -> StepReport {
+    let location =
+        log_uri.map(|uri| emrflow_vocabulary::logs::step_log_prefix(uri, LONGEST_ID, LONGEST_ID));
+    let attempts = step.max_attempts();
+    let attempt = |number: u32| AttemptReport {
         attempt: number,
         step_id: LONGEST_ID.to_string(),
-        state: StepState::CancelPending,
+        state: StepState::Interrupted,
         started_at: Some(A_TIME.to_string()),
         ended_at: Some(A_TIME.to_string()),
-        log_location: log_uri
-            .map(|uri| emrflow_vocabulary::logs::step_log_prefix(uri, cluster_id, LONGEST_ID)),
-        failure_details: Some(FailureDetails {
+        log_location: location.clone(),
+        failure_details: (number < attempts).then(|| FailureDetails {
             reason: Some(filled(REASON_JSON_BYTES)),
             message: Some(filled(MESSAGE_JSON_BYTES)),
-            log_file: log_uri.map(|uri| {
-                emrflow_vocabulary::logs::step_log_prefix(uri, cluster_id, LONGEST_ID) + "stderr.gz"
-            }),
+            log_file: location.as_ref().map(|prefix| format!("{prefix}stderr.gz")),
         }),
     };
     StepReport {
-        name: name.to_string(),
-        state: "RETRY_PENDING".to_string(),
+        name: step.name.clone(),
+        state: "COMPLETED".to_string(),
         action_on_failure: crate::emr::ActionOnFailure::TerminateCluster,
-        skip_reason: Some(filled(SKIP_REASON_JSON_BYTES)),
+        skip_reason: (step.run_if == crate::pipeline::RunIf::AnyFailed)
+            .then(|| filled(SKIP_REASON_JSON_BYTES)),
         attempts: (1..=attempts).map(attempt).collect(),
     }
 }
@@ -93,7 +92,7 @@ pub fn worst_case_state_bytes(summary: &RunSummary, normalized: &NormalizedInput
     let reports: Vec<StepReport> = pipeline
         .steps
         .iter()
-        .map(|step| worst_step_report(&step.name, step.max_attempts(), log_uri, LONGEST_ID))
+        .map(|step| worst_step_report(step, log_uri))
         .collect();
     let running_names: Vec<String> = pipeline
         .steps

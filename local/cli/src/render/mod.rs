@@ -105,10 +105,11 @@ fn step_states(output: &Value) -> Option<String> {
             Some(format!("{count} {}", key.to_lowercase()))
         })
         .collect();
-    let running = if running.is_empty() {
-        "nothing running".to_string()
-    } else {
-        format!("running {}", running.join(" ∥ "))
+    let submit = output.get("Verdict").and_then(Value::as_str) == Some("SUBMIT");
+    let running = match (running.is_empty(), submit) {
+        (true, true) => "steps ready: submitting".to_string(),
+        (true, false) => "nothing running".to_string(),
+        (false, _) => format!("running {}", running.join(" ∥ ")),
     };
     Some(if counts.is_empty() {
         running

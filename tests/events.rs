@@ -1,0 +1,200 @@
+//! Waking up on EMR's events, end to end: the local EMR publishes EMR's EventBridge events,
+//! the real emr-events code answers the execution's task token, the real await-steps code
+//! runs the Wait_For_Step_Events Task (README, "Waking up on EMR's events").
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use emrflow_asl::{FnObserver, HistoryEvent};
+use emrflow_tests::{pipeline, script_step, two_good_steps, Harness};
+use serde_json::{json, Value};
+
+fn input() -> Value {
+    json!({"ProcessingDate": "2026-11-21"})
+}
+
+fn entered(event: &HistoryEvent) -> Option<String> {
+    serde_json::to_value(event)
+        .ok()?
+        .pointer("/stateEnteredEventDetails/name")?
+        .as_str()
+        .map(str::to_string)
+}
+
+/// The heartbeat of Wait_For_Step_Events (3600 s) as the harness's clock runs it.
+fn heartbeat(harness: &Harness) -> Duration {
+    Duration::from_secs_f64(3600.0 * harness.time_scale)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_happy_path_waits_on_events_and_never_polls() {
+    // GIVEN two script steps and executions that wait on EMR's events
+    let harness = Harness::start().await;
+    let spec = two_good_steps(&harness);
+    // WHEN the execution runs
+    let started = Instant::now();
+    let run = harness.run(input(), spec).await;
+    // THEN it succeeds, woken by events: no timer wait, no heartbeat ran out
+    run.assert_succeeded();
+    assert!(
+        run.entered("Wait_For_Step_Events"),
+        "{:?}",
+        run.states_entered()
+    );
+    assert!(!run.entered("Wait_For_Steps"), "{:?}", run.states_entered());
+    assert!(!run
+        .errors_seen()
+        .iter()
+        .any(|e| e == "States.HeartbeatTimeout"));
+    assert!(
+        started.elapsed() < heartbeat(&harness),
+        "took {:?}",
+        started.elapsed()
+    );
+    harness.assert_no_cluster_left_alive().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_step_event_is_caught_by_the_heartbeat_fallback() {
+    // GIVEN every event from the first wait on is lost, and a fast clock (heartbeat ≈ 3.6 s)
+    let mut harness = Harness::start().await;
+    harness.time_scale = 0.001;
+    harness.script("slow.sh", "sleep 1; echo done");
+    let spec = pipeline(json!([script_step("slow", "slow.sh", "CANCEL_AND_WAIT")]));
+    let faults = harness.emr.emr.faults();
+    let dropped = AtomicBool::new(false);
+    let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
+        if entered(event).as_deref() == Some("Wait_For_Step_Events")
+            && !dropped.swap(true, Ordering::SeqCst)
+        {
+            faults.drop_next_events(1000);
+        }
+    }));
+    // WHEN the execution runs
+    let run = harness.run_observed(input(), spec, observer).await;
+    // THEN the heartbeat ran out, the execution looked by itself, and it still succeeded
+    run.assert_succeeded();
+    assert!(
+        run.errors_seen()
+            .iter()
+            .any(|e| e == "States.HeartbeatTimeout"),
+        "{:?}",
+        run.errors_seen()
+    );
+    harness.assert_no_cluster_left_alive().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn duplicated_events_change_nothing() {
+    // GIVEN every event delivered twice from the start
+    let harness = Harness::start().await;
+    let spec = two_good_steps(&harness);
+    let faults = harness.emr.emr.faults();
+    let observer = Arc::new(FnObserver(move |_: &HistoryEvent| {
+        faults.duplicate_next_event()
+    }));
+    // WHEN the execution runs THEN it succeeds, without a heartbeat running out
+    let run = harness.run_observed(input(), spec, observer).await;
+    run.assert_succeeded();
+    assert!(!run
+        .errors_seen()
+        .iter()
+        .any(|e| e == "States.HeartbeatTimeout"));
+    harness.assert_no_cluster_left_alive().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_event_that_comes_before_the_token_is_stored_is_not_lost() {
+    // GIVEN a step that ends between the check and the wait (the wait's Task starts late)
+    let harness = Harness::start().await;
+    harness.script("quick.sh", "echo done");
+    let spec = pipeline(json!([script_step("quick", "quick.sh", "CANCEL_AND_WAIT")]));
+    let inspector = harness.emr.emr.inspect();
+    let observer = Arc::new(FnObserver(move |event: &HistoryEvent| {
+        if entered(event).as_deref() == Some("Wait_For_Step_Events") {
+            // Hold the state machine until the step's COMPLETED event has gone by.
+            let deadline = Instant::now() + Duration::from_secs(10);
+            while Instant::now() < deadline
+                && !inspector
+                    .clusters()
+                    .iter()
+                    .flat_map(|c| c.steps.iter())
+                    .all(|s| s.state.is_terminal())
+            {
+                std::thread::sleep(Duration::from_millis(10));
+            }
+        }
+    }));
+    // WHEN the execution runs
+    let started = Instant::now();
+    let run = harness.run_observed(input(), spec, observer).await;
+    // THEN await-steps saw the ended step when it stored the token and answered at once
+    run.assert_succeeded();
+    assert!(!run
+        .errors_seen()
+        .iter()
+        .any(|e| e == "States.HeartbeatTimeout"));
+    assert!(
+        started.elapsed() < heartbeat(&harness),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cluster_killed_during_a_step_ends_cluster_failed_through_the_cluster_event() {
+    // GIVEN a long step, and the cluster killed while it runs
+    let harness = Harness::start().await;
+    harness.script("long.sh", "sleep 300");
+    let spec = pipeline(json!([script_step("long", "long.sh", "CANCEL_AND_WAIT")]));
+    let faults = harness.emr.emr.faults();
+    let inspector = harness.emr.emr.inspect();
+    let killed = Arc::new(AtomicBool::new(false));
+    let observer = {
+        let killed = killed.clone();
+        Arc::new(FnObserver(move |event: &HistoryEvent| {
+            if entered(event).as_deref() == Some("Wait_For_Step_Events")
+                && !killed.swap(true, Ordering::SeqCst)
+            {
+                let faults = faults.clone();
+                let inspector = inspector.clone();
+                std::thread::spawn(move || {
+                    std::thread::sleep(Duration::from_millis(500));
+                    if let Some(cluster) = inspector.clusters().first() {
+                        let _ = faults.kill_cluster(
+                            &cluster.id,
+                            "INSTANCE_FAILURE",
+                            "Master instance failed",
+                        );
+                    }
+                });
+            }
+        }))
+    };
+    // WHEN the execution runs
+    let started = Instant::now();
+    let run = harness.run_observed(input(), spec, observer).await;
+    // THEN the cluster's event woke it long before a heartbeat: ClusterFailed with EMR's reason
+    let (error, cause) = run.failure();
+    assert_eq!(error, "ClusterFailed");
+    assert!(cause.contains("INSTANCE_FAILURE"), "{cause}");
+    assert!(
+        started.elapsed() < heartbeat(&harness),
+        "took {:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_polling_pipeline_never_waits_on_events() {
+    // GIVEN the same pipeline, set to POLLING
+    let harness = Harness::start().await;
+    let mut spec = two_good_steps(&harness);
+    spec["StepCompletion"] = json!("POLLING");
+    // WHEN it runs THEN only the timer loop waits
+    let run = harness.run(input(), spec).await;
+    run.assert_succeeded();
+    assert!(run.entered("Wait_For_Steps"));
+    assert!(!run.entered("Wait_For_Step_Events"));
+}
