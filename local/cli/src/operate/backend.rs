@@ -74,6 +74,26 @@ impl LogStore for S3Logs {
     }
 }
 
+/// EMR from `config` as the standard chain loaded it (endpoints included: `--endpoint`
+/// settings, AWS_ENDPOINT_URL_EMR), with the functions' timeouts. (The functions' own
+/// `runtime::sdk_emr` sets the endpoint from the environment alone: Lambda has no config
+/// files.)
+fn sdk_emr(config: &SdkConfig) -> SdkEmr {
+    let client = aws_sdk_emr::Client::from_conf(
+        aws_sdk_emr::config::Builder::from(config)
+            .timeout_config(emrflow_core::runtime::emr_timeouts())
+            .build(),
+    );
+    match config
+        .endpoint_url()
+        .map(str::to_string)
+        .or_else(|| endpoint_url_override("EMR"))
+    {
+        Some(url) => SdkEmr::with_endpoint_url(client, &url),
+        None => SdkEmr::new(client),
+    }
+}
+
 /// S3 from `config`; an endpoint of one's own (moto, LocalStack, MinIO: `--endpoint`
 /// settings, AWS_ENDPOINT_URL_S3) is addressed path-style, as those serve it.
 fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
@@ -161,7 +181,7 @@ impl Backend {
                 aws_sdk_sfn::Client::new(config),
                 &state_machine_arn,
             )),
-            steps: StepSource::Emr(Arc::new(emrflow_core::runtime::sdk_emr(config))),
+            steps: StepSource::Emr(Arc::new(sdk_emr(config))),
             logs: Box::new(S3Logs::new(s3_client(config))),
             kind: BackendKind::Aws { state_machine_arn },
         }
