@@ -16,6 +16,19 @@ pub const LOCAL_REGION: &str = "us-east-1";
 /// One local account for every ARN the runner and the local EMR make up.
 pub const LOCAL_ACCOUNT: &str = emrflow_local_emr::LOCAL_ACCOUNT_ID;
 
+/// The local state machine's name (its ARN is made up like AWS's).
+pub const LOCAL_STATE_MACHINE: &str = "emrflow";
+
+/// `arn:aws:states:us-east-1:000000000000:stateMachine:emrflow`.
+pub fn local_state_machine_arn() -> String {
+    format!("arn:aws:states:{LOCAL_REGION}:{LOCAL_ACCOUNT}:stateMachine:{LOCAL_STATE_MACHINE}")
+}
+
+/// A local execution's ARN, as Step Functions would make it.
+pub fn local_execution_arn(name: &str) -> String {
+    emrflow_executions::execution_arn(&local_state_machine_arn(), name)
+}
+
 /// Functions the definition names besides the six pipeline handlers: the task-token wait
 /// of `Wait_For_Step_Events` (README, "Waking up on EMR's events").
 pub const AWAIT_STEPS: &str = "await-steps";

@@ -1,10 +1,24 @@
 //! The `emrflow` command's library: runs the real state machine definition with the real
-//! handler code against a local EMR endpoint, and shows the run like the console does.
+//! handler code against a local EMR endpoint, shows runs like the console does, and
+//! operates executions on AWS or locally.
+//!
+//! - this file: the local EMR client, the in-process handler invoker, one local execution,
+//!   `emrflow local emr`;
+//! - [`local_run`]: `emrflow local run` (recording, Ctrl-C, the reaper, shutdown);
+//! - [`definition`]: the definition with local ARNs for its substitutions;
+//! - [`events`]: EMR's events of the embedded local EMR waking the execution (await-steps,
+//!   emr-events in process); [`diagram`]: `emrflow diagram` (Mermaid);
+//! - [`operate`]: `start`, `runs`, `show`, `watch`, `logs`, `stop`, one file per command;
+//! - [`render`]: the terminal views (progress lines, history table, runs, show).
 
 pub mod definition;
 pub mod diagram;
 pub mod events;
+pub mod local_run;
+pub mod operate;
 pub mod render;
+
+pub use local_run::{finished_record, run_from_cli, CliRun};
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -14,19 +28,18 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use aws_sdk_emr::config::retry::RetryConfig;
 use aws_sdk_emr::config::{BehaviorVersion, Credentials, Region};
-use chrono::{DateTime, Utc};
 use emrflow_asl::{
-    execute, Clock, ExecutionOptions, ExecutionResult, ExecutionStatus, FnObserver, HistoryEvent,
-    Observer, RealClock, ScaledClock, StateMachine, TaskError, TaskInvoker, TaskTokens,
+    execute, Clock, ExecutionOptions, ExecutionResult, Observer, StateMachine, StopHandle,
+    TaskError, TaskInvoker, TaskTokens,
 };
 use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{Handlers, PipelineSpec, SdkEmr};
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use definition::{
-    function_name_of, function_of_resource, load_local_definition, AWAIT_STEPS, LOCAL_ACCOUNT,
-    LOCAL_REGION,
+    function_name_of, function_of_resource, local_execution_arn, AWAIT_STEPS, LOCAL_ACCOUNT,
+    LOCAL_REGION, LOCAL_STATE_MACHINE,
 };
 pub use events::LocalEvents;
 
@@ -126,6 +139,11 @@ pub struct LocalExecution {
 
 impl LocalExecution {
     pub async fn run(self) -> ExecutionResult {
+        self.run_until_stopped(StopHandle::new()).await
+    }
+
+    /// Runs until the end, or until `stop` aborts it (as StopExecution: ABORTED).
+    pub async fn run_until_stopped(self, stop: StopHandle) -> ExecutionResult {
         let tokens = TaskTokens::new();
         let (handlers, wiring) = match self.events {
             Some(events) => (self.handlers, Some(events::wire(events, &tokens))),
@@ -142,47 +160,24 @@ impl LocalExecution {
             handlers,
             await_steps,
         };
-        let mut options = ExecutionOptions::new(self.name, self.input, Arc::new(invoker))
+        let mut options = ExecutionOptions::new(self.name.clone(), self.input, Arc::new(invoker))
             .with_task_tokens(tokens);
+        options.execution_arn = Some(local_execution_arn(&self.name));
         // One local account for every ARN the runner and the local EMR make up.
         options.account_id = LOCAL_ACCOUNT.to_string();
         options.role_arn = format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/emrflow-local");
         let options = options
             .with_clock(self.clock)
             .with_observer(self.observer)
-            .with_state_machine_name("emrflow")
-            .with_region(LOCAL_REGION);
+            .with_state_machine_name(LOCAL_STATE_MACHINE)
+            .with_region(LOCAL_REGION)
+            .with_stop_handle(stop);
         let result = execute(&self.machine, options).await;
         if let Some(delivery) = delivery {
             delivery.abort();
         }
         result
     }
-}
-
-/// What `emrflow local run` was asked to do.
-pub struct CliRun {
-    pub input: String,
-    pub pipeline: PathBuf,
-    pub definition: PathBuf,
-    pub root: PathBuf,
-    pub s3_from: Option<PathBuf>,
-    pub emr_endpoint: Option<String>,
-    pub name: Option<String>,
-    pub time_scale: f64,
-    pub json: bool,
-    pub throttle_like_emr: bool,
-    pub step_completion: StepCompletion,
-}
-
-/// `--input` is a file when one exists at that path, JSON text otherwise.
-fn read_input(input: &str) -> Result<Value, String> {
-    let text = if Path::new(input).is_file() {
-        std::fs::read_to_string(input).map_err(|error| format!("cannot read {input}: {error}"))?
-    } else {
-        input.to_string()
-    };
-    serde_json::from_str(&text).map_err(|error| format!("the execution input is not JSON: {error}"))
 }
 
 /// Copies `from/<bucket>/<key>` into the local S3 (`<root>/s3`), keeping what is there.
@@ -205,161 +200,9 @@ pub fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// Prints a progress line per event, timed from the first event (ExecutionStarted).
-fn progress_observer() -> Arc<dyn Observer> {
-    let started = std::sync::Mutex::new(None::<DateTime<Utc>>);
-    Arc::new(FnObserver(move |event: &HistoryEvent| {
-        let Ok(event) = serde_json::to_value(event) else {
-            return;
-        };
-        let mut start = started
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if start.is_none() {
-            *start = event
-                .get("timestamp")
-                .and_then(Value::as_str)
-                .and_then(|stamp| DateTime::parse_from_rfc3339(stamp).ok())
-                .map(|stamp| stamp.with_timezone(&Utc));
-        }
-        if let Some(line) = render::progress_line(&event, *start) {
-            eprintln!("{line}");
-        }
-    }))
-}
-
-fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {
-    let events: Vec<Value> = result
-        .history
-        .iter()
-        .map(serde_json::to_value)
-        .collect::<Result<_, _>>()
-        .map_err(|error| error.to_string())?;
-    if json {
-        let history = json!({"events": events, "status": result.status.as_str(),
-                             "stateTransitions": result.state_transitions, "output": result.output});
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&history).map_err(|error| error.to_string())?
-        );
-        return Ok(());
-    }
-    println!("\nExecution history\n{}", render::history_table(&events));
-    let seconds = (result.stop_date - result.start_date).num_milliseconds() as f64 / 1000.0;
-    println!(
-        "Status: {}   ({} state transitions, {seconds:.1}s)",
-        result.status.as_str(),
-        result.state_transitions
-    );
-    match &result.status {
-        ExecutionStatus::Succeeded => {
-            let output = result.output.clone().unwrap_or(Value::Null);
-            println!(
-                "Output:\n{}",
-                serde_json::to_string_pretty(&output).map_err(|error| error.to_string())?
-            );
-        }
-        ExecutionStatus::Failed { error, cause } | ExecutionStatus::TimedOut { error, cause } => {
-            println!("Error: {error}\nCause: {}", render::readable_cause(cause));
-        }
-        ExecutionStatus::Aborted { error, cause } => {
-            println!(
-                "Error: {}\nCause: {}",
-                error.as_deref().unwrap_or("(none)"),
-                cause
-                    .as_deref()
-                    .map(render::readable_cause)
-                    .unwrap_or_default()
-            );
-        }
-    }
-    Ok(())
-}
-
-/// `emrflow local run`: 0 when the execution succeeded, 1 when it failed.
-pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
-    if run.time_scale.is_nan() || run.time_scale <= 0.0 {
-        return Err("--time-scale must be greater than 0".to_string());
-    }
-    let input = read_input(&run.input)?;
-    let pipeline = PipelineSpec::load(&run.pipeline)
-        .map_err(|error| format!("{}: {error}", run.pipeline.display()))?;
-    let machine = load_local_definition(&run.definition)?;
-
-    let (endpoint, embedded) = match &run.emr_endpoint {
-        Some(url) => (url.clone(), None),
-        None => {
-            let emr = local_emr(&run.root, run.throttle_like_emr);
-            if let Some(from) = &run.s3_from {
-                seed_local_s3(from, &emr.s3_root())?;
-            }
-            let running = emr
-                .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
-                .await
-                .map_err(|error| format!("cannot start the local EMR: {error}"))?;
-            eprintln!(
-                "local EMR on {} (S3 at {})",
-                running.endpoint_url(),
-                running.emr.s3_root().display()
-            );
-            (running.endpoint_url(), Some(running))
-        }
-    };
-
-    let clock: Arc<dyn Clock> = if run.time_scale == 1.0 {
-        Arc::new(RealClock)
-    } else {
-        Arc::new(ScaledClock::new(run.time_scale))
-    };
-    let name = run
-        .name
-        .unwrap_or_else(|| format!("local-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
-    eprintln!("execution {name}");
-    // EMR's events reach the execution only from a local EMR in this process; an endpoint
-    // elsewhere (or --step-completion POLLING) waits with the timer loop.
-    let events = match (&embedded, run.step_completion) {
-        (Some(running), StepCompletion::Events) => Some(LocalEvents::of(running)),
-        _ => None,
-    };
-    let result = LocalExecution {
-        machine,
-        handlers: local_handlers(&endpoint, pipeline),
-        name,
-        input,
-        clock,
-        observer: progress_observer(),
-        events,
-    }
-    .run()
-    .await;
-    print_result(&result, run.json)?;
-    if let Some(running) = embedded {
-        let alive: Vec<String> = running
-            .emr
-            .inspect()
-            .clusters()
-            .into_iter()
-            .filter(|cluster| cluster.state.accepts_steps())
-            .map(|cluster| cluster.id)
-            .collect();
-        if !alive.is_empty() {
-            eprintln!(
-                "note: cluster(s) {} were left running (TerminateCluster false); the embedded local EMR stops with this command",
-                alive.join(", ")
-            );
-        }
-        running.shutdown();
-    }
-    Ok(if matches!(result.status, ExecutionStatus::Succeeded) {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::FAILURE
-    })
-}
-
 /// A local EMR over `root`, throttled like EMR's defaults when asked. Which spark-submit its
 /// steps run is the local EMR's own rule (`emrflow_local_emr::locate_spark_submit`).
-fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
+pub(crate) fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
     let emr = LocalEmr::new(LocalEmrConfig::new(root));
     if throttle_like_emr {
         emr.faults().rate_limit_like_emr();

@@ -1,4 +1,5 @@
-//! `emrflow`: the local EMR endpoint and the local runner of the state machine.
+//! `emrflow`: the local EMR endpoint, the local runner of the state machine, and the
+//! commands that operate executions on AWS or locally.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,6 +22,8 @@ enum Command {
     /// Offline tools: a local EMR endpoint and a local Step Functions runner.
     #[command(subcommand)]
     Local(Local),
+    #[command(flatten)]
+    Operate(emrflow::operate::OperateCommand),
     /// Print a pipeline's step graph or the state machine as Mermaid.
     Diagram(DiagramArgs),
 }
@@ -129,6 +132,7 @@ async fn main() -> ExitCode {
             })
             .await
         }
+        Command::Operate(command) => emrflow::operate::run(command).await,
     };
     match outcome {
         Ok(code) => code,

@@ -306,6 +306,17 @@ impl LocalEmr {
     }
 }
 
+/// Where `uri` (`s3://bucket/key`, s3a://, s3n://, file://) lives for a local EMR over
+/// `root`, without starting one: how `emrflow logs --local` reads the step logs it wrote.
+pub fn local_s3_path(root: &Path, uri: &str) -> PathBuf {
+    Layout {
+        root: absolute(root),
+        spark_submit: None,
+        spark_sql: None,
+    }
+    .uri_to_path(uri)
+}
+
 fn absolute(path: &Path) -> PathBuf {
     std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf())
 }

@@ -37,7 +37,7 @@ use crate::{EmrflowError, Function};
 pub use add_steps::{AddStepsRequest, AddStepsResponse};
 pub use check_steps::{CheckStepsRequest, CheckStepsResponse, Progress, EVENT_HEARTBEAT_SECONDS};
 pub use ensure_cluster::{EnsureClusterRequest, EnsureClusterResponse};
-pub use report::{AttemptReport, StepReport};
+pub use report::{attempt_report, AttemptReport, StepReport};
 pub use state_size::STATE_LIMIT_BYTES;
 pub use terminate_cluster::{TerminateClusterRequest, TerminateClusterResponse};
 pub use termination_protection::{TerminationProtectionRequest, TerminationProtectionResponse};

@@ -1,21 +1,58 @@
-//! Shows an execution the way the Step Functions console does, from the events in
-//! GetExecutionHistory's JSON shape: live progress while it runs, then the history table.
+//! Shows executions the way the Step Functions console does, from events in
+//! GetExecutionHistory's JSON shape (read through `emrflow_executions::events`, so AWS's
+//! history and the local runner's look the same): live progress while it runs — one
+//! renderer for `emrflow local run` and `emrflow watch` — the history table, the list of
+//! runs ([`runs`]) and one execution ([`show`]).
+//!
+//! Colour (anstyle) marks failures and outcomes; it is printed through anstream, which drops
+//! it when the output is not a terminal or NO_COLOR is set. Tables (comfy-table) stay plain so
+//! their columns line up.
 
+pub mod runs;
+pub mod show;
+
+use anstyle::{AnsiColor, Style};
 use chrono::{DateTime, Utc};
+use emrflow_executions::events::{
+    error_of, event_id, event_type, state_name, task_output, timestamp,
+};
+use emrflow_executions::ExecutionStatus;
 use serde_json::Value;
 
-fn text<'a>(event: &'a Value, pointer: &str) -> Option<&'a str> {
-    event.pointer(pointer).and_then(Value::as_str)
+pub use emrflow_executions::events::readable_cause;
+
+/// A table without borders, its columns as wide as their content.
+pub fn plain_table<const N: usize>(header: [&str; N]) -> comfy_table::Table {
+    let mut table = comfy_table::Table::new();
+    table
+        .load_style(comfy_table::presets::NOTHING)
+        .set_header(header);
+    table
 }
 
-fn event_type(event: &Value) -> &str {
-    text(event, "/type").unwrap_or("?")
+/// `text` in `style` (ANSI codes; anstream drops them where colour does not belong).
+pub fn paint(style: Style, text: &str) -> String {
+    format!("{style}{text}{style:#}")
 }
 
-fn timestamp(event: &Value) -> Option<DateTime<Utc>> {
-    text(event, "/timestamp")
-        .and_then(|stamp| DateTime::parse_from_rfc3339(stamp).ok())
-        .map(|stamp| stamp.with_timezone(&Utc))
+/// A status word coloured by what it means.
+pub fn paint_status(status: ExecutionStatus) -> String {
+    let color = match status {
+        ExecutionStatus::Succeeded => AnsiColor::Green,
+        ExecutionStatus::Running => AnsiColor::Cyan,
+        _ => AnsiColor::Red,
+    };
+    paint(color.on_default().bold(), status.as_str())
+}
+
+/// `45s`, `12m 03s`, `2h 05m`.
+pub fn duration_text(duration: chrono::Duration) -> String {
+    let seconds = duration.num_seconds().max(0);
+    match seconds {
+        0..=59 => format!("{seconds}s"),
+        60..=3599 => format!("{}m {:02}s", seconds / 60, seconds % 60),
+        _ => format!("{}h {:02}m", seconds / 3600, seconds % 3600 / 60),
+    }
 }
 
 /// `+12.3s` since the execution started.
@@ -26,39 +63,6 @@ fn elapsed(event: &Value, started: Option<DateTime<Utc>>) -> String {
         }
         _ => String::new(),
     }
-}
-
-/// The state an event belongs to, when its details name one.
-fn state_name(event: &Value) -> Option<&str> {
-    text(event, "/stateEnteredEventDetails/name").or(text(event, "/stateExitedEventDetails/name"))
-}
-
-/// The error and cause an event carries, whatever its kind.
-fn error_of(event: &Value) -> Option<(String, String)> {
-    let details = event
-        .as_object()?
-        .iter()
-        .find(|(key, _)| key.ends_with("EventDetails"))
-        .map(|(_, details)| details)?;
-    let error = details.get("error")?.as_str()?.to_string();
-    let cause = details
-        .get("cause")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_string();
-    Some((error, cause))
-}
-
-/// A Lambda error's cause is the JSON `{"errorType", "errorMessage"}`: show the message.
-pub fn readable_cause(cause: &str) -> String {
-    serde_json::from_str::<Value>(cause)
-        .ok()
-        .and_then(|json| {
-            json.get("errorMessage")
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| cause.to_string())
 }
 
 /// From a check-steps output: while the run goes on, the steps running side by side and the
@@ -122,19 +126,40 @@ pub fn progress_line(event: &Value, started: Option<DateTime<Utc>>) -> Option<St
         format!("▶ {}", state_name(event)?)
     } else if kind.ends_with("StateExited") {
         format!("✓ {}", state_name(event)?)
-    } else if kind == "TaskSucceeded" {
-        let output: Value =
-            serde_json::from_str(text(event, "/taskSucceededEventDetails/output")?).ok()?;
+    } else if let Some(output) = task_output(event) {
+        let output: Value = serde_json::from_str(output).ok()?;
         format!("  steps: {}", step_states(&output)?)
     } else if kind == "ExecutionSucceeded" {
-        "● execution SUCCEEDED".to_string()
-    } else if let Some((error, cause)) = error_of(event) {
-        let what = if kind == "ExecutionFailed" {
-            "execution FAILED"
+        paint(
+            AnsiColor::Green.on_default().bold(),
+            "● execution SUCCEEDED",
+        )
+    } else if kind == "ExecutionAborted" {
+        let (error, cause) = error_of(event).unwrap_or_default();
+        let error = if error.is_empty() {
+            String::new()
         } else {
-            kind
+            format!(" ({error})")
         };
-        format!("✗ {what}: {error}: {}", readable_cause(&cause))
+        let cause = if cause.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", readable_cause(&cause))
+        };
+        paint(
+            AnsiColor::Red.on_default().bold(),
+            &format!("■ execution ABORTED{error}{cause}"),
+        )
+    } else if let Some((error, cause)) = error_of(event) {
+        let what = match kind {
+            "ExecutionFailed" => "execution FAILED",
+            "ExecutionTimedOut" => "execution TIMED_OUT",
+            other => other,
+        };
+        paint(
+            AnsiColor::Red.on_default(),
+            &format!("✗ {what}: {error}: {}", readable_cause(&cause)),
+        )
     } else {
         return None;
     };
@@ -149,7 +174,7 @@ pub fn history_table(events: &[Value]) -> String {
         "ID", "TYPE", "STEP", "ELAPSED"
     );
     for event in events {
-        let id = event.get("id").and_then(Value::as_u64).unwrap_or_default();
+        let id = event_id(event);
         table.push_str(&format!(
             "{id:>4}  {:<28} {:<36} {:>9}\n",
             event_type(event),
@@ -185,6 +210,23 @@ mod tests {
         // THEN the name, the message (not the JSON) and the elapsed time are there
         assert!(line.contains("StepFailed: step 'Curate' failed"), "{line}");
         assert!(line.contains("+2.5s"), "{line}");
+    }
+
+    #[test]
+    fn an_aborted_execution_says_who_stopped_it_and_aws_task_results_show_steps() {
+        // GIVEN a stop by SIGINT, and AWS's LambdaFunctionSucceeded of a check
+        let aborted = json!({"timestamp": "2026-11-22T06:00:09Z", "type": "ExecutionAborted", "id": 41,
+            "executionAbortedEventDetails": {"error": "SIGINT", "cause": "emrflow local run was stopped by SIGINT"}});
+        let check = json!({"timestamp": "2026-11-22T06:00:01Z", "type": "LambdaFunctionSucceeded", "id": 9,
+            "lambdaFunctionSucceededEventDetails": {"output": "{\"Running\":[\"curate\"],\"Progress\":{}}"}});
+        // WHEN shown as progress THEN in words, and the same step line as the local runner's
+        let line = progress_line(&aborted, started()).expect("shown");
+        assert!(
+            line.contains("■ execution ABORTED (SIGINT): emrflow local run was stopped by SIGINT"),
+            "{line}"
+        );
+        let line = progress_line(&check, started()).expect("shown");
+        assert!(line.ends_with("steps: running curate"), "{line}");
     }
 
     #[test]

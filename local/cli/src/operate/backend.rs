@@ -1,0 +1,267 @@
+//! Where the operate commands read from: the executions ([`Executions`]), an execution's
+//! steps when its history has no final report (EMR's ListSteps, or the local run's
+//! snapshot), and step logs ([`LogStore`]: S3 GetObject, or the local S3 folder).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_sdk_s3::error::SdkError;
+use emrflow_core::emr::EmrApi;
+use emrflow_core::runtime::endpoint_url_override;
+use emrflow_core::sdk::classify_aws_sdk_error;
+use emrflow_core::SdkEmr;
+use emrflow_executions::{
+    list_execution_steps, ExecutionRecord, Executions, Launcher, LocalExecutions, SfnExecutions,
+    StepView,
+};
+use emrflow_vocabulary::s3::parse_s3_uri;
+
+use super::locate::state_machine_of_stack;
+use super::Target;
+use crate::local_emr_client;
+
+/// Reads step logs by their `s3://` location.
+#[async_trait]
+pub trait LogStore: Send + Sync {
+    /// The object's bytes; None when there is no such object (yet).
+    async fn read(&self, uri: &str) -> Result<Option<Vec<u8>>, String>;
+}
+
+/// Step logs in S3 (GetObject).
+pub struct S3Logs {
+    client: aws_sdk_s3::Client,
+}
+
+impl S3Logs {
+    pub fn new(client: aws_sdk_s3::Client) -> Self {
+        S3Logs { client }
+    }
+}
+
+#[async_trait]
+impl LogStore for S3Logs {
+    async fn read(&self, uri: &str) -> Result<Option<Vec<u8>>, String> {
+        let location = parse_s3_uri(uri).map_err(|error| error.to_string())?;
+        let answer = self
+            .client
+            .get_object()
+            .bucket(location.bucket)
+            .key(location.key)
+            .send()
+            .await;
+        match answer {
+            Ok(object) => object
+                .body
+                .collect()
+                .await
+                .map(|bytes| Some(bytes.into_bytes().to_vec()))
+                .map_err(|error| format!("GetObject {uri}: the download broke off: {error}")),
+            Err(SdkError::ServiceError(context)) if context.err().is_no_such_key() => Ok(None),
+            Err(error) => {
+                let denied = error
+                    .raw_response()
+                    .is_some_and(|raw| raw.status().as_u16() == 403);
+                let text = classify_aws_sdk_error("S3", "GetObject", "S3", error).to_string();
+                Err(if denied {
+                    format!("{text} (S3 answers AccessDenied for a missing object to a caller without s3:ListBucket on the bucket: the log may not be uploaded yet, or you lack s3:GetObject on {uri})")
+                } else {
+                    text
+                })
+            }
+        }
+    }
+}
+
+/// EMR from `config` as the standard chain loaded it (endpoints included: `--endpoint`
+/// settings, AWS_ENDPOINT_URL_EMR), with the functions' timeouts. (The functions' own
+/// `runtime::sdk_emr` sets the endpoint from the environment alone: Lambda has no config
+/// files.)
+fn sdk_emr(config: &SdkConfig) -> SdkEmr {
+    let client = aws_sdk_emr::Client::from_conf(
+        aws_sdk_emr::config::Builder::from(config)
+            .timeout_config(emrflow_core::runtime::emr_timeouts())
+            .build(),
+    );
+    match config
+        .endpoint_url()
+        .map(str::to_string)
+        .or_else(|| endpoint_url_override("EMR"))
+    {
+        Some(url) => SdkEmr::with_endpoint_url(client, &url),
+        None => SdkEmr::new(client),
+    }
+}
+
+/// S3 from `config`; an endpoint of one's own (moto, LocalStack, MinIO: `--endpoint`
+/// settings, AWS_ENDPOINT_URL_S3) is addressed path-style, as those serve it.
+fn s3_client(config: &SdkConfig) -> aws_sdk_s3::Client {
+    let own_endpoint = config.endpoint_url().is_some() || endpoint_url_override("S3").is_some();
+    aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(config)
+            .force_path_style(own_endpoint)
+            .build(),
+    )
+}
+
+/// Step logs the local EMR wrote under `<root>/s3/`.
+pub struct LocalLogs {
+    root: PathBuf,
+}
+
+#[async_trait]
+impl LogStore for LocalLogs {
+    async fn read(&self, uri: &str) -> Result<Option<Vec<u8>>, String> {
+        let path = emrflow_local_emr::local_s3_path(&self.root, uri);
+        match std::fs::read(&path) {
+            Ok(bytes) => Ok(Some(bytes)),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(format!("cannot read {}: {error}", path.display())),
+        }
+    }
+}
+
+/// Where an execution's steps come from when its history has no final report.
+pub enum StepSource {
+    /// EMR's ListSteps of the execution's cluster.
+    Emr(Arc<dyn EmrApi>),
+    /// The local run's snapshot, or its local EMR while it still runs.
+    Local(LocalExecutions),
+}
+
+/// AWS (and which state machine), or the local runner's folder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BackendKind {
+    Aws { state_machine_arn: String },
+    Local { root: PathBuf },
+}
+
+pub struct Backend {
+    pub executions: Box<dyn Executions>,
+    pub steps: StepSource,
+    pub logs: Box<dyn LogStore>,
+    pub kind: BackendKind,
+}
+
+impl Backend {
+    /// The backend `--local` / `--state-machine` / `--stack` / `--region` / `--profile` name.
+    pub async fn for_target(target: &Target) -> Result<Backend, String> {
+        if target.local {
+            return Ok(Backend::local(&target.root));
+        }
+        let mut loader = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(region) = &target.region {
+            loader = loader.region(Region::new(region.clone()));
+        }
+        if let Some(profile) = &target.profile {
+            loader = loader.profile_name(profile);
+        }
+        let config = loader.load().await;
+        if config.region().is_none() {
+            return Err(
+                "no AWS Region: pass --region, set AWS_REGION, or give the profile a region"
+                    .to_string(),
+            );
+        }
+        let state_machine_arn = match &target.state_machine {
+            Some(arn) => arn.clone(),
+            None => {
+                let cloudformation = aws_sdk_cloudformation::Client::new(&config);
+                state_machine_of_stack(&cloudformation, &target.stack).await?
+            }
+        };
+        Ok(Backend::aws(&config, state_machine_arn))
+    }
+
+    /// The AWS backend: Step Functions, EMR and S3 clients from `config`.
+    pub fn aws(config: &SdkConfig, state_machine_arn: String) -> Backend {
+        Backend {
+            executions: Box::new(SfnExecutions::new(
+                aws_sdk_sfn::Client::new(config),
+                &state_machine_arn,
+            )),
+            steps: StepSource::Emr(Arc::new(sdk_emr(config))),
+            logs: Box::new(S3Logs::new(s3_client(config))),
+            kind: BackendKind::Aws { state_machine_arn },
+        }
+    }
+
+    /// The local runner's records under `root`; `start` runs `emrflow local run` in the
+    /// background.
+    pub fn local(root: &Path) -> Backend {
+        Backend::local_with(root, &[])
+    }
+
+    /// The local backend whose `start` passes `run_args` on to `emrflow local run`.
+    pub fn local_with(root: &Path, run_args: &[String]) -> Backend {
+        let launcher = std::env::current_exe().ok().map(|program| Launcher {
+            program,
+            args: ["local", "run", "--root"]
+                .into_iter()
+                .map(str::to_string)
+                .chain([root.display().to_string()])
+                .chain(run_args.iter().cloned())
+                .collect(),
+        });
+        let mut executions = LocalExecutions::new(root);
+        if let Some(launcher) = launcher {
+            executions = executions.with_launcher(launcher);
+        }
+        Backend {
+            executions: Box::new(executions),
+            steps: StepSource::Local(LocalExecutions::new(root)),
+            logs: Box::new(LocalLogs {
+                root: root.to_path_buf(),
+            }),
+            kind: BackendKind::Local {
+                root: root.to_path_buf(),
+            },
+        }
+    }
+
+    pub fn is_local(&self) -> bool {
+        matches!(self.kind, BackendKind::Local { .. })
+    }
+
+    /// `--local ` when local (to repeat in the commands this one suggests).
+    pub fn local_flag(&self) -> &'static str {
+        if self.is_local() {
+            "--local "
+        } else {
+            ""
+        }
+    }
+
+    /// The execution's steps with their attempts: check-steps' final report, else EMR's
+    /// (or the local snapshot's) view; None when no cluster is known yet.
+    pub async fn steps_of(
+        &self,
+        record: &ExecutionRecord,
+    ) -> Result<Option<Vec<StepView>>, String> {
+        if let Some(steps) = record.final_steps() {
+            return Ok(Some(steps));
+        }
+        match &self.steps {
+            StepSource::Emr(emr) => list_execution_steps(emr.as_ref(), record)
+                .await
+                .map_err(|error| error.to_string()),
+            StepSource::Local(local) => {
+                if let Some(steps) = local.steps(record.name()) {
+                    return Ok(Some(steps));
+                }
+                let endpoint = local
+                    .local_run(record.name())
+                    .ok()
+                    .and_then(|run| run.emr_endpoint)
+                    .filter(|_| !record.execution.status.has_ended());
+                let Some(endpoint) = endpoint else {
+                    return Ok(None);
+                };
+                let emr = SdkEmr::with_endpoint_url(local_emr_client(&endpoint), &endpoint);
+                // The local EMR of a run that just ended may be gone: no steps, no error.
+                Ok(list_execution_steps(&emr, record).await.ok().flatten())
+            }
+        }
+    }
+}

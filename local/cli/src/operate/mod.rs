@@ -1,0 +1,132 @@
+//! The commands that operate executions — `start`, `runs`, `show`, `watch`, `logs`, `stop`
+//! — on AWS or, with `--local`, on the local runner's records. One file per command, each
+//! a function of a [`Backend`] that returns what it prints (so tests read the same text);
+//! this file holds their command line and the dispatch.
+
+mod backend;
+mod locate;
+pub mod logs;
+mod runs;
+mod show;
+mod start;
+mod stop;
+mod watch;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+pub use backend::{Backend, BackendKind, LogStore, S3Logs, StepSource};
+pub use locate::state_machine_of_stack;
+pub use logs::{logs, LogsArgs};
+pub use runs::{runs, RunsArgs};
+pub use show::{show, ShowArgs};
+pub use start::{start, StartArgs};
+pub use stop::{stop, StopArgs};
+pub use watch::{watch, WatchArgs};
+
+/// The commands of this module, flattened into `emrflow`'s own.
+#[derive(Subcommand)]
+pub enum OperateCommand {
+    /// Start an execution (StartExecution), named manual-<UTC time>.
+    Start(StartArgs),
+    /// Recent executions: status, processing date, duration, cluster, error.
+    Runs(RunsArgs),
+    /// One execution as the console shows it: states, steps and attempts, logs, the error.
+    Show(ShowArgs),
+    /// Follow a running execution live, as `emrflow local run` shows it.
+    Watch(WatchArgs),
+    /// A step's logs (stderr by default): the failed step's stderr tail when no --step.
+    Logs(LogsArgs),
+    /// Stop an execution (StopExecution); the reaper cleans up its cluster.
+    Stop(StopArgs),
+}
+
+/// Where the executions are, and how to print: every operate command takes these.
+#[derive(Args, Debug, Clone)]
+pub struct Target {
+    /// Read the local runner's executions (`<root>/executions/`) instead of AWS.
+    #[arg(long)]
+    pub local: bool,
+    /// With --local: the local runner's folder (as `emrflow local run --root`).
+    #[arg(long, default_value = ".local")]
+    pub root: PathBuf,
+    /// The state machine's ARN (else it is looked up in the stack).
+    #[arg(long, env = "EMRFLOW_STATE_MACHINE_ARN")]
+    pub state_machine: Option<String>,
+    /// The CloudFormation stack emrflow was deployed as (its EmrflowStateMachine).
+    #[arg(long, env = "EMRFLOW_STACK", default_value = "emrflow")]
+    pub stack: String,
+    /// AWS Region (else the standard chain: AWS_REGION, the profile's region).
+    #[arg(long)]
+    pub region: Option<String>,
+    /// AWS profile of the shared config and credentials files.
+    #[arg(long)]
+    pub profile: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// What a command prints on stdout, and how the process ends.
+#[derive(Debug)]
+pub struct Printed {
+    pub stdout: String,
+    pub code: ExitCode,
+}
+
+impl Printed {
+    pub fn ok(stdout: String) -> Printed {
+        Printed {
+            stdout,
+            code: ExitCode::SUCCESS,
+        }
+    }
+
+    /// Printed, but the thing looked at failed (a failed execution, a missing log).
+    pub fn failed(stdout: String) -> Printed {
+        Printed {
+            stdout,
+            code: ExitCode::FAILURE,
+        }
+    }
+}
+
+/// Runs one operate command as `emrflow` does.
+pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
+    let target = match &command {
+        OperateCommand::Start(args) => &args.target,
+        OperateCommand::Runs(args) => &args.target,
+        OperateCommand::Show(args) => &args.target,
+        OperateCommand::Watch(args) => &args.target,
+        OperateCommand::Logs(args) => &args.target,
+        OperateCommand::Stop(args) => &args.target,
+    };
+    let backend = match &command {
+        OperateCommand::Start(args) if args.target.local => {
+            Backend::local_with(&args.target.root, &args.local_run_args)
+        }
+        _ => Backend::for_target(target).await?,
+    };
+    let printed = match &command {
+        OperateCommand::Start(args) => start(&backend, args).await?,
+        OperateCommand::Runs(args) => runs(&backend, args).await?,
+        OperateCommand::Show(args) => show(&backend, args).await?,
+        OperateCommand::Watch(args) => {
+            let mut out = anstream::stdout();
+            watch(&backend, args, &mut out).await?
+        }
+        OperateCommand::Logs(args) => logs(&backend, args).await?,
+        OperateCommand::Stop(args) => stop(&backend, args).await?,
+    };
+    anstream::print!("{}", printed.stdout);
+    Ok(printed.code)
+}
+
+/// `value` as pretty JSON with a final newline.
+fn json_text(value: &impl serde::Serialize) -> Result<String, String> {
+    serde_json::to_string_pretty(value)
+        .map(|text| text + "\n")
+        .map_err(|error| format!("the output could not be written as JSON: {error}"))
+}

@@ -1,0 +1,86 @@
+//! `emrflow runs`: one row per execution — name, status, processing date, duration, cluster,
+//! the failing error.
+
+use chrono::{DateTime, Utc};
+use emrflow_executions::{ExecutionRecord, ExecutionStatus};
+use serde::Serialize;
+
+use super::{duration_text, plain_table};
+
+/// One execution as `runs` lists it (its JSON shape with `--json`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunRow {
+    pub name: String,
+    pub execution_arn: String,
+    pub status: ExecutionStatus,
+    pub processing_date: Option<String>,
+    pub start_date: DateTime<Utc>,
+    pub stop_date: Option<DateTime<Utc>>,
+    pub duration_seconds: i64,
+    pub cluster_id: Option<String>,
+    pub error: Option<String>,
+    pub cause: Option<String>,
+}
+
+impl RunRow {
+    pub fn of(record: &ExecutionRecord, now: DateTime<Utc>) -> RunRow {
+        let failure = record.failure();
+        RunRow {
+            name: record.name().to_string(),
+            execution_arn: record.execution.execution_arn.clone(),
+            status: record.execution.status,
+            processing_date: record.processing_date(),
+            start_date: record.execution.start_date,
+            stop_date: record.execution.stop_date,
+            duration_seconds: record.duration(now).num_seconds(),
+            cluster_id: record.cluster_id().map(str::to_string),
+            error: failure.as_ref().and_then(|failure| failure.error.clone()),
+            cause: failure.and_then(|failure| failure.cause),
+        }
+    }
+}
+
+/// Longer causes are cut in the table (`show` has them whole).
+const CAUSE_CHARS: usize = 60;
+
+/// The table of `rows`, newest first as given.
+pub fn runs_table(rows: &[RunRow]) -> String {
+    let mut table = plain_table([
+        "EXECUTION",
+        "STATUS",
+        "DATE",
+        "STARTED (UTC)",
+        "DURATION",
+        "CLUSTER",
+        "ERROR",
+    ]);
+    for row in rows {
+        let error = match (&row.error, &row.cause) {
+            (Some(error), Some(cause)) => format!("{error}: {}", cut(cause, CAUSE_CHARS)),
+            (Some(error), None) => error.clone(),
+            (None, Some(cause)) => cut(cause, CAUSE_CHARS),
+            (None, None) => String::new(),
+        };
+        table.add_row([
+            row.name.clone(),
+            row.status.to_string(),
+            row.processing_date.clone().unwrap_or_else(|| "-".into()),
+            row.start_date.format("%Y-%m-%d %H:%M").to_string(),
+            duration_text(chrono::Duration::seconds(row.duration_seconds)),
+            row.cluster_id.clone().unwrap_or_else(|| "-".into()),
+            error,
+        ]);
+    }
+    table.trim_fmt() + "\n"
+}
+
+/// `text` cut to `chars` characters, saying so.
+pub fn cut(text: &str, chars: usize) -> String {
+    let one_line = text.replace('\n', " ");
+    if one_line.chars().count() <= chars {
+        return one_line;
+    }
+    let kept: String = one_line.chars().take(chars.saturating_sub(1)).collect();
+    format!("{kept}…")
+}
