@@ -149,7 +149,8 @@ async fn a_failed_branch_skips_its_dependents_while_the_other_branch_completes()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cancel_and_wait_under_concurrency_cancels_a_running_sibling() {
-    // GIVEN a failing CANCEL_AND_WAIT step beside a long one, and a dependent of the long one
+    // GIVEN a failing CANCEL_AND_WAIT step beside a long one, a dependent of the long one, and
+    // a report that runs whatever happened
     let harness = Harness::start().await;
     harness.script("fail.sh", "sleep 1; exit 1");
     harness.script("long.sh", "sleep 60");
@@ -164,6 +165,11 @@ async fn cancel_and_wait_under_concurrency_cancels_a_running_sibling() {
             ),
             graph_step("long", "long.sh", json!({})),
             graph_step("after_long", "quick.sh", json!({"DependsOn": ["long"]})),
+            graph_step(
+                "report",
+                "quick.sh",
+                json!({"DependsOn": ["failing", "long"], "RunIf": "ALL_DONE"})
+            ),
         ]),
     );
     // WHEN the execution runs
@@ -186,6 +192,12 @@ async fn cancel_and_wait_under_concurrency_cancels_a_running_sibling() {
         .expect("long submitted");
     assert_eq!(long.state, StepState::Cancelled);
     assert!(!steps.iter().any(|s| s.name.starts_with("after_long")));
+    // AND the report still ran to the end once both had ended
+    let report = steps
+        .iter()
+        .find(|s| s.name.starts_with("report ["))
+        .expect("report submitted");
+    assert_eq!(report.state, StepState::Completed);
     harness.assert_no_cluster_left_alive().await;
 }
 

@@ -381,6 +381,27 @@ fn cancel_and_wait_cancels_running_siblings_and_skips_what_needed_success() {
     assert_eq!(status(3), NodeStatus::Waiting);
     // AND the failure to report is a's, not the cancelled sibling's
     assert_eq!(evaluation.first_failure(), Some((0, FailureKind::Failed)));
+    // AND once b has ended the report runs, and the stopped pipeline does not cancel it
+    let ended = [
+        emr("b", 1, StepState::Cancelled, Some(1), Some(3)),
+        emr("a", 1, StepState::Failed, Some(1), Some(2)),
+    ];
+    assert_eq!(
+        evaluate(&graph, &ended, EXECUTION, at(4)).nodes[3].status,
+        NodeStatus::Ready { attempt: 1 }
+    );
+    let running = [
+        emr("report", 1, StepState::Running, Some(4), None),
+        ended[0].clone(),
+        ended[1].clone(),
+    ];
+    let evaluation = evaluate(&graph, &running, EXECUTION, at(5));
+    assert_eq!(evaluation.nodes[3].status, NodeStatus::Active);
+    assert!(
+        evaluation.to_cancel.is_empty(),
+        "{:?}",
+        evaluation.to_cancel
+    );
 }
 
 #[test]

@@ -308,9 +308,14 @@ impl Pass<'_, '_> {
         })
     }
 
-    /// Once stopped: no retry is started and every active attempt is cancelled.
+    /// Once stopped, the steps the halt stops (all of them after TERMINATE_CLUSTER; else those
+    /// that needed success) start no retry and their active attempts are cancelled. Steps that
+    /// run whatever happened (ALL_DONE, ANY_FAILED) go on as their RunIf says.
     fn apply_halt(&mut self, halt: Halt) {
         for index in 0..self.eval.nodes.len() {
+            if !self.graph.nodes[index].stopped_by_halt && !halt.action.terminates_cluster() {
+                continue;
+            }
             let view = &mut self.eval.nodes[index];
             match view.status.clone() {
                 NodeStatus::Ready { .. } | NodeStatus::RetryAt { .. } => {
