@@ -9,12 +9,14 @@
 //!   `emrflow-vocabulary`); [`sdk`]: the aws-sdk-emr adapter behind it;
 //! - [`handlers`]: one file per handler, the dispatch in `handlers/mod.rs`; [`lookup`]: finding
 //!   the cluster an execution created (handlers and reaper);
+//! - [`execution`]: an execution's ARN and name;
 //! - [`error`]: the stable error names and the one conversion to Lambda's error payload;
 //! - [`runtime`]: what a Lambda builds at cold start; [`logging`]: the one logging set-up;
 //! - [`json`]: JSON read strictly (duplicate keys, depth, objects given as arrays, wording).
 
 pub mod emr;
 pub mod error;
+pub mod execution;
 pub mod graph;
 pub mod handlers;
 pub mod input;

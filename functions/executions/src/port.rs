@@ -146,23 +146,7 @@ pub trait Executions: Send + Sync {
     ) -> Result<StopOutcome, EmrflowError>;
 }
 
-/// An execution's ARN: the state machine's with `stateMachine` replaced by `execution`, and
-/// the execution's name after it.
-pub fn execution_arn(state_machine_arn: &str, execution_name: &str) -> String {
-    format!(
-        "{}:{execution_name}",
-        state_machine_arn.replacen(":stateMachine:", ":execution:", 1)
-    )
-}
-
-/// The name at the end of an execution ARN (or the text itself when it is a name).
-pub fn execution_name(execution: &str) -> &str {
-    if execution.starts_with("arn:") {
-        execution.rsplit(':').next().unwrap_or(execution)
-    } else {
-        execution
-    }
-}
+pub use emrflow_core::execution::{execution_arn, execution_name};
 
 /// The execution's page in the Step Functions console.
 pub fn console_url(execution_arn: &str) -> String {
@@ -177,17 +161,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn execution_arns_and_names_go_both_ways() {
-        // GIVEN a state machine ARN WHEN an execution's ARN is made THEN its name reads back
-        let machine = "arn:aws:states:eu-west-1:111122223333:stateMachine:emrflow-Sm-1A";
-        let arn = execution_arn(machine, "daily-2026-11-21");
-        assert_eq!(
-            arn,
-            "arn:aws:states:eu-west-1:111122223333:execution:emrflow-Sm-1A:daily-2026-11-21"
-        );
-        assert_eq!(execution_name(&arn), "daily-2026-11-21");
-        assert_eq!(execution_name("daily-2026-11-21"), "daily-2026-11-21");
-        assert!(console_url(&arn).starts_with("https://eu-west-1.console.aws.amazon.com/"));
+    fn the_console_url_is_in_the_executions_region() {
+        // GIVEN an execution ARN WHEN its console page is named THEN it is in that region
+        let arn = "arn:aws:states:eu-west-1:111122223333:execution:emrflow-Sm-1A:daily-2026-11-21";
+        assert!(console_url(arn).starts_with("https://eu-west-1.console.aws.amazon.com/"));
+        assert!(console_url(arn).ends_with(arn));
     }
 
     #[test]

@@ -134,15 +134,9 @@ pub fn execution_name(processing_date: NaiveDate) -> String {
     format!("daily-{}", processing_date.format("%Y-%m-%d"))
 }
 
-/// Execution ARNs are the state machine ARN with `stateMachine` replaced by `execution`
-/// plus the execution name; used to point at the existing run when Step Functions answers
-/// ExecutionAlreadyExists (which carries no ARN).
-pub fn execution_arn(state_machine_arn: &str, execution_name: &str) -> String {
-    format!(
-        "{}:{execution_name}",
-        state_machine_arn.replacen(":stateMachine:", ":execution:", 1)
-    )
-}
+/// Step Functions' ExecutionAlreadyExists carries no ARN: the existing run's is built from
+/// the name.
+pub use emrflow_core::execution::execution_arn;
 
 pub struct DailyStarter {
     sfn: aws_sdk_sfn::Client,
