@@ -1,0 +1,324 @@
+//! check-steps: the verdict of one look (running, completed, failed, cancelled, interrupted, cluster gone, timed out).
+
+use crate::*;
+
+#[tokio::test]
+async fn check_steps_running_while_steps_pend_with_slower_polling_during_startup() {
+    // GIVEN a STARTING cluster with pending steps
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    // WHEN checked
+    let out = check(&handlers, &cluster_id).await.unwrap();
+    // THEN RUNNING with every step outstanding, no report yet, and a longer wait while starting
+    assert_eq!(out["Verdict"], "RUNNING");
+    assert_eq!(out["ClusterState"], "STARTING");
+    assert_eq!(out["NextCheckSeconds"], 120);
+    assert_eq!(out["Outstanding"], json!(ids));
+    assert_eq!(out["Running"], json!(["ingest", "transform", "export"]));
+    assert_eq!(out["Progress"]["Running"], 3);
+    assert_eq!(out.get("Steps"), None);
+    // AND WHEN the cluster runs and the pipeline polls every 45 s THEN that is used as is
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Running);
+    let out = check_with(
+        &handlers,
+        &cluster_id,
+        execution_with_pipeline(|p| p["PollIntervalSeconds"] = json!(45)),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out["NextCheckSeconds"], 45);
+}
+
+#[tokio::test]
+async fn check_steps_completed_when_every_step_completed() {
+    // GIVEN all steps completed
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
+    for i in 0..3 {
+        fake.set_step(&cluster_id, &id(&ids, i), "COMPLETED", None);
+    }
+    // WHEN checked THEN COMPLETED, every step reported with its attempt, timeline and logs
+    let out = check(&handlers, &cluster_id).await.unwrap();
+    assert_eq!(out["Verdict"], "COMPLETED");
+    let steps = out["Steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[2]["Name"], "export");
+    assert_eq!(steps[2]["State"], "COMPLETED");
+    assert_eq!(steps[2]["ActionOnFailure"], "TERMINATE_CLUSTER");
+    let attempt = &steps[2]["Attempts"][0];
+    assert_eq!(attempt["StepId"], id(&ids, 2));
+    assert_eq!(attempt["EndedAt"], "2026-11-22T01:05:00Z");
+    assert_eq!(attempt["FailureDetails"], Value::Null);
+    assert_eq!(
+        steps[1]["Attempts"][0]["LogLocation"],
+        format!(
+            "s3://my-bucket/emr-logs/daily-etl/{cluster_id}/steps/{}/",
+            id(&ids, 1)
+        )
+    );
+}
+
+#[tokio::test]
+async fn check_steps_failed_step_is_step_failed_with_failure_details() {
+    // GIVEN step 2 failed (others cancelled by CANCEL_AND_WAIT)
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(
+        &cluster_id,
+        &id(&ids, 1),
+        "FAILED",
+        Some(FailureDetails {
+            reason: Some("Unknown Error".into()),
+            message: Some("hive exited with 1".into()),
+            log_file: Some("s3://my-bucket/emr-logs/x/stderr.gz".into()),
+        }),
+    );
+    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    // WHEN checked
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    // THEN StepFailed naming cluster, step, details and what happened to the others
+    assert_eq!(error.name(), ErrorName::StepFailed);
+    let message = error.to_string();
+    for expected in [
+        cluster_id.as_str(),
+        "transform [",
+        &id(&ids, 1),
+        "Unknown Error",
+        "hive exited with 1",
+        "s3://my-bucket/emr-logs/x/stderr.gz",
+        "CANCELLED",
+    ] {
+        assert!(
+            message.contains(expected),
+            "{expected} missing in {message}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn check_steps_cancelled_step_is_step_cancelled() {
+    // GIVEN a step cancelled by a person, the others completed
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "CANCELLED", None);
+    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    // WHEN checked THEN StepCancelled naming the first cancelled step
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::StepCancelled);
+    assert!(error.to_string().contains(&id(&ids, 1)), "{error}");
+}
+
+#[tokio::test]
+async fn check_steps_interrupted_step_is_step_interrupted() {
+    // GIVEN a step interrupted (e.g. its node was lost), the others completed
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
+    fake.set_step(&cluster_id, &id(&ids, 2), "COMPLETED", None);
+    // WHEN checked THEN StepInterrupted
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::StepInterrupted);
+    assert!(error.to_string().contains("transform ["), "{error}");
+}
+
+#[tokio::test]
+async fn check_steps_cluster_dying_before_completion_is_cluster_failed() {
+    // GIVEN the cluster terminated with errors while steps were still pending
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| {
+        c.state = ClusterState::TerminatedWithErrors;
+        c.state_change_reason_code = Some("INSTANCE_FAILURE".into());
+        c.state_change_reason_message = Some("Master instance failed".into());
+    });
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    // WHEN checked THEN ClusterFailed with EMR's reason code and message
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::ClusterFailed);
+    let message = error.to_string();
+    assert!(
+        message.contains("INSTANCE_FAILURE") && message.contains("Master instance failed"),
+        "{message}"
+    );
+    assert!(message.contains(&id(&ids, 1)), "{message}");
+}
+
+#[tokio::test]
+async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
+    // GIVEN the cluster died: EMR interrupted the running step and cancelled the pending one
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| {
+        c.state = ClusterState::TerminatedWithErrors;
+        c.state_change_reason_code = Some("INSTANCE_FAILURE".into());
+        c.state_change_reason_message = Some("Master instance failed".into());
+    });
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
+    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    // WHEN checked
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    // THEN the cause reported is the cluster, not its interrupted step
+    assert_eq!(error.name(), ErrorName::ClusterFailed);
+    let message = error.to_string();
+    assert!(message.contains("INSTANCE_FAILURE"), "{message}");
+    assert!(
+        message.contains("INTERRUPTED") && message.contains("CANCELLED"),
+        "{message}"
+    );
+}
+
+/// check-steps at `check_time` of an execution started at 00:30 and allowed 60 minutes.
+async fn check_at(
+    handlers: &emrflow_core::Handlers,
+    cluster_id: &str,
+    check_time: &str,
+) -> Result<Value, emrflow_core::EmrflowError> {
+    handlers
+        .invoke(
+            Function::CheckSteps,
+            json!({"ClusterId": cluster_id, "CheckTime": check_time,
+                   "Execution": execution_with_pipeline(|p| p["MaxRunMinutes"] = json!(60))}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn check_steps_past_max_run_minutes_is_pipeline_timed_out() {
+    // GIVEN a step still running 61 minutes into a run allowed 60
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
+    fake.set_step(&cluster_id, &id(&ids, 1), "RUNNING", None);
+    // WHEN checked
+    let error = check_at(&handlers, &cluster_id, "2026-11-22T01:31:00Z")
+        .await
+        .unwrap_err();
+    // THEN PipelineTimedOut names the limit and the step still running
+    assert_eq!(error.name(), ErrorName::PipelineTimedOut);
+    let message = error.to_string();
+    assert!(
+        message.contains("61 minutes") && message.contains("MaxRunMinutes of 60"),
+        "{message}"
+    );
+    assert!(
+        message.contains(&id(&ids, 1)) && message.contains("RUNNING"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn check_steps_within_max_run_minutes_keeps_waiting() {
+    // GIVEN the same running step 59 minutes in WHEN checked THEN still RUNNING
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.set_step(&cluster_id, &id(&ids, 0), "RUNNING", None);
+    let report = check_at(&handlers, &cluster_id, "2026-11-22T01:29:00Z")
+        .await
+        .unwrap();
+    assert_eq!(report["Verdict"], "RUNNING");
+}
+
+#[tokio::test]
+async fn check_steps_all_completed_after_the_limit_still_completes() {
+    // GIVEN every step completed, checked after the limit WHEN checked THEN COMPLETED
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    for index in 0..3 {
+        fake.set_step(&cluster_id, &id(&ids, index), "COMPLETED", None);
+    }
+    let report = check_at(&handlers, &cluster_id, "2026-11-23T06:00:00Z")
+        .await
+        .unwrap();
+    assert_eq!(report["Verdict"], "COMPLETED");
+}
+
+#[tokio::test]
+async fn check_steps_with_an_unreadable_check_time_is_invalid_input_before_any_call() {
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, _) = cluster_with_steps(&fake).await;
+    let calls_before = fake.calls().len();
+    let error = check_at(&handlers, &cluster_id, "yesterday")
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(error.to_string().contains("CheckTime"), "{error}");
+    assert_eq!(fake.calls().len(), calls_before);
+}
+
+#[tokio::test]
+async fn check_steps_ignores_another_executions_steps_on_the_same_cluster() {
+    // GIVEN our steps completed and another execution's copy of a step failed on the cluster
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    for index in 0..3 {
+        fake.set_step(&cluster_id, &id(&ids, index), "COMPLETED", None);
+    }
+    fake.state().clusters[0]
+        .steps
+        .push(emrflow_core::emr::StepSummary {
+            id: "s-THEIRS".into(),
+            name: "ingest [someone-else]".into(),
+            state: StepState::Failed,
+            action_on_failure: None,
+            created_at: Some("2026-11-22T01:00:00Z".into()),
+            started_at: None,
+            ended_at: None,
+            failure_details: None,
+        });
+    // WHEN checked THEN only ours count: COMPLETED, three steps reported
+    let out = check(&handlers, &cluster_id).await.unwrap();
+    assert_eq!(out["Verdict"], "COMPLETED");
+    assert_eq!(out["Steps"].as_array().unwrap().len(), 3);
+}
+
+#[tokio::test]
+async fn check_steps_failed_step_on_a_dying_cluster_is_step_failed() {
+    // GIVEN a TERMINATE_CLUSTER step failed and the cluster is terminating with a step still pending
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    fake.update_cluster(&cluster_id, |c| {
+        c.state = ClusterState::Terminating;
+        c.state_change_reason_code = Some("STEP_FAILURE".into());
+    });
+    fake.set_step(
+        &cluster_id,
+        &id(&ids, 0),
+        "FAILED",
+        Some(FailureDetails::default()),
+    );
+    // WHEN checked THEN the step failure is reported, not just the cluster's end
+    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    assert_eq!(error.name(), ErrorName::StepFailed);
+    let message = error.to_string();
+    assert!(
+        message.contains("STEP_FAILURE") && message.contains("ingest ["),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn check_steps_startup_polling_is_capped_but_never_below_the_interval() {
+    // GIVEN a STARTING cluster with pending steps
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, _) = cluster_with_steps(&fake).await;
+    let next = |poll: u32| {
+        let handlers = &handlers;
+        let cluster_id = &cluster_id;
+        async move {
+            let execution = execution_with_pipeline(|p| p["PollIntervalSeconds"] = json!(poll));
+            check_with(handlers, cluster_id, execution).await.unwrap()["NextCheckSeconds"].clone()
+        }
+    };
+    // WHEN checked with several intervals THEN 4x the interval, capped at 300, never below it
+    assert_eq!(next(5).await, 20);
+    assert_eq!(next(100).await, 300);
+    assert_eq!(next(600).await, 600);
+}
