@@ -29,7 +29,7 @@ pub mod steps;
 pub use local::{Launcher, LocalExecutions, LocalRecorder, LocalRun};
 pub use port::{
     console_url, execution_arn, execution_name, ExecutionDescription, ExecutionStatus, Executions,
-    ListFilter, Started, StopOutcome,
+    ListFilter, Progress, Started, StopOutcome,
 };
 pub use reaper::{reap, reap_with, ReapReport, CANCEL_SETTLE};
 pub use record::{ExecutionRecord, Failure, StateVisits};

@@ -8,7 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use emrflow_core::EmrflowError;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
+use crate::events::event_id;
 use crate::record::ExecutionRecord;
 
 /// An execution's status as DescribeExecution and ListExecutions report it.
@@ -105,6 +107,15 @@ pub struct ListFilter {
     pub limit: usize,
 }
 
+/// What a follower learns at each look: the execution now, and the history events it has
+/// not seen yet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Progress {
+    pub execution: ExecutionDescription,
+    /// The events with an id greater than the last one seen, oldest first.
+    pub events: Vec<Value>,
+}
+
 /// A started execution.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -135,6 +146,20 @@ pub trait Executions: Send + Sync {
     async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionDescription>, EmrflowError>;
     /// DescribeExecution and the whole history, read into one record.
     async fn record(&self, execution: &str) -> Result<ExecutionRecord, EmrflowError>;
+    /// DescribeExecution and the history events after `after_event` (GetExecutionHistory's
+    /// ids), oldest first: what `emrflow watch` reads at each look. By default the whole
+    /// record is read and the seen events dropped; an adapter may read only the new ones.
+    async fn progress(&self, execution: &str, after_event: u64) -> Result<Progress, EmrflowError> {
+        let record = self.record(execution).await?;
+        Ok(Progress {
+            execution: record.execution,
+            events: record
+                .events
+                .into_iter()
+                .filter(|event| event_id(event) > after_event)
+                .collect(),
+        })
+    }
     /// StartExecution with this name and input (JSON text).
     async fn start(&self, name: &str, input: &str) -> Result<Started, EmrflowError>;
     /// StopExecution with an optional error and cause (as the console's Stop button).

@@ -259,3 +259,62 @@ async fn a_rejected_request_is_named_and_worded() {
         error.message()
     );
 }
+
+#[tokio::test]
+async fn progress_reads_the_history_newest_first_only_back_to_the_last_event_seen() {
+    // GIVEN a history of events 1..=5, served newest first two at a time
+    let requests = seen::<GetExecutionHistoryInput>();
+    let record = requests.clone();
+    let history = mock!(Client::get_execution_history).then_compute_output(move |input| {
+        record.lock().unwrap().push(input.clone());
+        let (ids, next) = match input.next_token() {
+            None => ([5, 4], Some("older")),
+            Some("older") => ([3, 2], Some("oldest")),
+            Some(_) => ([1, 0], None),
+        };
+        let events = ids.into_iter().filter(|id| *id > 0).map(|id| {
+            HistoryEvent::builder()
+                .timestamp(DateTime::from_secs(1_795_327_200 + id))
+                .r#type(HistoryEventType::TaskStateEntered)
+                .id(id)
+                .state_entered_event_details(
+                    StateEnteredEventDetails::builder()
+                        .name(format!("State_{id}"))
+                        .build()
+                        .expect("details"),
+                )
+                .build()
+                .expect("an event")
+        });
+        GetExecutionHistoryOutput::builder()
+            .set_events(Some(events.collect()))
+            .set_next_token(next.map(str::to_string))
+            .build()
+            .expect("a page")
+    });
+    let describe = describe(SdkStatus::Running);
+    // WHEN a follower that has shown events up to 3 looks again
+    let progress = executions(&[&describe, &history])
+        .progress("daily-2026-11-21", 3)
+        .await
+        .expect("read");
+    // THEN it gets events 4 and 5, oldest first, and the execution's status
+    let ids: Vec<u64> = progress
+        .events
+        .iter()
+        .map(emrflow_executions::events::event_id)
+        .collect();
+    assert_eq!(ids, [4, 5]);
+    assert_eq!(progress.execution.status, ExecutionStatus::Running);
+    // AND it asked newest first, with the execution's data, and stopped at the page holding
+    // event 3: the oldest page was never read
+    let requests = requests.lock().unwrap();
+    assert_eq!(requests.len(), 2);
+    for request in requests.iter() {
+        assert_eq!(request.execution_arn(), Some(EXECUTION));
+        assert_eq!(request.reverse_order(), Some(true));
+        assert_eq!(request.include_execution_data(), Some(true));
+        assert_eq!(request.max_results(), Some(100));
+    }
+    assert_eq!(requests[1].next_token(), Some("older"));
+}

@@ -1,4 +1,4 @@
-//! `emrflow runs`, `show` and `logs` against a real peer of the AWS APIs: moto's server as
+//! `emrflow runs`, `show`, `watch` and `logs` against a real peer of the AWS APIs: moto's server as
 //! Step Functions (running the real definition, the handlers' answers queued), EMR and S3.
 //! The commands use the production wiring (`Backend::aws`) with moto as the endpoint.
 //!
@@ -11,7 +11,9 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use aws_config::SdkConfig;
-use emrflow::operate::{logs, runs, show, Backend, LogsArgs, RunsArgs, ShowArgs, Target};
+use emrflow::operate::{
+    logs, runs, show, watch, Backend, LogsArgs, RunsArgs, ShowArgs, Target, WatchArgs,
+};
 use emrflow_events::moto::MotoServer;
 use emrflow_executions::fixtures::moto::{
     emr_cluster, emr_step, sdk_config, MotoStateMachine, Until,
@@ -192,6 +194,29 @@ async fn runs_show_and_logs_read_what_moto_holds() {
     assert_eq!(view["execution"]["status"], "ABORTED");
     assert_eq!(view["steps"][0]["Name"], "curate");
     assert_eq!(view["steps"][0]["State"], "RUNNING");
+
+    // WHEN the succeeded one is watched (it has ended: one look)
+    let mut watched = Vec::new();
+    let ended = watch(
+        &backend,
+        &WatchArgs {
+            execution: "daily-2026-11-21".into(),
+            interval: Some(0.1),
+            target: target(false),
+        },
+        &mut watched,
+    )
+    .await
+    .expect("watch");
+    // THEN every state's progress line, first to last, and the status it ended with
+    let watched = String::from_utf8(watched).expect("text");
+    let at = |line: &str| {
+        watched
+            .find(line)
+            .unwrap_or_else(|| panic!("{line}: {watched}"))
+    };
+    assert!(at("▶ Validate_Input") < at("▶ Wrapping_Up"), "{watched}");
+    assert!(ended.stdout.contains("SUCCEEDED"), "{}", ended.stdout);
 
     // WHEN curate's stderr is asked for THEN the gzipped log, read whole
     let read = logs(&backend, &curate_stderr("daily-2026-11-21"))

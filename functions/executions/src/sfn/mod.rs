@@ -10,14 +10,16 @@ use emrflow_core::sdk::classify_aws_sdk_error;
 use emrflow_core::EmrflowError;
 
 use crate::port::{
-    execution_arn, ExecutionDescription, ExecutionStatus, Executions, ListFilter, Started,
-    StopOutcome,
+    execution_arn, ExecutionDescription, ExecutionStatus, Executions, ListFilter, Progress,
+    Started, StopOutcome,
 };
 use crate::record::ExecutionRecord;
 use history::{event_json, utc};
 
 /// GetExecutionHistory's largest page: an execution of a few hours has hundreds of events.
 const HISTORY_PAGE_SIZE: i32 = 1000;
+/// A follower's page, newest first: the few events between two looks fit in one.
+const FOLLOW_PAGE_SIZE: i32 = 100;
 /// ListExecutions' largest page.
 const LIST_PAGE_SIZE: usize = 1000;
 
@@ -128,6 +130,44 @@ impl SfnExecutions {
             .map_err(|error| self.classify("GetExecutionHistory", error))?;
         Ok(events.iter().map(event_json).collect())
     }
+
+    /// The history events after `after_event`, oldest first. Asked newest first and read
+    /// page by page only until a page reaches an event already seen, so a look at a running
+    /// execution reads one page, not its whole history again. The events are sorted by id
+    /// whatever order a page came in (moto, for one, ignores `reverseOrder`).
+    pub async fn history_after(
+        &self,
+        execution_arn: &str,
+        after_event: u64,
+    ) -> Result<Vec<serde_json::Value>, EmrflowError> {
+        let mut pages = self
+            .client
+            .get_execution_history()
+            .execution_arn(execution_arn)
+            .include_execution_data(true)
+            .reverse_order(true)
+            .max_results(FOLLOW_PAGE_SIZE)
+            .into_paginator()
+            .send();
+        let mut unseen = Vec::new();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|error| self.classify("GetExecutionHistory", error))?;
+            let id = |event: &aws_sdk_sfn::types::HistoryEvent| {
+                u64::try_from(event.id()).unwrap_or_default()
+            };
+            unseen.extend(
+                page.events()
+                    .iter()
+                    .filter(|event| id(event) > after_event)
+                    .map(|event| (event.id(), event_json(event))),
+            );
+            if page.events().iter().any(|event| id(event) <= after_event) {
+                break;
+            }
+        }
+        unseen.sort_by_key(|(id, _)| *id);
+        Ok(unseen.into_iter().map(|(_, event)| event).collect())
+    }
 }
 
 /// Step Functions' status in our type; a status this version does not know is an error
@@ -180,6 +220,18 @@ impl Executions for SfnExecutions {
         let description = self.describe(execution).await?;
         let events = self.history(&description.execution_arn).await?;
         Ok(ExecutionRecord::from_history(description, events))
+    }
+
+    async fn progress(&self, execution: &str, after_event: u64) -> Result<Progress, EmrflowError> {
+        // Described first: when it says the execution ended, the history read next is whole.
+        let description = self.describe(execution).await?;
+        let events = self
+            .history_after(&description.execution_arn, after_event)
+            .await?;
+        Ok(Progress {
+            execution: description,
+            events,
+        })
     }
 
     async fn start(&self, name: &str, input: &str) -> Result<Started, EmrflowError> {

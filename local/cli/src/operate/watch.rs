@@ -1,13 +1,13 @@
 //! `emrflow watch EXECUTION`: follows an execution live with the progress lines of
-//! `emrflow local run` (the same renderer), reading its history again every few seconds,
-//! until it ends.
+//! `emrflow local run` (the same renderer), reading the history events it has not shown
+//! yet every few seconds, until it ends.
 
 use std::io::Write;
 use std::time::Duration;
 
 use chrono::Utc;
 use clap::Args;
-use emrflow_executions::events::{event_id, timestamp};
+use emrflow_executions::events::event_id;
 use emrflow_executions::ExecutionStatus;
 
 use super::{Backend, Printed, Target};
@@ -38,15 +38,15 @@ pub async fn watch(
     }
     let mut shown = 0;
     loop {
-        let record = backend
+        // Each look reads only the events not shown yet (on AWS: one page, newest first).
+        let progress = backend
             .executions
-            .record(&args.execution)
+            .progress(&args.execution, shown)
             .await
             .map_err(|error| error.to_string())?;
-        let started = record.events.first().and_then(timestamp);
-        let seen = shown;
-        for event in record.events.iter().filter(|event| event_id(event) > seen) {
-            shown = event_id(event);
+        let started = Some(progress.execution.start_date);
+        for event in &progress.events {
+            shown = shown.max(event_id(event));
             let line = if args.target.json {
                 Some(event.to_string())
             } else {
@@ -58,27 +58,39 @@ pub async fn watch(
         }
         out.flush()
             .map_err(|error| format!("cannot write: {error}"))?;
-        let status = record.execution.status;
+        let status = progress.execution.status;
         if status.has_ended() {
             if args.target.json {
                 return Ok(closing(status, String::new()));
             }
+            let execution = &progress.execution;
+            let stopped = execution.stop_date.unwrap_or_else(Utc::now);
             let mut text = format!(
                 "{} after {}\n",
                 paint_status(status),
-                duration_text(record.duration(Utc::now()))
+                duration_text(stopped - execution.start_date)
             );
-            if status == ExecutionStatus::Failed && record.cluster.is_some() {
+            if status == ExecutionStatus::Failed && ran_a_cluster(backend, &args.execution).await {
                 text.push_str(&format!(
                     "why: emrflow show {}{}   (the failed step's stderr: emrflow logs {0}{1})\n",
                     backend.local_flag(),
-                    record.name()
+                    execution.name
                 ));
             }
             return Ok(closing(status, text));
         }
         tokio::time::sleep(Duration::from_secs_f64(interval)).await;
     }
+}
+
+/// Whether the ended execution got as far as a cluster (then its steps have logs to read):
+/// read once, from the whole record.
+async fn ran_a_cluster(backend: &Backend, execution: &str) -> bool {
+    backend
+        .executions
+        .record(execution)
+        .await
+        .is_ok_and(|record| record.cluster.is_some())
 }
 
 fn closing(status: ExecutionStatus, text: String) -> Printed {
