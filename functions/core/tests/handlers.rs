@@ -84,14 +84,20 @@ async fn check_with(
         .await
 }
 
-async fn cluster_with_steps(
-    fake: &std::sync::Arc<FakeEmr>,
-) -> (emrflow_core::Handlers, String, Vec<String>) {
+/// Handlers over `fake` and the cluster ensure-cluster created for the execution.
+async fn created_cluster(fake: &std::sync::Arc<FakeEmr>) -> (emrflow_core::Handlers, String) {
     let handlers = handlers(fake);
     let cluster_id = ensure_created(&handlers).await["ClusterId"]
         .as_str()
         .unwrap()
         .to_string();
+    (handlers, cluster_id)
+}
+
+async fn cluster_with_steps(
+    fake: &std::sync::Arc<FakeEmr>,
+) -> (emrflow_core::Handlers, String, Vec<String>) {
+    let (handlers, cluster_id) = created_cluster(fake).await;
     add_steps(&handlers, &cluster_id).await.unwrap();
     let ids: Vec<String> = fake
         .cluster(&cluster_id)
@@ -100,6 +106,13 @@ async fn cluster_with_steps(
         .map(|s| s.id.clone())
         .collect();
     (handlers, cluster_id, ids)
+}
+
+/// The first `states.len()` steps of `ids` set to those states (no failure details).
+fn set_steps(fake: &FakeEmr, cluster_id: &str, ids: &[String], states: &[&str]) {
+    for (step_id, state) in ids.iter().zip(states) {
+        fake.set_step(cluster_id, step_id, state, None);
+    }
 }
 
 fn id(ids: &[String], index: usize) -> String {

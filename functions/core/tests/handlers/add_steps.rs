@@ -7,11 +7,7 @@ use crate::*;
 async fn add_steps_submits_compiled_steps_in_order() {
     // GIVEN a created cluster
     let fake = FakeEmr::new();
-    let handlers = handlers(&fake);
-    let cluster_id = ensure_created(&handlers).await["ClusterId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (handlers, cluster_id) = created_cluster(&fake).await;
     // WHEN the steps are added
     let out = add_steps(&handlers, &cluster_id).await.unwrap();
     // THEN EMR holds the three steps, named with the execution, in spec order
@@ -45,11 +41,7 @@ async fn add_steps_submits_compiled_steps_in_order() {
 async fn add_steps_retry_after_lost_response_adds_nothing_twice() {
     // GIVEN AddJobFlowSteps succeeded but its response was lost
     let fake = FakeEmr::new();
-    let handlers = handlers(&fake);
-    let cluster_id = ensure_created(&handlers).await["ClusterId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (handlers, cluster_id) = created_cluster(&fake).await;
     fake.lose_next_response_of("AddJobFlowSteps");
     assert_eq!(
         add_steps(&handlers, &cluster_id).await.unwrap_err().name(),

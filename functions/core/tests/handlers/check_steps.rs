@@ -104,9 +104,12 @@ async fn check_steps_cancelled_step_is_step_cancelled() {
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
-    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
-    fake.set_step(&cluster_id, &id(&ids, 1), "CANCELLED", None);
-    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    set_steps(
+        &fake,
+        &cluster_id,
+        &ids,
+        &["COMPLETED", "CANCELLED", "CANCELLED"],
+    );
     // WHEN checked THEN StepCancelled naming the first cancelled step
     let error = check(&handlers, &cluster_id).await.unwrap_err();
     assert_eq!(error.name(), ErrorName::StepCancelled);
@@ -119,9 +122,12 @@ async fn check_steps_interrupted_step_is_step_interrupted() {
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Waiting);
-    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
-    fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
-    fake.set_step(&cluster_id, &id(&ids, 2), "COMPLETED", None);
+    set_steps(
+        &fake,
+        &cluster_id,
+        &ids,
+        &["COMPLETED", "INTERRUPTED", "COMPLETED"],
+    );
     // WHEN checked THEN StepInterrupted
     let error = check(&handlers, &cluster_id).await.unwrap_err();
     assert_eq!(error.name(), ErrorName::StepInterrupted);
@@ -160,9 +166,12 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
         c.state_change_reason_code = Some("INSTANCE_FAILURE".into());
         c.state_change_reason_message = Some("Master instance failed".into());
     });
-    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
-    fake.set_step(&cluster_id, &id(&ids, 1), "INTERRUPTED", None);
-    fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
+    set_steps(
+        &fake,
+        &cluster_id,
+        &ids,
+        &["COMPLETED", "INTERRUPTED", "CANCELLED"],
+    );
     // WHEN checked
     let error = check(&handlers, &cluster_id).await.unwrap_err();
     // THEN the cause reported is the cluster, not its interrupted step
@@ -195,8 +204,7 @@ async fn check_steps_past_max_run_minutes_is_pipeline_timed_out() {
     // GIVEN a step still running 61 minutes into a run allowed 60
     let fake = FakeEmr::new();
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
-    fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
-    fake.set_step(&cluster_id, &id(&ids, 1), "RUNNING", None);
+    set_steps(&fake, &cluster_id, &ids, &["COMPLETED", "RUNNING"]);
     // WHEN checked
     let error = check_at(&handlers, &cluster_id, "2026-11-22T01:31:00Z")
         .await

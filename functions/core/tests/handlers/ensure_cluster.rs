@@ -142,11 +142,7 @@ async fn ensure_cluster_reuse_of_terminated_cluster_is_not_usable() {
 async fn ensure_cluster_never_starts_a_second_cluster_while_its_first_is_terminating() {
     // GIVEN this execution's cluster exists but is TERMINATING
     let fake = FakeEmr::new();
-    let handlers = handlers(&fake);
-    let cluster_id = ensure_created(&handlers).await["ClusterId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (handlers, cluster_id) = created_cluster(&fake).await;
     fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Terminating);
     // WHEN ensure-cluster runs again
     let error = handlers
@@ -166,11 +162,7 @@ async fn ensure_cluster_never_starts_a_second_cluster_while_its_first_is_termina
 async fn ensure_cluster_given_the_execution_start_also_finds_its_cluster_after_it_ended() {
     // GIVEN this execution's cluster was created, then failed its bootstrap during the back-off
     let fake = FakeEmr::new();
-    let handlers = handlers(&fake);
-    let cluster_id = ensure_created(&handlers).await["ClusterId"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let (handlers, cluster_id) = created_cluster(&fake).await;
     fake.update_cluster(&cluster_id, |c| {
         c.state = ClusterState::TerminatedWithErrors;
         c.state_change_reason_code = Some("BOOTSTRAP_FAILURE".into());
