@@ -55,6 +55,18 @@ pub struct ReapReport {
     pub task_in_flight: Option<String>,
 }
 
+impl ReapReport {
+    /// A second look's report with what the first look did before it: every action and
+    /// cancelled step in order, terminated or protection set by either.
+    pub fn after(mut self, first: ReapReport) -> ReapReport {
+        self.actions = [first.actions, self.actions].concat();
+        self.steps_cancelled = [first.steps_cancelled, self.steps_cancelled].concat();
+        self.terminated |= first.terminated;
+        self.protection_set_to = self.protection_set_to.or(first.protection_set_to);
+        self
+    }
+}
+
 /// The cluster the reaper works on, and what cleanup knows about it.
 struct Target {
     cluster: ClusterDescription,
@@ -321,5 +333,57 @@ fn on_off(protected: bool) -> &'static str {
         "on"
     } else {
         "off"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(
+        actions: &[&str],
+        steps: &[&str],
+        terminated: bool,
+        protection: Option<bool>,
+    ) -> ReapReport {
+        ReapReport {
+            execution: "daily-1".into(),
+            status: ExecutionStatus::Aborted,
+            cluster_id: Some("j-1".into()),
+            steps_cancelled: steps.iter().map(|step| step.to_string()).collect(),
+            protection_set_to: protection,
+            terminated,
+            actions: actions.iter().map(|action| action.to_string()).collect(),
+            outcome: "done".into(),
+            task_in_flight: None,
+        }
+    }
+
+    #[test]
+    fn a_second_look_reports_what_both_looks_did_in_order() {
+        // GIVEN a first look that cancelled s-1 and set protection off, and a second that
+        // cancelled s-2 and terminated
+        let first = report(
+            &["cancelled s-1", "protection off"],
+            &["s-1"],
+            false,
+            Some(false),
+        );
+        let second = report(&["cancelled s-2", "terminated"], &["s-2"], true, None);
+        // WHEN the second is reported after the first
+        let both = second.after(first);
+        // THEN every action and step in order, terminated, and the protection the first set
+        assert_eq!(
+            both.actions,
+            [
+                "cancelled s-1",
+                "protection off",
+                "cancelled s-2",
+                "terminated"
+            ]
+        );
+        assert_eq!(both.steps_cancelled, ["s-1", "s-2"]);
+        assert!(both.terminated);
+        assert_eq!(both.protection_set_to, Some(false));
     }
 }

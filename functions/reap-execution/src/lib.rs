@@ -87,13 +87,7 @@ impl ReapExecution {
         tracing::info!(task = ?first.task_in_flight, seconds = wait.as_secs(), "a task was in flight at the stop: looking again once it has ended");
         tokio::time::sleep(wait).await;
         let record = executions.record(&execution_arn).await?;
-        let mut second = reap(self.emr.as_ref(), &record).await?;
-        let mut actions = first.actions;
-        actions.append(&mut second.actions);
-        second.actions = actions;
-        second.steps_cancelled = [first.steps_cancelled, second.steps_cancelled].concat();
-        second.terminated |= first.terminated;
-        second.protection_set_to = second.protection_set_to.or(first.protection_set_to);
+        let second = reap(self.emr.as_ref(), &record).await?.after(first);
         tracing::info!(execution = %execution_arn, outcome = %second.outcome, "reaped again");
         Ok(second)
     }
