@@ -45,6 +45,7 @@ async fn validate(harness: &Harness, spec: &Value) -> Result<u64, String> {
         PipelineSpec::from_value(spec.clone()).map_err(|e| e.to_string())?,
     );
     handlers
+        .dispatch()
         .invoke(
             Function::ValidateInput,
             json!({"Input": input(), "ExecutionName": "test-execution", "StartTime": "2026-11-22T00:00:00Z"}),

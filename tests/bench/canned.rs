@@ -17,7 +17,7 @@ use emrflow_asl::{
     TaskTokens, VirtualClock,
 };
 use emrflow_core::pipeline::StepCompletion;
-use emrflow_core::{Function, Handlers, PipelineSpec};
+use emrflow_core::{Dispatch, Function, PipelineSpec};
 use serde_json::{json, Value};
 
 use crate::report::Report;
@@ -29,7 +29,7 @@ const MAX_EVENT_TRANSITIONS: u64 = 15;
 
 /// One pipeline with one step that ends `STEP_SECONDS` after the execution started.
 struct CannedHandlers {
-    validate: Handlers,
+    validate: Dispatch,
     clock: Arc<VirtualClock>,
     tokens: TaskTokens,
     mode: StepCompletion,
@@ -131,7 +131,9 @@ async fn one_hour_step(machine: &StateMachine, mode: StepCompletion, name: &str)
     let tokens = TaskTokens::new();
     let handlers = Arc::new(CannedHandlers {
         // validate-input makes no EMR call: the endpoint is never reached.
-        validate: local_handlers("http://127.0.0.1:9", sample()).with_step_completion(mode),
+        validate: local_handlers("http://127.0.0.1:9", sample())
+            .with_step_completion(mode)
+            .dispatch(),
         clock: clock.clone(),
         tokens: tokens.clone(),
         mode,

@@ -1,13 +1,10 @@
-//! The `await-steps` Lambda: emrflow-events' handler behind emrflow-lambda's runtime loop.
+//! The `await-steps` Lambda: records the task token of the event wait, answering at once if a step already ended. Its handler is `emrflow_events::AwaitSteps`; what it builds at cold
+//! start is `emrflow_lambda::wiring::await_steps`.
 
-use emrflow_events::{runtime, AwaitSteps};
-use serde_json::Value;
+use emrflow_core::Handler;
+use emrflow_events::AwaitSteps;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
-    emrflow_lambda::serve_with(
-        runtime::await_steps_from_environment,
-        |handler: &'static AwaitSteps, payload: Value| handler.handle(payload),
-    )
-    .await
+    emrflow_lambda::serve_with(emrflow_lambda::wiring::await_steps, AwaitSteps::invoke).await
 }

@@ -7,11 +7,14 @@ use std::collections::BTreeMap;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
+pub use emrflow_vocabulary::cluster::{
+    BootstrapAction, EmrConfiguration, InstanceFleet, InstanceGroup,
+};
 pub use emrflow_vocabulary::{
-    ActionOnFailure, ClusterState, FailureDetails, HadoopJarStep, KeyValue, StepConfig, StepState,
+    ActionOnFailure, ClusterState, FailureDetails, HadoopJarStep, KeyValue, PipelineStepState,
+    StepConfig, StepState,
 };
 
-use crate::pipeline::ClusterConfig;
 use crate::EmrflowError;
 
 /// One entry of ListClusters.
@@ -74,12 +77,30 @@ pub struct CancelOutcome {
     pub reason: Option<String>,
 }
 
-/// Everything RunJobFlow needs: the cluster's name, its configuration (placeholders rendered)
-/// and the tags (the configured ones plus emrflow:pipeline / emrflow:execution).
+/// A cluster's instances: fleets or groups, never both.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Instances {
+    Fleets(Vec<InstanceFleet>),
+    Groups(Vec<InstanceGroup>),
+}
+
+/// Everything RunJobFlow gets: the cluster's name and shape (placeholders rendered) and the
+/// tags (the configured ones plus emrflow:pipeline / emrflow:execution). The cluster keeps
+/// running when it has no step queued; IdleTimeoutSeconds becomes its AutoTerminationPolicy.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ClusterLaunch {
     pub name: String,
-    pub config: ClusterConfig,
+    pub release_label: String,
+    pub applications: Vec<String>,
+    pub configurations: Vec<EmrConfiguration>,
+    pub service_role: String,
+    pub job_flow_role: String,
+    pub log_uri: Option<String>,
+    pub instances: Instances,
+    pub ec2_subnet_ids: Vec<String>,
+    pub step_concurrency_level: u32,
+    pub idle_timeout_seconds: Option<u64>,
+    pub bootstrap_actions: Vec<BootstrapAction>,
     pub tags: BTreeMap<String, String>,
 }
 
@@ -140,57 +161,4 @@ pub fn created_since(step: &StepSummary, since: DateTime<Utc>) -> bool {
         .as_deref()
         .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
         .is_none_or(|created| created >= since)
-}
-
-/// The EMR of a function that makes no EMR call (validate-input, README's handler table): its
-/// cold start builds no SDK client. A call would be a bug in emrflow, said as InternalError.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct NoEmr;
-
-impl NoEmr {
-    fn refuse<T>(operation: &str) -> Result<T, EmrflowError> {
-        Err(EmrflowError::internal(format!(
-            "{operation}: this function makes no EMR call"
-        )))
-    }
-}
-
-#[async_trait]
-impl EmrApi for NoEmr {
-    async fn run_job_flow(&self, _: &ClusterLaunch) -> Result<String, EmrflowError> {
-        Self::refuse("RunJobFlow")
-    }
-    async fn list_clusters(
-        &self,
-        _: &[ClusterState],
-        _: Option<DateTime<Utc>>,
-    ) -> Result<Vec<ClusterSummary>, EmrflowError> {
-        Self::refuse("ListClusters")
-    }
-    async fn describe_cluster(&self, _: &str) -> Result<ClusterDescription, EmrflowError> {
-        Self::refuse("DescribeCluster")
-    }
-    async fn set_termination_protection(&self, _: &str, _: bool) -> Result<(), EmrflowError> {
-        Self::refuse("SetTerminationProtection")
-    }
-    async fn list_steps(&self, _: &str, _: &[String]) -> Result<Vec<StepSummary>, EmrflowError> {
-        Self::refuse("ListSteps")
-    }
-    async fn add_job_flow_steps(
-        &self,
-        _: &str,
-        _: &[StepConfig],
-    ) -> Result<Vec<String>, EmrflowError> {
-        Self::refuse("AddJobFlowSteps")
-    }
-    async fn terminate_job_flows(&self, _: &str) -> Result<(), EmrflowError> {
-        Self::refuse("TerminateJobFlows")
-    }
-    async fn cancel_steps(
-        &self,
-        _: &str,
-        _: &[String],
-    ) -> Result<Vec<CancelOutcome>, EmrflowError> {
-        Self::refuse("CancelSteps")
-    }
 }

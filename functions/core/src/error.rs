@@ -24,10 +24,11 @@ pub enum ErrorName {
     AwsRequestRejected,
     InternalError,
     CleanupFailed,
+    ExecutionAlreadyExists,
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 15] = [
+    pub const ALL: [ErrorName; 16] = [
         ErrorName::InvalidInput,
         ErrorName::ClusterNotFound,
         ErrorName::ClusterNotUsable,
@@ -43,6 +44,7 @@ impl ErrorName {
         ErrorName::AwsRequestRejected,
         ErrorName::InternalError,
         ErrorName::CleanupFailed,
+        ErrorName::ExecutionAlreadyExists,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -62,6 +64,7 @@ impl ErrorName {
             ErrorName::AwsRequestRejected => "AwsRequestRejected",
             ErrorName::InternalError => "InternalError",
             ErrorName::CleanupFailed => "CleanupFailed",
+            ErrorName::ExecutionAlreadyExists => "ExecutionAlreadyExists",
         }
     }
 
@@ -171,20 +174,6 @@ impl LambdaError {
     pub fn cause_text(&self) -> String {
         serde_json::json!({"errorType": self.error_type, "errorMessage": self.error_message})
             .to_string()
-    }
-}
-
-/// Turns a serde error that knows the path of the offending value into InvalidInput naming it.
-pub(crate) fn invalid_at_path<E: fmt::Display>(
-    what: &str,
-    error: serde_path_to_error::Error<E>,
-) -> EmrflowError {
-    let path = error.path().to_string();
-    let inner = crate::json::humanize(&error.into_inner().to_string());
-    if path == "." || path.is_empty() {
-        EmrflowError::invalid_input(format!("{what}: {inner}"))
-    } else {
-        EmrflowError::invalid_input(format!("{what}: key {path}: {inner}"))
     }
 }
 

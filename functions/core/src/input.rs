@@ -1,13 +1,89 @@
 //! The execution input (README, "The execution input"): defaults, unknown keys, wrong types,
-//! contradictions.
+//! contradictions; and the execution a handler works for, whose pipeline every later handler
+//! re-derives from that input exactly as validate-input did ([`derive`]).
 
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::invalid_at_path;
+use crate::deployment::Deployment;
+use crate::json::invalid_at_path;
 use crate::pipeline::{PipelineSpec, PlaceholderValues};
 use crate::EmrflowError;
+
+/// Which execution a handler works for, as the state machine passes it from its context
+/// object: the handlers that need the pipeline re-derive it from the execution input, exactly
+/// as validate-input did, so the execution state never carries the whole spec.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(rename_all = "PascalCase", deny_unknown_fields)]
+pub struct ExecutionRef {
+    #[serde(default)]
+    pub input: Value,
+    pub name: String,
+    pub start_time: String,
+    /// validate-input's fingerprint of the pipeline; absent when a person calls a handler.
+    #[serde(default)]
+    pub pipeline_digest: Option<String>,
+}
+
+/// The execution input normalized (defaults, pipeline resolved and rendered, EMR's limits
+/// checked): what validate-input checks and what later handlers re-derive.
+pub fn normalize(
+    input: Value,
+    execution_name: &str,
+    start_time: &str,
+    deployment: &Deployment,
+) -> Result<NormalizedInput, EmrflowError> {
+    let start_time = parse_time("StartTime", start_time)?;
+    ExecutionInput::from_value(input)?.normalize(
+        execution_name,
+        start_time,
+        deployment.default_pipeline.as_ref(),
+        &deployment.region,
+    )
+}
+
+/// The execution's pipeline, re-derived from its input; a redeployed default pipeline (a
+/// different digest) is refused rather than run half old, half new.
+pub fn derive(
+    execution: &ExecutionRef,
+    deployment: &Deployment,
+) -> Result<NormalizedInput, EmrflowError> {
+    let normalized = normalize(
+        execution.input.clone(),
+        &execution.name,
+        &execution.start_time,
+        deployment,
+    )
+    .map_err(|error| error.with_context("Execution.Input"))?;
+    if let Some(expected) = &execution.pipeline_digest {
+        let digest = normalized.pipeline_digest()?;
+        if &digest != expected {
+            return Err(EmrflowError::invalid_input(format!(
+                "key Execution.PipelineDigest: the pipeline this execution started with ({}) is no longer the one deployed ({}); the deployment changed during the run — start a new execution",
+                short(expected),
+                short(&digest)
+            )));
+        }
+    }
+    Ok(normalized)
+}
+
+/// The first characters of a digest, enough to tell two apart in a message.
+fn short(digest: &str) -> &str {
+    digest.get(..12).unwrap_or(digest)
+}
+
+/// An RFC 3339 time from the state machine's context object.
+pub fn parse_time(key: &str, text: &str) -> Result<DateTime<Utc>, EmrflowError> {
+    DateTime::parse_from_rfc3339(text)
+        .map(|time| time.with_timezone(&Utc))
+        .map_err(|error| {
+            EmrflowError::invalid_input(format!(
+                "key {key}: '{text}' is not an RFC 3339 time: {error}"
+            ))
+        })
+}
 
 /// The execution input as a person or the schedule writes it.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]

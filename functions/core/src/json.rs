@@ -10,7 +10,6 @@ use serde::de::{
 };
 use serde_json::{Map, Value};
 
-use crate::error::invalid_at_path;
 use crate::EmrflowError;
 
 /// Parses `text`, refusing duplicate keys and saying when it is nested too deeply.
@@ -204,6 +203,20 @@ fn found_words(found: &str) -> String {
         value
     } else {
         found.to_string()
+    }
+}
+
+/// Turns a serde error that knows the path of the offending value into InvalidInput naming it.
+pub(crate) fn invalid_at_path<E: fmt::Display>(
+    what: &str,
+    error: serde_path_to_error::Error<E>,
+) -> EmrflowError {
+    let path = error.path().to_string();
+    let inner = humanize(&error.into_inner().to_string());
+    if path == "." || path.is_empty() {
+        EmrflowError::invalid_input(format!("{what}: {inner}"))
+    } else {
+        EmrflowError::invalid_input(format!("{what}: key {path}: {inner}"))
     }
 }
 

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::emr::{ClusterDescription, ClusterState, EmrApi};
-use crate::pipeline::{cluster_name, EXECUTION_TAG, PIPELINE_TAG};
+use crate::naming::{cluster_name, EXECUTION_TAG, PIPELINE_TAG};
 use crate::{EmrflowError, ErrorName};
 
 /// EMR's clock and ours may differ a little: look this much further back than the start.

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Duration, Utc};
 use emrflow_core::emr::{ActionOnFailure, StepState, StepSummary};
-use emrflow_core::graph::attempts::attempt_name;
 use emrflow_core::graph::{evaluate, FailureKind, Graph, Mode, NodeStatus};
+use emrflow_core::naming::attempt_name;
 use emrflow_core::{ErrorName, PipelineSpec};
 use serde_json::{json, Value};
 

@@ -28,7 +28,7 @@ fn execution_with_pipeline(change: impl FnOnce(&mut Value)) -> Value {
     execution_with(json!({"ProcessingDate": "2026-11-21", "Pipeline": pipeline}))
 }
 
-async fn ensure_created(handlers: &emrflow_core::Handlers) -> Value {
+async fn ensure_created(handlers: &emrflow_core::Dispatch) -> Value {
     handlers
         .invoke(
             Function::EnsureCluster,
@@ -40,7 +40,7 @@ async fn ensure_created(handlers: &emrflow_core::Handlers) -> Value {
 
 /// ensure-cluster asked to reuse `cluster_id`.
 async fn reuse(
-    handlers: &emrflow_core::Handlers,
+    handlers: &emrflow_core::Dispatch,
     cluster_id: &str,
 ) -> Result<Value, emrflow_core::EmrflowError> {
     handlers
@@ -53,7 +53,7 @@ async fn reuse(
 }
 
 async fn add_steps(
-    handlers: &emrflow_core::Handlers,
+    handlers: &emrflow_core::Dispatch,
     cluster_id: &str,
 ) -> Result<Value, emrflow_core::EmrflowError> {
     handlers
@@ -65,14 +65,14 @@ async fn add_steps(
 }
 
 async fn check(
-    handlers: &emrflow_core::Handlers,
+    handlers: &emrflow_core::Dispatch,
     cluster_id: &str,
 ) -> Result<Value, emrflow_core::EmrflowError> {
     check_with(handlers, cluster_id, execution()).await
 }
 
 async fn check_with(
-    handlers: &emrflow_core::Handlers,
+    handlers: &emrflow_core::Dispatch,
     cluster_id: &str,
     execution: Value,
 ) -> Result<Value, emrflow_core::EmrflowError> {
@@ -85,7 +85,7 @@ async fn check_with(
 }
 
 /// Handlers over `fake` and the cluster ensure-cluster created for the execution.
-async fn created_cluster(fake: &std::sync::Arc<FakeEmr>) -> (emrflow_core::Handlers, String) {
+async fn created_cluster(fake: &std::sync::Arc<FakeEmr>) -> (emrflow_core::Dispatch, String) {
     let handlers = handlers(fake);
     let cluster_id = ensure_created(&handlers).await["ClusterId"]
         .as_str()
@@ -96,7 +96,7 @@ async fn created_cluster(fake: &std::sync::Arc<FakeEmr>) -> (emrflow_core::Handl
 
 async fn cluster_with_steps(
     fake: &std::sync::Arc<FakeEmr>,
-) -> (emrflow_core::Handlers, String, Vec<String>) {
+) -> (emrflow_core::Dispatch, String, Vec<String>) {
     let (handlers, cluster_id) = created_cluster(fake).await;
     add_steps(&handlers, &cluster_id).await.unwrap();
     let ids: Vec<String> = fake

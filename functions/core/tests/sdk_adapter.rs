@@ -25,10 +25,10 @@ use aws_smithy_runtime_api::client::orchestrator::HttpResponse;
 use aws_smithy_runtime_api::client::result::ConnectorError;
 use aws_smithy_runtime_api::http::StatusCode;
 use aws_smithy_types::body::SdkBody;
-use common::{sample_pipeline, sample_spec, REGION};
+use common::{deployment, sample_pipeline, sample_spec, REGION};
 use emrflow_core::emr::EmrApi;
 use emrflow_core::sdk::classify_sdk_error;
-use emrflow_core::{ErrorName, Function, Handlers, PipelineSpec, SdkEmr};
+use emrflow_core::{Dispatch, ErrorName, Function, PipelineSpec, SdkEmr};
 use serde_json::json;
 
 const EXECUTION: &str = "run-2026-11-21";
@@ -207,7 +207,7 @@ async fn add_job_flow_steps_sends_each_step_type_shape() {
     let spec = PipelineSpec::from_value(pipeline).unwrap();
     // WHEN the compiled steps are added
     let ids = SdkEmr::new(client(&[&rule]))
-        .add_job_flow_steps("j-CLUSTER1", &spec.compile_steps(EXECUTION, REGION))
+        .add_job_flow_steps("j-CLUSTER1", &compile_steps(&spec))
         .await
         .unwrap();
     // THEN one AddJobFlowSteps call carries the exact StepConfigs
@@ -424,10 +424,9 @@ async fn termination_protection_sends_set_termination_protection() {
         record.lock().unwrap().push(input.clone());
         SetTerminationProtectionOutput::builder().build()
     });
-    let handlers = Handlers::new(
+    let handlers = Dispatch::new(
         Arc::new(SdkEmr::new(client(&[&describe, &set]))),
-        sample_spec(),
-        REGION.into(),
+        deployment(sample_spec()),
     );
     // WHEN protection is turned on through the handler
     let out = handlers
@@ -456,10 +455,9 @@ async fn terminate_cluster_sends_terminate_job_flows() {
         record.lock().unwrap().push(input.clone());
         TerminateJobFlowsOutput::builder().build()
     });
-    let handlers = Handlers::new(
+    let handlers = Dispatch::new(
         Arc::new(SdkEmr::new(client(&[&describe, &terminate]))),
-        sample_spec(),
-        REGION.into(),
+        deployment(sample_spec()),
     );
     // WHEN terminated through the handler
     let out = handlers
@@ -541,7 +539,7 @@ async fn invalid_request_for_an_unknown_cluster_is_request_rejected_then_cluster
     assert_eq!(error.name(), ErrorName::AwsRequestRejected);
     assert!(error.to_string().contains("is not valid"), "{error}");
     // AND WHEN a handler looks it up THEN ClusterNotFound
-    let handlers = Handlers::new(emr, sample_spec(), REGION.into());
+    let handlers = Dispatch::new(emr, deployment(sample_spec()));
     let error = handlers
         .invoke(
             Function::TerminationProtection,
@@ -683,7 +681,7 @@ async fn add_job_flow_steps_is_sent_once_even_when_the_sdk_would_retry() {
                 .build()
         })
         .build();
-    let steps = sample_spec().compile_steps(EXECUTION, REGION);
+    let steps = compile_steps(&sample_spec());
     let error = SdkEmr::new(retrying_client(&[&rule]))
         .add_job_flow_steps("j-C1", &steps)
         .await
@@ -725,4 +723,12 @@ async fn reads_keep_the_sdk_retries() {
         .unwrap();
     assert_eq!(cluster.state, "WAITING");
     assert_eq!(rule.num_calls(), 2);
+}
+
+/// Every step of `spec` compiled to EMR's StepConfig, in spec order.
+fn compile_steps(spec: &PipelineSpec) -> Vec<emrflow_core::emr::StepConfig> {
+    spec.steps
+        .iter()
+        .map(|step| step.compile(EXECUTION, REGION))
+        .collect()
 }

@@ -6,10 +6,11 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use emrflow_core::emr::{EmrApi, StepSummary};
 use emrflow_core::input::{check_cluster_id, check_execution_name, check_step_id};
 use emrflow_core::json::read_payload;
-use emrflow_core::{EmrflowError, ErrorName};
+use emrflow_core::{EmrflowError, ErrorName, Handler};
 use emrflow_vocabulary::limits::MAX_ACTIVE_STEPS;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -66,6 +67,20 @@ pub struct AwaitSteps {
     callbacks: Arc<dyn TaskCallbacks>,
 }
 
+#[async_trait]
+impl Handler for AwaitSteps {
+    const NAME: &'static str = "await-steps";
+    const PAYLOAD: &'static str = "await-steps payload";
+    /// The raw payload, checked key by key by the handler itself.
+    type Request = Value;
+    type Response = AwaitStepsSummary;
+
+    async fn handle(&self, payload: Value) -> Result<AwaitStepsSummary, EmrflowError> {
+        let request: AwaitStepsRequest = read_payload(Self::PAYLOAD, payload)?;
+        self.await_steps(request).await
+    }
+}
+
 impl AwaitSteps {
     pub fn new(
         emr: Arc<dyn EmrApi>,
@@ -77,12 +92,6 @@ impl AwaitSteps {
             store,
             callbacks,
         }
-    }
-
-    /// The Lambda entry point: the raw payload, checked key by key.
-    pub async fn handle(&self, payload: Value) -> Result<AwaitStepsSummary, EmrflowError> {
-        let request: AwaitStepsRequest = read_payload("await-steps payload", payload)?;
-        self.await_steps(request).await
     }
 
     /// Records the waiter, THEN checks: in this order an ended step is seen either by the

@@ -7,11 +7,12 @@
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use emrflow_core::emr::{ClusterState, StepState};
 use emrflow_core::input::{check_cluster_id, check_step_id};
 use emrflow_core::json::read_payload;
-use emrflow_core::EmrflowError;
+use emrflow_core::{EmrflowError, Handler};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
@@ -81,10 +82,19 @@ impl EmrEvents {
     pub fn new(store: Arc<dyn TokenStore>, callbacks: Arc<dyn TaskCallbacks>) -> Self {
         EmrEvents { store, callbacks }
     }
+}
 
-    /// The Lambda entry point: the EventBridge event as delivered.
-    pub async fn handle(&self, event: Value) -> Result<EmrEventsSummary, EmrflowError> {
-        let event: EventBridgeEvent = read_payload("EventBridge event", event)?;
+#[async_trait]
+impl Handler for EmrEvents {
+    const NAME: &'static str = "emr-events";
+    const PAYLOAD: &'static str = "EventBridge event";
+    /// The event as delivered, read by the handler itself (its detail only once it is
+    /// known to be EMR's).
+    type Request = Value;
+    type Response = EmrEventsSummary;
+
+    async fn handle(&self, event: Value) -> Result<EmrEventsSummary, EmrflowError> {
+        let event: EventBridgeEvent = read_payload(Self::PAYLOAD, event)?;
         if event.source != EMR_SOURCE
             || ![STEP_STATUS_CHANGE, CLUSTER_STATE_CHANGE].contains(&event.detail_type.as_str())
         {
@@ -119,7 +129,9 @@ impl EmrEvents {
         });
         self.wake_all(&concerned, output).await
     }
+}
 
+impl EmrEvents {
     /// Wakes every concerned waiter; one failure does not keep the others waiting, and is
     /// returned afterwards so that the event is retried.
     async fn wake_all(

@@ -13,7 +13,6 @@
 //!   aws-sdk-sfn;
 //! - [`await_steps`]: the await-steps handler; [`emr_events`]: the emr-events handler; both
 //!   wake a waiter the same way (`wake.rs`);
-//! - [`runtime`]: what the two Lambdas build at cold start from the environment;
 //! - `moto` (feature `moto`, tests only): moto's server as a DynamoDB peer on loopback.
 
 pub mod await_steps;
@@ -21,7 +20,6 @@ pub mod callbacks;
 pub mod emr_events;
 #[cfg(feature = "moto")]
 pub mod moto;
-pub mod runtime;
 pub mod store;
 pub mod waiter;
 mod wake;

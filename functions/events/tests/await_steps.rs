@@ -7,6 +7,7 @@ mod common;
 use common::{payload, running_cluster, waiter, FakeEmr, World, CLUSTER, TOKEN};
 use emrflow_core::emr::{ClusterState, StepState};
 use emrflow_core::ErrorName;
+use emrflow_core::Handler;
 use emrflow_events::waiter::{now_epoch_seconds, TOKEN_TTL_MARGIN_SECONDS};
 use emrflow_events::{AwaitOutcome, Waiter};
 use serde_json::{json, Value};

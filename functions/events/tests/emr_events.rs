@@ -8,6 +8,7 @@ use common::{
     CLUSTER,
 };
 use emrflow_core::emr::StepState;
+use emrflow_core::Handler;
 use emrflow_core::{EmrflowError, ErrorName};
 use emrflow_events::waiter::now_epoch_seconds;
 use emrflow_events::{AwaitOutcome, CallbackError, TokenStore, Waiter};

@@ -1,8 +1,9 @@
 //! Reading emrflow's Step Functions executions — one way for AWS and for local runs — and
 //! the reaper that does what cleanup would have done for an execution that ended without it.
 //!
-//! - [`port`]: the [`Executions`] port (list, describe with history, start, stop) and
-//!   DescribeExecution's vocabulary ([`ExecutionStatus`], [`ExecutionDescription`]);
+//! - [`description`]: DescribeExecution's vocabulary ([`ExecutionStatus`],
+//!   [`ExecutionDescription`]);
+//! - [`port`]: the [`Executions`] port (list, describe with history, start, stop);
 //! - [`sfn`]: the port on aws-sdk-sfn ([`SfnExecutions`]), typed history events converted
 //!   into GetExecutionHistory's JSON shape in `sfn/history.rs`;
 //! - [`local`]: the port on the local runner's files, and the [`LocalRecorder`] that writes
@@ -11,14 +12,17 @@
 //! - [`record`]: [`ExecutionRecord`], the one parser of a history: states, validate-input's
 //!   summary, ensure-cluster's cluster, the last check-steps look, a task in flight;
 //! - [`steps`]: an execution's steps with their attempts ([`StepView`]), from check-steps'
-//!   report or EMR's ListSteps;
+//!   report or EMR's ListSteps ([`list_execution_steps`], beside the record);
 //! - [`reaper`]: [`reap`], cleanup for ABORTED, TIMED_OUT and FAILED executions;
+//! - [`handlers`]: the start-daily and reap-execution Lambda handlers, over the port;
 //! - `fixtures` (feature `fixtures`, tests only): histories built state by state, and the
 //!   real definition run by moto's Step Functions.
 
+pub mod description;
 pub mod events;
 #[cfg(feature = "fixtures")]
 pub mod fixtures;
+pub mod handlers;
 pub mod local;
 pub mod port;
 pub mod reaper;
@@ -32,6 +36,6 @@ pub use port::{
     ListFilter, Progress, Started, StopOutcome,
 };
 pub use reaper::{reap, reap_with, ReapReport, CANCEL_SETTLE};
-pub use record::{ExecutionRecord, Failure, StateVisits};
+pub use record::{list_execution_steps, ExecutionRecord, Failure, StateVisits};
 pub use sfn::SfnExecutions;
-pub use steps::{execution_steps, list_execution_steps, StepView};
+pub use steps::{execution_steps, StepView};

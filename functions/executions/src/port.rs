@@ -7,98 +7,13 @@
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use emrflow_core::EmrflowError;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::events::event_id;
 use crate::record::ExecutionRecord;
 
-/// An execution's status as DescribeExecution and ListExecutions report it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum ExecutionStatus {
-    Running,
-    Succeeded,
-    Failed,
-    TimedOut,
-    Aborted,
-    PendingRedrive,
-}
-
-impl ExecutionStatus {
-    pub const ALL: [ExecutionStatus; 6] = [
-        ExecutionStatus::Running,
-        ExecutionStatus::Succeeded,
-        ExecutionStatus::Failed,
-        ExecutionStatus::TimedOut,
-        ExecutionStatus::Aborted,
-        ExecutionStatus::PendingRedrive,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ExecutionStatus::Running => "RUNNING",
-            ExecutionStatus::Succeeded => "SUCCEEDED",
-            ExecutionStatus::Failed => "FAILED",
-            ExecutionStatus::TimedOut => "TIMED_OUT",
-            ExecutionStatus::Aborted => "ABORTED",
-            ExecutionStatus::PendingRedrive => "PENDING_REDRIVE",
-        }
-    }
-
-    /// `"aborted"` or `"ABORTED"` → Aborted; None for anything else.
-    pub fn from_name(name: &str) -> Option<ExecutionStatus> {
-        let wanted = name.trim().to_ascii_uppercase().replace('-', "_");
-        ExecutionStatus::ALL
-            .into_iter()
-            .find(|status| status.as_str() == wanted)
-    }
-
-    /// The statuses the reaper acts on (the EventBridge rule's pattern): StopExecution and
-    /// timeouts skip the Catch path, and a FAILED execution's cleanup may itself have failed.
-    pub fn is_reaped(self) -> bool {
-        matches!(
-            self,
-            ExecutionStatus::Aborted | ExecutionStatus::TimedOut | ExecutionStatus::Failed
-        )
-    }
-
-    /// The execution will not change any more (PENDING_REDRIVE may be redriven, but nothing
-    /// of it runs until then).
-    pub fn has_ended(self) -> bool {
-        self != ExecutionStatus::Running
-    }
-}
-
-impl std::fmt::Display for ExecutionStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What DescribeExecution tells about one execution; ListExecutions gives the same but
-/// input, output, error and cause.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ExecutionDescription {
-    pub execution_arn: String,
-    pub state_machine_arn: String,
-    pub name: String,
-    pub status: ExecutionStatus,
-    pub start_date: DateTime<Utc>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stop_date: Option<DateTime<Utc>>,
-    /// The execution input, as JSON text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<String>,
-    /// The execution output of a SUCCEEDED execution, as JSON text.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
-}
+pub use crate::description::{ExecutionDescription, ExecutionStatus};
 
 /// Which executions `list` returns: newest first, at most `limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -191,28 +106,5 @@ mod tests {
         let arn = "arn:aws:states:eu-west-1:111122223333:execution:emrflow-Sm-1A:daily-2026-11-21";
         assert!(console_url(arn).starts_with("https://eu-west-1.console.aws.amazon.com/"));
         assert!(console_url(arn).ends_with(arn));
-    }
-
-    #[test]
-    fn statuses_read_in_any_case_and_only_three_are_reaped() {
-        // GIVEN every status WHEN named in lower case THEN it reads back
-        for status in ExecutionStatus::ALL {
-            assert_eq!(
-                ExecutionStatus::from_name(&status.as_str().to_lowercase()),
-                Some(status)
-            );
-        }
-        assert_eq!(
-            ExecutionStatus::from_name("timed-out"),
-            Some(ExecutionStatus::TimedOut)
-        );
-        assert_eq!(ExecutionStatus::from_name("done"), None);
-        // AND the reaper's statuses are the rule's three
-        let reaped: Vec<&str> = ExecutionStatus::ALL
-            .into_iter()
-            .filter(|status| status.is_reaped())
-            .map(ExecutionStatus::as_str)
-            .collect();
-        assert_eq!(reaped, ["FAILED", "TIMED_OUT", "ABORTED"]);
     }
 }

@@ -15,9 +15,9 @@
 
 use chrono::Duration;
 use emrflow_core::emr::{ClusterDescription, EmrApi, StepState};
-use emrflow_core::graph::attempts::parse_attempt_name;
 use emrflow_core::handlers::RunSummary;
 use emrflow_core::lookup::{describe_existing, find_execution_cluster, was_created_by};
+use emrflow_core::naming::parse_attempt_name;
 use emrflow_core::{EmrflowError, ErrorName};
 use serde::Serialize;
 

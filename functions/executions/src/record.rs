@@ -7,17 +7,23 @@
 //! at a time (no Parallel or Map), so the events of a Task come between its StateEntered and
 //! StateExited.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
+use emrflow_core::emr::EmrApi;
 use emrflow_core::handlers::{CheckStepsResponse, EnsureClusterResponse, RunSummary};
+use emrflow_core::EmrflowError;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::description::ExecutionDescription;
 use crate::events::{
     entered_state, error_of, exited_state, is_task_finished, is_task_scheduled, readable_cause,
     task_output, timestamp,
 };
-use crate::port::ExecutionDescription;
-use crate::steps::StepView;
+use crate::steps::{execution_steps, StepView};
+
+/// ListSteps' newest-first look stops at steps older than the execution by this margin
+/// (EMR's clock and Step Functions' may differ a little).
+const CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// The Task states whose results the record reads (README, "The state machine"); a test
 /// checks them against `statemachine/emrflow.asl.json`.
@@ -203,11 +209,27 @@ impl ExecutionRecord {
         let reports = self.last_check.as_ref()?.steps.as_ref()?;
         Some(reports.iter().map(StepView::from).collect())
     }
+}
 
-    /// The state the execution is in (or ended in).
-    pub fn current_state(&self) -> Option<&str> {
-        self.events.iter().rev().find_map(entered_state)
-    }
+/// The execution's steps as EMR lists them now, when the record names its cluster.
+pub async fn list_execution_steps(
+    emr: &dyn EmrApi,
+    record: &ExecutionRecord,
+) -> Result<Option<Vec<StepView>>, EmrflowError> {
+    let Some(cluster) = &record.cluster else {
+        return Ok(None);
+    };
+    let since = record.execution.start_date - Duration::minutes(CLOCK_SKEW_MINUTES);
+    let steps = emr
+        .list_steps_since(&cluster.cluster_id, since)
+        .await
+        .map_err(|error| error.with_context(format!("ListSteps on {}", cluster.cluster_id)))?;
+    Ok(Some(execution_steps(
+        &steps,
+        &record.execution.name,
+        &cluster.cluster_id,
+        cluster.log_uri.as_deref(),
+    )))
 }
 
 #[cfg(test)]

@@ -3,18 +3,10 @@
 //! report when the run got that far, otherwise from EMR's ListSteps of the cluster, where an
 //! execution's steps are known by their names (`<Step> [<Execution>]`, `#N` for retries).
 
-use chrono::Duration;
-use emrflow_core::emr::{EmrApi, StepState, StepSummary};
-use emrflow_core::graph::attempts::parse_attempt_name;
+use emrflow_core::emr::{PipelineStepState, StepState, StepSummary};
 use emrflow_core::handlers::{attempt_report, AttemptReport, StepReport};
-use emrflow_core::EmrflowError;
+use emrflow_core::naming::parse_attempt_name;
 use serde::{Deserialize, Serialize};
-
-use crate::record::ExecutionRecord;
-
-/// ListSteps' newest-first look stops at steps older than the execution by this margin
-/// (EMR's clock and Step Functions' may differ a little).
-const CLOCK_SKEW_MINUTES: i64 = 5;
 
 /// One pipeline step and its attempts, oldest first.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -22,7 +14,7 @@ const CLOCK_SKEW_MINUTES: i64 = 5;
 pub struct StepView {
     pub name: String,
     /// The step's state: its last attempt's, or the report's (SKIPPED, WAITING, …).
-    pub state: String,
+    pub state: PipelineStepState,
     pub attempts: Vec<AttemptReport>,
 }
 
@@ -30,7 +22,7 @@ impl From<&StepReport> for StepView {
     fn from(report: &StepReport) -> Self {
         StepView {
             name: report.name.clone(),
-            state: report.state.clone(),
+            state: report.state,
             attempts: report.attempts.clone(),
         }
     }
@@ -69,40 +61,18 @@ pub fn execution_steps(
             Some(view) => view.attempts.push(report),
             None => views.push(StepView {
                 name: name.to_string(),
-                state: String::new(),
+                state: report.state.into(),
                 attempts: vec![report],
             }),
         }
     }
     for view in &mut views {
         view.attempts.sort_by_key(|attempt| attempt.attempt);
-        view.state = view
-            .last_attempt()
-            .map(|attempt| attempt.state.to_string())
-            .unwrap_or_default();
+        if let Some(last) = view.last_attempt() {
+            view.state = last.state.into();
+        }
     }
     views
-}
-
-/// The execution's steps as EMR lists them now, when the record names its cluster.
-pub async fn list_execution_steps(
-    emr: &dyn EmrApi,
-    record: &ExecutionRecord,
-) -> Result<Option<Vec<StepView>>, EmrflowError> {
-    let Some(cluster) = &record.cluster else {
-        return Ok(None);
-    };
-    let since = record.execution.start_date - Duration::minutes(CLOCK_SKEW_MINUTES);
-    let steps = emr
-        .list_steps_since(&cluster.cluster_id, since)
-        .await
-        .map_err(|error| error.with_context(format!("ListSteps on {}", cluster.cluster_id)))?;
-    Ok(Some(execution_steps(
-        &steps,
-        &record.execution.name,
-        &cluster.cluster_id,
-        cluster.log_uri.as_deref(),
-    )))
 }
 
 #[cfg(test)]

@@ -34,7 +34,7 @@ fn record(root: &std::path::Path, name: &str, minutes: i64, end: Option<Executio
         recorder.finish(ended);
         recorder.steps(&[StepView {
             name: "curate".into(),
-            state: "FAILED".into(),
+            state: emrflow_core::emr::PipelineStepState::Failed,
             attempts: Vec::new(),
         }]);
     }

@@ -1,8 +1,11 @@
-//! The one Lambda boundary of emrflow. Every function's `main` is a call into this crate:
+//! The one Lambda boundary of emrflow. Every function's `main` is the same call into this
+//! crate, `serve_with(wiring::<function>, <Handler>::invoke)`:
 //!
-//! - [`serve`]: a pipeline function (the handlers of `emrflow-core`) behind `lambda_runtime`;
-//! - [`serve_with`]: any other function (start-daily, the reaper, the event handler) — the
-//!   same logging, the same init-error reporting, the same error conversion;
+//! - [`serve_with`]: builds the function's handler once per cold start, then serves every
+//!   invocation with it — the same logging, init-error reporting and error conversion for all;
+//! - [`wiring`]: what each function builds at cold start (its clients and settings, then its
+//!   handler); [`environment`]: what it reads from Lambda's environment (Region, credentials,
+//!   Amazon's root certificates, the deployed pipeline); [`logging`]: JSON logs for CloudWatch;
 //! - [`diagnostic`]: an [`EmrflowError`] as Lambda's `errorType` / `errorMessage` (through
 //!   `EmrflowError::lambda_error`, the one conversion the local runner uses too);
 //! - [`init_error`]: a failure while a function starts goes to the Runtime API's
@@ -13,16 +16,17 @@
 
 #[cfg(feature = "emulator")]
 pub mod emulator;
+pub mod environment;
 mod init_error;
+pub mod logging;
+pub mod wiring;
 
 use std::future::Future;
 
-use emrflow_core::logging::{init_tracing, LogFormat};
-use emrflow_core::{runtime, EmrflowError, Function};
+use emrflow_core::EmrflowError;
 use lambda_runtime::{service_fn, Diagnostic, LambdaEvent};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 
 pub use init_error::report_init_error;
 
@@ -33,16 +37,6 @@ pub fn diagnostic(error: &EmrflowError) -> Diagnostic {
         error_type: payload.error_type,
         error_message: payload.error_message,
     }
-}
-
-/// A pipeline function: builds config, client and handlers once per cold start, then serves
-/// invocations of `function`.
-pub async fn serve(function: Function) -> Result<(), lambda_runtime::Error> {
-    serve_with(
-        || runtime::handlers_from_environment(function),
-        move |handlers, payload: Value| async move { handlers.invoke(function, payload).await },
-    )
-    .await
 }
 
 /// Any function: `init` builds what every invocation shares (clients, settings); a failure
@@ -61,7 +55,7 @@ where
     Handle: Fn(&'static State, Event) -> HandleFut,
     HandleFut: Future<Output = Result<Output, EmrflowError>>,
 {
-    init_tracing(LogFormat::Lambda);
+    logging::init_tracing();
     let state = match init().await {
         Ok(state) => state,
         Err(error) => {

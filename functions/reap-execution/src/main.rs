@@ -1,13 +1,14 @@
-//! The `reap-execution` Lambda: the reaper behind emrflow-lambda's runtime loop.
+//! The `reap-execution` Lambda: cleans up after a stopped, timed-out or failed execution. Its handler is `emrflow_executions::handlers::ReapExecution`; what it builds at cold
+//! start is `emrflow_lambda::wiring::reap_execution`.
 
-use aws_lambda_events::eventbridge::EventBridgeEvent;
-use reap_execution::ReapExecution;
+use emrflow_core::Handler;
+use emrflow_executions::handlers::ReapExecution;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_runtime::Error> {
     emrflow_lambda::serve_with(
-        ReapExecution::from_environment,
-        |reaper: &'static ReapExecution, event: EventBridgeEvent| reaper.handle(event),
+        emrflow_lambda::wiring::reap_execution,
+        ReapExecution::invoke,
     )
     .await
 }

@@ -5,6 +5,8 @@
 //! not because two copies were written alike. It has no SDK and no Lambda dependency.
 //!
 //! - [`states`]: `ClusterState` and `StepState`, with the predicates the code asks of them.
+//! - [`cluster`]: a cluster's shape as RunJobFlow takes it (fleets, groups, markets,
+//!   Configurations, bootstrap actions).
 //! - [`steps`]: `ActionOnFailure`, `StepConfig` / `HadoopJarStep` (EMR's PascalCase JSON),
 //!   `FailureDetails`.
 //! - [`limits`]: EMR's API limits (AddJobFlowSteps, RunJobFlow, tags), each defined once.
@@ -14,11 +16,12 @@
 #[macro_use]
 mod wire_enum;
 
+pub mod cluster;
 pub mod limits;
 pub mod logs;
 pub mod s3;
 pub mod states;
 pub mod steps;
 
-pub use states::{ClusterState, StepState, UnknownState};
+pub use states::{ClusterState, PipelineStepState, StepState, UnknownState};
 pub use steps::{ActionOnFailure, FailureDetails, HadoopJarStep, KeyValue, StepConfig};

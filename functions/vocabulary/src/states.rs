@@ -127,6 +127,54 @@ impl StepState {
     }
 }
 
+wire_enum! {
+    /// A pipeline step's state as emrflow reports it (check-steps' report, `emrflow show`,
+    /// the console): EMR's step states, and emrflow's own for a step of a graph — WAITING for
+    /// its dependencies, READY to submit, RETRY_PENDING until its Retry falls due, TIMED_OUT
+    /// past its TimeoutSeconds, SKIPPED when its RunIf can no longer hold.
+    PipelineStepState, "pipeline step state" {
+        Waiting => "WAITING",
+        Ready => "READY",
+        RetryPending => "RETRY_PENDING",
+        Pending => "PENDING",
+        CancelPending => "CANCEL_PENDING",
+        Running => "RUNNING",
+        Completed => "COMPLETED",
+        Cancelled => "CANCELLED",
+        Failed => "FAILED",
+        TimedOut => "TIMED_OUT",
+        Interrupted => "INTERRUPTED",
+        Skipped => "SKIPPED",
+    }
+}
+
+impl From<StepState> for PipelineStepState {
+    fn from(state: StepState) -> Self {
+        match state {
+            StepState::Pending => PipelineStepState::Pending,
+            StepState::CancelPending => PipelineStepState::CancelPending,
+            StepState::Running => PipelineStepState::Running,
+            StepState::Completed => PipelineStepState::Completed,
+            StepState::Cancelled => PipelineStepState::Cancelled,
+            StepState::Failed => PipelineStepState::Failed,
+            StepState::Interrupted => PipelineStepState::Interrupted,
+        }
+    }
+}
+
+impl PipelineStepState {
+    /// Ended without completing: FAILED, TIMED_OUT, CANCELLED, INTERRUPTED.
+    pub fn is_unsuccessful(self) -> bool {
+        matches!(
+            self,
+            PipelineStepState::Failed
+                | PipelineStepState::TimedOut
+                | PipelineStepState::Cancelled
+                | PipelineStepState::Interrupted
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -142,6 +190,8 @@ mod tests {
         }
         for state in StepState::ALL {
             assert_eq!(StepState::parse(state.as_str()), Ok(*state));
+            // AND every EMR step state is a pipeline step state of the same name
+            assert_eq!(PipelineStepState::from(*state).as_str(), state.as_str());
         }
     }
 

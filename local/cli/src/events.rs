@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use emrflow_asl::{CallbackError as InterpreterError, TaskTokens};
-use emrflow_core::{EmrApi, SdkEmr};
+use emrflow_core::{EmrApi, Handler, SdkEmr};
 use emrflow_events::{AwaitSteps, CallbackError, EmrEvents, MemoryTokenStore, TaskCallbacks};
 use emrflow_local_emr::RunningLocalEmr;
 use serde_json::Value;

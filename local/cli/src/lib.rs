@@ -33,7 +33,7 @@ use emrflow_asl::{
     TaskError, TaskInvoker, TaskTokens,
 };
 use emrflow_core::pipeline::StepCompletion;
-use emrflow_core::{Handlers, PipelineSpec, SdkEmr};
+use emrflow_core::{Deployment, Dispatch, EmrApi, Handler, PipelineSpec, SdkEmr};
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
 use serde_json::Value;
 
@@ -65,29 +65,50 @@ pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
     aws_sdk_emr::Client::from_conf(config)
 }
 
-/// The handlers exactly as the Lambda functions build them, with EMR at `endpoint_url`, and
-/// the deployed stack's default: waiting on EMR's events.
-pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> Handlers {
-    Handlers::new(
-        Arc::new(SdkEmr::with_endpoint_url(
+/// What the local runner's handlers are built from, as the Lambda functions build theirs
+/// (`emrflow_lambda::wiring`): EMR at an endpoint, and the deployment — its default pipeline,
+/// the local Region, and the deployed stack's default of waiting on EMR's events.
+#[derive(Clone)]
+pub struct LocalHandlers {
+    pub emr: Arc<dyn EmrApi>,
+    pub deployment: Deployment,
+}
+
+impl LocalHandlers {
+    /// The deployment's choice for pipelines that do not set StepCompletion.
+    pub fn with_step_completion(mut self, step_completion: StepCompletion) -> Self {
+        self.deployment.step_completion = step_completion;
+        self
+    }
+
+    /// The six pipeline handlers, invoked by function.
+    pub fn dispatch(&self) -> Dispatch {
+        Dispatch::new(self.emr.clone(), self.deployment.clone())
+    }
+}
+
+/// The handlers as the local runner wires them, with EMR at `endpoint_url`.
+pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> LocalHandlers {
+    LocalHandlers {
+        emr: Arc::new(SdkEmr::with_endpoint_url(
             local_emr_client(endpoint_url),
             endpoint_url,
         )),
-        default_pipeline,
-        LOCAL_REGION.to_string(),
-    )
-    .with_step_completion(StepCompletion::Events)
+        deployment: Deployment::new(LOCAL_REGION)
+            .with_default_pipeline(default_pipeline)
+            .with_step_completion(StepCompletion::Events),
+    }
 }
 
 /// Calls the handler a Task's Resource names, in process, the way Lambda would: an error
 /// reaches the state machine as its stable name, with Lambda's JSON error payload as cause.
 pub struct HandlerInvoker {
-    handlers: Handlers,
+    handlers: Dispatch,
     await_steps: Option<emrflow_events::AwaitSteps>,
 }
 
 impl HandlerInvoker {
-    pub fn new(handlers: Handlers) -> Self {
+    pub fn new(handlers: Dispatch) -> Self {
         HandlerInvoker {
             handlers,
             await_steps: None,
@@ -111,10 +132,7 @@ impl TaskInvoker for HandlerInvoker {
         };
         if function_name_of(resource) == Some(AWAIT_STEPS) {
             let await_steps = self.await_steps.as_ref().ok_or_else(not_found)?;
-            let summary = await_steps.handle(payload).await.map_err(task_error)?;
-            return serde_json::to_value(summary).map_err(|error| {
-                task_error(emrflow_core::EmrflowError::internal(error.to_string()))
-            });
+            return await_steps.invoke(payload).await.map_err(task_error);
         }
         let function = function_of_resource(resource).ok_or_else(not_found)?;
         self.handlers
@@ -127,7 +145,7 @@ impl TaskInvoker for HandlerInvoker {
 /// One execution of the real definition with the real handlers against `endpoint_url`.
 pub struct LocalExecution {
     pub machine: StateMachine,
-    pub handlers: Handlers,
+    pub handlers: LocalHandlers,
     pub name: String,
     pub input: Value,
     pub clock: Arc<dyn Clock>,
@@ -152,6 +170,7 @@ impl LocalExecution {
                 None,
             ),
         };
+        let handlers = handlers.dispatch();
         let (await_steps, delivery) = match wiring {
             Some(wiring) => (Some(wiring.await_steps), Some(wiring.delivery)),
             None => (None, None),
@@ -263,6 +282,19 @@ pub async fn serve_local_emr(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The command's diagnostics: readable lines on stderr, level from EMRFLOW_LOG (default
+/// warn, so progress output stays clean), in RUST_LOG's simple form (`info`,
+/// `warn,emrflow_core=debug`).
 pub fn init_tracing() {
-    emrflow_core::logging::init_tracing(emrflow_core::logging::LogFormat::Terminal);
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let filter = std::env::var("EMRFLOW_LOG")
+        .ok()
+        .and_then(|text| text.parse::<Targets>().ok())
+        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN));
+    let _ = tracing_subscriber::registry()
+        .with(filter)
+        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .try_init();
 }

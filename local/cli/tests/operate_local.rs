@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 use chrono::Duration;
+use emrflow_core::emr::PipelineStepState;
 use emrflow_core::handlers::AttemptReport;
 use emrflow_executions::fixtures::{check_running, description, six_am, History, TaskFamily};
 use emrflow_executions::record::CHECK_STEPS;
@@ -81,12 +82,12 @@ fn world(root: &Path) {
     failed.steps(&[
         StepView {
             name: "validate".into(),
-            state: "COMPLETED".into(),
+            state: PipelineStepState::Completed,
             attempts: vec![attempt("s-1", "COMPLETED")],
         },
         StepView {
             name: "curate".into(),
-            state: "FAILED".into(),
+            state: PipelineStepState::Failed,
             attempts: vec![attempt("s-2", "FAILED")],
         },
     ]);

@@ -4,9 +4,9 @@
 
 use chrono::{DateTime, Utc};
 
-use super::attempts::parse_attempt_name;
 use super::{Graph, Mode};
-use crate::emr::{ActionOnFailure, StepState, StepSummary};
+use crate::emr::{ActionOnFailure, PipelineStepState, StepState, StepSummary};
+use crate::naming::parse_attempt_name;
 use crate::pipeline::RunIf;
 
 /// How a step ended without completing, after its retries.
@@ -20,13 +20,17 @@ pub enum FailureKind {
 
 impl FailureKind {
     /// The state shown in reports (EMR's names, and TIMED_OUT for emrflow's own timeout).
-    pub fn as_str(self) -> &'static str {
+    pub fn state(self) -> PipelineStepState {
         match self {
-            FailureKind::Failed => "FAILED",
-            FailureKind::TimedOut => "TIMED_OUT",
-            FailureKind::Cancelled => "CANCELLED",
-            FailureKind::Interrupted => "INTERRUPTED",
+            FailureKind::Failed => PipelineStepState::Failed,
+            FailureKind::TimedOut => PipelineStepState::TimedOut,
+            FailureKind::Cancelled => PipelineStepState::Cancelled,
+            FailureKind::Interrupted => PipelineStepState::Interrupted,
         }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        self.state().as_str()
     }
 
     /// Failures that Retry tries again and that trigger ActionOnFailure (as EMR's FAILED).
@@ -66,16 +70,20 @@ impl NodeStatus {
     }
 
     /// The state shown in reports and progress lines.
-    pub fn label(&self) -> &'static str {
+    pub fn state(&self) -> PipelineStepState {
         match self {
-            NodeStatus::Waiting => "WAITING",
-            NodeStatus::Ready { .. } => "READY",
-            NodeStatus::RetryAt { .. } => "RETRY_PENDING",
-            NodeStatus::Active => "RUNNING",
-            NodeStatus::Succeeded => "COMPLETED",
-            NodeStatus::Failed(kind) => kind.as_str(),
-            NodeStatus::Skipped(_) => "SKIPPED",
+            NodeStatus::Waiting => PipelineStepState::Waiting,
+            NodeStatus::Ready { .. } => PipelineStepState::Ready,
+            NodeStatus::RetryAt { .. } => PipelineStepState::RetryPending,
+            NodeStatus::Active => PipelineStepState::Running,
+            NodeStatus::Succeeded => PipelineStepState::Completed,
+            NodeStatus::Failed(kind) => kind.state(),
+            NodeStatus::Skipped(_) => PipelineStepState::Skipped,
         }
+    }
+
+    pub fn label(&self) -> &'static str {
+        self.state().as_str()
     }
 }
 

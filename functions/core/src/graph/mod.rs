@@ -2,46 +2,19 @@
 //! runs after a failure. A spec that uses none of `DependsOn`, `RunIf`, `Retry` and
 //! `TimeoutSeconds` keeps list semantics (one submission; EMR's ordering and ActionOnFailure).
 //!
-//! - [`validate`]: the checks a graph must pass before any cluster exists;
-//! - [`attempts`]: the EMR step name of each attempt, and back;
 //! - [`evaluate`]: one look at the cluster's steps → each step's status, what to submit,
 //!   what to cancel, whether the run is over.
+//!
+//! What a graph must satisfy is checked with the rest of the spec (`pipeline/dependencies.rs`);
+//! the EMR step name of each attempt is `naming.rs`'s.
 
-pub mod attempts;
 pub mod evaluate;
-pub mod validate;
 
 use crate::pipeline::{PipelineSpec, RunIf, StepSpec};
 
+pub use crate::pipeline::Mode;
+
 pub use evaluate::{evaluate, Evaluation, FailureKind, Halt, NodeStatus};
-
-/// Who enforces ActionOnFailure and ordering.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// Every step is submitted at once; EMR runs them in order (or StepConcurrencyLevel at a
-    /// time) and applies each step's ActionOnFailure.
-    List,
-    /// emrflow submits steps as they become ready (always as CONTINUE) and applies
-    /// DependsOn, RunIf, Retry, TimeoutSeconds and ActionOnFailure itself.
-    Graph,
-}
-
-impl Mode {
-    pub fn of(spec: &PipelineSpec) -> Mode {
-        if spec.steps.iter().any(StepSpec::uses_graph_keys) {
-            Mode::Graph
-        } else {
-            Mode::List
-        }
-    }
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::List => "LIST",
-            Mode::Graph => "GRAPH",
-        }
-    }
-}
 
 /// One step and its place in the graph.
 #[derive(Debug, Clone)]
@@ -66,7 +39,7 @@ pub struct Graph<'a> {
 }
 
 impl<'a> Graph<'a> {
-    /// The graph of a spec that passed [`validate::check_graph`].
+    /// The graph of a validated spec.
     ///
     /// In graph mode without any `DependsOn`, a cluster running one step at a time keeps the
     /// list's order: each step waits for the previous one to end, whatever its result (as

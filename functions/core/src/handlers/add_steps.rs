@@ -3,13 +3,18 @@
 //! fall due. What is already on the cluster (found by its EMR step name, which carries the
 //! execution and the attempt) is never submitted again, so a retried call adds no duplicate.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use emrflow_vocabulary::limits::MAX_ACTIVE_STEPS;
 use serde::{Deserialize, Serialize};
 
-use super::{ExecutionRef, Handlers};
-use crate::emr::StepConfig;
+use super::{Handler, Now};
+use crate::deployment::Deployment;
+use crate::emr::{EmrApi, StepConfig};
 use crate::graph::{evaluate, Graph};
-use crate::input::{check_cluster_id, check_execution_name};
+use crate::input::{check_cluster_id, check_execution_name, derive, ExecutionRef};
+use crate::lookup::describe_existing;
 use crate::pipeline::check_steps_fit_concurrency;
 use crate::{EmrflowError, ErrorName};
 
@@ -41,18 +46,29 @@ impl AddStepsResponse {
     }
 }
 
-impl Handlers {
-    /// add-steps: submits every step that is ready and not yet on the cluster, in one call.
-    pub async fn add_steps(
-        &self,
-        request: AddStepsRequest,
-    ) -> Result<AddStepsResponse, EmrflowError> {
+/// add-steps: EMR, the deployment (to re-derive the pipeline) and the clock retries are
+/// judged by.
+pub struct AddSteps {
+    pub emr: Arc<dyn EmrApi>,
+    pub deployment: Arc<Deployment>,
+    pub now: Now,
+}
+
+#[async_trait]
+impl Handler for AddSteps {
+    const NAME: &'static str = "add-steps";
+    const PAYLOAD: &'static str = "add-steps input";
+    type Request = AddStepsRequest;
+    type Response = AddStepsResponse;
+
+    /// Submits every step that is ready and not yet on the cluster, in one call.
+    async fn handle(&self, request: AddStepsRequest) -> Result<AddStepsResponse, EmrflowError> {
         check_cluster_id(&request.cluster_id, "ClusterId")?;
         check_execution_name(&request.execution.name)?;
-        let normalized = self.derive(&request.execution)?;
+        let normalized = derive(&request.execution, &self.deployment)?;
         let pipeline = &normalized.pipeline;
         let cluster_id = request.cluster_id;
-        let cluster = self.describe_existing(&cluster_id).await?;
+        let cluster = describe_existing(self.emr.as_ref(), &cluster_id).await?;
         if !cluster.state.accepts_steps() {
             return Err(EmrflowError::cluster_not_usable(format!(
                 "cluster {cluster_id} cannot take steps: it is {}; EMR adds steps only to a STARTING, BOOTSTRAPPING, RUNNING or WAITING cluster",
@@ -76,7 +92,7 @@ impl Handlers {
             .map(|&(index, attempt)| {
                 graph.nodes[index].spec.compile_attempt(
                     &normalized.execution_name,
-                    &self.region,
+                    &self.deployment.region,
                     attempt,
                     graph.mode,
                 )
@@ -104,7 +120,9 @@ impl Handlers {
             already_submitted,
         })
     }
+}
 
+impl AddSteps {
     /// AddJobFlowSteps, checking that EMR answered one id per step.
     async fn add_job_flow_steps(
         &self,

@@ -3,16 +3,20 @@
 //! the cluster for a TERMINATE_CLUSTER failure, raises a failed run as an error (the verdict
 //! in `verdict.rs`), and otherwise says what comes next: submit ready steps, wait, or done.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::report::{step_reports, StepReport};
 use super::verdict::{failed_verdict, run_time_exceeded};
-use super::{parse_time, ExecutionRef, Handlers};
-use crate::emr::{ClusterDescription, ClusterState, StepSummary};
+use super::{Handler, Now};
+use crate::deployment::Deployment;
+use crate::emr::{ClusterDescription, ClusterState, EmrApi, StepSummary};
 use crate::graph::{evaluate, Evaluation, Graph, NodeStatus};
-use crate::input::check_cluster_id;
-use crate::lookup::was_created_by;
+use crate::input::{check_cluster_id, derive, parse_time, ExecutionRef};
+use crate::lookup::{describe_existing, was_created_by};
 use crate::pipeline::{PipelineSpec, StepCompletion};
 use crate::{EmrflowError, ErrorName};
 
@@ -122,14 +126,25 @@ struct Look {
     steps: Vec<StepSummary>,
 }
 
-impl Handlers {
-    /// check-steps: one look at the steps and the cluster; a failed verdict is an error.
-    pub async fn check_steps(
-        &self,
-        request: CheckStepsRequest,
-    ) -> Result<CheckStepsResponse, EmrflowError> {
+/// check-steps: EMR, the deployment (to re-derive the pipeline; its StepCompletion) and the
+/// clock retries and timeouts are judged by.
+pub struct CheckSteps {
+    pub emr: Arc<dyn EmrApi>,
+    pub deployment: Arc<Deployment>,
+    pub now: Now,
+}
+
+#[async_trait]
+impl Handler for CheckSteps {
+    const NAME: &'static str = "check-steps";
+    const PAYLOAD: &'static str = "check-steps input";
+    type Request = CheckStepsRequest;
+    type Response = CheckStepsResponse;
+
+    /// One look at the steps and the cluster; a failed verdict is an error.
+    async fn handle(&self, request: CheckStepsRequest) -> Result<CheckStepsResponse, EmrflowError> {
         check_cluster_id(&request.cluster_id, "ClusterId")?;
-        let normalized = self.derive(&request.execution)?;
+        let normalized = derive(&request.execution, &self.deployment)?;
         let pipeline = &normalized.pipeline;
         let start = parse_time("Execution.StartTime", &request.execution.start_time)?;
         let check_time = request
@@ -179,7 +194,9 @@ impl Handlers {
         }
         Ok(self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start))
     }
+}
 
+impl CheckSteps {
     /// ListSteps (newest first, stopping before the execution began) and DescribeCluster.
     async fn look(&self, cluster_id: &str, start: DateTime<Utc>) -> Result<Look, EmrflowError> {
         let since = start - chrono::Duration::minutes(CLOCK_SKEW_MINUTES);
@@ -194,7 +211,7 @@ impl Handlers {
                     )),
                     _ => error.with_context(format!("ListSteps on cluster {cluster_id}")),
                 })?;
-        let cluster = self.describe_existing(cluster_id).await?;
+        let cluster = describe_existing(self.emr.as_ref(), cluster_id).await?;
         Ok(Look { cluster, steps })
     }
 
@@ -284,7 +301,9 @@ impl Handlers {
         }
         // MaxRunMinutes falls due too: an event wait must not sleep past it.
         let run_ends = start + chrono::Duration::minutes(i64::from(pipeline.max_run_minutes()));
-        let events = pipeline.step_completion.unwrap_or(self.step_completion)
+        let events = pipeline
+            .step_completion
+            .unwrap_or(self.deployment.step_completion)
             == StepCompletion::Events
             && !evaluation.timer_needed
             && (run_ends - now).num_seconds() > i64::from(EVENT_HEARTBEAT_SECONDS);

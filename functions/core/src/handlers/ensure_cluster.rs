@@ -1,11 +1,16 @@
 //! ensure-cluster (states Create_A_Cluster and Check_Existing_Cluster): creates this
 //! execution's cluster once, or checks that the reused one exists and can take steps.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::{parse_time, ExecutionRef, Handlers};
-use crate::emr::{ClusterDescription, ClusterState};
-use crate::input::{check_cluster_id, check_execution_name};
+use super::{Handler, Now};
+use crate::deployment::Deployment;
+use crate::emr::{ClusterDescription, ClusterLaunch, ClusterState, EmrApi};
+use crate::input::{check_cluster_id, check_execution_name, derive, parse_time, ExecutionRef};
+use crate::lookup::{describe_existing, find_execution_cluster};
 use crate::pipeline::PipelineSpec;
 use crate::{EmrflowError, ErrorName};
 
@@ -65,36 +70,28 @@ impl EnsureClusterResponse {
 /// response might have created (a ListClusters, itself throttled when many executions start).
 const RUN_JOB_FLOW_THROTTLE_TRIES: u32 = 5;
 
-impl Handlers {
-    async fn run_job_flow(
-        &self,
-        launch: &crate::emr::ClusterLaunch,
-    ) -> Result<String, EmrflowError> {
-        let mut tries = 1;
-        loop {
-            match self.emr.run_job_flow(launch).await {
-                Err(error)
-                    if error.name() == ErrorName::EmrThrottled
-                        && tries < RUN_JOB_FLOW_THROTTLE_TRIES =>
-                {
-                    // Full jitter over 1, 2, 4, 8 s: executions throttled together spread out.
-                    let ceiling = 1000u64 << (tries - 1);
-                    let nanos = u64::from((self.now)().timestamp_subsec_nanos());
-                    tokio::time::sleep(std::time::Duration::from_millis(nanos % ceiling)).await;
-                    tries += 1;
-                }
-                other => return other,
-            }
-        }
-    }
+/// ensure-cluster: EMR, the deployment (to re-derive the pipeline) and a clock (to spread
+/// throttled retries).
+pub struct EnsureCluster {
+    pub emr: Arc<dyn EmrApi>,
+    pub deployment: Arc<Deployment>,
+    pub now: Now,
+}
 
-    /// ensure-cluster: creates this execution's cluster (once) or checks the reused one.
-    pub async fn ensure_cluster(
+#[async_trait]
+impl Handler for EnsureCluster {
+    const NAME: &'static str = "ensure-cluster";
+    const PAYLOAD: &'static str = "ensure-cluster input";
+    type Request = EnsureClusterRequest;
+    type Response = EnsureClusterResponse;
+
+    /// Creates this execution's cluster (once) or checks the reused one.
+    async fn handle(
         &self,
         request: EnsureClusterRequest,
     ) -> Result<EnsureClusterResponse, EmrflowError> {
         check_execution_name(&request.execution.name)?;
-        let normalized = self.derive(&request.execution)?;
+        let normalized = derive(&request.execution, &self.deployment)?;
         let first_try = request.is_first_try();
         match (request.create_cluster, request.cluster_id) {
             (false, None) => Err(EmrflowError::invalid_input(
@@ -117,10 +114,31 @@ impl Handlers {
             }
         }
     }
+}
+
+impl EnsureCluster {
+    async fn run_job_flow(&self, launch: &ClusterLaunch) -> Result<String, EmrflowError> {
+        let mut tries = 1;
+        loop {
+            match self.emr.run_job_flow(launch).await {
+                Err(error)
+                    if error.name() == ErrorName::EmrThrottled
+                        && tries < RUN_JOB_FLOW_THROTTLE_TRIES =>
+                {
+                    // Full jitter over 1, 2, 4, 8 s: executions throttled together spread out.
+                    let ceiling = 1000u64 << (tries - 1);
+                    let nanos = u64::from((self.now)().timestamp_subsec_nanos());
+                    tokio::time::sleep(std::time::Duration::from_millis(nanos % ceiling)).await;
+                    tries += 1;
+                }
+                other => return other,
+            }
+        }
+    }
 
     async fn reuse_cluster(&self, cluster_id: &str) -> Result<EnsureClusterResponse, EmrflowError> {
         check_cluster_id(cluster_id, "ClusterId")?;
-        let cluster = self.describe_existing(cluster_id).await?;
+        let cluster = describe_existing(self.emr.as_ref(), cluster_id).await?;
         if !cluster.state.accepts_steps() {
             return Err(EmrflowError::cluster_not_usable(format!(
                 "cluster {cluster_id} ('{}') cannot be reused: it is {}; a reused cluster must be STARTING, BOOTSTRAPPING, RUNNING or WAITING",
@@ -143,8 +161,13 @@ impl Handlers {
         let existing = if first_try {
             None
         } else {
-            self.find_execution_cluster(&pipeline.name, execution_name, execution_start)
-                .await?
+            find_execution_cluster(
+                self.emr.as_ref(),
+                &pipeline.name,
+                execution_name,
+                execution_start,
+            )
+            .await?
         };
         if let Some(existing) = existing {
             if existing.state.is_ending() {
@@ -167,7 +190,7 @@ impl Handlers {
             created: true,
             cluster_name: launch.name,
             state: ClusterState::Starting,
-            log_uri: launch.config.log_uri,
+            log_uri: launch.log_uri,
             termination_protected: false,
         })
     }

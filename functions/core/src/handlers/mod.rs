@@ -1,10 +1,14 @@
-//! The six handlers: payload in, payload out (README, "The Lambda handlers"). One file per
-//! handler, each owning its request and response types; this file is the dispatch alone.
+//! The six pipeline handlers (README, "The Lambda handlers"), one file each, as mini-redis has
+//! one per command: each owns its request and response types and its behaviour, in a struct
+//! holding what it needs (`AddSteps { emr, deployment, now }`). This file is the dispatch
+//! alone: the [`Handler`] shape every Lambda of emrflow has, the [`Function`] names, and
+//! [`Dispatch`], which invokes a handler by its function (the local runner, tests).
+//!
 //! A Task state's name in `statemachine/emrflow.asl.json` leads to its handler:
 //!
 //! | state | handler file |
 //! |---|---|
-//! | Validate_Input | `validate_input.rs` |
+//! | Validate_Input | `validate_input.rs` (its summary in `summary.rs`, the state size rule in `state_size.rs`) |
 //! | Create_A_Cluster, Check_Existing_Cluster | `ensure_cluster.rs` |
 //! | Enable/Disable/Restore_Termination_Protection, Cleanup_Restore_Protection | `termination_protection.rs` |
 //! | Submit_Pipeline_Steps | `add_steps.rs` |
@@ -14,9 +18,9 @@
 mod add_steps;
 mod check_steps;
 mod ensure_cluster;
-mod lookup;
 mod report;
 mod state_size;
+mod summary;
 mod terminate_cluster;
 mod termination_protection;
 mod validate_input;
@@ -24,140 +28,69 @@ mod verdict;
 
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+use crate::deployment::Deployment;
 use crate::emr::EmrApi;
-use crate::input::NormalizedInput;
-use crate::pipeline::{PipelineSpec, StepCompletion};
-use crate::{EmrflowError, Function};
+use crate::json::read_payload;
+use crate::EmrflowError;
 
-pub use add_steps::{AddStepsRequest, AddStepsResponse};
-pub use check_steps::{CheckStepsRequest, CheckStepsResponse, Progress, EVENT_HEARTBEAT_SECONDS};
-pub use ensure_cluster::{EnsureClusterRequest, EnsureClusterResponse};
+pub use add_steps::{AddSteps, AddStepsRequest, AddStepsResponse};
+pub use check_steps::{
+    CheckSteps, CheckStepsRequest, CheckStepsResponse, Progress, EVENT_HEARTBEAT_SECONDS,
+};
+pub use ensure_cluster::{EnsureCluster, EnsureClusterRequest, EnsureClusterResponse};
 pub use report::{attempt_report, AttemptReport, StepReport};
 pub use state_size::STATE_LIMIT_BYTES;
-pub use terminate_cluster::{TerminateClusterRequest, TerminateClusterResponse};
-pub use termination_protection::{TerminationProtectionRequest, TerminationProtectionResponse};
-pub use validate_input::{RunSummary, ValidateInputRequest};
+pub use summary::RunSummary;
+pub use terminate_cluster::{TerminateCluster, TerminateClusterRequest, TerminateClusterResponse};
+pub use termination_protection::{
+    TerminationProtection, TerminationProtectionRequest, TerminationProtectionResponse,
+};
+pub use validate_input::{ValidateInput, ValidateInputRequest};
 
 /// Where the wall clock comes from (tests pin it).
 pub type Now = Arc<dyn Fn() -> DateTime<Utc> + Send + Sync>;
 
-/// The handlers, sharing one EMR client; built once per Lambda cold start.
-pub struct Handlers {
-    emr: Arc<dyn EmrApi>,
-    default_pipeline: Option<PipelineSpec>,
-    region: String,
-    step_completion: StepCompletion,
-    now: Now,
+/// The wall clock: retries and timeouts are judged against EMR's step times, which are.
+pub fn wall_clock() -> Now {
+    Arc::new(Utc::now)
 }
 
-/// Which execution a handler works for, as the state machine passes it from its context
-/// object: the handlers that need the pipeline re-derive it from the execution input, exactly
-/// as validate-input did, so the execution state never carries the whole spec.
-#[derive(Debug, Clone, Deserialize)]
-#[serde(rename_all = "PascalCase", deny_unknown_fields)]
-pub struct ExecutionRef {
-    #[serde(default)]
-    pub input: Value,
-    pub name: String,
-    pub start_time: String,
-    /// validate-input's fingerprint of the pipeline; absent when a person calls a handler.
-    #[serde(default)]
-    pub pipeline_digest: Option<String>,
-}
+/// One Lambda function of emrflow: its name, its request and response, what it does. Every
+/// function has this shape — the six pipeline handlers here, await-steps and emr-events in
+/// `emrflow-events`, reap-execution and start-daily in `emrflow-executions` — so every
+/// `main.rs` serves one the same way, and the local runner calls the very same code.
+#[async_trait]
+pub trait Handler: Send + Sync {
+    /// The deployed function's name (`add-steps`).
+    const NAME: &'static str;
+    /// What its payload is called in messages (`add-steps input`).
+    const PAYLOAD: &'static str;
+    type Request: DeserializeOwned + Send;
+    type Response: Serialize + Send;
 
-impl Handlers {
-    pub fn new(emr: Arc<dyn EmrApi>, default_pipeline: PipelineSpec, region: String) -> Self {
-        Handlers {
-            default_pipeline: Some(default_pipeline),
-            ..Self::without_default_pipeline(emr, region)
-        }
-    }
+    async fn handle(&self, request: Self::Request) -> Result<Self::Response, EmrflowError>;
 
-    /// Handlers for the functions that never read the deployed default pipeline (all but
-    /// validate-input, which then requires the execution input to carry a `Pipeline`).
-    pub fn without_default_pipeline(emr: Arc<dyn EmrApi>, region: String) -> Self {
-        Handlers {
-            emr,
-            default_pipeline: None,
-            region,
-            step_completion: StepCompletion::default(),
-            now: Arc::new(Utc::now),
-        }
-    }
-
-    /// The deployment's choice for pipelines that do not set StepCompletion.
-    pub fn with_step_completion(mut self, step_completion: StepCompletion) -> Self {
-        self.step_completion = step_completion;
-        self
-    }
-
-    /// The clock that retries and timeouts are judged by (EMR's step times are wall clock).
-    pub fn with_clock(mut self, now: Now) -> Self {
-        self.now = now;
-        self
-    }
-
-    /// The execution's pipeline, re-derived from its input; a redeployed default pipeline
-    /// (a different digest) is refused rather than run half old, half new.
-    fn derive(&self, execution: &ExecutionRef) -> Result<NormalizedInput, EmrflowError> {
-        let normalized = self
-            .normalize(
-                execution.input.clone(),
-                &execution.name,
-                &execution.start_time,
-            )
-            .map_err(|error| error.with_context("Execution.Input"))?;
-        if let Some(expected) = &execution.pipeline_digest {
-            let digest = normalized.pipeline_digest()?;
-            if &digest != expected {
-                return Err(EmrflowError::invalid_input(format!(
-                    "key Execution.PipelineDigest: the pipeline this execution started with ({}) is no longer the one deployed ({}); the deployment changed during the run — start a new execution",
-                    short(expected),
-                    short(&digest)
-                )));
-            }
-        }
-        Ok(normalized)
-    }
-
-    pub fn region(&self) -> &str {
-        &self.region
-    }
-
-    /// Runs `function` on a JSON payload; payloads that do not fit are InvalidInput.
-    pub async fn invoke(&self, function: Function, payload: Value) -> Result<Value, EmrflowError> {
-        let result = self.dispatch(function, payload).await;
+    /// A raw payload in, a raw payload out, as Lambda and the local runner call a function: a
+    /// payload that does not fit is InvalidInput naming the key.
+    async fn invoke(&self, payload: Value) -> Result<Value, EmrflowError> {
+        let result = match read_payload::<Self::Request>(Self::PAYLOAD, payload) {
+            Ok(request) => match self.handle(request).await {
+                Ok(response) => to_payload(&response),
+                Err(error) => Err(error),
+            },
+            Err(error) => Err(error),
+        };
         if let Err(error) = &result {
-            tracing::warn!(function = function.name(), error_type = error.name().as_str(), message = %error, "handler failed");
+            tracing::warn!(function = Self::NAME, error_type = error.name().as_str(), message = %error, "handler failed");
         }
         result
     }
-
-    async fn dispatch(&self, function: Function, payload: Value) -> Result<Value, EmrflowError> {
-        let f = function;
-        match function {
-            Function::ValidateInput => to_payload(&self.validate_input(parse(f, payload)?)?),
-            Function::EnsureCluster => to_payload(&self.ensure_cluster(parse(f, payload)?).await?),
-            Function::TerminationProtection => {
-                to_payload(&self.termination_protection(parse(f, payload)?).await?)
-            }
-            Function::AddSteps => to_payload(&self.add_steps(parse(f, payload)?).await?),
-            Function::CheckSteps => to_payload(&self.check_steps(parse(f, payload)?).await?),
-            Function::TerminateCluster => {
-                to_payload(&self.terminate_cluster(parse(f, payload)?).await?)
-            }
-        }
-    }
-}
-
-/// The request of `function`; a payload that does not fit is InvalidInput naming the key.
-fn parse<T: DeserializeOwned>(function: Function, payload: Value) -> Result<T, EmrflowError> {
-    crate::json::read_payload(&format!("{} input", function.name()), payload)
 }
 
 fn to_payload<T: Serialize>(response: &T) -> Result<Value, EmrflowError> {
@@ -168,18 +101,108 @@ fn to_payload<T: Serialize>(response: &T) -> Result<Value, EmrflowError> {
     })
 }
 
-/// The first characters of a digest, enough to tell two apart in a message.
-fn short(digest: &str) -> &str {
-    digest.get(..12).unwrap_or(digest)
+/// The six pipeline functions; `name()` is the crate / deployed function name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Function {
+    ValidateInput,
+    EnsureCluster,
+    TerminationProtection,
+    AddSteps,
+    CheckSteps,
+    TerminateCluster,
 }
 
-/// An RFC 3339 time from the state machine's context object.
-fn parse_time(key: &str, text: &str) -> Result<DateTime<Utc>, EmrflowError> {
-    DateTime::parse_from_rfc3339(text)
-        .map(|time| time.with_timezone(&Utc))
-        .map_err(|error| {
-            EmrflowError::invalid_input(format!(
-                "key {key}: '{text}' is not an RFC 3339 time: {error}"
-            ))
-        })
+impl Function {
+    pub const ALL: [Function; 6] = [
+        Function::ValidateInput,
+        Function::EnsureCluster,
+        Function::TerminationProtection,
+        Function::AddSteps,
+        Function::CheckSteps,
+        Function::TerminateCluster,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Function::ValidateInput => ValidateInput::NAME,
+            Function::EnsureCluster => EnsureCluster::NAME,
+            Function::TerminationProtection => TerminationProtection::NAME,
+            Function::AddSteps => AddSteps::NAME,
+            Function::CheckSteps => CheckSteps::NAME,
+            Function::TerminateCluster => TerminateCluster::NAME,
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Function> {
+        Function::ALL
+            .into_iter()
+            .find(|function| function.name() == name)
+    }
+}
+
+impl std::fmt::Display for Function {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The six handlers of one deployment over one EMR, invoked by function: what the local
+/// runner's Task states call. (A deployed Lambda builds only its own handler.)
+pub struct Dispatch {
+    validate_input: ValidateInput,
+    ensure_cluster: EnsureCluster,
+    termination_protection: TerminationProtection,
+    add_steps: AddSteps,
+    check_steps: CheckSteps,
+    terminate_cluster: TerminateCluster,
+}
+
+impl Dispatch {
+    pub fn new(emr: Arc<dyn EmrApi>, deployment: Deployment) -> Self {
+        Self::with_clock(emr, deployment, wall_clock())
+    }
+
+    /// With the clock retries and timeouts are judged by (tests pin it).
+    pub fn with_clock(emr: Arc<dyn EmrApi>, deployment: Deployment, now: Now) -> Self {
+        let deployment = Arc::new(deployment);
+        Dispatch {
+            validate_input: ValidateInput {
+                deployment: deployment.clone(),
+            },
+            ensure_cluster: EnsureCluster {
+                emr: emr.clone(),
+                deployment: deployment.clone(),
+                now: now.clone(),
+            },
+            termination_protection: TerminationProtection { emr: emr.clone() },
+            add_steps: AddSteps {
+                emr: emr.clone(),
+                deployment: deployment.clone(),
+                now: now.clone(),
+            },
+            check_steps: CheckSteps {
+                emr: emr.clone(),
+                deployment,
+                now,
+            },
+            terminate_cluster: TerminateCluster { emr },
+        }
+    }
+
+    /// Runs `function` on a JSON payload; payloads that do not fit are InvalidInput.
+    pub async fn invoke(&self, function: Function, payload: Value) -> Result<Value, EmrflowError> {
+        match function {
+            Function::ValidateInput => self.validate_input.invoke(payload).await,
+            Function::EnsureCluster => self.ensure_cluster.invoke(payload).await,
+            Function::TerminationProtection => self.termination_protection.invoke(payload).await,
+            Function::AddSteps => self.add_steps.invoke(payload).await,
+            Function::CheckSteps => self.check_steps.invoke(payload).await,
+            Function::TerminateCluster => self.terminate_cluster.invoke(payload).await,
+        }
+    }
+
+    /// The deployment the handlers serve.
+    pub fn deployment(&self) -> &Deployment {
+        &self.validate_input.deployment
+    }
 }

@@ -6,7 +6,7 @@
 use emrflow_vocabulary::logs::step_log_prefix;
 use serde::{Deserialize, Serialize};
 
-use crate::emr::{ActionOnFailure, FailureDetails, StepState, StepSummary};
+use crate::emr::{ActionOnFailure, FailureDetails, PipelineStepState, StepState, StepSummary};
 use crate::graph::evaluate::NodeView;
 use crate::graph::{Graph, NodeStatus};
 
@@ -36,7 +36,7 @@ pub struct StepReport {
     pub name: String,
     /// COMPLETED, FAILED, TIMED_OUT, CANCELLED, INTERRUPTED, SKIPPED (or, before the end,
     /// WAITING, READY, RETRY_PENDING, RUNNING).
-    pub state: String,
+    pub state: PipelineStepState,
     pub action_on_failure: ActionOnFailure,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub skip_reason: Option<String>,
@@ -111,7 +111,7 @@ pub fn step_reports(
         .zip(nodes)
         .map(|(node, view)| StepReport {
             name: node.spec.name.clone(),
-            state: view.status.label().to_string(),
+            state: view.status.state(),
             action_on_failure: node.spec.action_on_failure,
             skip_reason: match &view.status {
                 NodeStatus::Skipped(reason) => Some(fit_json(reason, SKIP_REASON_JSON_BYTES)),

@@ -13,13 +13,13 @@ use super::ensure_cluster::EnsureClusterResponse;
 use super::report::{
     AttemptReport, StepReport, MESSAGE_JSON_BYTES, REASON_JSON_BYTES, SKIP_REASON_JSON_BYTES,
 };
+use super::summary::RunSummary;
 use super::terminate_cluster::{TerminateClusterResponse, NOTE_JSON_BYTES};
 use super::termination_protection::TerminationProtectionResponse;
-use super::validate_input::RunSummary;
-use crate::emr::{ClusterState, FailureDetails, StepState};
+use crate::emr::{ClusterState, FailureDetails, PipelineStepState, StepState};
 use crate::error::MAX_MESSAGE_BYTES;
 use crate::input::NormalizedInput;
-use crate::pipeline::cluster_name;
+use crate::naming::cluster_name;
 use crate::EmrflowError;
 
 /// Step Functions' limit on an execution's state, a task's input or output: 256 KiB.
@@ -63,7 +63,7 @@ fn worst_step_report(step: &crate::pipeline::StepSpec, log_uri: Option<&str>) ->
     };
     StepReport {
         name: step.name.clone(),
-        state: "COMPLETED".to_string(),
+        state: PipelineStepState::Completed,
         action_on_failure: crate::emr::ActionOnFailure::TerminateCluster,
         skip_reason: (step.run_if == crate::pipeline::RunIf::AnyFailed)
             .then(|| filled(SKIP_REASON_JSON_BYTES)),

@@ -1,13 +1,17 @@
 //! terminate-cluster (Terminate_Cluster, Cleanup_Terminate_Cluster and, with no ClusterId,
 //! Cleanup_Terminate_Orphan_Cluster): terminates the execution's cluster; safe to call again.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
 use super::report::fit_json;
-use super::Handlers;
-use crate::emr::{ClusterDescription, ClusterState};
+use super::Handler;
+use crate::emr::{ClusterDescription, ClusterState, EmrApi};
 use crate::input::{check_cluster_id, check_execution_name};
-use crate::pipeline::cluster_name;
+use crate::lookup::{describe_existing, find_execution_cluster};
+use crate::naming::cluster_name;
 use crate::{EmrflowError, ErrorName};
 
 /// JSON bytes a note may take (it quotes EMR's state change message).
@@ -32,9 +36,20 @@ pub struct TerminateClusterResponse {
     pub note: String,
 }
 
-impl Handlers {
-    /// terminate-cluster: terminates the execution's cluster; safe to call again.
-    pub async fn terminate_cluster(
+/// terminate-cluster: needs EMR only.
+pub struct TerminateCluster {
+    pub emr: Arc<dyn EmrApi>,
+}
+
+#[async_trait]
+impl Handler for TerminateCluster {
+    const NAME: &'static str = "terminate-cluster";
+    const PAYLOAD: &'static str = "terminate-cluster input";
+    type Request = TerminateClusterRequest;
+    type Response = TerminateClusterResponse;
+
+    /// Terminates the execution's cluster; safe to call again.
+    async fn handle(
         &self,
         request: TerminateClusterRequest,
     ) -> Result<TerminateClusterResponse, EmrflowError> {
@@ -94,7 +109,9 @@ impl Handlers {
             state: Some(ClusterState::Terminating),
         })
     }
+}
 
+impl TerminateCluster {
     /// The given cluster, or (ClusterId null) the live one this execution created, if any.
     async fn cluster_to_terminate(
         &self,
@@ -103,11 +120,18 @@ impl Handlers {
         match &request.cluster_id {
             Some(cluster_id) => {
                 check_cluster_id(cluster_id, "ClusterId")?;
-                self.describe_existing(cluster_id).await.map(Some)
+                describe_existing(self.emr.as_ref(), cluster_id)
+                    .await
+                    .map(Some)
             }
             None => {
-                self.find_execution_cluster(&request.pipeline_name, &request.execution_name, None)
-                    .await
+                find_execution_cluster(
+                    self.emr.as_ref(),
+                    &request.pipeline_name,
+                    &request.execution_name,
+                    None,
+                )
+                .await
             }
         }
     }

@@ -1,10 +1,15 @@
 //! termination-protection (Enable_/Disable_/Restore_Termination_Protection and
 //! Cleanup_Restore_Protection): sets protection and returns the previous setting.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-use super::Handlers;
+use super::Handler;
+use crate::emr::EmrApi;
 use crate::input::check_cluster_id;
+use crate::lookup::describe_existing;
 use crate::EmrflowError;
 
 #[derive(Debug, Deserialize)]
@@ -22,14 +27,25 @@ pub struct TerminationProtectionResponse {
     pub previous: bool,
 }
 
-impl Handlers {
-    /// termination-protection: sets protection and returns the previous setting.
-    pub async fn termination_protection(
+/// termination-protection: needs EMR only.
+pub struct TerminationProtection {
+    pub emr: Arc<dyn EmrApi>,
+}
+
+#[async_trait]
+impl Handler for TerminationProtection {
+    const NAME: &'static str = "termination-protection";
+    const PAYLOAD: &'static str = "termination-protection input";
+    type Request = TerminationProtectionRequest;
+    type Response = TerminationProtectionResponse;
+
+    /// Sets protection and returns the previous setting.
+    async fn handle(
         &self,
         request: TerminationProtectionRequest,
     ) -> Result<TerminationProtectionResponse, EmrflowError> {
         check_cluster_id(&request.cluster_id, "ClusterId")?;
-        let cluster = self.describe_existing(&request.cluster_id).await?;
+        let cluster = describe_existing(self.emr.as_ref(), &request.cluster_id).await?;
         let previous = cluster.termination_protected;
         if cluster.state.is_ending() {
             if request.protected {

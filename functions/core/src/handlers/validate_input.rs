@@ -1,15 +1,18 @@
 //! validate-input (state Validate_Input): the execution input and the pipeline spec checked
 //! and normalized before anything exists; no EMR call. Its output is the small summary the
-//! state machine carries — never the spec itself (README, "The execution state").
+//! state machine carries (`summary.rs`) — never the spec itself.
 
-use serde::{Deserialize, Serialize};
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use serde::Deserialize;
 use serde_json::Value;
 
 use super::state_size::check_state_size;
-use super::{parse_time, Handlers};
-use crate::graph::Mode;
-use crate::input::{ExecutionInput, NormalizedInput};
-use crate::pipeline::StepCompletion;
+use super::{Handler, RunSummary};
+use crate::deployment::Deployment;
+use crate::input::normalize;
+use crate::pipeline::Mode;
 use crate::EmrflowError;
 
 #[derive(Debug, Deserialize)]
@@ -21,37 +24,34 @@ pub struct ValidateInputRequest {
     pub start_time: String,
 }
 
-/// What the state machine keeps of the input (`$` after Validate_Input).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct RunSummary {
-    pub create_cluster: bool,
-    pub terminate_cluster: bool,
-    pub cluster_id: Option<String>,
-    pub processing_date: String,
-    pub execution_name: String,
-    pub pipeline_name: String,
-    /// The fingerprint every later handler checks its re-derived pipeline against.
-    pub pipeline_digest: String,
-    /// LIST or GRAPH (README, "Pipelines as graphs").
-    pub mode: String,
-    pub steps: usize,
-    pub step_completion: StepCompletion,
-    pub poll_interval_seconds: u32,
-    pub max_run_minutes: u32,
-    /// The largest the execution state can grow for this spec (kept under 256 KiB).
-    pub worst_case_state_bytes: usize,
+/// validate-input: needs the deployment, no EMR client.
+pub struct ValidateInput {
+    pub deployment: Arc<Deployment>,
 }
 
-impl Handlers {
-    /// validate-input: normalizes the execution input; makes no EMR call.
-    pub fn validate_input(
-        &self,
-        request: ValidateInputRequest,
-    ) -> Result<RunSummary, EmrflowError> {
+#[async_trait]
+impl Handler for ValidateInput {
+    const NAME: &'static str = "validate-input";
+    const PAYLOAD: &'static str = "validate-input input";
+    type Request = ValidateInputRequest;
+    type Response = RunSummary;
+
+    /// Normalizes the execution input; makes no EMR call.
+    async fn handle(&self, request: ValidateInputRequest) -> Result<RunSummary, EmrflowError> {
+        self.validate(request)
+    }
+}
+
+impl ValidateInput {
+    /// The check itself, synchronous (no call is made).
+    pub fn validate(&self, request: ValidateInputRequest) -> Result<RunSummary, EmrflowError> {
         let input_bytes = request.input.to_string().len();
-        let normalized =
-            self.normalize(request.input, &request.execution_name, &request.start_time)?;
+        let normalized = normalize(
+            request.input,
+            &request.execution_name,
+            &request.start_time,
+            &self.deployment,
+        )?;
         let mut summary = RunSummary {
             create_cluster: normalized.create_cluster,
             terminate_cluster: normalized.terminate_cluster,
@@ -65,29 +65,12 @@ impl Handlers {
             step_completion: normalized
                 .pipeline
                 .step_completion
-                .unwrap_or(self.step_completion),
+                .unwrap_or(self.deployment.step_completion),
             poll_interval_seconds: normalized.pipeline.poll_interval_seconds(),
             max_run_minutes: normalized.pipeline.max_run_minutes(),
             worst_case_state_bytes: 0,
         };
         summary.worst_case_state_bytes = check_state_size(&summary, &normalized, input_bytes)?;
         Ok(summary)
-    }
-
-    /// The execution input normalized (defaults, pipeline resolved and rendered, EMR's
-    /// limits checked): what validate-input checks and what later handlers re-derive.
-    pub fn normalize(
-        &self,
-        input: Value,
-        execution_name: &str,
-        start_time: &str,
-    ) -> Result<NormalizedInput, EmrflowError> {
-        let start_time = parse_time("StartTime", start_time)?;
-        ExecutionInput::from_value(input)?.normalize(
-            execution_name,
-            start_time,
-            self.default_pipeline.as_ref(),
-            &self.region,
-        )
     }
 }

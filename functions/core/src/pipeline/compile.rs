@@ -1,10 +1,9 @@
 //! Each step of the spec as EMR's StepConfig (the shapes in README's step-type table).
 
 use super::steps::{S3DistCpStep, ScriptWithVariables, SparkStep, StreamingStep};
-use super::{ActionOnFailure, StepKind, StepSpec};
+use super::{ActionOnFailure, Mode, StepKind, StepSpec};
 use crate::emr::{HadoopJarStep, KeyValue, StepConfig};
-use crate::graph::attempts::attempt_name;
-use crate::graph::Mode;
+use crate::naming::attempt_name;
 
 /// The script-runner JAR of `region` (EMR hosts one per region).
 pub fn script_runner_jar(region: &str) -> String {

@@ -3,11 +3,13 @@
 //! - [`cluster`]: the `Cluster` keys and their checks (fleets or groups, roles, limits);
 //! - [`steps`]: the `Steps` keys, one struct per step `Type`;
 //! - [`render`]: `{{Placeholder}}` rendering;
-//! - [`validate`]: the checks that need the whole spec, the execution or the cluster;
+//! - [`validate`]: the checks that need the whole spec, the execution or the cluster, and
+//!   `dependencies.rs` those of the graph keys (DependsOn, Retry, TimeoutSeconds);
 //! - [`compile`]: each step as EMR's StepConfig.
 
 mod cluster;
 mod compile;
+mod dependencies;
 mod render;
 mod steps;
 mod validate;
@@ -17,8 +19,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::emr::{ClusterLaunch, StepConfig};
-use crate::error::invalid_at_path;
+use crate::emr::{ClusterLaunch, Instances};
+use crate::json::invalid_at_path;
+use crate::naming::{cluster_name, EXECUTION_TAG, PIPELINE_TAG};
 use crate::EmrflowError;
 
 pub use cluster::{
@@ -26,6 +29,7 @@ pub use cluster::{
     InstanceTypeConfig, Market, NodeRole,
 };
 pub use compile::script_runner_jar;
+pub use dependencies::{RETRY_ATTEMPTS, RETRY_INTERVAL_SECONDS, STEP_TIMEOUT_SECONDS};
 pub use emrflow_vocabulary::ActionOnFailure;
 pub use render::{PlaceholderValues, PLACEHOLDERS};
 pub use steps::{
@@ -41,10 +45,6 @@ pub const POLL_INTERVAL_SECONDS: std::ops::RangeInclusive<u32> = 1..=3600;
 pub const DEFAULT_MAX_RUN_MINUTES: u32 = 24 * 60;
 /// A week, the longest a run may be told to take.
 pub const MAX_RUN_MINUTES_LIMIT: u32 = 7 * 24 * 60;
-
-/// Tag keys that mark a cluster as created by one execution of one pipeline.
-pub const PIPELINE_TAG: &str = "emrflow:pipeline";
-pub const EXECUTION_TAG: &str = "emrflow:execution";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -73,15 +73,32 @@ pub enum StepCompletion {
     Polling,
 }
 
-/// The name of the cluster one execution of one pipeline creates (the idempotency key).
-pub fn cluster_name(pipeline_name: &str, execution_name: &str) -> String {
-    format!("emrflow-{pipeline_name}-{execution_name}")
+/// Who enforces ActionOnFailure and ordering (README, "Pipelines as graphs").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// Every step is submitted at once; EMR runs them in order (or StepConcurrencyLevel at a
+    /// time) and applies each step's ActionOnFailure.
+    List,
+    /// emrflow submits steps as they become ready (always as CONTINUE) and applies
+    /// DependsOn, RunIf, Retry, TimeoutSeconds and ActionOnFailure itself.
+    Graph,
 }
 
-/// The EMR step name of a step's first attempt: the spec's name with the execution suffix
-/// (the idempotency key).
-pub fn step_name(name: &str, execution_name: &str) -> String {
-    crate::graph::attempts::attempt_name(name, execution_name, 1)
+impl Mode {
+    pub fn of(spec: &PipelineSpec) -> Mode {
+        if spec.steps.iter().any(StepSpec::uses_graph_keys) {
+            Mode::Graph
+        } else {
+            Mode::List
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Mode::List => "LIST",
+            Mode::Graph => "GRAPH",
+        }
+    }
 }
 
 impl PipelineSpec {
@@ -121,22 +138,29 @@ impl PipelineSpec {
         self.max_run_minutes.unwrap_or(DEFAULT_MAX_RUN_MINUTES)
     }
 
-    /// Every step compiled to EMR's StepConfig, in spec order.
-    pub fn compile_steps(&self, execution_name: &str, region: &str) -> Vec<StepConfig> {
-        self.steps
-            .iter()
-            .map(|step| step.compile(execution_name, region))
-            .collect()
-    }
-
     /// The RunJobFlow request of this pipeline for one execution.
     pub fn cluster_launch(&self, execution_name: &str) -> ClusterLaunch {
-        let mut tags = self.cluster.tags.clone();
+        let cluster = &self.cluster;
+        let mut tags = cluster.tags.clone();
         tags.insert(PIPELINE_TAG.to_string(), self.name.clone());
         tags.insert(EXECUTION_TAG.to_string(), execution_name.to_string());
+        let instances = match (&cluster.instance_fleets, &cluster.instance_groups) {
+            (Some(fleets), _) => Instances::Fleets(fleets.clone()),
+            (None, groups) => Instances::Groups(groups.clone().unwrap_or_default()),
+        };
         ClusterLaunch {
             name: cluster_name(&self.name, execution_name),
-            config: self.cluster.clone(),
+            release_label: cluster.release_label.clone(),
+            applications: cluster.applications.clone(),
+            configurations: cluster.configurations.clone(),
+            service_role: cluster.service_role.clone(),
+            job_flow_role: cluster.job_flow_role.clone(),
+            log_uri: cluster.log_uri.clone(),
+            instances,
+            ec2_subnet_ids: cluster.ec2_subnet_ids.clone(),
+            step_concurrency_level: cluster.step_concurrency_level(),
+            idle_timeout_seconds: cluster.idle_timeout_seconds,
+            bootstrap_actions: cluster.bootstrap_actions.clone(),
             tags,
         }
     }

@@ -100,17 +100,6 @@ fn renders_placeholders(location: &str) -> bool {
     location == "Steps" || location.starts_with("Steps[") || location == "Cluster.LogUri"
 }
 
-/// Calls `visit(text, location)` for every string in the parts of a serialized spec that may
-/// hold placeholders.
-fn for_each_renderable_string(spec: &Value, visit: &mut dyn FnMut(&str, &str)) {
-    if let Some(steps) = spec.get("Steps") {
-        walk(steps, "Steps".into(), visit);
-    }
-    if let Some(log_uri) = spec.get("Cluster").and_then(|c| c.get("LogUri")) {
-        walk(log_uri, "Cluster.LogUri".into(), visit);
-    }
-}
-
 /// Whether `text` opens a placeholder it never closes (`{{` left over once the complete ones
 /// are taken out).
 fn has_unclosed_placeholder(text: &str) -> bool {
@@ -172,20 +161,6 @@ impl PipelineSpec {
             Some(message) => Err(EmrflowError::invalid_input(message)),
             None => Ok(()),
         }
-    }
-
-    /// A placeholder still present (the spec did not go through validate-input).
-    pub fn first_unrendered_placeholder(&self) -> Option<String> {
-        let value = serde_json::to_value(self).ok()?;
-        let mut found = None;
-        for_each_renderable_string(&value, &mut |text, location| {
-            if found.is_none() {
-                if let Some((range, _)) = placeholders_in(text).first() {
-                    found = Some(format!("{} in {location}", &text[range.clone()]));
-                }
-            }
-        });
-        found
     }
 
     /// The spec with every placeholder in the steps and in LogUri replaced.

@@ -8,12 +8,11 @@ use emrflow_vocabulary::limits::{
 };
 
 use super::cluster::check_s3_location;
+use super::dependencies::check_graph;
 use super::{
-    ActionOnFailure, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT, POLL_INTERVAL_SECONDS,
+    ActionOnFailure, Mode, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT, POLL_INTERVAL_SECONDS,
 };
-use crate::graph::attempts::attempt_name;
-use crate::graph::validate::check_graph;
-use crate::graph::Mode;
+use crate::naming::attempt_name;
 use crate::EmrflowError;
 
 impl PipelineSpec {

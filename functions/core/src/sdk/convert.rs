@@ -7,10 +7,10 @@ use aws_sdk_emr::types as emr;
 use aws_smithy_types::date_time::Format;
 
 use crate::emr::{
-    ActionOnFailure, ClusterDescription, ClusterState, ClusterSummary, FailureDetails, StepConfig,
+    ActionOnFailure, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary,
+    EmrConfiguration, FailureDetails, InstanceFleet, InstanceGroup, Instances, StepConfig,
     StepState, StepSummary,
 };
-use crate::pipeline::{ClusterConfig, EmrConfiguration};
 use crate::EmrflowError;
 
 /// A state name this emrflow does not know cannot be judged; retrying will not help.
@@ -164,7 +164,7 @@ pub fn sdk_step(step: &StepConfig) -> emr::StepConfig {
         .build()
 }
 
-fn sdk_fleet(fleet: &crate::pipeline::InstanceFleet) -> emr::InstanceFleetConfig {
+fn sdk_fleet(fleet: &InstanceFleet) -> emr::InstanceFleetConfig {
     emr::InstanceFleetConfig::builder()
         .instance_fleet_type(emr::InstanceFleetType::from(
             fleet.instance_fleet_type.as_str(),
@@ -191,7 +191,7 @@ fn sdk_fleet(fleet: &crate::pipeline::InstanceFleet) -> emr::InstanceFleetConfig
         .build()
 }
 
-fn sdk_group(group: &crate::pipeline::InstanceGroup) -> emr::InstanceGroupConfig {
+fn sdk_group(group: &InstanceGroup) -> emr::InstanceGroupConfig {
     emr::InstanceGroupConfig::builder()
         .instance_role(emr::InstanceRoleType::from(group.instance_role.as_str()))
         .set_name(group.name.clone())
@@ -206,23 +206,20 @@ fn sdk_group(group: &crate::pipeline::InstanceGroup) -> emr::InstanceGroupConfig
         .build()
 }
 
-/// The JobFlowInstancesConfig of a cluster config (fleets or groups, subnets).
-pub fn sdk_instances(config: &ClusterConfig) -> emr::JobFlowInstancesConfig {
-    let mut instances = emr::JobFlowInstancesConfig::builder()
+/// The JobFlowInstancesConfig of a cluster launch (fleets or groups, subnets).
+pub fn sdk_instances(launch: &ClusterLaunch) -> emr::JobFlowInstancesConfig {
+    let instances = emr::JobFlowInstancesConfig::builder()
         // The cluster waits for steps instead of shutting down when it has none queued.
         .keep_job_flow_alive_when_no_steps(true);
-    if let Some(fleets) = &config.instance_fleets {
-        instances = instances
-            .set_ec2_subnet_ids(
-                (!config.ec2_subnet_ids.is_empty()).then(|| config.ec2_subnet_ids.clone()),
-            )
-            .set_instance_fleets(Some(fleets.iter().map(sdk_fleet).collect()));
-    }
-    if let Some(groups) = &config.instance_groups {
+    let subnets = &launch.ec2_subnet_ids;
+    match &launch.instances {
+        Instances::Fleets(fleets) => instances
+            .set_ec2_subnet_ids((!subnets.is_empty()).then(|| subnets.clone()))
+            .set_instance_fleets(Some(fleets.iter().map(sdk_fleet).collect())),
         // Instance groups take a single subnet (Ec2SubnetIds is for fleets only).
-        instances = instances
-            .set_ec2_subnet_id(config.ec2_subnet_ids.first().cloned())
-            .set_instance_groups(Some(groups.iter().map(sdk_group).collect()));
+        Instances::Groups(groups) => instances
+            .set_ec2_subnet_id(subnets.first().cloned())
+            .set_instance_groups(Some(groups.iter().map(sdk_group).collect())),
     }
-    instances.build()
+    .build()
 }

@@ -10,7 +10,7 @@ use aws_smithy_runtime_api::client::result::ConnectorError;
 use crate::{EmrflowError, ErrorName};
 
 /// Error codes AWS uses for throttling (the SDK's own retry classifier knows the same list).
-const THROTTLING_CODES: [&str; 14] = [
+const THROTTLING_CODES: [&str; 15] = [
     "Throttling",
     "ThrottlingException",
     "ThrottledException",
@@ -25,15 +25,18 @@ const THROTTLING_CODES: [&str; 14] = [
     "SlowDown",
     "PriorRequestNotComplete",
     "EC2ThrottledException",
+    "KmsThrottlingException",
 ];
 
-/// Error codes of a failure on AWS's side that may pass on a retry.
-const TRANSIENT_CODES: [&str; 5] = [
+/// Error codes of a failure on AWS's side that may pass on a retry (Step Functions'
+/// ExecutionLimitExceeded: too many executions running now).
+const TRANSIENT_CODES: [&str; 6] = [
     "InternalServerError",
     "InternalServerException",
     "InternalFailure",
     "ServiceUnavailable",
     "RequestTimeout",
+    "ExecutionLimitExceeded",
 ];
 
 /// Maps an SDK error of `operation` against `endpoint` (e.g. "EMR in us-east-1" or "the EMR
@@ -73,7 +76,10 @@ where
                 .unwrap_or_else(|| describe_chain(context.err()));
             let status = context.raw().status().as_u16();
             let text = format!("{operation}: {service} answered {code}: {message}");
-            if THROTTLING_CODES.contains(&code) || status == 429 {
+            if code == "ExecutionAlreadyExists" {
+                // Step Functions: an execution of this name exists (names are unique).
+                EmrflowError::new(ErrorName::ExecutionAlreadyExists, text)
+            } else if THROTTLING_CODES.contains(&code) || status == 429 {
                 EmrflowError::new(ErrorName::EmrThrottled, text)
             } else if TRANSIENT_CODES.contains(&code) || status >= 500 {
                 transient(text)

@@ -2,6 +2,7 @@
 //! classification of SDK errors into the contract's names in [`errors`].
 
 mod convert;
+mod endpoint;
 mod errors;
 
 use async_trait::async_trait;
@@ -10,6 +11,7 @@ use aws_sdk_emr::types as emr;
 use emrflow_vocabulary::limits::MAX_STEP_IDS_PER_LIST_STEPS;
 
 pub use convert::{sdk_instances, sdk_step};
+pub use endpoint::{emr_timeouts, endpoint_name, endpoint_url_override};
 pub use errors::{classify_aws_sdk_error, classify_sdk_error};
 
 use convert::{sdk_cluster_state, sdk_configuration, to_i32};
@@ -39,14 +41,10 @@ pub struct SdkEmr {
 impl SdkEmr {
     /// Names the endpoint by the client's region (the AWS endpoint).
     pub fn new(client: aws_sdk_emr::Client) -> Self {
-        let region = client
-            .config()
-            .region()
-            .map(|region| region.to_string())
-            .unwrap_or_else(|| "the configured region".to_string());
+        let region = client.config().region().map(|region| region.to_string());
         SdkEmr {
+            endpoint: endpoint_name("EMR", None, region.as_deref()),
             client,
-            endpoint: format!("EMR in {region}"),
         }
     }
 
@@ -54,7 +52,7 @@ impl SdkEmr {
     pub fn with_endpoint_url(client: aws_sdk_emr::Client, url: &str) -> Self {
         SdkEmr {
             client,
-            endpoint: format!("the EMR endpoint {url}"),
+            endpoint: endpoint_name("EMR", Some(url), None),
         }
     }
 
@@ -96,39 +94,38 @@ impl SdkEmr {
 #[async_trait]
 impl EmrApi for SdkEmr {
     async fn run_job_flow(&self, launch: &ClusterLaunch) -> Result<String, EmrflowError> {
-        let config = &launch.config;
         let output = self
             .client
             .run_job_flow()
             .name(&launch.name)
-            .release_label(&config.release_label)
-            .set_applications((!config.applications.is_empty()).then(|| {
-                config
+            .release_label(&launch.release_label)
+            .set_applications((!launch.applications.is_empty()).then(|| {
+                launch
                     .applications
                     .iter()
                     .map(|name| emr::Application::builder().name(name).build())
                     .collect()
             }))
-            .set_configurations((!config.configurations.is_empty()).then(|| {
-                config
+            .set_configurations((!launch.configurations.is_empty()).then(|| {
+                launch
                     .configurations
                     .iter()
                     .map(sdk_configuration)
                     .collect()
             }))
-            .service_role(&config.service_role)
-            .job_flow_role(&config.job_flow_role)
-            .set_log_uri(config.log_uri.clone())
-            .instances(sdk_instances(config))
+            .service_role(&launch.service_role)
+            .job_flow_role(&launch.job_flow_role)
+            .set_log_uri(launch.log_uri.clone())
+            .instances(sdk_instances(launch))
             .visible_to_all_users(true)
-            .step_concurrency_level(to_i32(config.step_concurrency_level()))
-            .set_auto_termination_policy(config.idle_timeout_seconds.map(|seconds| {
+            .step_concurrency_level(to_i32(launch.step_concurrency_level))
+            .set_auto_termination_policy(launch.idle_timeout_seconds.map(|seconds| {
                 emr::AutoTerminationPolicy::builder()
                     .idle_timeout(i64::try_from(seconds).unwrap_or(i64::MAX))
                     .build()
             }))
-            .set_bootstrap_actions((!config.bootstrap_actions.is_empty()).then(|| {
-                config
+            .set_bootstrap_actions((!launch.bootstrap_actions.is_empty()).then(|| {
+                launch
                     .bootstrap_actions
                     .iter()
                     .map(|action| {

@@ -11,7 +11,7 @@ use emrflow_core::emr::{
     CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi,
     FailureDetails, StepConfig, StepState, StepSummary,
 };
-use emrflow_core::{EmrflowError, ErrorName, Handlers, PipelineSpec};
+use emrflow_core::{Deployment, Dispatch, EmrflowError, ErrorName, PipelineSpec};
 use serde_json::{json, Value};
 
 pub const REGION: &str = "us-east-1";
@@ -179,8 +179,8 @@ impl EmrApi for FakeEmr {
             state.launches.push(launch.clone());
             state.clusters.push(FakeCluster {
                 description: ClusterDescription {
-                    step_concurrency_level: launch.config.step_concurrency_level(),
-                    log_uri: launch.config.log_uri.clone(),
+                    step_concurrency_level: launch.step_concurrency_level,
+                    log_uri: launch.log_uri.clone(),
                     tags: launch.tags.clone(),
                     ..description(&id, &launch.name, ClusterState::Starting)
                 },
@@ -396,8 +396,13 @@ pub fn sample_spec() -> PipelineSpec {
     PipelineSpec::from_value(sample_pipeline()).unwrap()
 }
 
-pub fn handlers(fake: &Arc<FakeEmr>) -> Handlers {
-    Handlers::new(fake.clone(), sample_spec(), REGION.to_string())
+pub fn handlers(fake: &Arc<FakeEmr>) -> Dispatch {
+    Dispatch::new(fake.clone(), deployment(sample_spec()))
+}
+
+/// The deployment the tests' handlers serve: `spec` as its default pipeline, in REGION.
+pub fn deployment(spec: PipelineSpec) -> Deployment {
+    Deployment::new(REGION).with_default_pipeline(spec)
 }
 
 pub fn tags_of(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -186,7 +186,7 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
 
 /// check-steps at `check_time` of an execution started at 00:30 and allowed 60 minutes.
 async fn check_at(
-    handlers: &emrflow_core::Handlers,
+    handlers: &emrflow_core::Dispatch,
     cluster_id: &str,
     check_time: &str,
 ) -> Result<Value, emrflow_core::EmrflowError> {

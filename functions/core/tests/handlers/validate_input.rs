@@ -28,9 +28,13 @@ async fn validate_input_applies_defaults_and_renders_placeholders() {
     // AND the state keeps a summary and the pipeline's fingerprint, never the spec itself
     assert_eq!(out.get("Pipeline"), None);
     assert_eq!(out["PipelineDigest"].as_str().unwrap().len(), 64);
-    let normalized = handlers
-        .normalize(json!({}), EXECUTION, "2026-11-22T23:30:00-02:00")
-        .unwrap();
+    let normalized = emrflow_core::input::normalize(
+        json!({}),
+        EXECUTION,
+        "2026-11-22T23:30:00-02:00",
+        handlers.deployment(),
+    )
+    .unwrap();
     let pipeline = serde_json::to_value(&normalized.pipeline).unwrap();
     assert_eq!(
         pipeline["Steps"][0]["Args"],
@@ -67,7 +71,7 @@ async fn validate_input_reuse_defaults_to_not_terminating() {
 async fn validate_input_without_any_pipeline_is_invalid_input() {
     // GIVEN handlers without a deployed default pipeline
     let fake = FakeEmr::new();
-    let handlers = emrflow_core::Handlers::without_default_pipeline(fake.clone(), REGION.into());
+    let handlers = emrflow_core::Dispatch::new(fake.clone(), emrflow_core::Deployment::new(REGION));
     // WHEN the input gives no Pipeline either THEN InvalidInput naming the key
     let error = handlers
         .invoke(

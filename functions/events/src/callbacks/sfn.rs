@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_sfn::operation::send_task_success::SendTaskSuccessError;
-use emrflow_core::sdk::classify_aws_sdk_error;
+use emrflow_core::sdk::{classify_aws_sdk_error, endpoint_name};
 
 use super::{CallbackError, TaskCallbacks};
 
@@ -19,14 +19,10 @@ pub struct SfnCallbacks {
 impl SfnCallbacks {
     /// Names the endpoint by the client's region (the AWS endpoint).
     pub fn new(client: aws_sdk_sfn::Client) -> Self {
-        let region = client
-            .config()
-            .region()
-            .map(|region| region.to_string())
-            .unwrap_or_else(|| "the configured region".to_string());
+        let region = client.config().region().map(|region| region.to_string());
         SfnCallbacks {
+            endpoint: endpoint_name("Step Functions", None, region.as_deref()),
             client,
-            endpoint: format!("Step Functions in {region}"),
         }
     }
 
@@ -34,7 +30,7 @@ impl SfnCallbacks {
     pub fn with_endpoint_url(client: aws_sdk_sfn::Client, url: &str) -> Self {
         SfnCallbacks {
             client,
-            endpoint: format!("the Step Functions endpoint {url}"),
+            endpoint: endpoint_name("Step Functions", Some(url), None),
         }
     }
 }

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use aws_sdk_dynamodb::error::SdkError;
 use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
-use emrflow_core::sdk::classify_aws_sdk_error;
+use emrflow_core::sdk::{classify_aws_sdk_error, endpoint_name};
 use emrflow_core::{EmrflowError, ErrorName};
 
 use super::item::{n, s, to_item, CLUSTER_ID, EXPIRES_AT, TASK_TOKEN, WAITER};
@@ -28,12 +28,9 @@ pub struct DynamoTokenStore {
 impl DynamoTokenStore {
     /// Names the endpoint by the client's region (the AWS endpoint).
     pub fn new(client: aws_sdk_dynamodb::Client, table: impl Into<String>) -> Self {
-        let region = client
-            .config()
-            .region()
-            .map(|region| region.to_string())
-            .unwrap_or_else(|| "the configured region".to_string());
-        Self::named(client, table, format!("DynamoDB in {region}"))
+        let region = client.config().region().map(|region| region.to_string());
+        let endpoint = endpoint_name("DynamoDB", None, region.as_deref());
+        Self::named(client, table, endpoint)
     }
 
     /// For a client sent to an endpoint URL (moto, AWS_ENDPOINT_URL_DYNAMODB).
@@ -42,7 +39,7 @@ impl DynamoTokenStore {
         table: impl Into<String>,
         url: &str,
     ) -> Self {
-        Self::named(client, table, format!("the DynamoDB endpoint {url}"))
+        Self::named(client, table, endpoint_name("DynamoDB", Some(url), None))
     }
 
     fn named(client: aws_sdk_dynamodb::Client, table: impl Into<String>, endpoint: String) -> Self {

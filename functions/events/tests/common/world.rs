@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use emrflow_core::emr::{ClusterState, StepState};
+use emrflow_core::Handler;
 use emrflow_events::{
     AwaitOutcome, AwaitSteps, AwaitStepsSummary, EmrEvents, EmrEventsSummary, MemoryTokenStore,
 };

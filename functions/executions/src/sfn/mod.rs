@@ -5,9 +5,10 @@ pub mod history;
 
 use async_trait::async_trait;
 use aws_sdk_sfn::error::SdkError;
+use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use aws_sdk_sfn::types::ExecutionStatus as SdkStatus;
-use emrflow_core::sdk::classify_aws_sdk_error;
-use emrflow_core::EmrflowError;
+use emrflow_core::sdk::{classify_aws_sdk_error, endpoint_name};
+use emrflow_core::{EmrflowError, ErrorName};
 
 use crate::port::{
     execution_arn, ExecutionDescription, ExecutionStatus, Executions, ListFilter, Progress,
@@ -36,15 +37,11 @@ pub struct SfnExecutions {
 impl SfnExecutions {
     /// Names the endpoint by the client's region (the AWS endpoint).
     pub fn new(client: aws_sdk_sfn::Client, state_machine_arn: impl Into<String>) -> Self {
-        let region = client
-            .config()
-            .region()
-            .map(|region| region.to_string())
-            .unwrap_or_else(|| "the configured region".to_string());
+        let region = client.config().region().map(|region| region.to_string());
         SfnExecutions {
+            endpoint: endpoint_name("Step Functions", None, region.as_deref()),
             client,
             state_machine_arn: state_machine_arn.into(),
-            endpoint: format!("Step Functions in {region}"),
         }
     }
 
@@ -55,7 +52,7 @@ impl SfnExecutions {
         url: &str,
     ) -> Self {
         SfnExecutions {
-            endpoint: format!("the Step Functions endpoint {url}"),
+            endpoint: endpoint_name("Step Functions", Some(url), None),
             ..Self::new(client, state_machine_arn)
         }
     }
@@ -243,7 +240,17 @@ impl Executions for SfnExecutions {
             .input(input)
             .send()
             .await
-            .map_err(|error| self.classify("StartExecution", error))?;
+            .map_err(|error| match error.as_service_error() {
+                // Names are unique per state machine: the typed answer, whatever its metadata.
+                Some(StartExecutionError::ExecutionAlreadyExists(exists)) => EmrflowError::new(
+                    ErrorName::ExecutionAlreadyExists,
+                    format!(
+                        "StartExecution: an execution named '{name}' exists already ({})",
+                        exists.message().unwrap_or("ExecutionAlreadyExists")
+                    ),
+                ),
+                _ => self.classify("StartExecution", error),
+            })?;
         Ok(Started {
             execution_arn: output.execution_arn().to_string(),
             name: name.to_string(),

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use aws_config::{BehaviorVersion, Region, SdkConfig};
 use aws_sdk_s3::error::SdkError;
 use emrflow_core::emr::EmrApi;
-use emrflow_core::runtime::endpoint_url_override;
 use emrflow_core::sdk::classify_aws_sdk_error;
+use emrflow_core::sdk::endpoint_url_override;
 use emrflow_core::SdkEmr;
 use emrflow_executions::{
     list_execution_steps, ExecutionRecord, Executions, Launcher, LocalExecutions, SfnExecutions,
@@ -76,12 +76,12 @@ impl LogStore for S3Logs {
 
 /// EMR from `config` as the standard chain loaded it (endpoints included: `--endpoint`
 /// settings, AWS_ENDPOINT_URL_EMR), with the functions' timeouts. (The functions' own
-/// `runtime::sdk_emr` sets the endpoint from the environment alone: Lambda has no config
-/// files.)
+/// wiring, `emrflow_lambda::wiring`, sets the endpoint from the environment alone: Lambda has
+/// no config files.)
 fn sdk_emr(config: &SdkConfig) -> SdkEmr {
     let client = aws_sdk_emr::Client::from_conf(
         aws_sdk_emr::config::Builder::from(config)
-            .timeout_config(emrflow_core::runtime::emr_timeouts())
+            .timeout_config(emrflow_core::sdk::emr_timeouts())
             .build(),
     );
     match config

@@ -198,7 +198,7 @@ impl ExecutionView {
             }
             for (index, attempt) in step.attempts.iter().enumerate() {
                 let (name, state) = if index == 0 {
-                    (step.name.clone(), step.state.clone())
+                    (step.name.clone(), step.state.to_string())
                 } else {
                     (String::new(), String::new())
                 };

@@ -1,11 +1,21 @@
-//! The daily start: processing date, execution name, execution input, StartExecution.
+//! start-daily: the target of the daily EventBridge schedule.
+//!
+//! It turns the scheduled event's time into a processing date (UTC date minus
+//! `PROCESSING_DAY_OFFSET` days, default 1 = yesterday) and starts the emrflow state machine
+//! with the execution name `daily-<YYYY-MM-DD>`, through the [`Executions`] port. Step
+//! Functions keeps execution names unique per state machine, so a second delivery of the same
+//! schedule tick (EventBridge and Lambda's async retries both deliver at least once) cannot
+//! start a second run for the same day.
 
+use std::sync::Arc;
+
+use async_trait::async_trait;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
-use aws_sdk_sfn::error::{ProvideErrorMetadata, SdkError};
-use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use chrono::{Days, NaiveDate};
-use emrflow_core::{EmrflowError, ErrorName};
+use emrflow_core::{EmrflowError, ErrorName, Handler};
 use serde::{Deserialize, Serialize};
+
+use crate::port::{execution_arn, Executions};
 
 /// Environment variable holding the state machine to start.
 pub const STATE_MACHINE_ARN_ENV: &str = "STATE_MACHINE_ARN";
@@ -30,19 +40,12 @@ pub enum StartDailyError {
     EventWithoutTime,
     #[error("processing date out of range: {time} minus {offset} day(s)")]
     DateOutOfRange { time: String, offset: u64 },
-    #[error(
-        "StartExecution {execution_name} on {state_machine_arn} failed, will be retried: {message}"
-    )]
-    Transient {
+    /// StartExecution failed, classified by the port as every AWS error is.
+    #[error("StartExecution {execution_name} on {state_machine_arn}: {error}")]
+    Start {
         execution_name: String,
         state_machine_arn: String,
-        message: String,
-    },
-    #[error("StartExecution {execution_name} on {state_machine_arn} was rejected: {message}")]
-    Rejected {
-        execution_name: String,
-        state_machine_arn: String,
-        message: String,
+        error: EmrflowError,
     },
 }
 
@@ -54,8 +57,7 @@ impl StartDailyError {
             StartDailyError::Configuration(_)
             | StartDailyError::EventWithoutTime
             | StartDailyError::DateOutOfRange { .. } => ErrorName::InvalidInput,
-            StartDailyError::Transient { .. } => ErrorName::AwsTransient,
-            StartDailyError::Rejected { .. } => ErrorName::AwsRequestRejected,
+            StartDailyError::Start { error, .. } => error.name(),
         }
     }
 
@@ -134,18 +136,29 @@ pub fn execution_name(processing_date: NaiveDate) -> String {
     format!("daily-{}", processing_date.format("%Y-%m-%d"))
 }
 
-/// Step Functions' ExecutionAlreadyExists carries no ARN: the existing run's is built from
-/// the name.
-pub use emrflow_core::execution::execution_arn;
-
-pub struct DailyStarter {
-    sfn: aws_sdk_sfn::Client,
+/// start-daily: the executions of its state machine, and its settings.
+pub struct StartDaily {
+    executions: Arc<dyn Executions>,
     config: StartDailyConfig,
 }
 
-impl DailyStarter {
-    pub fn new(sfn: aws_sdk_sfn::Client, config: StartDailyConfig) -> Self {
-        Self { sfn, config }
+#[async_trait]
+impl Handler for StartDaily {
+    const NAME: &'static str = "start-daily";
+    const PAYLOAD: &'static str = "EventBridge event";
+    type Request = EventBridgeEvent;
+    type Response = StartDailyOutput;
+
+    async fn handle(&self, event: EventBridgeEvent) -> Result<StartDailyOutput, EmrflowError> {
+        self.start_for_event(&event)
+            .await
+            .map_err(EmrflowError::from)
+    }
+}
+
+impl StartDaily {
+    pub fn new(executions: Arc<dyn Executions>, config: StartDailyConfig) -> Self {
+        Self { executions, config }
     }
 
     /// The UTC date of the event minus the configured offset.
@@ -185,43 +198,29 @@ impl DailyStarter {
             StartDailyError::Configuration(format!("cannot serialise the execution input: {error}"))
         })?;
         let state_machine_arn = &self.config.state_machine_arn;
-
-        let result = self
-            .sfn
-            .start_execution()
-            .state_machine_arn(state_machine_arn)
-            .name(&name)
-            .input(input_json)
-            .send()
-            .await;
-
-        match result {
+        match self.executions.start(&name, &input_json).await {
             // A repeated delivery while the day's execution still runs lands here too:
             // StartExecution with the same name and the same input returns the running
             // execution instead of starting another one.
             Ok(started) => {
                 tracing::info!(
                     execution_name = %name,
-                    execution_arn = %started.execution_arn(),
+                    execution_arn = %started.execution_arn,
                     processing_date = %date_text,
                     "started the daily execution"
                 );
                 Ok(StartDailyOutput {
                     execution_name: name,
-                    execution_arn: started.execution_arn().to_string(),
+                    execution_arn: started.execution_arn,
                     processing_date: date_text,
                     already_started: false,
                 })
             }
-            Err(SdkError::ServiceError(service_error))
-                if matches!(
-                    service_error.err(),
-                    StartExecutionError::ExecutionAlreadyExists(_)
-                ) =>
-            {
+            Err(error) if error.name() == ErrorName::ExecutionAlreadyExists => {
                 // Same name = same processing day: this day has its execution already
                 // (a duplicate delivery, or an earlier run that has finished). Success, so
-                // neither EventBridge nor Lambda retries it into an alarm.
+                // neither EventBridge nor Lambda retries it into an alarm. Step Functions'
+                // answer carries no ARN: the existing run's is built from the name.
                 let existing = execution_arn(state_machine_arn, &name);
                 tracing::info!(
                     execution_name = %name,
@@ -236,53 +235,11 @@ impl DailyStarter {
                     already_started: true,
                 })
             }
-            Err(error) => Err(classify_failure(error, state_machine_arn, name)),
+            Err(error) => Err(StartDailyError::Start {
+                execution_name: name,
+                state_machine_arn: state_machine_arn.clone(),
+                error,
+            }),
         }
     }
 }
-
-fn classify_failure(
-    error: SdkError<StartExecutionError, aws_sdk_sfn::config::http::HttpResponse>,
-    state_machine_arn: &str,
-    execution_name: String,
-) -> StartDailyError {
-    let transient = match &error {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
-            true
-        }
-        SdkError::ServiceError(service_error) => {
-            matches!(
-                service_error.err(),
-                StartExecutionError::ExecutionLimitExceeded(_)
-                    | StartExecutionError::KmsThrottlingException(_)
-            ) || matches!(
-                service_error.err().code(),
-                Some("ThrottlingException" | "ServiceUnavailable" | "InternalServerError")
-            )
-        }
-        _ => false,
-    };
-    // The modeled error's Display carries its name and the service's message; transport
-    // errors need the whole source chain to be useful.
-    let message = match error.as_service_error() {
-        Some(service_error) => aws_sdk_sfn::error::DisplayErrorContext(service_error).to_string(),
-        None => aws_sdk_sfn::error::DisplayErrorContext(&error).to_string(),
-    };
-    let state_machine_arn = state_machine_arn.to_string();
-    if transient {
-        StartDailyError::Transient {
-            execution_name,
-            state_machine_arn,
-            message,
-        }
-    } else {
-        StartDailyError::Rejected {
-            execution_name,
-            state_machine_arn,
-            message,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests;

@@ -1,7 +1,7 @@
 //! reap-execution: the target of the EventBridge rule on "Step Functions Execution Status
 //! Change" events of this state machine with status ABORTED, TIMED_OUT or FAILED. It reads
-//! the execution (DescribeExecution, GetExecutionHistory) and runs the reaper
-//! (`emrflow_executions::reap`) against EMR.
+//! the execution (DescribeExecution, GetExecutionHistory) through the [`Executions`] port and
+//! runs the reaper ([`crate::reap`]) against EMR.
 //!
 //! Step Functions does not stop a Lambda function that is running when an execution is
 //! stopped: ensure-cluster may still create the cluster, add-steps still add steps, a
@@ -12,13 +12,17 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_trait::async_trait;
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use chrono::Utc;
 use emrflow_core::emr::EmrApi;
-use emrflow_core::runtime::{emr_timeouts, endpoint_url_override, lambda_sdk_config, sdk_emr};
-use emrflow_core::EmrflowError;
-use emrflow_executions::{reap, Executions, ReapReport, SfnExecutions};
+use emrflow_core::{EmrflowError, Handler};
 use serde_json::Value;
+
+use crate::port::Executions;
+use crate::reaper::{reap, ReapReport};
+use crate::record::ExecutionRecord;
+use crate::sfn::SfnExecutions;
 
 /// The longest a pipeline function called before the stop can still act: the functions'
 /// Lambda timeout (Globals, 100 s in infra/template.yaml, above the EMR client's 80 s) and 5 s
@@ -27,57 +31,28 @@ use serde_json::Value;
 /// minute later, after the grace, and looks once — the same result.
 pub const IN_FLIGHT_GRACE: Duration = Duration::from_secs(105);
 
-/// The reaper as deployed: clients built once per cold start.
+/// The executions of the state machine an event names.
+pub type ExecutionsOf = Arc<dyn Fn(&str) -> Arc<dyn Executions> + Send + Sync>;
+
+/// reap-execution: the executions of the state machine an event names, and EMR.
 pub struct ReapExecution {
-    sfn: aws_sdk_sfn::Client,
-    sfn_endpoint: Option<String>,
+    executions_of: ExecutionsOf,
     emr: Arc<dyn EmrApi>,
     in_flight_grace: Duration,
 }
 
-impl ReapExecution {
-    pub fn new(sfn: aws_sdk_sfn::Client, emr: Arc<dyn EmrApi>) -> Self {
-        ReapExecution {
-            sfn,
-            sfn_endpoint: None,
-            emr,
-            in_flight_grace: IN_FLIGHT_GRACE,
-        }
-    }
-
-    /// How long after the stop a task in flight may still act (tests shorten it).
-    pub fn with_in_flight_grace(mut self, grace: Duration) -> Self {
-        self.in_flight_grace = grace;
-        self
-    }
-
-    /// The SDK configuration every function builds at cold start (`lambda_sdk_config`);
-    /// EMR with the pipeline functions' timeouts; endpoint overrides (`AWS_ENDPOINT_URL_SFN`,
-    /// `_EMR`) applied and named in messages.
-    pub async fn from_environment() -> Result<ReapExecution, EmrflowError> {
-        let config = lambda_sdk_config()?;
-        let sfn_endpoint = endpoint_url_override("SFN");
-        let mut sfn = aws_sdk_sfn::config::Builder::from(&config).timeout_config(emr_timeouts());
-        sfn.set_endpoint_url(sfn_endpoint.clone());
-        Ok(ReapExecution {
-            sfn_endpoint,
-            ..ReapExecution::new(
-                aws_sdk_sfn::Client::from_conf(sfn.build()),
-                Arc::new(sdk_emr(&config)),
-            )
-        })
-    }
+#[async_trait]
+impl Handler for ReapExecution {
+    const NAME: &'static str = "reap-execution";
+    const PAYLOAD: &'static str = "EventBridge event";
+    type Request = EventBridgeEvent;
+    type Response = ReapReport;
 
     /// One event: the execution it names is read afresh (the event may be late or repeated)
     /// and reaped; a second look follows when a task was in flight at a recent stop.
-    pub async fn handle(&self, event: EventBridgeEvent) -> Result<ReapReport, EmrflowError> {
+    async fn handle(&self, event: EventBridgeEvent) -> Result<ReapReport, EmrflowError> {
         let (execution_arn, state_machine_arn) = execution_of(&event.detail)?;
-        let executions = match &self.sfn_endpoint {
-            Some(url) => {
-                SfnExecutions::with_endpoint_url(self.sfn.clone(), &state_machine_arn, url)
-            }
-            None => SfnExecutions::new(self.sfn.clone(), &state_machine_arn),
-        };
+        let executions = (self.executions_of)(&state_machine_arn);
         let record = executions.record(&execution_arn).await?;
         let first = reap(self.emr.as_ref(), &record).await?;
         tracing::info!(execution = %execution_arn, outcome = %first.outcome, actions = ?first.actions, "reaped");
@@ -91,14 +66,44 @@ impl ReapExecution {
         tracing::info!(execution = %execution_arn, outcome = %second.outcome, "reaped again");
         Ok(second)
     }
+}
+
+impl ReapExecution {
+    pub fn new(executions_of: ExecutionsOf, emr: Arc<dyn EmrApi>) -> Self {
+        ReapExecution {
+            executions_of,
+            emr,
+            in_flight_grace: IN_FLIGHT_GRACE,
+        }
+    }
+
+    /// On Step Functions: `client`, named `endpoint` (an endpoint URL) in messages when set.
+    pub fn on_step_functions(
+        client: aws_sdk_sfn::Client,
+        endpoint: Option<String>,
+        emr: Arc<dyn EmrApi>,
+    ) -> Self {
+        let executions_of: ExecutionsOf =
+            Arc::new(move |state_machine_arn: &str| -> Arc<dyn Executions> {
+                Arc::new(match &endpoint {
+                    Some(url) => {
+                        SfnExecutions::with_endpoint_url(client.clone(), state_machine_arn, url)
+                    }
+                    None => SfnExecutions::new(client.clone(), state_machine_arn),
+                })
+            });
+        Self::new(executions_of, emr)
+    }
+
+    /// How long after the stop a task in flight may still act (tests shorten it).
+    pub fn with_in_flight_grace(mut self, grace: Duration) -> Self {
+        self.in_flight_grace = grace;
+        self
+    }
 
     /// How long to wait before a second look, when the first saw a task in flight and its
     /// function may still be running.
-    fn second_look_in(
-        &self,
-        report: &ReapReport,
-        record: &emrflow_executions::ExecutionRecord,
-    ) -> Option<Duration> {
+    fn second_look_in(&self, report: &ReapReport, record: &ExecutionRecord) -> Option<Duration> {
         report.task_in_flight.as_ref()?;
         let stopped = record.execution.stop_date?;
         let since_stop = (Utc::now() - stopped).to_std().unwrap_or_default();

@@ -2,11 +2,16 @@
 //! execution names unique the way the service does (aws-smithy-mocks behind the real SDK
 //! client, so the request the SDK would send is what gets asserted).
 
-use super::*;
-use aws_sdk_sfn::operation::start_execution::{StartExecutionInput, StartExecutionOutput};
+use aws_lambda_events::eventbridge::EventBridgeEvent;
+use aws_sdk_sfn::operation::start_execution::{
+    StartExecutionError, StartExecutionInput, StartExecutionOutput,
+};
 use aws_sdk_sfn::primitives::DateTime;
 use aws_sdk_sfn::types::error::{ExecutionAlreadyExists, StateMachineDoesNotExist};
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
+use emrflow_core::EmrflowError;
+use emrflow_executions::handlers::start_daily::*;
+use emrflow_executions::{execution_arn, SfnExecutions};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -66,10 +71,18 @@ fn config(offset: Option<&str>) -> StartDailyConfig {
     .unwrap()
 }
 
-fn starter_with(fake: &FakeStepFunctions, config: StartDailyConfig) -> DailyStarter {
+fn starter_with(fake: &FakeStepFunctions, config: StartDailyConfig) -> StartDaily {
     let rule = fake.rule();
-    let client = mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&rule]);
-    DailyStarter::new(client, config)
+    starter(
+        mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&rule]),
+        config,
+    )
+}
+
+/// start-daily over the Executions port on `client`, as deployed.
+fn starter(client: aws_sdk_sfn::Client, config: StartDailyConfig) -> StartDaily {
+    let executions = SfnExecutions::new(client, config.state_machine_arn.clone());
+    StartDaily::new(Arc::new(executions), config)
 }
 
 /// The event EventBridge sends for a scheduled rule.
@@ -229,7 +242,7 @@ async fn given_an_event_without_time_when_handled_then_a_clear_invalid_input_err
 
     // THEN it fails as InvalidInput naming the missing field, and nothing was started
     assert!(matches!(error, StartDailyError::EventWithoutTime));
-    let diagnostic = emrflow_lambda::diagnostic(&EmrflowError::from(error));
+    let diagnostic = EmrflowError::from(error).lambda_error();
     assert_eq!(diagnostic.error_type, "InvalidInput");
     assert!(
         diagnostic.error_message.contains("no `time`"),
@@ -251,7 +264,7 @@ async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_re
         )
     });
     let client = mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&rule]);
-    let starter = DailyStarter::new(client, config(None));
+    let starter = starter(client, config(None));
 
     // WHEN the tick is handled
     let error = starter
@@ -260,7 +273,7 @@ async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_re
         .unwrap_err();
 
     // THEN the handler fails as AwsRequestRejected with the execution and the service message
-    let diagnostic = emrflow_lambda::diagnostic(&EmrflowError::from(error));
+    let diagnostic = EmrflowError::from(error).lambda_error();
     assert_eq!(diagnostic.error_type, "AwsRequestRejected");
     let message = &diagnostic.error_message;
     assert!(message.contains("daily-2026-11-21"), "{message}");

@@ -1,12 +1,12 @@
-//! What a graph must satisfy before any cluster exists. Every problem is InvalidInput naming
-//! the steps involved.
+//! What the graph keys (DependsOn, Retry, TimeoutSeconds) must satisfy before any cluster
+//! exists. Every problem is InvalidInput naming the steps involved.
 
 use std::collections::BTreeSet;
 use std::ops::RangeInclusive;
 
 use emrflow_vocabulary::limits::MAX_ACTIVE_STEPS;
 
-use crate::pipeline::{PipelineSpec, StepSpec};
+use super::{PipelineSpec, StepSpec};
 use crate::EmrflowError;
 
 /// `Retry.MaxAttempts`: how many more attempts after the first.
@@ -26,7 +26,7 @@ fn outside<T: std::fmt::Display>(range: &RangeInclusive<T>) -> String {
 
 /// Dependencies name existing steps (not themselves, not twice), there is no cycle, the
 /// ranges hold, and the worst case — every step using every attempt — fits EMR's 256 steps.
-pub fn check_graph(spec: &PipelineSpec) -> Result<(), EmrflowError> {
+pub(super) fn check_graph(spec: &PipelineSpec) -> Result<(), EmrflowError> {
     let names: BTreeSet<&str> = spec.steps.iter().map(|step| step.name.as_str()).collect();
     for (index, step) in spec.steps.iter().enumerate() {
         check_step(step, index, &names)?;

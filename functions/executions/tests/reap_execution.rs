@@ -17,9 +17,10 @@ use aws_sdk_sfn::operation::get_execution_history::GetExecutionHistoryOutput;
 use aws_sdk_sfn::types::{ExecutionStatus, HistoryEvent, HistoryEventType};
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
+use emrflow_core::Handler;
 use emrflow_core::SdkEmr;
 use emrflow_executions::fixtures::{sdk_events, summary, History, TaskFamily};
-use reap_execution::ReapExecution;
+use emrflow_executions::handlers::ReapExecution;
 use serde_json::json;
 
 const MACHINE: &str = "arn:aws:states:us-east-1:111122223333:stateMachine:emrflow";
@@ -127,7 +128,7 @@ fn reaper(sfn: &[Rule], emr: &[Rule]) -> ReapExecution {
     let emr: Vec<&Rule> = emr.iter().collect();
     let sfn = mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &sfn);
     let emr = mock_client!(aws_sdk_emr, RuleMode::MatchAny, &emr);
-    ReapExecution::new(sfn, Arc::new(SdkEmr::new(emr)))
+    ReapExecution::on_step_functions(sfn, None, Arc::new(SdkEmr::new(emr)))
 }
 
 fn status_change() -> EventBridgeEvent {

@@ -7,13 +7,14 @@ use std::sync::Arc;
 
 use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_emr::types::{ClusterState, StepState};
+use emrflow_core::Handler;
 use emrflow_core::SdkEmr;
 use emrflow_events::moto::MotoServer;
 use emrflow_executions::fixtures::moto::{
     emr_cluster, emr_step, sdk_config, MotoStateMachine, Until,
 };
 use emrflow_executions::fixtures::{check_running, cluster, json_of, summary};
-use reap_execution::ReapExecution;
+use emrflow_executions::handlers::ReapExecution;
 use serde_json::{json, Value};
 
 /// What the handlers answer up to a look that sees `curate` running.
@@ -99,7 +100,7 @@ async fn stopped_executions_leave_no_created_cluster_and_give_a_reused_one_its_p
         )
         .await
         .expect("second execution");
-    let reaper = ReapExecution::new(sfn, Arc::new(SdkEmr::new(emr.clone())));
+    let reaper = ReapExecution::on_step_functions(sfn, None, Arc::new(SdkEmr::new(emr.clone())));
 
     // WHEN the reaper gets their ABORTED events
     let first = reaper

@@ -1,7 +1,25 @@
-//! The EMR step name of each attempt of a step: `<Name> [<ExecutionName>]` for the first
-//! (the idempotency key add-steps finds a lost submission by), `<Name> [<ExecutionName>#N]`
-//! for attempt N ≥ 2. Execution names cannot contain `[`, `]` or `#` (input checks), so the
-//! name parses back unambiguously.
+//! The names and tags by which emrflow finds again what an execution made — its idempotency
+//! keys, since RunJobFlow and AddJobFlowSteps take no client token:
+//!
+//! - a cluster is named `emrflow-<PipelineName>-<ExecutionName>` and tagged
+//!   `emrflow:pipeline` and `emrflow:execution`;
+//! - attempt 1 of a step is the EMR step `<Name> [<ExecutionName>]`, attempt N ≥ 2
+//!   `<Name> [<ExecutionName>#N]`. Execution names cannot contain `[`, `]` or `#` (input
+//!   checks), so a name parses back unambiguously.
+
+/// Tag keys that mark a cluster as created by one execution of one pipeline.
+pub const PIPELINE_TAG: &str = "emrflow:pipeline";
+pub const EXECUTION_TAG: &str = "emrflow:execution";
+
+/// The name of the cluster one execution of one pipeline creates.
+pub fn cluster_name(pipeline_name: &str, execution_name: &str) -> String {
+    format!("emrflow-{pipeline_name}-{execution_name}")
+}
+
+/// The EMR step name of a step's first attempt.
+pub fn step_name(name: &str, execution_name: &str) -> String {
+    attempt_name(name, execution_name, 1)
+}
 
 /// The EMR step name of `attempt` (1-based) of step `name` in `execution_name`.
 pub fn attempt_name(name: &str, execution_name: &str, attempt: u32) -> String {
@@ -29,13 +47,6 @@ pub fn parse_attempt_name<'a>(emr_name: &'a str, execution_name: &str) -> Option
     Some((name, attempt))
 }
 
-/// The longest suffix any attempt adds to a step name (for EMR's 256-character limit).
-pub fn longest_suffix_chars(execution_name: &str, max_attempts: u32) -> usize {
-    attempt_name("", execution_name, max_attempts)
-        .chars()
-        .count()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,6 +72,5 @@ mod tests {
         ] {
             assert_eq!(parse_attempt_name(other, "run-1"), None, "{other}");
         }
-        assert_eq!(longest_suffix_chars("run-1", 10), " [run-1#10]".len());
     }
 }

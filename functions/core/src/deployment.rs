@@ -1,0 +1,129 @@
+//! What one deployment gives every execution: its default pipeline (with the stack's
+//! account-specific settings applied), the Region, and how executions learn that steps ended
+//! when a pipeline does not say. The Lambda wiring builds it from the environment at cold
+//! start; the local runner builds it from its options.
+
+use crate::pipeline::{PipelineSpec, StepCompletion};
+
+/// The deployment the handlers serve.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Deployment {
+    /// The deployed default pipeline; None for a function that never reads it (then
+    /// validate-input requires the execution input to carry a `Pipeline`).
+    pub default_pipeline: Option<PipelineSpec>,
+    /// The Region the functions run in (script-runner's JAR and the endpoints depend on it).
+    pub region: String,
+    /// The deployment's choice for pipelines that do not set StepCompletion.
+    pub step_completion: StepCompletion,
+}
+
+impl Deployment {
+    /// A deployment in `region` without a default pipeline, polling by default.
+    pub fn new(region: impl Into<String>) -> Self {
+        Deployment {
+            default_pipeline: None,
+            region: region.into(),
+            step_completion: StepCompletion::default(),
+        }
+    }
+
+    pub fn with_default_pipeline(mut self, pipeline: PipelineSpec) -> Self {
+        self.default_pipeline = Some(pipeline);
+        self
+    }
+
+    pub fn with_step_completion(mut self, step_completion: StepCompletion) -> Self {
+        self.step_completion = step_completion;
+        self
+    }
+}
+
+/// Account-specific values the deployed stack passes as environment variables. They replace
+/// the pipeline file's, so the cluster gets exactly the roles IAM lets ensure-cluster pass,
+/// and the same pipeline file serves every account. Unset or empty: the file's value stays.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct DeploymentSettings {
+    pub service_role: Option<String>,
+    pub job_flow_role: Option<String>,
+    pub subnet_id: Option<String>,
+    pub log_uri: Option<String>,
+    /// EMRFLOW_STEP_COMPLETION: EVENTS or POLLING, for pipelines that do not choose.
+    pub step_completion: Option<StepCompletion>,
+}
+
+impl DeploymentSettings {
+    /// `lookup` is the environment in a Lambda; tests pass a map.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let value = |key: &str| lookup(key).filter(|value| !value.trim().is_empty());
+        DeploymentSettings {
+            service_role: value("EMRFLOW_SERVICE_ROLE"),
+            job_flow_role: value("EMRFLOW_JOB_FLOW_ROLE"),
+            subnet_id: value("EMRFLOW_EC2_SUBNET_ID"),
+            log_uri: value("EMRFLOW_LOG_URI"),
+            step_completion: value("EMRFLOW_STEP_COMPLETION").and_then(|text| {
+                serde_json::from_value(serde_json::Value::String(text.trim().to_uppercase())).ok()
+            }),
+        }
+    }
+
+    pub fn apply(&self, pipeline: &mut PipelineSpec) {
+        let cluster = &mut pipeline.cluster;
+        if let Some(role) = &self.service_role {
+            cluster.service_role = role.clone();
+        }
+        if let Some(role) = &self.job_flow_role {
+            cluster.job_flow_role = role.clone();
+        }
+        if let Some(subnet) = &self.subnet_id {
+            cluster.ec2_subnet_ids = vec![subnet.clone()];
+        }
+        if let Some(log_uri) = &self.log_uri {
+            cluster.log_uri = Some(log_uri.clone());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn sample() -> PipelineSpec {
+        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pipeline.json");
+        PipelineSpec::load(path).expect("sample pipeline")
+    }
+
+    #[test]
+    fn the_stack_settings_replace_the_pipeline_files_account_values() {
+        // GIVEN the environment a deployed validate-input sees
+        let env: HashMap<&str, &str> = HashMap::from([
+            ("EMRFLOW_SERVICE_ROLE", "Prod_EMR_Service"),
+            ("EMRFLOW_JOB_FLOW_ROLE", "Prod_EMR_EC2"),
+            ("EMRFLOW_EC2_SUBNET_ID", "subnet-0abc"),
+            ("EMRFLOW_LOG_URI", "s3://prod-logs/emrflow/logs/"),
+        ]);
+        let mut pipeline = sample();
+        let steps_before = pipeline.steps.clone();
+        // WHEN they are applied
+        DeploymentSettings::from_lookup(|key| env.get(key).map(|v| v.to_string()))
+            .apply(&mut pipeline);
+        // THEN the cluster uses them, and nothing else changed
+        assert_eq!(pipeline.cluster.service_role, "Prod_EMR_Service");
+        assert_eq!(pipeline.cluster.job_flow_role, "Prod_EMR_EC2");
+        assert_eq!(pipeline.cluster.ec2_subnet_ids, ["subnet-0abc"]);
+        assert_eq!(
+            pipeline.cluster.log_uri.as_deref(),
+            Some("s3://prod-logs/emrflow/logs/")
+        );
+        assert_eq!(pipeline.steps, steps_before);
+    }
+
+    #[test]
+    fn unset_or_empty_settings_keep_the_files_values() {
+        let env: HashMap<&str, &str> = HashMap::from([("EMRFLOW_SERVICE_ROLE", " ")]);
+        let mut pipeline = sample();
+        DeploymentSettings::from_lookup(|key| env.get(key).map(|v| v.to_string()))
+            .apply(&mut pipeline);
+        assert_eq!(pipeline, sample());
+    }
+}

@@ -1,0 +1,121 @@
+//! DescribeExecution's vocabulary: an execution's status and what Step Functions tells about
+//! it, in its field names (camelCase), so a local `execution.json` reads like `aws
+//! stepfunctions describe-execution`.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// An execution's status as DescribeExecution and ListExecutions report it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ExecutionStatus {
+    Running,
+    Succeeded,
+    Failed,
+    TimedOut,
+    Aborted,
+    PendingRedrive,
+}
+
+impl ExecutionStatus {
+    pub const ALL: [ExecutionStatus; 6] = [
+        ExecutionStatus::Running,
+        ExecutionStatus::Succeeded,
+        ExecutionStatus::Failed,
+        ExecutionStatus::TimedOut,
+        ExecutionStatus::Aborted,
+        ExecutionStatus::PendingRedrive,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutionStatus::Running => "RUNNING",
+            ExecutionStatus::Succeeded => "SUCCEEDED",
+            ExecutionStatus::Failed => "FAILED",
+            ExecutionStatus::TimedOut => "TIMED_OUT",
+            ExecutionStatus::Aborted => "ABORTED",
+            ExecutionStatus::PendingRedrive => "PENDING_REDRIVE",
+        }
+    }
+
+    /// `"aborted"` or `"ABORTED"` → Aborted; None for anything else.
+    pub fn from_name(name: &str) -> Option<ExecutionStatus> {
+        let wanted = name.trim().to_ascii_uppercase().replace('-', "_");
+        ExecutionStatus::ALL
+            .into_iter()
+            .find(|status| status.as_str() == wanted)
+    }
+
+    /// The statuses the reaper acts on (the EventBridge rule's pattern): StopExecution and
+    /// timeouts skip the Catch path, and a FAILED execution's cleanup may itself have failed.
+    pub fn is_reaped(self) -> bool {
+        matches!(
+            self,
+            ExecutionStatus::Aborted | ExecutionStatus::TimedOut | ExecutionStatus::Failed
+        )
+    }
+
+    /// The execution will not change any more (PENDING_REDRIVE may be redriven, but nothing
+    /// of it runs until then).
+    pub fn has_ended(self) -> bool {
+        self != ExecutionStatus::Running
+    }
+}
+
+impl std::fmt::Display for ExecutionStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What DescribeExecution tells about one execution; ListExecutions gives the same but
+/// input, output, error and cause.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutionDescription {
+    pub execution_arn: String,
+    pub state_machine_arn: String,
+    pub name: String,
+    pub status: ExecutionStatus,
+    pub start_date: DateTime<Utc>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stop_date: Option<DateTime<Utc>>,
+    /// The execution input, as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub input: Option<String>,
+    /// The execution output of a SUCCEEDED execution, as JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_read_in_any_case_and_only_three_are_reaped() {
+        // GIVEN every status WHEN named in lower case THEN it reads back
+        for status in ExecutionStatus::ALL {
+            assert_eq!(
+                ExecutionStatus::from_name(&status.as_str().to_lowercase()),
+                Some(status)
+            );
+        }
+        assert_eq!(
+            ExecutionStatus::from_name("timed-out"),
+            Some(ExecutionStatus::TimedOut)
+        );
+        assert_eq!(ExecutionStatus::from_name("done"), None);
+        // AND the reaper's statuses are the rule's three
+        let reaped: Vec<&str> = ExecutionStatus::ALL
+            .into_iter()
+            .filter(|status| status.is_reaped())
+            .map(ExecutionStatus::as_str)
+            .collect();
+        assert_eq!(reaped, ["FAILED", "TIMED_OUT", "ABORTED"]);
+    }
+}
