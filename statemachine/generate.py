@@ -49,15 +49,18 @@ S["Enable_Termination_Protection"] = task("Protects the cluster from an accident
     "${TerminationProtectionFunctionArn}", {"ClusterId.$": "$.Cluster.ClusterId", "Protected": True}, "$.Protection", "Submit_Pipeline_Steps")
 S["Submit_Pipeline_Steps"] = task("AddJobFlowSteps with every step that is ready (all of a list pipeline; a graph's as its dependencies end). Step names carry the execution and the attempt, so a retry adds no duplicate.",
     "${AddStepsFunctionArn}", {"ClusterId.$": "$.Cluster.ClusterId", "Execution": EXECUTION}, "$.Submitted", "Check_Steps")
-S["Check_Steps"] = task("One look at the cluster and this execution's steps: cancels timed-out attempts, applies ActionOnFailure across a graph, and raises a failed run (after every step that can still run has run) or steps still running after MaxRunMinutes as an error.",
+S["Check_Steps"] = task("One look at the cluster and this execution's steps: cancels timed-out attempts, applies ActionOnFailure across a graph, and answers FAILED, with every step's report, for a failed run (after every step that can still run has run) or steps still running after MaxRunMinutes.",
     "${CheckStepsFunctionArn}", {"ClusterId.$": "$.Cluster.ClusterId", "Execution": EXECUTION, "CheckTime.$": "$$.State.EnteredTime"}, "$.Check", "Steps_Finished")
-S["Steps_Finished"] = {"Type": "Choice", "Comment": "Done (terminate or keep the cluster), steps to submit, or wait: for EMR's events, or a timer.",
+S["Steps_Finished"] = {"Type": "Choice", "Comment": "Failed (to cleanup), done (terminate or keep the cluster), steps to submit, or wait: for EMR's events, or a timer.",
     "Choices": [
+        {"Variable": "$.Check.Verdict", "StringEquals": "FAILED", "Next": "Pipeline_Failed"},
         {"And": [{"Variable": "$.Check.Verdict", "StringEquals": "COMPLETED"}, {"Variable": "$.TerminateCluster", "BooleanEquals": True}], "Next": "Disable_Termination_Protection"},
         {"Variable": "$.Check.Verdict", "StringEquals": "COMPLETED", "Next": "Restore_Termination_Protection"},
         {"Variable": "$.Check.Verdict", "StringEquals": "SUBMIT", "Next": "Submit_Pipeline_Steps"},
         {"Variable": "$.Check.WakeOn", "StringEquals": "EVENTS", "Next": "Wait_For_Step_Events"}],
     "Default": "Wait_For_Steps"}
+S["Pipeline_Failed"] = {"Type": "Pass", "Comment": "check-steps judged the run failed; its output keeps every step's report. Cleanup gets the error and cause as it gets a caught one.",
+    "Parameters": {"Error.$": "$.Check.Error", "Cause.$": "$.Check.Cause"}, "ResultPath": "$.Failure", "Next": "Cleanup_Restore_Protection_Needed"}
 S["Wait_For_Steps"] = {"Type": "Wait", "Comment": "check-steps says how long to wait before the next look (polling, or a retry or timeout falling due).",
     "SecondsPath": "$.Check.NextCheckSeconds", "Next": "Check_Steps"}
 ev = task("Waits for EMR's step and cluster events: await-steps records this task's token (and answers at once if a step already ended); emr-events answers it when a step of this execution ends or the cluster goes away. A lost event costs at most one heartbeat: then the execution looks by itself.",
@@ -65,7 +68,9 @@ ev = task("Waits for EMR's step and cluster events: await-steps records this tas
     {"FunctionName": "${AwaitStepsFunctionArn}", "Payload": {"TaskToken.$": "$$.Task.Token", "ClusterId.$": "$.Cluster.ClusterId", "ExecutionName.$": "$.ExecutionName", "Outstanding.$": "$.Check.Outstanding"}},
     None, "Check_Steps")
 del ev["TimeoutSeconds"]
-ev["HeartbeatSeconds"] = 3600
+# Woken by an event, or at the latest when check-steps' next deadline falls due (a step's
+# TimeoutSeconds, a retry, MaxRunMinutes; at most an hour: the net for a lost event).
+ev["HeartbeatSecondsPath"] = "$.Check.NextCheckSeconds"
 ev["Catch"] = [
     {"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": None, "Next": "Check_Steps"},
     {"ErrorEquals": ["States.ALL"], "ResultPath": "$.EventWaitFailure", "Next": "Wait_For_Steps"}]

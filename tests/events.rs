@@ -7,7 +7,9 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use emrflow_asl::{FnObserver, HistoryEvent};
-use emrflow_tests::{pipeline, script_step, state_entered, two_good_steps, Harness, Run};
+use emrflow_tests::{
+    graph_step, pipeline, script_step, state_entered, two_good_steps, Harness, Run,
+};
 use serde_json::{json, Value};
 
 fn input() -> Value {
@@ -52,6 +54,33 @@ async fn the_happy_path_waits_on_events_and_never_polls() {
     );
     assert!(!run.entered("Wait_For_Steps"), "{:?}", run.states_entered());
     assert_woken_by_events(&harness, &run, started);
+    harness.assert_no_cluster_left_alive().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_step_with_a_timeout_is_awaited_by_its_event_not_by_polls() {
+    // GIVEN a 3-second step with a TimeoutSeconds of 600, in a pipeline that polls every
+    // second (300 polls of the harness's clock while it runs)
+    let harness = Harness::start().await;
+    harness.script("slow.sh", "sleep 3; echo done");
+    let spec = pipeline(json!([graph_step(
+        "slow",
+        "slow.sh",
+        json!({"TimeoutSeconds": 600})
+    )]));
+    // WHEN the execution runs
+    let run = harness.run(input(), spec).await;
+    // THEN while the step ran the execution waited for its event (at the latest until its
+    // deadline): a handful of looks, none a poll of PollIntervalSeconds
+    run.assert_succeeded();
+    assert!(run.entered("Wait_For_Step_Events"));
+    assert!(!heartbeat_ran_out(&run), "{:?}", run.errors_seen());
+    assert!(
+        run.times_entered("Check_Steps") <= 15,
+        "{} looks: {:?}",
+        run.times_entered("Check_Steps"),
+        run.states_entered()
+    );
     harness.assert_no_cluster_left_alive().await;
 }
 

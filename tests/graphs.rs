@@ -254,14 +254,15 @@ echo 'quick the second time'"#,
     )]));
     // WHEN the execution runs
     let run = harness.run(input(), spec).await;
-    // THEN the first attempt was cancelled as timed out and the second completed
+    // THEN the first attempt was cancelled at its timeout — reported TIMED_OUT, not as the
+    // CANCELLED EMR lists — and the second completed
     let output = run.assert_succeeded();
     let attempts = report(&output, "hangs")["Attempts"]
         .as_array()
         .expect("attempts")
         .clone();
     assert_eq!(attempts.len(), 2);
-    assert_eq!(attempts[0]["State"], "CANCELLED");
+    assert_eq!(attempts[0]["State"], "TIMED_OUT");
     assert_eq!(attempts[1]["State"], "COMPLETED");
 }
 

@@ -103,6 +103,51 @@ async fn the_largest_accepted_spec_runs_to_the_end_with_every_step_reported() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_largest_accepted_spec_failing_everywhere_reports_every_step_within_the_bound() {
+    // GIVEN the wide spec with every step failing after a page of stderr (FailureDetails at
+    // their longest: together far more than a report may take)
+    let harness = Harness::start().await;
+    let mut spec = wide_pipeline(1);
+    let fail = "for i in 1 2 3 4 5 6; do printf 'no rows for the day %.0s' $(seq 40); echo; done >&2; exit 1";
+    for step in spec["Steps"].as_array_mut().expect("steps") {
+        step["Args"] = json!(["bash", "-c", fail]);
+    }
+    let bound = validate(&harness, &spec).await.unwrap();
+    // WHEN that spec runs
+    let run = harness.run(input(), spec).await;
+    // THEN it fails with StepFailed, and check-steps' last answer reports all 256 steps
+    let (error, _) = run.failure();
+    assert_eq!(error, "StepFailed");
+    let report = run
+        .events
+        .iter()
+        .filter_map(|event| event.pointer("/taskSucceededEventDetails/output"))
+        .filter_map(|output| serde_json::from_str::<Value>(output.as_str()?).ok())
+        .rfind(|output| output["Verdict"] == "FAILED")
+        .expect("a FAILED verdict");
+    let steps = report["Steps"].as_array().expect("every step reported");
+    assert_eq!(steps.len(), 256);
+    assert!(steps.iter().all(|step| step["State"] == "FAILED"));
+    // AND no state passed the bound validate-input computed
+    let largest = run
+        .events
+        .iter()
+        .filter_map(|event| {
+            event
+                .pointer("/stateExitedEventDetails/output")
+                .and_then(Value::as_str)
+        })
+        .map(str::len)
+        .max()
+        .unwrap_or_default();
+    assert!(
+        largest as u64 <= bound,
+        "a state of {largest} bytes passed the bound {bound}"
+    );
+    harness.assert_no_cluster_left_alive().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_executions_under_emr_like_throttling_all_succeed() {
     // GIVEN EMR's default token bucket on every operation (burst 5, 0.5 calls/s — refilled as
     // fast as the harness's clock runs), and twelve executions started at once

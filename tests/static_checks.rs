@@ -206,13 +206,12 @@ fn the_definition_is_what_its_generator_writes() {
 
 #[test]
 fn the_event_wait_heartbeat_is_the_one_check_steps_plans_with() {
-    // GIVEN the definition's Wait_For_Step_Events WHEN its HeartbeatSeconds is read THEN it is
-    // the interval check-steps (and the token store's TTL) assume
-    let heartbeat = definition()["States"]["Wait_For_Step_Events"]["HeartbeatSeconds"].as_u64();
-    assert_eq!(
-        heartbeat,
-        Some(u64::from(emrflow_core::handlers::EVENT_HEARTBEAT_SECONDS))
-    );
+    // GIVEN the definition's Wait_For_Step_Events WHEN its heartbeat is read THEN it is the
+    // wait check-steps plans (NextCheckSeconds: the next deadline, at most
+    // EVENT_HEARTBEAT_SECONDS, which the token store's TTL assumes), never a fixed one
+    let wait = &definition()["States"]["Wait_For_Step_Events"];
+    assert_eq!(wait["HeartbeatSecondsPath"], "$.Check.NextCheckSeconds");
+    assert_eq!(wait.get("HeartbeatSeconds"), None);
 }
 
 /// The diagrams README embeds after `<!-- emrflow diagram --pipeline|--definition FILE -->`:

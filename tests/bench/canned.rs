@@ -52,12 +52,14 @@ impl CannedHandlers {
                 "Progress": {"Completed": 1, "Running": 0, "Waiting": 0, "Failed": 0, "Skipped": 0},
                 "Steps": [{"Name": "a", "State": "COMPLETED", "ActionOnFailure": "CANCEL_AND_WAIT", "Attempts": []}]});
         }
-        let wake_on = if self.mode == StepCompletion::Events {
-            "EVENTS"
+        // As check-steps answers: events wait until the next deadline (none here: the
+        // heartbeat), the timer every PollIntervalSeconds.
+        let (wake_on, next) = if self.mode == StepCompletion::Events {
+            ("EVENTS", emrflow_core::handlers::EVENT_HEARTBEAT_SECONDS)
         } else {
-            "TIMER"
+            ("TIMER", 30)
         };
-        json!({"Verdict": "RUNNING", "ClusterState": "RUNNING", "NextCheckSeconds": 30, "WakeOn": wake_on,
+        json!({"Verdict": "RUNNING", "ClusterState": "RUNNING", "NextCheckSeconds": next, "WakeOn": wake_on,
             "Outstanding": ["s-1"], "Running": ["a"],
             "Progress": {"Completed": 0, "Running": 1, "Waiting": 0, "Failed": 0, "Skipped": 0}})
     }

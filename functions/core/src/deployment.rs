@@ -15,6 +15,9 @@ pub struct Deployment {
     pub region: String,
     /// The deployment's choice for pipelines that do not set StepCompletion.
     pub step_completion: StepCompletion,
+    /// Whether EMR's events can wake an execution here (a deployed stack: yes; the local
+    /// runner against a local EMR in another process: no). Without, every pipeline polls.
+    pub event_feed: bool,
 }
 
 impl Deployment {
@@ -24,6 +27,7 @@ impl Deployment {
             default_pipeline: None,
             region: region.into(),
             step_completion: StepCompletion::default(),
+            event_feed: true,
         }
     }
 
@@ -35,6 +39,21 @@ impl Deployment {
     pub fn with_step_completion(mut self, step_completion: StepCompletion) -> Self {
         self.step_completion = step_completion;
         self
+    }
+
+    /// No event can wake an execution: every pipeline polls, whatever it says.
+    pub fn without_event_feed(mut self) -> Self {
+        self.event_feed = false;
+        self
+    }
+
+    /// How executions of `pipeline` learn that steps ended: its own StepCompletion, else the
+    /// deployment's — polling wherever there is no event feed.
+    pub fn step_completion_of(&self, pipeline: &PipelineSpec) -> StepCompletion {
+        if !self.event_feed {
+            return StepCompletion::Polling;
+        }
+        pipeline.step_completion.unwrap_or(self.step_completion)
     }
 }
 
@@ -116,6 +135,28 @@ mod tests {
             Some("s3://prod-logs/emrflow/logs/")
         );
         assert_eq!(pipeline.steps, steps_before);
+    }
+
+    #[test]
+    fn a_pipelines_step_completion_wins_except_where_no_event_feed_exists() {
+        // GIVEN a pipeline that says EVENTS and one that says nothing
+        let mut events = sample();
+        events.step_completion = Some(StepCompletion::Events);
+        let mut unset = sample();
+        unset.step_completion = None;
+        let deployment = Deployment::new("eu-west-1").with_step_completion(StepCompletion::Polling);
+        // WHEN the deployment resolves them THEN the pipeline's choice, else the deployment's
+        assert_eq!(
+            deployment.step_completion_of(&events),
+            StepCompletion::Events
+        );
+        assert_eq!(
+            deployment.step_completion_of(&unset),
+            StepCompletion::Polling
+        );
+        // AND without an event feed every pipeline polls
+        let without = deployment.without_event_feed();
+        assert_eq!(without.step_completion_of(&events), StepCompletion::Polling);
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl<'de> Visitor<'de> for Checked {
             };
             if map.contains_key(&key) {
                 return Err(de::Error::custom(format!(
-                    "has the key {path} twice (JSON keeps only one of them silently)"
+                    "has a duplicate key '{path}': it is given twice, and JSON would keep only the last one, silently"
                 )));
             }
             let value = entries.next_value_seed(Checked { path })?;
@@ -233,7 +233,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            error.to_string().contains("Cluster.LogUri twice"),
+            error.to_string().contains("duplicate key 'Cluster.LogUri'"),
             "{error}"
         );
         assert!(parse_strict(r#"{"a": {"x": 1}, "b": {"x": 2}}"#, "x").is_ok());

@@ -619,7 +619,10 @@ fn a_pipeline_file_with_a_key_twice_is_refused() {
     text.insert_str(1, r#""Name": "shadow", "#);
     let error = emrflow_core::PipelineSpec::from_json_str(&text).unwrap_err();
     assert_eq!(error.name(), ErrorName::InvalidInput);
-    assert!(error.to_string().contains("key Name twice"), "{error}");
+    assert!(
+        error.to_string().contains("duplicate key 'Name'"),
+        "{error}"
+    );
 }
 
 #[tokio::test]

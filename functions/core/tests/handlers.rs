@@ -84,6 +84,18 @@ async fn check_with(
         .await
 }
 
+/// The error and cause of a check whose verdict is FAILED (a failed run is the verdict, not
+/// an error of check-steps), read back as the error the execution ends with.
+fn failure(check: Result<Value, emrflow_core::EmrflowError>) -> emrflow_core::EmrflowError {
+    let out = check.expect("check-steps answers");
+    assert_eq!(out["Verdict"], "FAILED", "{out}");
+    let name = out["Error"].as_str().and_then(ErrorName::from_name);
+    emrflow_core::EmrflowError::new(
+        name.expect("a contract error name"),
+        out["Cause"].as_str().unwrap_or_default(),
+    )
+}
+
 /// Handlers over `fake` and the cluster ensure-cluster created for the execution.
 async fn created_cluster(fake: &std::sync::Arc<FakeEmr>) -> (emrflow_core::Dispatch, String) {
     let handlers = handlers(fake);

@@ -30,12 +30,12 @@ pub mod record;
 pub mod sfn;
 pub mod steps;
 
-pub use local::{Launcher, LocalExecutions, LocalRecorder, LocalRun};
+pub use local::{Launcher, LocalExecutions, LocalRecorder, LocalRun, NameTaken, StopRequest};
 pub use port::{
-    console_url, execution_arn, execution_name, ExecutionDescription, ExecutionStatus, Executions,
-    ListFilter, Progress, Started, StopOutcome,
+    console_url, execution_arn, execution_name, generated_name, ExecutionDescription,
+    ExecutionStatus, Executions, ListFilter, Progress, Started, StopOutcome,
 };
 pub use reaper::{reap, reap_with, ReapReport, CANCEL_SETTLE};
 pub use record::{list_execution_steps, ExecutionRecord, Failure, StateVisits};
 pub use sfn::SfnExecutions;
-pub use steps::{execution_steps, StepView};
+pub use steps::{execution_steps, step_to_explain, StepView};

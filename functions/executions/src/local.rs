@@ -8,30 +8,47 @@
 //!   event while the execution runs;
 //! - `steps.json`: the execution's steps as the local EMR listed them at the end (the local
 //!   EMR keeps its state in memory and is gone after the run);
-//! - `run.log`: the output of a run started in the background by `emrflow start --local`.
+//! - `run.log`: the output of a run started in the background by `emrflow start --local`;
+//! - `stop-request.json`: the error and cause `emrflow stop --local` asks for, read by the
+//!   run when the SIGTERM that follows reaches it (StopExecution's error and cause).
 //!
 //! Every file is written whole to a temporary name and renamed, so a reader never sees half.
+//! A name is taken once, as Step Functions takes it: `execution.json` is created only where
+//! none exists (a hard link of the whole file, atomic), so a record is never overwritten —
+//! a name that exists is refused with ExecutionAlreadyExists, unless it is the same input on
+//! a still-running execution (then it is that execution, as StartExecution answers).
+//! Generated names (`local-<UTC time>`, `manual-<UTC time>`) take the first of `…Z`, `…Z-2`,
+//! `…Z-3`… whose folder they create themselves, so two runs started in the same second never
+//! share one.
+
+mod names;
+mod recorder;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
+use chrono::Utc;
 use emrflow_core::EmrflowError;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::port::{
     execution_name, ExecutionDescription, Executions, ListFilter, Started, StopOutcome,
 };
 use crate::record::ExecutionRecord;
 use crate::steps::StepView;
+use names::{already_exists, reserve_generated_name};
+
+pub use names::NameTaken;
+pub use recorder::LocalRecorder;
 
 const EXECUTION_FILE: &str = "execution.json";
 const HISTORY_FILE: &str = "history.json";
 const STEPS_FILE: &str = "steps.json";
+const STOP_REQUEST_FILE: &str = "stop-request.json";
 /// Where a background run (`emrflow start --local`) writes its output.
 pub const RUN_LOG_FILE: &str = "run.log";
 /// How long a stopped local run may take to abort, reap and stop its local EMR.
@@ -57,6 +74,16 @@ struct ExecutionFile {
     description: ExecutionDescription,
     #[serde(default)]
     local: LocalRun,
+}
+
+/// `stop-request.json`: StopExecution's optional error and cause.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StopRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
 }
 
 /// How `start` launches a run in the background: the program and the arguments before
@@ -176,26 +203,47 @@ impl Executions for LocalExecutions {
         let launcher = self.launcher.as_ref().ok_or_else(|| {
             EmrflowError::invalid_input("local executions start with `emrflow local run`")
         })?;
-        let dir = self.dir(name);
-        if dir.join(EXECUTION_FILE).exists() {
-            return Err(EmrflowError::invalid_input(format!(
-                "a local execution named '{name}' exists already ({}): choose another name",
-                dir.display()
-            )));
+        if let Ok(file) = self.execution_file(name) {
+            return match file.taken_by(input) {
+                NameTaken::SameInputRunning(description) => Ok(started(*description)),
+                NameTaken::Refused(error) => Err(error),
+            };
         }
+        let dir = self.dir(name);
         std::fs::create_dir_all(&dir).map_err(|error| {
             EmrflowError::invalid_input(format!("cannot create {}: {error}", dir.display()))
         })?;
         let log = dir.join(RUN_LOG_FILE);
-        let child = spawn_detached(launcher, name, input, &log)?;
-        wait_for_record(self, name, child, &log).await
+        let output = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&log)
+            .map_err(|error| match error.kind() {
+                std::io::ErrorKind::AlreadyExists => already_exists(
+                    name,
+                    &format!(
+                        "it is being started: {} exists without a record yet",
+                        log.display()
+                    ),
+                ),
+                _ => {
+                    EmrflowError::invalid_input(format!("cannot create {}: {error}", log.display()))
+                }
+            })?;
+        let child = spawn_detached(launcher, name, input, output)?;
+        wait_for_record(self, name, input, child, &log).await
+    }
+
+    async fn start_new(&self, prefix: &str, input: &str) -> Result<Started, EmrflowError> {
+        let name = reserve_generated_name(&self.folder(), prefix, Utc::now())?;
+        self.start(&name, input).await
     }
 
     async fn stop(
         &self,
         execution: &str,
-        _error: Option<&str>,
-        _cause: Option<&str>,
+        error: Option<&str>,
+        cause: Option<&str>,
     ) -> Result<StopOutcome, EmrflowError> {
         let file = self.execution_file(execution)?;
         let description = &file.description;
@@ -215,6 +263,12 @@ impl Executions for LocalExecutions {
             let note = "no running `emrflow local run` process is recorded for it: a local run stops with Ctrl-C in the terminal that runs it (it then aborts the execution, cleans up its cluster and stops its local EMR)".to_string();
             return Ok(outcome(false, description, note));
         };
+        let request = StopRequest {
+            error: error.map(str::to_string),
+            cause: cause.map(str::to_string),
+        };
+        write_json(&self.dir(execution).join(STOP_REQUEST_FILE), &request)
+            .map_err(EmrflowError::invalid_input)?;
         signal_terminate(pid)?;
         // The run records ABORTED first, then reaps and stops its local EMR: wait for the
         // process to end, not for the status.
@@ -232,13 +286,21 @@ impl Executions for LocalExecutions {
     }
 }
 
+fn started(description: ExecutionDescription) -> Started {
+    Started {
+        execution_arn: description.execution_arn,
+        name: description.name,
+        start_date: description.start_date,
+    }
+}
+
 /// Starts the run in its own process group (so the terminal's Ctrl-C and hang-up of this
-/// command do not reach it), its output in `log`.
+/// command do not reach it), its output in `output` (the run's `run.log`).
 fn spawn_detached(
     launcher: &Launcher,
     name: &str,
     input: &str,
-    log: &Path,
+    output: std::fs::File,
 ) -> Result<std::process::Child, EmrflowError> {
     use std::os::unix::process::CommandExt;
     let cannot = |error: std::io::Error| {
@@ -247,7 +309,6 @@ fn spawn_detached(
             launcher.program.display()
         ))
     };
-    let output = std::fs::File::create(log).map_err(cannot)?;
     let errors = output.try_clone().map_err(cannot)?;
     Command::new(&launcher.program)
         .args(&launcher.args)
@@ -260,23 +321,33 @@ fn spawn_detached(
         .map_err(cannot)
 }
 
+/// Waits until the background run has written its record. When it ends first, its output
+/// says why, and the folder is left as it was found (a name no run took stays free).
 async fn wait_for_record(
     executions: &LocalExecutions,
     name: &str,
+    input: &str,
     mut child: std::process::Child,
     log: &Path,
 ) -> Result<Started, EmrflowError> {
     let deadline = Instant::now() + START_WAIT;
+    let ours = Some(child.id());
     while Instant::now() < deadline {
-        if let Ok(file) = executions.execution_file(name) {
-            return Ok(Started {
-                execution_arn: file.description.execution_arn,
-                name: name.to_string(),
-                start_date: file.description.start_date,
-            });
+        let record = executions.execution_file(name).ok();
+        if let Some(file) = record.as_ref().filter(|file| file.local.pid == ours) {
+            return Ok(started(file.description.clone()));
         }
         if let Ok(Some(status)) = child.try_wait() {
             let output = std::fs::read_to_string(log).unwrap_or_default();
+            let _ = std::fs::remove_file(log);
+            let _ = std::fs::remove_dir(executions.dir(name));
+            // Another start took the name first: StartExecution's rule decides.
+            if let Some(file) = record.or_else(|| executions.execution_file(name).ok()) {
+                return match file.taken_by(input) {
+                    NameTaken::SameInputRunning(description) => Ok(started(*description)),
+                    NameTaken::Refused(error) => Err(error),
+                };
+            }
             return Err(EmrflowError::invalid_input(format!(
                 "the background run ended at once ({status}): {}",
                 output.trim()
@@ -317,90 +388,5 @@ fn signal_terminate(pid: u32) -> Result<(), EmrflowError> {
         Err(EmrflowError::invalid_input(format!(
             "could not send SIGTERM to the local run (pid {pid})"
         )))
-    }
-}
-
-/// Writes one local execution's files as it runs (see the module comment). A file that
-/// cannot be written is reported once and does not stop the execution.
-pub struct LocalRecorder {
-    dir: PathBuf,
-    recording: Mutex<Recording>,
-}
-
-struct Recording {
-    file: ExecutionFile,
-    events: Vec<Value>,
-    warned: bool,
-}
-
-impl LocalRecorder {
-    /// Starts the record of a RUNNING execution (replacing an earlier one of that name).
-    pub fn create(
-        root: &Path,
-        description: ExecutionDescription,
-        local: LocalRun,
-    ) -> Result<LocalRecorder, EmrflowError> {
-        let dir = executions_folder(root).join(&description.name);
-        std::fs::create_dir_all(&dir).map_err(|error| {
-            EmrflowError::invalid_input(format!("cannot create {}: {error}", dir.display()))
-        })?;
-        let _ = std::fs::remove_file(dir.join(STEPS_FILE));
-        let recorder = LocalRecorder {
-            dir,
-            recording: Mutex::new(Recording {
-                file: ExecutionFile { description, local },
-                events: Vec::new(),
-                warned: false,
-            }),
-        };
-        recorder.with(|dir, recording| {
-            write_json(&dir.join(HISTORY_FILE), &json!({"events": []}))?;
-            write_json(&dir.join(EXECUTION_FILE), &recording.file)
-        });
-        Ok(recorder)
-    }
-
-    pub fn folder(&self) -> &Path {
-        &self.dir
-    }
-
-    /// Adds one history event (GetExecutionHistory's shape).
-    pub fn event(&self, event: Value) {
-        self.with(|dir, recording| {
-            recording.events.push(event);
-            write_json(
-                &dir.join(HISTORY_FILE),
-                &json!({"events": recording.events}),
-            )
-        });
-    }
-
-    /// The execution ended: DescribeExecution's fields as they are now (status, stop time,
-    /// output or error and cause).
-    pub fn finish(&self, description: ExecutionDescription) {
-        self.with(|dir, recording| {
-            recording.file.description = description;
-            recording.file.local.pid = None;
-            write_json(&dir.join(EXECUTION_FILE), &recording.file)
-        });
-    }
-
-    /// The execution's steps as the local EMR listed them.
-    pub fn steps(&self, steps: &[StepView]) {
-        self.with(|dir, _| write_json(&dir.join(STEPS_FILE), &steps));
-    }
-
-    fn with(&self, write: impl FnOnce(&Path, &mut Recording) -> Result<(), String>) {
-        // Never held across an `.await`; a poisoned lock still holds whole events.
-        let mut recording = self
-            .recording
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Err(problem) = write(&self.dir, &mut recording) {
-            if !recording.warned {
-                recording.warned = true;
-                tracing::warn!("the local execution record is incomplete: {problem}");
-            }
-        }
     }
 }

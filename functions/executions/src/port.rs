@@ -6,7 +6,7 @@
 
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use emrflow_core::EmrflowError;
+use emrflow_core::{EmrflowError, ErrorName};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -75,8 +75,28 @@ pub trait Executions: Send + Sync {
                 .collect(),
         })
     }
-    /// StartExecution with this name and input (JSON text).
+    /// StartExecution with this name and input (JSON text). A name that exists is refused
+    /// with ExecutionAlreadyExists, unless it is the same input on a still-running execution:
+    /// then the answer is that execution.
     async fn start(&self, name: &str, input: &str) -> Result<Started, EmrflowError>;
+    /// StartExecution under a new name, `<prefix>-<UTC time>` ([`generated_name`]): one that
+    /// exists is never reused (the next one of the second is taken). By default, the names of
+    /// this second are tried in turn.
+    async fn start_new(&self, prefix: &str, input: &str) -> Result<Started, EmrflowError> {
+        let now = Utc::now();
+        let mut number = 1;
+        loop {
+            match self
+                .start(&generated_name(prefix, now, number), input)
+                .await
+            {
+                Err(error) if error.name() == ErrorName::ExecutionAlreadyExists && number < 10 => {
+                    number += 1
+                }
+                other => return other,
+            }
+        }
+    }
     /// StopExecution with an optional error and cause (as the console's Stop button).
     async fn stop(
         &self,
@@ -87,6 +107,17 @@ pub trait Executions: Send + Sync {
 }
 
 pub use emrflow_core::execution::{execution_arn, execution_name};
+
+/// A generated execution name: `<prefix>-<UTC time to the second>`, and for the `number`th
+/// of one second `…-<number>` (`local-20261123T130056Z`, `local-20261123T130056Z-2`).
+pub fn generated_name(prefix: &str, at: DateTime<Utc>, number: u32) -> String {
+    let name = format!("{prefix}-{}", at.format("%Y%m%dT%H%M%SZ"));
+    if number > 1 {
+        format!("{name}-{number}")
+    } else {
+        name
+    }
+}
 
 /// The execution's page in the Step Functions console.
 pub fn console_url(execution_arn: &str) -> String {
@@ -99,6 +130,15 @@ pub fn console_url(execution_arn: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generated_names_are_the_utc_second_then_numbered() {
+        // GIVEN a start time WHEN the first and the third names of that second are made
+        let at = "2026-11-23T13:00:56.789Z".parse().unwrap();
+        // THEN the second's name, then the same with its number
+        assert_eq!(generated_name("local", at, 1), "local-20261123T130056Z");
+        assert_eq!(generated_name("manual", at, 3), "manual-20261123T130056Z-3");
+    }
 
     #[test]
     fn the_console_url_is_in_the_executions_region() {

@@ -163,6 +163,16 @@ impl From<StepState> for PipelineStepState {
 }
 
 impl PipelineStepState {
+    /// An attempt EMR has and has not ended: PENDING, CANCEL_PENDING, RUNNING.
+    pub fn is_active(self) -> bool {
+        matches!(
+            self,
+            PipelineStepState::Pending
+                | PipelineStepState::CancelPending
+                | PipelineStepState::Running
+        )
+    }
+
     /// Ended without completing: FAILED, TIMED_OUT, CANCELLED, INTERRUPTED.
     pub fn is_unsuccessful(self) -> bool {
         matches!(

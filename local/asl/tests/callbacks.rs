@@ -285,6 +285,47 @@ async fn heartbeat_timeout_is_caught_and_falls_back_to_another_state() {
 }
 
 #[tokio::test]
+async fn heartbeat_seconds_path_reads_the_heartbeat_from_the_state_input() {
+    // GIVEN a heartbeat the state before decided (45 s), read by HeartbeatSecondsPath
+    let (harness, _issued) = harness(Behaviour::Return);
+    let mut definition = callback_machine(
+        json!({"HeartbeatSecondsPath": "$.Plan.Seconds",
+               "Catch": [{"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": null, "Next": "Done"}]}),
+        json!({"Plan": {"Type": "Pass", "Result": {"Seconds": 45}, "ResultPath": "$.Plan", "Next": "Wait"}}),
+    );
+    definition["StartAt"] = json!("Plan");
+    // WHEN nobody answers
+    let result = harness.run(definition).await;
+    // THEN the task timed out after those 45 s, saying so, and the history records them
+    assert_eq!(seconds(&result), 45);
+    let timed_out = event(&result, "TaskTimedOut");
+    let details = timed_out.task_timed_out_event_details.as_ref().unwrap();
+    assert_eq!(
+        details.cause,
+        "The state Wait received no heartbeat or callback within its HeartbeatSeconds of 45 seconds"
+    );
+    let scheduled = event(&result, "TaskScheduled");
+    let scheduled = scheduled.task_scheduled_event_details.as_ref().unwrap();
+    assert_eq!(scheduled.heartbeat_in_seconds, Some(45));
+    assert_eq!(result.status, ExecutionStatus::Succeeded);
+}
+
+#[tokio::test]
+async fn a_heartbeat_seconds_path_that_is_no_positive_integer_fails_the_state() {
+    // GIVEN HeartbeatSecondsPath pointing at 0
+    let (harness, _issued) = harness(Behaviour::Return);
+    let mut definition = callback_machine(
+        json!({"HeartbeatSecondsPath": "$.Plan.Seconds"}),
+        json!({"Plan": {"Type": "Pass", "Result": {"Seconds": 0}, "ResultPath": "$.Plan", "Next": "Wait"}}),
+    );
+    definition["StartAt"] = json!("Plan");
+    // WHEN it runs THEN States.Runtime, before any function is called
+    let result = harness.run(definition).await;
+    assert_eq!(failed_with(&result), "States.Runtime");
+    assert!(harness.tokens_given().is_empty());
+}
+
+#[tokio::test]
 async fn heartbeats_keep_the_task_alive_past_heartbeat_seconds() {
     // GIVEN HeartbeatSeconds 60 and a worker that beats every 45 s for 180 s, then answers
     let (harness, mut issued) = harness(Behaviour::Return);

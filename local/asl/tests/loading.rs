@@ -208,8 +208,8 @@ fn unsupported_constructs_are_refused_not_skipped() {
             "state 'Work': field 'TimeoutSecondsPath' refused",
         ),
         (
-            single_task(json!({"HeartbeatSecondsPath": "$.t"})),
-            "state 'Work': field 'HeartbeatSecondsPath' refused",
+            single_task(json!({"HeartbeatSeconds": 60, "HeartbeatSecondsPath": "$.t"})),
+            "cannot both be given",
         ),
         (
             single_task(json!({"Credentials": {"RoleArn": "x"}})),

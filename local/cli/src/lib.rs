@@ -81,6 +81,12 @@ impl LocalHandlers {
         self
     }
 
+    /// No event feed: every pipeline waits with the timer, whatever its StepCompletion.
+    pub fn without_event_feed(mut self) -> Self {
+        self.deployment = self.deployment.without_event_feed();
+        self
+    }
+
     /// The six pipeline handlers, invoked by function.
     pub fn dispatch(&self) -> Dispatch {
         Dispatch::new(self.emr.clone(), self.deployment.clone())
@@ -151,7 +157,8 @@ pub struct LocalExecution {
     pub clock: Arc<dyn Clock>,
     pub observer: Arc<dyn Observer>,
     /// EMR's events of a local EMR in this process: the execution waits on them as the
-    /// deployed one does. None (an endpoint elsewhere): the timer loop only.
+    /// deployed one does. None (an endpoint elsewhere): every wait is the timer's, whatever
+    /// the pipeline's StepCompletion.
     pub events: Option<LocalEvents>,
 }
 
@@ -165,10 +172,7 @@ impl LocalExecution {
         let tokens = TaskTokens::new();
         let (handlers, wiring) = match self.events {
             Some(events) => (self.handlers, Some(events::wire(events, &tokens))),
-            None => (
-                self.handlers.with_step_completion(StepCompletion::Polling),
-                None,
-            ),
+            None => (self.handlers.without_event_feed(), None),
         };
         let handlers = handlers.dispatch();
         let (await_steps, delivery) = match wiring {

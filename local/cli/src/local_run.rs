@@ -8,6 +8,8 @@
 //! stops and ends every step process. A FAILED or TIMED_OUT execution is reaped too, as the
 //! EventBridge rule does on AWS.
 
+mod claim;
+
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -22,7 +24,7 @@ use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{PipelineSpec, SdkEmr};
 use emrflow_executions::{
     list_execution_steps, reap, ExecutionDescription, ExecutionRecord, ExecutionStatus,
-    LocalRecorder, LocalRun,
+    LocalRecorder,
 };
 use emrflow_local_emr::RunningLocalEmr;
 use serde_json::{json, Value};
@@ -47,14 +49,18 @@ pub struct CliRun {
     pub step_completion: StepCompletion,
 }
 
-/// `--input` is a file when one exists at that path, JSON text otherwise.
+/// `--input` is a file when one exists at that path, JSON text otherwise; read strictly, as
+/// the pipeline spec is (a key given twice is refused: the input reaches Step Functions as
+/// parsed JSON, where the last one would win silently).
 pub fn read_input(input: &str) -> Result<Value, String> {
-    let text = if Path::new(input).is_file() {
-        std::fs::read_to_string(input).map_err(|error| format!("cannot read {input}: {error}"))?
+    let (text, what) = if Path::new(input).is_file() {
+        let text = std::fs::read_to_string(input)
+            .map_err(|error| format!("cannot read {input}: {error}"))?;
+        (text, format!("the execution input {input}"))
     } else {
-        input.to_string()
+        (input.to_string(), "the execution input".to_string())
     };
-    serde_json::from_str(&text).map_err(|error| format!("the execution input is not JSON: {error}"))
+    emrflow_core::json::parse_strict(&text, &what).map_err(|error| error.to_string())
 }
 
 /// `emrflow local run`: 0 when the execution succeeded, 1 when it did not.
@@ -66,38 +72,30 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     let pipeline = PipelineSpec::load(&run.pipeline)
         .map_err(|error| format!("{}: {error}", run.pipeline.display()))?;
     let machine = load_local_definition(&run.definition)?;
-    let (endpoint, embedded) = start_emr(&run).await?;
+    let recorder = match claim::claim_name(&run, &input)? {
+        claim::Claim::New(recorder) => Arc::new(recorder),
+        claim::Claim::Running(execution) => return claim::follow(&run.root, &execution).await,
+    };
+    let name = recorder.name();
+    let (endpoint, embedded) = start_emr(&run).await.inspect_err(|_| recorder.discard())?;
+    recorder.running_on(&endpoint);
     let clock: Arc<dyn Clock> = if run.time_scale == 1.0 {
         Arc::new(RealClock)
     } else {
         Arc::new(ScaledClock::new(run.time_scale))
     };
-    let name = run
-        .name
-        .unwrap_or_else(|| format!("local-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
     anstream::eprintln!("execution {name}");
-    let recorder = Arc::new(
-        LocalRecorder::create(
-            &run.root,
-            describe(&name, &input, ExecutionStatus::Running, Utc::now(), None),
-            LocalRun {
-                pid: Some(std::process::id()),
-                emr_endpoint: Some(endpoint.clone()),
-            },
-        )
-        .map_err(|error| error.to_string())?,
-    );
-    // EMR's events reach the execution only from a local EMR in this process; an endpoint
-    // elsewhere (or --step-completion POLLING) waits with the timer loop.
-    let events = match (&embedded, run.step_completion) {
-        (Some(running), StepCompletion::Events) => Some(LocalEvents::of(running)),
-        _ => None,
-    };
+    // EMR's events reach the execution only from a local EMR in this process; with an
+    // endpoint elsewhere every wait is the timer's.
+    let events = embedded.as_ref().map(LocalEvents::of);
+    if events.is_none() {
+        note_no_event_feed(&pipeline, &input);
+    }
     let stop = StopHandle::new();
-    let signals = tokio::spawn(stop_on_signal(stop.clone()));
+    let signals = tokio::spawn(stop_on_signal(stop.clone(), recorder.clone()));
     let result = LocalExecution {
         machine,
-        handlers: local_handlers(&endpoint, pipeline),
+        handlers: local_handlers(&endpoint, pipeline).with_step_completion(run.step_completion),
         name: name.clone(),
         input: input.clone(),
         clock,
@@ -148,9 +146,24 @@ async fn start_emr(run: &CliRun) -> Result<(String, Option<RunningLocalEmr>), St
     Ok((running.endpoint_url(), Some(running)))
 }
 
-/// Stops `stop`'s execution on the first SIGINT or SIGTERM. Later signals are swallowed
+/// A pipeline that asks for EMR's events, run against a local EMR elsewhere: said once, and
+/// the run waits with the timer (that endpoint's events reach no one here).
+fn note_no_event_feed(pipeline: &PipelineSpec, input: &Value) {
+    let asked = match input.pointer("/Pipeline/StepCompletion") {
+        Some(given) => serde_json::from_value(given.clone()).ok(),
+        None => pipeline.step_completion,
+    };
+    if asked == Some(StepCompletion::Events) {
+        anstream::eprintln!(
+            "note: the pipeline says StepCompletion EVENTS, but the events of a local EMR given with --emr-endpoint reach no one here: this run looks every PollIntervalSeconds instead"
+        );
+    }
+}
+
+/// Stops `stop`'s execution on the first SIGINT or SIGTERM, with the error and cause
+/// `emrflow stop --local` asked for when it sent the SIGTERM. Later signals are swallowed
 /// (tokio keeps its handlers installed), so cleanup is not cut short by a second Ctrl-C.
-async fn stop_on_signal(stop: StopHandle) {
+async fn stop_on_signal(stop: StopHandle, recorder: Arc<LocalRecorder>) {
     use tokio::signal::unix::{signal, SignalKind};
     let (Ok(mut interrupt), Ok(mut terminate)) = (
         signal(SignalKind::interrupt()),
@@ -164,10 +177,14 @@ async fn stop_on_signal(stop: StopHandle) {
         _ = terminate.recv() => "SIGTERM",
     };
     anstream::eprintln!("\n{signal}: stopping the execution; then its steps are cancelled and its cluster cleaned up");
-    stop.stop(
-        Some(signal.to_string()),
-        Some(format!("emrflow local run was stopped by {signal}")),
-    );
+    let (error, cause) = match recorder.stop_request() {
+        Some(asked) => (asked.error, asked.cause),
+        None => (
+            Some(signal.to_string()),
+            Some(format!("emrflow local run was stopped by {signal}")),
+        ),
+    };
+    stop.stop(error, cause);
 }
 
 /// Prints a progress line per event (timed from ExecutionStarted) and records it.

@@ -180,12 +180,19 @@ async fn logs_of_a_failed_execution_lists_its_steps_and_gets_the_failed_ones_std
     )
     .await
     .expect("logs");
-    // THEN ListSteps of j-1, then one GetObject of curate's stderr.gz, printed
+    // THEN ListSteps of j-1, then GetObject of curate's stderr.gz (printed) and of its
+    // stdout.gz (where a failure's probable cause often is)
     assert_eq!(listed.lock().unwrap()[0].cluster_id(), Some("j-1"));
     let got: Vec<_> = got.lock().unwrap().clone();
-    assert_eq!(got.len(), 1);
-    assert_eq!(got[0].bucket(), Some("logs"));
-    assert_eq!(got[0].key(), Some("emr/j-1/steps/s-2/stderr.gz"));
+    let keys: Vec<Option<&str>> = got.iter().map(|input| input.key()).collect();
+    assert_eq!(
+        keys,
+        [
+            Some("emr/j-1/steps/s-2/stderr.gz"),
+            Some("emr/j-1/steps/s-2/stdout.gz")
+        ]
+    );
+    assert!(got.iter().all(|input| input.bucket() == Some("logs")));
     assert!(
         printed.stdout.contains("stderr of step 'curate'"),
         "{}",

@@ -54,3 +54,134 @@ fn input_that_is_not_json_is_refused_before_running() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("not JSON"));
 }
+
+/// `emrflow` in the repository, with `root` as its --root.
+fn emrflow_in(root: &Path, args: &[&str]) -> std::process::Output {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    Command::new(env!("CARGO_BIN_EXE_emrflow"))
+        .current_dir(&repo)
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("emrflow runs")
+}
+
+#[test]
+fn a_key_given_twice_in_the_execution_input_is_refused_wherever_it_is_read() {
+    // GIVEN an input that says TerminateCluster twice, inline and in a file
+    let root = tempfile::tempdir().expect("temp dir");
+    let twice =
+        r#"{"TerminateCluster": true, "ProcessingDate": "2026-11-21", "TerminateCluster": false}"#;
+    let file = root.path().join("input.json");
+    std::fs::write(&file, twice).expect("input file");
+    let file = file.to_str().expect("utf-8 path");
+    // WHEN local run, start --local and start on AWS are given it
+    let runs = [
+        emrflow_in(root.path(), &["local", "run", "--input", twice]),
+        emrflow_in(root.path(), &["local", "run", "--input", file]),
+        emrflow_in(root.path(), &["start", "--local", "--input", twice]),
+        Command::new(env!("CARGO_BIN_EXE_emrflow"))
+            .args(["start", "--input", twice, "--region", "us-east-1"])
+            .args([
+                "--state-machine",
+                "arn:aws:states:us-east-1:123456789012:stateMachine:emrflow",
+            ])
+            .env("AWS_ACCESS_KEY_ID", "test")
+            .env("AWS_SECRET_ACCESS_KEY", "test")
+            .output()
+            .expect("emrflow runs"),
+    ];
+    // THEN each refuses it before anything runs, naming the key
+    for output in &runs {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains("duplicate key 'TerminateCluster'"),
+            "{stderr}"
+        );
+    }
+    assert!(!root.path().join("executions").exists());
+}
+
+#[test]
+fn a_name_that_exists_is_refused_and_the_first_record_kept() {
+    // GIVEN a run named `nightly` that ended (its input rejected)
+    let root = tempfile::tempdir().expect("temp dir");
+    let first = emrflow_in(
+        root.path(),
+        &[
+            "local",
+            "run",
+            "--name",
+            "nightly",
+            "--input",
+            r#"{"CreateCluster": false}"#,
+        ],
+    );
+    assert_eq!(first.status.code(), Some(1));
+    let record = root.path().join("executions/nightly/execution.json");
+    let before = std::fs::read_to_string(&record).expect("record");
+    // WHEN another run asks for the same name
+    let second = emrflow_in(
+        root.path(),
+        &[
+            "local",
+            "run",
+            "--name",
+            "nightly",
+            "--input",
+            r#"{"Unknown": 1}"#,
+        ],
+    );
+    // THEN it is refused as Step Functions refuses it, and the first record is untouched
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert_eq!(second.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("ExecutionAlreadyExists: an execution named 'nightly' exists already"),
+        "{stderr}"
+    );
+    assert_eq!(std::fs::read_to_string(&record).expect("record"), before);
+}
+
+#[test]
+fn runs_started_in_the_same_second_get_names_of_their_own() {
+    // GIVEN three runs started at once without --name
+    let root = tempfile::tempdir().expect("temp dir");
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let children: Vec<std::process::Child> = (0..3)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_emrflow"))
+                .current_dir(&repo)
+                .args([
+                    "local",
+                    "run",
+                    "--input",
+                    r#"{"CreateCluster": false}"#,
+                    "--root",
+                ])
+                .arg(root.path())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("emrflow starts")
+        })
+        .collect();
+    for child in children {
+        child.wait_with_output().expect("ended");
+    }
+    // WHEN the records are listed
+    let listed = emrflow_in(root.path(), &["runs", "--local", "--json"]);
+    let runs: Value = serde_json::from_slice(&listed.stdout).expect("JSON");
+    // THEN three executions, three names
+    let mut names: Vec<&str> = runs
+        .as_array()
+        .expect("runs")
+        .iter()
+        .filter_map(|run| run["name"].as_str())
+        .collect();
+    names.sort();
+    names.dedup();
+    assert_eq!(names.len(), 3, "{runs}");
+}

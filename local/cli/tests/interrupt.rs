@@ -20,7 +20,7 @@ fn hanging_pipeline(dir: &Path, s3_root: &Path) -> PathBuf {
     std::fs::write(
         &script,
         format!(
-            "#!/usr/bin/env bash\necho $$ > {}\nexec sleep 300\n",
+            "#!/usr/bin/env bash\necho 'hanging for good'\necho $$ > {}\nexec sleep 300\n",
             pid_file.display()
         ),
     )
@@ -72,6 +72,15 @@ async fn until(what: &str, mut done: impl FnMut() -> bool) {
         assert!(Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+async fn record_arn(local: &LocalExecutions, name: &str) -> String {
+    local
+        .record(name)
+        .await
+        .expect("record")
+        .execution
+        .execution_arn
 }
 
 fn wait_for_exit(mut child: Child) -> Output {
@@ -206,12 +215,67 @@ async fn a_background_local_run_stops_with_emrflow_stop_and_leaves_nothing_runni
         running = local.record("background").await.is_ok_and(|record| {
             record
                 .last_check
-                .is_some_and(|check| check.running == ["hang"])
+                .is_some_and(|check| check.outstanding.len() == 1)
         }) && dir.path().join("step.pid").exists();
     }
-    // WHEN it is stopped
+    // AND its running step's log reads live
+    let live = emrflow()
+        .args(["logs", "--local", "--root", root, "background"])
+        .args(["--step", "hang", "--stream", "stdout"])
+        .output()
+        .expect("emrflow logs");
+    let text = String::from_utf8_lossy(&live.stdout);
+    assert!(live.status.success(), "{text}");
+    assert!(
+        text.contains("live, as the running step writes it") && text.contains("hanging for good"),
+        "{text}"
+    );
+    // AND starting it again with the same input is that execution; another input is refused
+    let again = emrflow()
+        .args([
+            "start",
+            "--local",
+            "--root",
+            root,
+            "--name",
+            "background",
+            "--json",
+        ])
+        .output()
+        .expect("emrflow start");
+    let again: serde_json::Value = serde_json::from_slice(&again.stdout).expect("JSON");
+    assert_eq!(
+        again["executionArn"],
+        record_arn(&local, "background").await
+    );
+    let other = emrflow()
+        .args(["start", "--local", "--root", root, "--name", "background"])
+        .args(["--date", "2026-11-22"])
+        .output()
+        .expect("emrflow start");
+    assert_eq!(other.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&other.stderr).contains("ExecutionAlreadyExists"));
+    // AND `local run` with its name and input follows it, as that execution
+    let said = dir.path().join("follower.err");
+    let follower = emrflow()
+        .args(["local", "run", "--root", root, "--name", "background"])
+        .stdout(Stdio::piped())
+        .stderr(std::fs::File::create(&said).expect("follower's stderr"))
+        .spawn()
+        .expect("emrflow local run");
+    until("the follower to find the execution", || {
+        std::fs::read_to_string(&said).is_ok_and(|text| text.contains("already running"))
+    })
+    .await;
+    // WHEN it is stopped with an error and a cause
     let stopped = emrflow()
         .args(["stop", "--local", "--root", root, "background"])
+        .args([
+            "--error",
+            "Maintenance",
+            "--cause",
+            "the disk is being replaced",
+        ])
         .output()
         .expect("emrflow stop");
     // THEN the local run got SIGTERM, aborted, cancelled its step and stopped its local EMR
@@ -220,6 +284,24 @@ async fn a_background_local_run_stops_with_emrflow_stop_and_leaves_nothing_runni
     assert!(text.contains("sent SIGTERM to the local run"), "{text}");
     let record = local.record("background").await.expect("record");
     assert_eq!(record.execution.status, ExecutionStatus::Aborted);
+    // AND it recorded the error and cause it was stopped with, as StopExecution does
+    let failure = record.failure().expect("error and cause");
+    assert_eq!(failure.error.as_deref(), Some("Maintenance"));
+    assert_eq!(failure.cause.as_deref(), Some("the disk is being replaced"));
+    // AND the follower saw it end ABORTED, and says it was that execution
+    let followed = wait_for_exit(follower);
+    let said = std::fs::read_to_string(&said).expect("follower's stderr");
+    assert_eq!(followed.status.code(), Some(1), "{said}");
+    assert!(said.contains("already running with this input"), "{said}");
+    assert!(String::from_utf8_lossy(&followed.stdout).contains("ABORTED"));
+    // AND its logs show the step that was running when it stopped
+    let logs = emrflow()
+        .args(["logs", "--local", "--root", root, "background"])
+        .output()
+        .expect("emrflow logs");
+    let text = String::from_utf8_lossy(&logs.stdout);
+    assert!(logs.status.success(), "{text}");
+    assert!(text.contains("of step 'hang' (attempt 1, "), "{text}");
     let steps = local.steps("background").expect("steps recorded");
     assert_eq!(steps[0].state, "CANCELLED");
     let log =

@@ -83,11 +83,13 @@ fn world(root: &Path) {
         StepView {
             name: "validate".into(),
             state: PipelineStepState::Completed,
+            skip_reason: None,
             attempts: vec![attempt("s-1", "COMPLETED")],
         },
         StepView {
             name: "curate".into(),
             state: PipelineStepState::Failed,
+            skip_reason: None,
             attempts: vec![attempt("s-2", "FAILED")],
         },
     ]);
@@ -287,4 +289,163 @@ fn an_unknown_execution_or_status_is_refused_in_words() {
     // GIVEN a status that does not exist WHEN listed THEN clap names the known ones
     let status = emrflow(root.path(), &["runs", "--status", "done"]);
     assert!(String::from_utf8_lossy(&status.stderr).contains("TIMED_OUT"));
+}
+
+/// Writes `text` gzipped at `s3://<key>` of the local S3 under `root`, as EMR leaves a log.
+fn gzipped_log(root: &Path, key: &str, text: &str) {
+    let path = root.join("s3").join(key);
+    std::fs::create_dir_all(path.parent().expect("folder")).expect("log folder");
+    let mut gzip = GzEncoder::new(Vec::new(), flate2::Compression::default());
+    gzip.write_all(text.as_bytes()).expect("gzip");
+    std::fs::write(&path, gzip.finish().expect("gzip")).expect("log");
+}
+
+/// `daily-2026-11-20`: check-steps' verdict FAILED with every step's report — `validate`
+/// timed out (its stdout has a Python traceback, its stderr only Spark's INFO lines),
+/// `curate` was skipped; `daily-2026-11-19`: succeeded, `quarantine` skipped.
+fn reported_runs(root: &Path) {
+    let input = json!({"ProcessingDate": "2026-11-20"});
+    let start = six_am() - Duration::days(2);
+    let cause = "step 'validate [daily-2026-11-20]' (s-8) ran longer than its TimeoutSeconds of 60 and was cancelled on cluster j-3";
+    let report = |state: &str, skipped: &str, reason: &str| {
+        json!([
+            {"Name": "validate", "State": state, "ActionOnFailure": "CANCEL_AND_WAIT",
+             "Attempts": [{"Attempt": 1, "StepId": "s-8", "State": state,
+                           "StartedAt": "2026-11-20T06:01:00Z", "EndedAt": "2026-11-20T06:02:00Z",
+                           "LogLocation": "s3://logs/emr/j-3/steps/s-8/"}]},
+            {"Name": skipped, "State": "SKIPPED", "ActionOnFailure": "CONTINUE",
+             "SkipReason": reason, "Attempts": []}
+        ])
+    };
+    let check = |verdict: &str, steps: Value| {
+        json!({"Verdict": verdict, "ClusterState": "WAITING", "NextCheckSeconds": 0,
+               "WakeOn": "TIMER", "Outstanding": [], "Running": [],
+               "Progress": {"Completed": 0, "Running": 0, "Waiting": 0, "Failed": 1, "Skipped": 1},
+               "Error": "StepTimedOut", "Cause": cause, "Steps": steps})
+    };
+    let failed = LocalRecorder::create(
+        root,
+        description("daily-2026-11-20", ExecutionStatus::Running, start, &input),
+        LocalRun::default(),
+    )
+    .expect("recorder");
+    let failed_report = report(
+        "TIMED_OUT",
+        "curate",
+        "dependency 'validate' ended TIMED_OUT",
+    );
+    for event in History::new(start, &input, TaskFamily::Task)
+        .created("daily-2026-11-20", "j-3")
+        .task(CHECK_STEPS, "check-steps", &check("FAILED", failed_report))
+        .pass("Pipeline_Failed", "Pass")
+        .failed("StepTimedOut", cause)
+    {
+        failed.event(event);
+    }
+    let mut ended = description("daily-2026-11-20", ExecutionStatus::Failed, start, &input);
+    ended.error = Some("StepTimedOut".into());
+    ended.cause = Some(cause.into());
+    failed.finish(ended);
+    gzipped_log(root, "logs/emr/j-3/steps/s-8/stderr.gz",
+        "26/11/20 06:01:59 INFO SparkContext: Successfully stopped SparkContext\n26/11/20 06:01:59 INFO ShutdownHookManager: Shutdown hook called\n");
+    gzipped_log(root, "logs/emr/j-3/steps/s-8/stdout.gz",
+        "checking rows\nTraceback (most recent call last):\n  File \"/jobs/validate.py\", line 9, in <module>\n    raise ValueError(\"no rows for 2026-11-20\")\nValueError: no rows for 2026-11-20\n");
+
+    let start = start - Duration::days(1);
+    let input = json!({"ProcessingDate": "2026-11-19"});
+    let succeeded = LocalRecorder::create(
+        root,
+        description("daily-2026-11-19", ExecutionStatus::Running, start, &input),
+        LocalRun::default(),
+    )
+    .expect("recorder");
+    let mut completed = check(
+        "COMPLETED",
+        report("COMPLETED", "quarantine", "no dependency failed"),
+    );
+    completed["Error"] = Value::Null;
+    completed["Cause"] = Value::Null;
+    for event in History::new(start, &input, TaskFamily::Task)
+        .created("daily-2026-11-19", "j-2")
+        .task(CHECK_STEPS, "check-steps", &completed)
+        .succeeded(&json!({}))
+    {
+        succeeded.event(event);
+    }
+    succeeded.finish(description(
+        "daily-2026-11-19",
+        ExecutionStatus::Succeeded,
+        start,
+        &input,
+    ));
+}
+
+#[test]
+fn show_lists_skipped_and_timed_out_steps_and_says_why_from_the_steps_logs() {
+    // GIVEN a run check-steps judged FAILED (a step timed out, the next skipped) and a run
+    // that succeeded with a step skipped
+    let root = tempfile::tempdir().expect("temp dir");
+    reported_runs(root.path());
+    // WHEN each is shown
+    let failed = stdout(&emrflow(root.path(), &["show", "daily-2026-11-20"]));
+    let succeeded = stdout(&emrflow(root.path(), &["show", "daily-2026-11-19"]));
+    // THEN the failed run's table has the attempt TIMED_OUT and the skipped step, with why
+    assert!(failed.contains("1 (TIMED_OUT)"), "{failed}");
+    assert!(
+        failed.contains("└ curate SKIPPED: dependency 'validate' ended TIMED_OUT"),
+        "{failed}"
+    );
+    // AND the line of the step's logs that says why, found in stdout, and where
+    assert!(
+        failed.contains("Why    step 'validate' attempt 1: probable cause, stdout line 5 (s3://logs/emr/j-3/steps/s-8/stdout.gz): ValueError: no rows for 2026-11-20"),
+        "{failed}"
+    );
+    assert!(
+        failed
+            .contains("Next   emrflow logs --local daily-2026-11-20   (the failed step's stderr)"),
+        "{failed}"
+    );
+    // AND the succeeded run shows why its skipped step never ran
+    assert!(
+        succeeded.contains("└ quarantine SKIPPED: no dependency failed"),
+        "{succeeded}"
+    );
+    // AND WHEN the step's logs are not uploaded yet THEN show says so
+    std::fs::remove_dir_all(root.path().join("s3/logs/emr/j-3")).expect("logs removed");
+    let early = stdout(&emrflow(root.path(), &["show", "daily-2026-11-20"]));
+    assert!(
+        early.contains("the step's logs are not in s3://logs/emr/j-3/steps/s-8/ yet"),
+        "{early}"
+    );
+}
+
+#[test]
+fn logs_put_the_probable_cause_first_and_a_skipped_step_says_it_never_ran() {
+    // GIVEN the run whose step timed out
+    let root = tempfile::tempdir().expect("temp dir");
+    reported_runs(root.path());
+    // WHEN its logs are asked without --step
+    let output = emrflow(root.path(), &["logs", "daily-2026-11-20"]);
+    let text = stdout(&output);
+    // THEN the timed-out step's, the cause from stdout first, then its stderr
+    assert!(output.status.success(), "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        lines[0],
+        "probable cause, stdout line 5 (s3://logs/emr/j-3/steps/s-8/stdout.gz): ValueError: no rows for 2026-11-20"
+    );
+    assert!(
+        lines[1].contains("stderr of step 'validate' (attempt 1, s-8 TIMED_OUT)"),
+        "{text}"
+    );
+    // AND the skipped step says it never ran and why, exit 1
+    let skipped = emrflow(
+        root.path(),
+        &["logs", "daily-2026-11-20", "--step", "curate"],
+    );
+    assert_eq!(skipped.status.code(), Some(1));
+    assert_eq!(
+        stdout(&skipped),
+        "step 'curate' never ran (SKIPPED: dependency 'validate' ended TIMED_OUT), so it has no logs\n"
+    );
 }

@@ -214,6 +214,15 @@ fn failure_of(step: &StepSummary, timeout_seconds: Option<u32>) -> Option<Failur
     }
 }
 
+/// An attempt's state as reports show it: EMR's, but TIMED_OUT for a cancel that was
+/// emrflow's timeout (see [`failure_of`]).
+pub fn attempt_state(step: &StepSummary, timeout_seconds: Option<u32>) -> PipelineStepState {
+    match failure_of(step, timeout_seconds) {
+        Some(kind) => kind.state(),
+        None => step.state.into(),
+    }
+}
+
 struct Pass<'g, 's> {
     graph: &'g Graph<'g>,
     now: DateTime<Utc>,
@@ -227,14 +236,10 @@ impl Pass<'_, '_> {
 
     /// Status of a node that has attempts; retries are decided before any halt is known.
     fn judge_attempts(&mut self, index: usize) {
-        let node = &self.graph.nodes[index];
         let Some(&(attempt, step)) = self.eval.nodes[index].attempts.last() else {
             return;
         };
-        let timeout = node
-            .spec
-            .timeout_seconds
-            .filter(|_| self.graph.mode == Mode::Graph);
+        let timeout = self.graph.timeout_seconds(index);
         let status = if step.state.is_active() {
             if step.state == StepState::Pending && timeout.is_some() {
                 // Its timeout starts when it runs, which no event announces: look again soon.
@@ -327,7 +332,7 @@ impl Pass<'_, '_> {
             let view = &mut self.eval.nodes[index];
             match view.status.clone() {
                 NodeStatus::Ready { .. } | NodeStatus::RetryAt { .. } => {
-                    let timeout = self.graph.nodes[index].spec.timeout_seconds;
+                    let timeout = self.graph.timeout_seconds(index);
                     let kind = view
                         .last_attempt()
                         .and_then(|step| failure_of(step, timeout))

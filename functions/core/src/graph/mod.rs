@@ -14,7 +14,7 @@ use crate::pipeline::{PipelineSpec, RunIf, StepSpec};
 
 pub use crate::pipeline::Mode;
 
-pub use evaluate::{evaluate, Evaluation, FailureKind, Halt, NodeStatus};
+pub use evaluate::{attempt_state, evaluate, Evaluation, FailureKind, Halt, NodeStatus};
 
 /// One step and its place in the graph.
 #[derive(Debug, Clone)]
@@ -82,6 +82,14 @@ impl<'a> Graph<'a> {
 
     pub fn node_named(&self, name: &str) -> Option<usize> {
         self.nodes.iter().position(|node| node.spec.name == name)
+    }
+
+    /// A step's TimeoutSeconds, which only a graph applies (a list is EMR's, without one).
+    pub fn timeout_seconds(&self, index: usize) -> Option<u32> {
+        self.nodes[index]
+            .spec
+            .timeout_seconds
+            .filter(|_| self.mode == Mode::Graph)
     }
 }
 

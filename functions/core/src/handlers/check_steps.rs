@@ -1,7 +1,10 @@
 //! check-steps (state Check_Steps): one look at the cluster and at this execution's steps,
 //! judged against the graph. It cancels what must stop (timeouts, a stopped pipeline), ends
-//! the cluster for a TERMINATE_CLUSTER failure, raises a failed run as an error (the verdict
-//! in `verdict.rs`), and otherwise says what comes next: submit ready steps, wait, or done.
+//! the cluster for a TERMINATE_CLUSTER failure, and says what comes next: submit ready steps,
+//! wait (for EMR's events, at the latest until the next deadline, or a timer), done — or
+//! failed, with the error, the cause (the verdict in `verdict.rs`) and every step's report,
+//! which the state machine hands to cleanup as it would a caught error. So the history keeps
+//! the report of every run that got this far, failed ones too.
 
 use std::sync::Arc;
 
@@ -9,11 +12,13 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::report::{step_reports, StepReport};
+use super::report::{fit_report, step_reports, StepReport};
+use super::state_size::worst_case_report_bytes;
 use super::verdict::{failed_verdict, run_time_exceeded};
 use super::{Handler, Now};
 use crate::deployment::Deployment;
-use crate::emr::{ClusterDescription, ClusterState, EmrApi, StepSummary};
+use crate::emr::{ClusterDescription, ClusterState, EmrApi, StepState, StepSummary};
+use crate::graph::evaluate::NodeView;
 use crate::graph::{evaluate, Evaluation, Graph, NodeStatus};
 use crate::input::{check_cluster_id, derive, parse_time, ExecutionRef};
 use crate::lookup::{describe_existing, was_created_by};
@@ -29,7 +34,8 @@ const STARTING_POLL_CAP_SECONDS: u32 = 300;
 const THROTTLED_WAIT_SECONDS: u32 = 60;
 /// ListSteps' newest-first look stops at steps older than the execution by this margin.
 const CLOCK_SKEW_MINUTES: i64 = 5;
-/// Longer than this, a wait for EMR's events hides a due retry or timeout: poll instead.
+/// The longest wait for EMR's events (the event wait's HeartbeatSeconds): a lost event costs
+/// at most this. A retry, a timeout or MaxRunMinutes falling due sooner shortens the wait.
 pub const EVENT_HEARTBEAT_SECONDS: u32 = 3600;
 
 #[derive(Debug, Deserialize)]
@@ -52,15 +58,18 @@ pub enum Verdict {
     Submit,
     /// Every step has ended and the run succeeded.
     Completed,
+    /// The run failed: Error and Cause say why, Steps reports every step.
+    Failed,
 }
 
 /// How the state machine waits for the next look.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum WakeOn {
-    /// A task token woken by EMR's step and cluster events (HeartbeatSeconds as the net).
+    /// A task token woken by EMR's step and cluster events, or at the latest after
+    /// NextCheckSeconds (its HeartbeatSeconds): the next deadline, or the net for a lost event.
     Events,
-    /// A Wait of NextCheckSeconds (polling, or a retry or timeout falls due soon).
+    /// A Wait of NextCheckSeconds (polling, or a step whose start no event announces).
     Timer,
 }
 
@@ -70,9 +79,20 @@ pub enum WakeOn {
 pub struct Progress {
     pub completed: u32,
     pub running: u32,
+    /// Submitted, PENDING on EMR: queued behind StepConcurrencyLevel (or a starting cluster).
+    #[serde(default)]
+    pub queued: u32,
     pub waiting: u32,
     pub failed: u32,
     pub skipped: u32,
+}
+
+/// Whether a step's attempt is queued on EMR (PENDING), not running yet.
+fn is_queued(view: &NodeView<'_>) -> bool {
+    view.status == NodeStatus::Active
+        && view
+            .last_attempt()
+            .is_some_and(|step| step.state == StepState::Pending)
 }
 
 impl Progress {
@@ -81,6 +101,7 @@ impl Progress {
         for node in &evaluation.nodes {
             let count = match node.status {
                 NodeStatus::Succeeded => &mut progress.completed,
+                NodeStatus::Active if is_queued(node) => &mut progress.queued,
                 NodeStatus::Active => &mut progress.running,
                 NodeStatus::Failed(_) => &mut progress.failed,
                 NodeStatus::Skipped(_) => &mut progress.skipped,
@@ -95,6 +116,7 @@ impl Progress {
         Progress {
             completed: u32::MAX,
             running: u32::MAX,
+            queued: u32::MAX,
             waiting: u32::MAX,
             failed: u32::MAX,
             skipped: u32::MAX,
@@ -108,14 +130,20 @@ pub struct CheckStepsResponse {
     pub verdict: Verdict,
     /// None when the look was throttled (nothing was seen).
     pub cluster_state: Option<ClusterState>,
+    /// The timer's wait, or the longest wait for events (HeartbeatSeconds), in seconds.
     pub next_check_seconds: u32,
     pub wake_on: WakeOn,
     /// EMR step ids of this execution's active attempts (what the event wait watches).
     pub outstanding: Vec<String>,
     pub progress: Progress,
-    /// Names of the steps running now (side by side in a graph).
+    /// Names of the steps RUNNING now (side by side in a graph); queued ones are not.
     pub running: Vec<String>,
-    /// Every step's report, once the run is over.
+    /// Verdict FAILED: the error name the execution ends with, and its cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// Every step's report, once the run is over (succeeded or failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepReport>>,
 }
@@ -141,7 +169,7 @@ impl Handler for CheckSteps {
     type Request = CheckStepsRequest;
     type Response = CheckStepsResponse;
 
-    /// One look at the steps and the cluster; a failed verdict is an error.
+    /// One look at the steps and the cluster; a failed run is the verdict FAILED, not an error.
     async fn handle(&self, request: CheckStepsRequest) -> Result<CheckStepsResponse, EmrflowError> {
         check_cluster_id(&request.cluster_id, "ClusterId")?;
         let normalized = derive(&request.execution, &self.deployment)?;
@@ -177,20 +205,14 @@ impl Handler for CheckSteps {
             )
             .await?;
         }
-        if let Some(error) = failed_verdict(&graph, &evaluation, &look.cluster) {
-            return Err(error);
-        }
-        if !evaluation.finished() {
-            if let Some(error) = run_time_exceeded(
-                pipeline,
-                start,
-                check_time,
-                &look.cluster,
-                &graph,
-                &evaluation,
-            ) {
-                return Err(error);
-            }
+        let failure = failed_verdict(&graph, &evaluation, &look.cluster).or_else(|| {
+            let ran = &look.cluster;
+            (!evaluation.finished())
+                .then(|| run_time_exceeded(pipeline, start, check_time, ran, &graph, &evaluation))
+                .flatten()
+        });
+        if let Some(error) = failure {
+            return Ok(failed(pipeline, &graph, &evaluation, &look.cluster, error));
         }
         Ok(self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start))
     }
@@ -288,29 +310,31 @@ impl CheckSteps {
         } else {
             Verdict::Submit
         };
-        let mut next = if cluster.state.is_starting() {
-            poll.max((poll * STARTING_POLL_FACTOR).min(STARTING_POLL_CAP_SECONDS))
-        } else {
-            poll
-        };
-        let due_in = evaluation
-            .next_due
-            .map(|due| u32::try_from((due - now).num_seconds().max(1)).unwrap_or(u32::MAX));
-        if let Some(due_in) = due_in {
-            next = next.min(due_in);
-        }
-        // MaxRunMinutes falls due too: an event wait must not sleep past it.
+        let seconds_until =
+            |at: DateTime<Utc>| u32::try_from((at - now).num_seconds().max(1)).unwrap_or(u32::MAX);
+        let due_in = evaluation.next_due.map(seconds_until);
+        // MaxRunMinutes falls due too: no wait may sleep past it.
         let run_ends = start + chrono::Duration::minutes(i64::from(pipeline.max_run_minutes()));
-        let events = pipeline
-            .step_completion
-            .unwrap_or(self.deployment.step_completion)
-            == StepCompletion::Events
-            && !evaluation.timer_needed
-            && (run_ends - now).num_seconds() > i64::from(EVENT_HEARTBEAT_SECONDS);
-        let wake_on = if events && due_in.is_none_or(|due| due > EVENT_HEARTBEAT_SECONDS) {
-            WakeOn::Events
+        let events = self.deployment.step_completion_of(pipeline) == StepCompletion::Events
+            && !evaluation.timer_needed;
+        let (wake_on, next) = if events {
+            // Woken by the event that ends a step, else at the next deadline (a timeout, a
+            // retry, MaxRunMinutes) or, with none near, after the heartbeat: never by a poll.
+            let deadline = due_in.into_iter().chain([seconds_until(run_ends)]).min();
+            let wait = deadline.map_or(EVENT_HEARTBEAT_SECONDS, |due| {
+                due.min(EVENT_HEARTBEAT_SECONDS)
+            });
+            (WakeOn::Events, wait)
         } else {
-            WakeOn::Timer
+            let mut next = if cluster.state.is_starting() {
+                poll.max((poll * STARTING_POLL_FACTOR).min(STARTING_POLL_CAP_SECONDS))
+            } else {
+                poll
+            };
+            if let Some(due_in) = due_in {
+                next = next.min(due_in);
+            }
+            (WakeOn::Timer, next)
         };
         CheckStepsResponse {
             verdict,
@@ -319,13 +343,9 @@ impl CheckSteps {
             wake_on,
             outstanding: evaluation.outstanding(),
             progress: Progress::of(evaluation),
-            running: graph
-                .nodes
-                .iter()
-                .zip(&evaluation.nodes)
-                .filter(|(_, view)| view.status == NodeStatus::Active)
-                .map(|(node, _)| node.spec.name.clone())
-                .collect(),
+            running: running_steps(graph, evaluation),
+            error: None,
+            cause: None,
             steps: finished.then(|| {
                 step_reports(
                     graph,
@@ -350,7 +370,50 @@ impl CheckSteps {
             outstanding: Vec::new(),
             progress: Progress::default(),
             running: Vec::new(),
+            error: None,
+            cause: None,
             steps: None,
         }
+    }
+}
+
+/// The names of the steps whose attempt is RUNNING (not queued) on EMR.
+fn running_steps(graph: &Graph<'_>, evaluation: &Evaluation<'_>) -> Vec<String> {
+    graph
+        .nodes
+        .iter()
+        .zip(&evaluation.nodes)
+        .filter(|(_, view)| view.status == NodeStatus::Active && !is_queued(view))
+        .map(|(node, _)| node.spec.name.clone())
+        .collect()
+}
+
+/// Verdict FAILED: the error and cause the execution ends with, and every step's report,
+/// fitted into the size a succeeded run's report may take (the state's worst case holds).
+fn failed(
+    pipeline: &PipelineSpec,
+    graph: &Graph<'_>,
+    evaluation: &Evaluation<'_>,
+    cluster: &ClusterDescription,
+    error: EmrflowError,
+) -> CheckStepsResponse {
+    tracing::info!(error_type = error.name().as_str(), message = %error, "the run failed");
+    let reports = step_reports(
+        graph,
+        &evaluation.nodes,
+        &cluster.id,
+        cluster.log_uri.as_deref(),
+    );
+    CheckStepsResponse {
+        verdict: Verdict::Failed,
+        cluster_state: Some(cluster.state),
+        next_check_seconds: 0,
+        wake_on: WakeOn::Timer,
+        outstanding: Vec::new(),
+        progress: Progress::of(evaluation),
+        running: Vec::new(),
+        error: Some(error.name().as_str().to_string()),
+        cause: Some(error.message().to_string()),
+        steps: fit_report(reports, worst_case_report_bytes(pipeline)),
     }
 }

@@ -16,7 +16,7 @@ use super::report::{
 use super::summary::RunSummary;
 use super::terminate_cluster::{TerminateClusterResponse, NOTE_JSON_BYTES};
 use super::termination_protection::TerminationProtectionResponse;
-use crate::emr::{ClusterState, FailureDetails, PipelineStepState, StepState};
+use crate::emr::{ClusterState, FailureDetails, PipelineStepState};
 use crate::error::MAX_MESSAGE_BYTES;
 use crate::input::NormalizedInput;
 use crate::naming::cluster_name;
@@ -40,10 +40,19 @@ fn filled(json_bytes: usize) -> String {
     "x".repeat(json_bytes)
 }
 
-/// The largest report of one step in the final output. The report is written only when the
-/// run succeeded, so every step ended COMPLETED (or SKIPPED, for an ANY_FAILED step whose
-/// dependencies all succeeded): FailureDetails appear only on the attempts Retry tried again,
-/// and the last attempt completed. Every field is at its longest.
+/// The longest wire name of a pipeline step state (a report's step and attempt states).
+fn longest_state() -> PipelineStepState {
+    PipelineStepState::ALL
+        .iter()
+        .copied()
+        .max_by_key(|state| state.as_str().len())
+        .unwrap_or(PipelineStepState::Interrupted)
+}
+
+/// The largest report of one step in a succeeded run's output: FailureDetails appear only on
+/// the attempts Retry tried again (the last one completed), a skip reason only on an
+/// ANY_FAILED step; every field is at its longest. A failed run's report is fitted into the
+/// size of these (`report::fit_report`).
 fn worst_step_report(step: &crate::pipeline::StepSpec, log_uri: Option<&str>) -> StepReport {
     let location =
         log_uri.map(|uri| emrflow_vocabulary::logs::step_log_prefix(uri, LONGEST_ID, LONGEST_ID));
@@ -51,7 +60,7 @@ fn worst_step_report(step: &crate::pipeline::StepSpec, log_uri: Option<&str>) ->
     let attempt = |number: u32| AttemptReport {
         attempt: number,
         step_id: LONGEST_ID.to_string(),
-        state: StepState::Interrupted,
+        state: longest_state(),
         started_at: Some(A_TIME.to_string()),
         ended_at: Some(A_TIME.to_string()),
         log_location: location.clone(),
@@ -63,12 +72,35 @@ fn worst_step_report(step: &crate::pipeline::StepSpec, log_uri: Option<&str>) ->
     };
     StepReport {
         name: step.name.clone(),
-        state: PipelineStepState::Completed,
+        state: longest_state(),
         action_on_failure: crate::emr::ActionOnFailure::TerminateCluster,
         skip_reason: (step.run_if == crate::pipeline::RunIf::AnyFailed)
             .then(|| filled(SKIP_REASON_JSON_BYTES)),
         attempts: (1..=attempts).map(attempt).collect(),
     }
+}
+
+fn worst_reports(pipeline: &crate::pipeline::PipelineSpec) -> Vec<StepReport> {
+    let log_uri = pipeline.cluster.log_uri.as_deref();
+    pipeline
+        .steps
+        .iter()
+        .map(|step| worst_step_report(step, log_uri))
+        .collect()
+}
+
+/// The most JSON bytes every step's report can take in a succeeded run of `pipeline`: what a
+/// failed run's report is fitted into.
+pub(super) fn worst_case_report_bytes(pipeline: &crate::pipeline::PipelineSpec) -> usize {
+    bytes(&worst_reports(pipeline))
+}
+
+fn longest_error_name() -> &'static str {
+    crate::ErrorName::ALL
+        .iter()
+        .map(|name| name.as_str())
+        .max_by_key(|name| name.len())
+        .unwrap_or_default()
 }
 
 /// The largest the execution state can get for `normalized`, in bytes.
@@ -89,11 +121,7 @@ pub fn worst_case_state_bytes(summary: &RunSummary, normalized: &NormalizedInput
         previous: true,
     };
     let submitted = AddStepsResponse::worst_case();
-    let reports: Vec<StepReport> = pipeline
-        .steps
-        .iter()
-        .map(|step| worst_step_report(step, log_uri))
-        .collect();
+    let reports = worst_reports(pipeline);
     let running_names: Vec<String> = pipeline
         .steps
         .iter()
@@ -107,23 +135,33 @@ pub fn worst_case_state_bytes(summary: &RunSummary, normalized: &NormalizedInput
         outstanding: vec![LONGEST_ID.to_string(); running.len()],
         progress: Progress::worst_case(),
         running,
+        error: None,
+        cause: None,
         steps,
     };
-    let final_check = bytes(&check(Some(reports), Vec::new()));
+    let final_check = bytes(&check(Some(reports.clone()), Vec::new()));
     let running_check = bytes(&check(None, running_names));
+    // A failed verdict: the report (fitted into the same size), the error and its cause.
+    let failed_check = bytes(&CheckStepsResponse {
+        verdict: Verdict::Failed,
+        error: Some(longest_error_name().to_string()),
+        cause: Some(filled(2 * MAX_MESSAGE_BYTES)),
+        ..check(Some(reports), Vec::new())
+    });
     let termination = TerminateClusterResponse {
         cluster_id: Some(LONGEST_ID.to_string()),
         terminated: true,
         state: Some(ClusterState::TerminatedWithErrors),
         note: filled(NOTE_JSON_BYTES),
     };
-    // On the failure path the check is a running one, and Failure / CleanupFailure carry
-    // the error and cause: a message is cut to MAX_MESSAGE_BYTES, its JSON at most twice
-    // that, and the cleanup-failure cause quotes both once more.
+    // On the failure path the check is a running one (another Task's error was caught) or a
+    // failed verdict, and Failure / CleanupFailure carry the error and cause: a message is
+    // cut to MAX_MESSAGE_BYTES, its JSON at most twice that, and the cleanup-failure cause
+    // quotes both once more.
     let failure = 6 * (2 * MAX_MESSAGE_BYTES + 256);
     let common = bytes(summary) + bytes(&cluster) + bytes(&protection) + bytes(&submitted);
     let success = common + final_check + bytes(&termination);
-    let failed = common + running_check + failure + bytes(&termination);
+    let failed = common + running_check.max(failed_check) + failure + bytes(&termination);
     success.max(failed) + SLACK_BYTES
 }
 

@@ -62,10 +62,7 @@ impl ValidateInput {
             pipeline_digest: normalized.pipeline_digest()?,
             mode: Mode::of(&normalized.pipeline).as_str().to_string(),
             steps: normalized.pipeline.steps.len(),
-            step_completion: normalized
-                .pipeline
-                .step_completion
-                .unwrap_or(self.deployment.step_completion),
+            step_completion: self.deployment.step_completion_of(&normalized.pipeline),
             poll_interval_seconds: normalized.pipeline.poll_interval_seconds(),
             max_run_minutes: normalized.pipeline.max_run_minutes(),
             worst_case_state_bytes: 0,

@@ -1,4 +1,5 @@
-//! check-steps: the verdict of one look (running, completed, failed, cancelled, interrupted, cluster gone, timed out).
+//! check-steps: the verdict of one look (running, completed, failed, cancelled, interrupted,
+//! cluster gone, timed out), the report a failed run carries, and how long the next wait is.
 
 use crate::*;
 
@@ -14,9 +15,17 @@ async fn check_steps_running_while_steps_pend_with_slower_polling_during_startup
     assert_eq!(out["ClusterState"], "STARTING");
     assert_eq!(out["NextCheckSeconds"], 120);
     assert_eq!(out["Outstanding"], json!(ids));
-    assert_eq!(out["Running"], json!(["ingest", "transform", "export"]));
-    assert_eq!(out["Progress"]["Running"], 3);
     assert_eq!(out.get("Steps"), None);
+    // AND steps EMR has queued (PENDING) are counted as queued, not said to be running
+    assert_eq!(out["Running"], json!([]));
+    assert_eq!(out["Progress"]["Running"], 0);
+    assert_eq!(out["Progress"]["Queued"], 3);
+    // AND WHEN the first one runs THEN it alone is running
+    fake.set_step(&cluster_id, &id(&ids, 0), "RUNNING", None);
+    let out = check(&handlers, &cluster_id).await.unwrap();
+    assert_eq!(out["Running"], json!(["ingest"]));
+    assert_eq!(out["Progress"]["Running"], 1);
+    assert_eq!(out["Progress"]["Queued"], 2);
     // AND WHEN the cluster runs and the pipeline polls every 45 s THEN that is used as is
     fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Running);
     let out = check_with(
@@ -78,7 +87,7 @@ async fn check_steps_failed_step_is_step_failed_with_failure_details() {
     );
     fake.set_step(&cluster_id, &id(&ids, 2), "CANCELLED", None);
     // WHEN checked
-    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    let error = failure(check(&handlers, &cluster_id).await);
     // THEN StepFailed naming cluster, step, details and what happened to the others
     assert_eq!(error.name(), ErrorName::StepFailed);
     let message = error.to_string();
@@ -111,7 +120,7 @@ async fn check_steps_cancelled_step_is_step_cancelled() {
         &["COMPLETED", "CANCELLED", "CANCELLED"],
     );
     // WHEN checked THEN StepCancelled naming the first cancelled step
-    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    let error = failure(check(&handlers, &cluster_id).await);
     assert_eq!(error.name(), ErrorName::StepCancelled);
     assert!(error.to_string().contains(&id(&ids, 1)), "{error}");
 }
@@ -129,7 +138,7 @@ async fn check_steps_interrupted_step_is_step_interrupted() {
         &["COMPLETED", "INTERRUPTED", "COMPLETED"],
     );
     // WHEN checked THEN StepInterrupted
-    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    let error = failure(check(&handlers, &cluster_id).await);
     assert_eq!(error.name(), ErrorName::StepInterrupted);
     assert!(error.to_string().contains("transform ["), "{error}");
 }
@@ -146,7 +155,7 @@ async fn check_steps_cluster_dying_before_completion_is_cluster_failed() {
     });
     fake.set_step(&cluster_id, &id(&ids, 0), "COMPLETED", None);
     // WHEN checked THEN ClusterFailed with EMR's reason code and message
-    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    let error = failure(check(&handlers, &cluster_id).await);
     assert_eq!(error.name(), ErrorName::ClusterFailed);
     let message = error.to_string();
     assert!(
@@ -173,7 +182,7 @@ async fn check_steps_steps_interrupted_by_a_dead_cluster_report_the_cluster() {
         &["COMPLETED", "INTERRUPTED", "CANCELLED"],
     );
     // WHEN checked
-    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    let error = failure(check(&handlers, &cluster_id).await);
     // THEN the cause reported is the cluster, not its interrupted step
     assert_eq!(error.name(), ErrorName::ClusterFailed);
     let message = error.to_string();
@@ -206,9 +215,7 @@ async fn check_steps_past_max_run_minutes_is_pipeline_timed_out() {
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     set_steps(&fake, &cluster_id, &ids, &["COMPLETED", "RUNNING"]);
     // WHEN checked
-    let error = check_at(&handlers, &cluster_id, "2026-11-22T01:31:00Z")
-        .await
-        .unwrap_err();
+    let error = failure(check_at(&handlers, &cluster_id, "2026-11-22T01:31:00Z").await);
     // THEN PipelineTimedOut names the limit and the step still running
     assert_eq!(error.name(), ErrorName::PipelineTimedOut);
     let message = error.to_string();
@@ -303,7 +310,7 @@ async fn check_steps_failed_step_on_a_dying_cluster_is_step_failed() {
         Some(FailureDetails::default()),
     );
     // WHEN checked THEN the step failure is reported, not just the cluster's end
-    let error = check(&handlers, &cluster_id).await.unwrap_err();
+    let error = failure(check(&handlers, &cluster_id).await);
     assert_eq!(error.name(), ErrorName::StepFailed);
     let message = error.to_string();
     assert!(
@@ -329,4 +336,120 @@ async fn check_steps_startup_polling_is_capped_but_never_below_the_interval() {
     assert_eq!(next(5).await, 20);
     assert_eq!(next(100).await, 300);
     assert_eq!(next(600).await, 600);
+}
+
+/// A graph over the sample's steps: ingest (TimeoutSeconds `timeout`) → transform → export,
+/// waking on EMR's events; its handlers judge at `now` (UTC, on the fake's day).
+fn timed_graph(
+    fake: &std::sync::Arc<FakeEmr>,
+    timeout: u32,
+    now: &str,
+) -> (emrflow_core::Dispatch, Value) {
+    let execution = execution_with_pipeline(|p| {
+        p["StepCompletion"] = json!("EVENTS");
+        p["Steps"][0]["TimeoutSeconds"] = json!(timeout);
+        p["Steps"][1]["DependsOn"] = json!(["ingest"]);
+        p["Steps"][2]["DependsOn"] = json!(["transform"]);
+    });
+    let now: chrono::DateTime<chrono::Utc> = now.parse().unwrap();
+    let handlers = emrflow_core::Dispatch::with_clock(
+        fake.clone(),
+        deployment(sample_spec()),
+        std::sync::Arc::new(move || now),
+    );
+    (handlers, execution)
+}
+
+/// The graph's first step submitted: (cluster id, ingest's step id).
+async fn submit_ingest(
+    fake: &std::sync::Arc<FakeEmr>,
+    handlers: &emrflow_core::Dispatch,
+    execution: &Value,
+) -> (String, String) {
+    let (_, cluster_id) = created_cluster(fake).await;
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Running);
+    handlers
+        .invoke(
+            Function::AddSteps,
+            json!({"ClusterId": cluster_id, "Execution": execution}),
+        )
+        .await
+        .unwrap();
+    let ingest = fake.cluster(&cluster_id).steps[0].id.clone();
+    (cluster_id, ingest)
+}
+
+#[tokio::test]
+async fn check_steps_failed_run_reports_every_step_with_timed_out_and_skipped_ones() {
+    // GIVEN a graph whose first step was cancelled after running its whole TimeoutSeconds
+    // (01:00 to 01:05, 300 s), so the two after it can never run
+    let fake = FakeEmr::new();
+    let (handlers, execution) = timed_graph(&fake, 300, "2026-11-22T01:06:00Z");
+    let (cluster_id, ingest) = submit_ingest(&fake, &handlers, &execution).await;
+    fake.set_step(&cluster_id, &ingest, "CANCELLED", None);
+    // WHEN checked
+    let out = check_with(&handlers, &cluster_id, execution).await.unwrap();
+    // THEN the verdict is FAILED with the error and cause the execution ends with
+    assert_eq!(out["Verdict"], "FAILED");
+    assert_eq!(out["Error"], "StepTimedOut");
+    let cause = out["Cause"].as_str().unwrap();
+    assert!(cause.contains("TimeoutSeconds of 300"), "{cause}");
+    // AND every step is reported: the attempt TIMED_OUT (not CANCELLED), the others SKIPPED
+    // with the reason
+    let steps = out["Steps"].as_array().unwrap();
+    assert_eq!(steps.len(), 3);
+    assert_eq!(steps[0]["State"], "TIMED_OUT");
+    assert_eq!(steps[0]["Attempts"][0]["State"], "TIMED_OUT");
+    assert_eq!(steps[0]["Attempts"][0]["StepId"], ingest);
+    for skipped in &steps[1..] {
+        assert_eq!(skipped["State"], "SKIPPED");
+        assert_eq!(skipped["Attempts"], json!([]));
+        assert!(skipped["SkipReason"].as_str().is_some(), "{skipped}");
+    }
+    assert!(
+        steps[1]["SkipReason"].as_str().unwrap().contains("ingest"),
+        "{}",
+        steps[1]
+    );
+}
+
+#[tokio::test]
+async fn check_steps_waits_for_events_until_a_running_steps_deadline_not_a_poll() {
+    // GIVEN a step with a TimeoutSeconds of 600 running since 01:00, checked at 01:02
+    let fake = FakeEmr::new();
+    let (handlers, execution) = timed_graph(&fake, 600, "2026-11-22T01:02:00Z");
+    let (cluster_id, ingest) = submit_ingest(&fake, &handlers, &execution).await;
+    // WHEN it is still PENDING THEN a timer (no event says when it starts running)
+    let out = check_with(&handlers, &cluster_id, execution.clone())
+        .await
+        .unwrap();
+    assert_eq!(out["WakeOn"], "TIMER");
+    // WHEN it runs THEN the execution waits for EMR's events, at the latest until the step's
+    // deadline (01:10: 480 s), not PollIntervalSeconds
+    fake.set_step(&cluster_id, &ingest, "RUNNING", None);
+    let out = check_with(&handlers, &cluster_id, execution).await.unwrap();
+    assert_eq!(out["Verdict"], "RUNNING");
+    assert_eq!(out["WakeOn"], "EVENTS");
+    assert_eq!(out["NextCheckSeconds"], 480);
+}
+
+#[tokio::test]
+async fn check_steps_polls_where_no_event_can_wake_the_execution() {
+    // GIVEN a pipeline that says EVENTS, served where EMR's events reach no one
+    let fake = FakeEmr::new();
+    let (_, cluster_id) = created_cluster(&fake).await;
+    let handlers =
+        emrflow_core::Dispatch::new(fake.clone(), deployment(sample_spec()).without_event_feed());
+    let execution = execution_with_pipeline(|p| p["StepCompletion"] = json!("EVENTS"));
+    handlers
+        .invoke(
+            Function::AddSteps,
+            json!({"ClusterId": cluster_id, "Execution": execution}),
+        )
+        .await
+        .unwrap();
+    fake.update_cluster(&cluster_id, |c| c.state = ClusterState::Running);
+    // WHEN checked THEN it waits with the timer, never for events
+    let out = check_with(&handlers, &cluster_id, execution).await.unwrap();
+    assert_eq!(out["WakeOn"], "TIMER");
 }

@@ -20,10 +20,6 @@ const REFUSED_FIELDS: &[(&str, &str)] = &[
         "TimeoutSecondsPath",
         "TimeoutSecondsPath is not supported (use TimeoutSeconds)",
     ),
-    (
-        "HeartbeatSecondsPath",
-        "HeartbeatSecondsPath is not supported (use HeartbeatSeconds)",
-    ),
     ("Credentials", "cross-account Credentials are not supported"),
     (
         "ItemReader",

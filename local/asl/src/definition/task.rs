@@ -5,7 +5,7 @@ use super::fields::Fields;
 use super::integration::Integration;
 use super::retry::Handling;
 use crate::error::DefinitionError;
-use crate::path::Template;
+use crate::path::{DataPath, Template};
 
 #[derive(Debug, Clone)]
 pub(crate) struct TaskState {
@@ -15,6 +15,8 @@ pub(crate) struct TaskState {
     pub(crate) handling: Handling,
     pub(crate) timeout_seconds: Option<u64>,
     pub(crate) heartbeat_seconds: Option<u64>,
+    /// HeartbeatSecondsPath: the heartbeat read from the state input at each attempt.
+    pub(crate) heartbeat_seconds_path: Option<DataPath>,
 }
 
 /// The Task state's own fields (the shared groups are added in `definition/mod.rs`).
@@ -23,12 +25,19 @@ pub(super) const FIELDS: &[&str] = &[
     "Parameters",
     "TimeoutSeconds",
     "HeartbeatSeconds",
+    "HeartbeatSecondsPath",
 ];
 
 impl TaskState {
     pub(super) fn parse(fields: &Fields<'_>) -> Result<Self, DefinitionError> {
         let timeout_seconds = positive(fields, "TimeoutSeconds")?;
         let heartbeat_seconds = positive(fields, "HeartbeatSeconds")?;
+        let heartbeat_seconds_path = fields.data_path("HeartbeatSecondsPath")?;
+        if heartbeat_seconds.is_some() && heartbeat_seconds_path.is_some() {
+            return Err(fields.error(
+                "fields 'HeartbeatSeconds' and 'HeartbeatSecondsPath' cannot both be given",
+            ));
+        }
         if let (Some(timeout), Some(heartbeat)) = (timeout_seconds, heartbeat_seconds) {
             if heartbeat >= timeout {
                 return Err(
@@ -44,6 +53,7 @@ impl TaskState {
             handling: Handling::parse(fields)?,
             timeout_seconds,
             heartbeat_seconds,
+            heartbeat_seconds_path,
         })
     }
 }

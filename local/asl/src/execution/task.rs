@@ -9,8 +9,9 @@ use serde_json::Value;
 use super::{guard_timeout, lambda, sized_text, Run};
 use crate::callback::{Limits, TimeoutKind};
 use crate::definition::{Integration, State, TaskState};
-use crate::error::{names, StateError, TaskError};
+use crate::error::{names, runtime, StateError, TaskError};
 use crate::history::*;
+use crate::path::DataPath;
 
 /// How a task attempt ended without a result.
 pub(super) enum Ending {
@@ -37,6 +38,17 @@ impl Run<'_> {
         context: &Value,
         last_event: &mut u64,
     ) -> Result<Value, StateError> {
+        let resolved;
+        let task = match &task.heartbeat_seconds_path {
+            Some(path) => {
+                resolved = TaskState {
+                    heartbeat_seconds: Some(heartbeat_from(path, raw_input, context)?),
+                    ..task.clone()
+                };
+                &resolved
+            }
+            None => task,
+        };
         // A callback task's token exists before its Parameters are rendered: they pass it
         // on from `$$.Task.Token`. Each attempt gets a fresh one.
         let lease = (task.integration == Integration::LambdaCallback).then(|| {
@@ -217,6 +229,20 @@ impl Run<'_> {
             .unwrap_or_else(|| self.options.region.clone());
         ("lambda".to_string(), resource.to_string(), region)
     }
+}
+
+/// HeartbeatSecondsPath's value in the state input: a positive integer, else States.Runtime.
+fn heartbeat_from(path: &DataPath, input: &Value, context: &Value) -> Result<u64, StateError> {
+    let value = path.select_or(input, context, names::RUNTIME, "HeartbeatSecondsPath")?;
+    value
+        .as_u64()
+        .filter(|seconds| *seconds > 0)
+        .ok_or_else(|| {
+            runtime(format!(
+                "HeartbeatSecondsPath '{}' must select a positive integer, got {value}",
+                path.text()
+            ))
+        })
 }
 
 /// The error of a task that outlived one of its limits; the cause names the state and the

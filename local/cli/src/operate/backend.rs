@@ -16,6 +16,7 @@ use emrflow_executions::{
     list_execution_steps, ExecutionRecord, Executions, Launcher, LocalExecutions, SfnExecutions,
     StepView,
 };
+use emrflow_vocabulary::logs::LogStream;
 use emrflow_vocabulary::s3::parse_s3_uri;
 
 use super::locate::state_machine_of_stack;
@@ -27,6 +28,24 @@ use crate::local_emr_client;
 pub trait LogStore: Send + Sync {
     /// The object's bytes; None when there is no such object (yet).
     async fn read(&self, uri: &str) -> Result<Option<Vec<u8>>, String>;
+
+    /// A running step's log as it is being written, and where it was read; None where it
+    /// cannot be read live (on AWS: EMR uploads a running step's logs every few minutes).
+    async fn read_live(
+        &self,
+        _step: &LiveStep<'_>,
+        _stream: LogStream,
+    ) -> Result<Option<(String, Vec<u8>)>, String> {
+        Ok(None)
+    }
+}
+
+/// A running step, as the log stores find its live logs.
+pub struct LiveStep<'a> {
+    pub cluster_id: &'a str,
+    pub step_id: &'a str,
+    /// Its log folder under the LogUri (`…/steps/<step-id>/`).
+    pub folder: &'a str,
 }
 
 /// Step logs in S3 (GetObject).
@@ -113,13 +132,43 @@ pub struct LocalLogs {
 #[async_trait]
 impl LogStore for LocalLogs {
     async fn read(&self, uri: &str) -> Result<Option<Vec<u8>>, String> {
-        let path = emrflow_local_emr::local_s3_path(&self.root, uri);
-        match std::fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
-            Err(error) => Err(format!("cannot read {}: {error}", path.display())),
-        }
+        read_file(&emrflow_local_emr::local_s3_path(&self.root, uri))
     }
+
+    async fn read_live(
+        &self,
+        step: &LiveStep<'_>,
+        stream: LogStream,
+    ) -> Result<Option<(String, Vec<u8>)>, String> {
+        for path in live_log_paths(&self.root, step, stream) {
+            if let Some(bytes) = read_file(&path)? {
+                return Ok(Some((path.display().to_string(), bytes)));
+            }
+        }
+        Ok(None)
+    }
+}
+
+fn read_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
+    match std::fs::read(path) {
+        Ok(bytes) => Ok(Some(bytes)),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(error) => Err(format!("cannot read {}: {error}", path.display())),
+    }
+}
+
+/// Where the local EMR writes a running step's log: the step's work dir
+/// (`<root>/work/<cluster>/<step>/<stream>`), or, as it does today, the plain `<stream>` file
+/// in the step's log folder, gzipped into place when the step ends. (The CLI's adapter for
+/// the local EMR's own function for that path, once it has one.)
+fn live_log_paths(root: &Path, step: &LiveStep<'_>, stream: LogStream) -> [PathBuf; 2] {
+    [
+        root.join("work")
+            .join(step.cluster_id)
+            .join(step.step_id)
+            .join(stream.name()),
+        emrflow_local_emr::local_s3_path(root, &format!("{}{}", step.folder, stream.name())),
+    ]
 }
 
 /// Where an execution's steps come from when its history has no final report.

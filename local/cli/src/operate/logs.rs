@@ -1,17 +1,22 @@
 //! `emrflow logs EXECUTION [--step NAME] [--stream stderr|stdout|controller]`: a step's log
 //! from the cluster's LogUri (`<LogUri>/<cluster>/steps/<step>/<stream>.gz`), read through
-//! `read_log`. Without `--step`, a failed execution shows its failed step's stderr tail: with
-//! `emrflow runs`, two commands from "last night's run failed" to the reason.
+//! `read_log`. Without `--step`, a failed execution shows its failed step's stderr tail, a
+//! stopped one the step it was running: with `emrflow runs`, two commands from "last night's
+//! run failed" to the reason. Above the log of an attempt that did not complete, the line of
+//! its stderr or stdout that says why (`cause.rs`), and where it is.
 //!
 //! EMR uploads a step's logs from the node about every five minutes while it runs, and once
-//! more when it ends: a log that is not there yet is said so, not treated as an error of ours.
+//! more when it ends: a log that is not there yet is said so, not treated as an error of ours
+//! — except locally, where a running step's log is read as it is written.
 
 use clap::{Args, ValueEnum};
-use emrflow_executions::StepView;
+use emrflow_core::handlers::AttemptReport;
+use emrflow_executions::{step_to_explain, ExecutionRecord, StepView};
 use emrflow_vocabulary::logs::{read_log, LogStream};
 use serde::Serialize;
 
-use super::{json_text, Backend, Printed, Target};
+use super::cause::{explain, Explanation};
+use super::{json_text, Backend, LiveStep, Printed, Target};
 
 /// Lines shown of the failed step's stderr when no --step is given.
 const DEFAULT_TAIL_LINES: usize = 40;
@@ -64,9 +69,14 @@ struct LogView<'a> {
     step_state: &'a str,
     stream: &'static str,
     uri: &'a str,
+    /// Read as the running step writes it (locally), not from the LogUri.
+    live: bool,
     lines: usize,
     shown_from_line: usize,
     text: String,
+    /// Where the step's stderr or stdout says why it did not complete.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    probable_cause: Option<Explanation>,
 }
 
 pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String> {
@@ -82,30 +92,31 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
             record.execution.status
         )
     })?;
-    let failed = record.execution.status.is_reaped();
-    let step = choose_step(&steps, args.step.as_deref(), failed, record.name())?;
-    let attempt = match args.attempt {
-        Some(number) => step.attempts.iter().find(|a| a.attempt == number),
-        None => step.failed_attempt().or_else(|| step.last_attempt()),
-    }
-    .ok_or_else(|| {
-        format!(
-            "step '{}' has no such attempt (it has {})",
-            step.name,
-            step.attempts.len()
-        )
-    })?;
+    let (step, attempt) = match choose(&steps, args, &record)? {
+        Chosen::Attempt(step, attempt) => (step, attempt),
+        Chosen::NeverRan(text) => return Ok(Printed::failed(text)),
+    };
     let stream = LogStream::from(args.stream);
     let folder = attempt.log_location.as_deref().ok_or_else(|| {
         "the cluster has no LogUri: EMR keeps step logs only on the cluster's primary node"
             .to_string()
     })?;
     let uri = format!("{folder}{}", stream.file_name());
-    let Some(bytes) = backend.logs.read(&uri).await? else {
-        return Ok(Printed::failed(format!(
-            "{uri} is not there yet: EMR uploads a step's logs about every five minutes while it runs, and once more when it ends (step '{}' is {}). Try again in a few minutes.\n",
-            step.name, attempt.state
-        )));
+    let (source, bytes, live) = match backend.logs.read(&uri).await? {
+        Some(bytes) => (uri.clone(), bytes, false),
+        None => match read_live(backend, &record, attempt, folder, stream).await? {
+            Some((path, bytes)) => (path, bytes, true),
+            None => {
+                return Ok(Printed::failed(format!(
+                    "{uri} is not there yet: EMR uploads a step's logs about every five minutes while it runs, and once more when it ends (step '{}' is {}). Try again in a few minutes.\n",
+                    step.name, attempt.state
+                )))
+            }
+        },
+    };
+    let explanation = match attempt.state.is_unsuccessful() {
+        true => Some(explain(backend.logs.as_ref(), folder, Some((stream, &bytes))).await?),
+        false => None,
     };
     let text = read_log(&bytes);
     let lines: Vec<&str> = text.lines().collect();
@@ -128,10 +139,12 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
             step_id: &attempt.step_id,
             step_state: attempt.state.as_str(),
             stream: stream.name(),
-            uri: &uri,
+            uri: &source,
+            live,
             lines: lines.len(),
             shown_from_line: from + 1,
             text: shown,
+            probable_cause: explanation,
         })
         .map(Printed::ok);
     }
@@ -140,8 +153,17 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
     } else {
         format!("last {} of {} lines", lines.len() - from, lines.len())
     };
+    let cause = match &explanation {
+        Some(found @ Explanation::Found { .. }) => format!("{}\n", found.text()),
+        _ => String::new(),
+    };
+    let live = if live {
+        " — live, as the running step writes it"
+    } else {
+        ""
+    };
     Ok(Printed::ok(format!(
-        "── {} of step '{}' (attempt {}, {} {}) — {uri} ({range})\n{shown}\n",
+        "{cause}── {} of step '{}' (attempt {}, {} {}) — {source} ({range}){live}\n{shown}\n",
         stream.name(),
         step.name,
         attempt.attempt,
@@ -150,13 +172,39 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
     )))
 }
 
-/// `--step` by name or EMR step id; without it, the failed step of a failed execution.
-fn choose_step<'a>(
+/// A running step's log as it is being written (the local EMR's plain file).
+async fn read_live(
+    backend: &Backend,
+    record: &ExecutionRecord,
+    attempt: &AttemptReport,
+    folder: &str,
+    stream: LogStream,
+) -> Result<Option<(String, Vec<u8>)>, String> {
+    let (Some(cluster_id), true) = (record.cluster_id(), attempt.state.is_active()) else {
+        return Ok(None);
+    };
+    let step = LiveStep {
+        cluster_id,
+        step_id: &attempt.step_id,
+        folder,
+    };
+    backend.logs.read_live(&step, stream).await
+}
+
+/// The attempt whose log to show, or why the step has none.
+enum Chosen<'a> {
+    Attempt(&'a StepView, &'a AttemptReport),
+    NeverRan(String),
+}
+
+/// `--step` by name or EMR step id (its failed attempt, else its last, or `--attempt`);
+/// without it, the step that explains how a failed or stopped run ended.
+fn choose<'a>(
     steps: &'a [StepView],
-    wanted: Option<&str>,
-    failed: bool,
-    execution: &str,
-) -> Result<&'a StepView, String> {
+    args: &LogsArgs,
+    record: &ExecutionRecord,
+) -> Result<Chosen<'a>, String> {
+    let execution = record.name();
     let names = || {
         steps
             .iter()
@@ -164,28 +212,56 @@ fn choose_step<'a>(
             .collect::<Vec<_>>()
             .join(", ")
     };
-    if let Some(wanted) = wanted {
-        return steps
+    let step = match &args.step {
+        Some(wanted) => steps
             .iter()
-            .find(|step| step.name == wanted || step.attempts.iter().any(|a| a.step_id == wanted))
+            .find(|step| step.name == *wanted || step.attempts.iter().any(|a| a.step_id == *wanted))
             .ok_or_else(|| {
                 format!(
                     "{execution} has no step '{wanted}' (its steps: {})",
                     names()
                 )
-            });
-    }
-    if failed {
-        if let Some(step) = steps
-            .iter()
-            .rev()
-            .find(|step| step.failed_attempt().is_some())
-        {
-            return Ok(step);
+            })?,
+        None => {
+            let explained = record
+                .execution
+                .status
+                .is_reaped()
+                .then(|| step_to_explain(steps))
+                .flatten();
+            match (explained, args.attempt) {
+                (Some((step, attempt)), None) => return Ok(Chosen::Attempt(step, attempt)),
+                (Some((step, _)), Some(_)) => step,
+                (None, _) => {
+                    return Err(format!(
+                        "{execution} has no step that failed or was running when it ended: name one with --step ({})",
+                        names()
+                    ))
+                }
+            }
         }
+    };
+    if step.attempts.is_empty() {
+        let why = step
+            .skip_reason
+            .as_deref()
+            .map(|reason| format!(": {reason}"))
+            .unwrap_or_default();
+        return Ok(Chosen::NeverRan(format!(
+            "step '{}' never ran ({}{why}), so it has no logs\n",
+            step.name, step.state
+        )));
     }
-    Err(format!(
-        "{execution} has no failed step: name one with --step ({})",
-        names()
-    ))
+    let attempt = match args.attempt {
+        Some(number) => step.attempts.iter().find(|a| a.attempt == number),
+        None => step.failed_attempt().or_else(|| step.last_attempt()),
+    }
+    .ok_or_else(|| {
+        format!(
+            "step '{}' has no such attempt (it has {})",
+            step.name,
+            step.attempts.len()
+        )
+    })?;
+    Ok(Chosen::Attempt(step, attempt))
 }

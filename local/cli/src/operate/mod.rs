@@ -4,6 +4,7 @@
 //! this file holds their command line and the dispatch.
 
 mod backend;
+pub mod cause;
 mod locate;
 pub mod logs;
 mod runs;
@@ -17,7 +18,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
-pub use backend::{Backend, BackendKind, LogStore, S3Logs, StepSource};
+pub use backend::{Backend, BackendKind, LiveStep, LogStore, S3Logs, StepSource};
 pub use locate::state_machine_of_stack;
 pub use logs::{logs, LogsArgs};
 pub use runs::{runs, RunsArgs};

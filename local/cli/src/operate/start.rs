@@ -1,8 +1,11 @@
 //! `emrflow start [--date D | --input JSON|FILE]`: StartExecution named `manual-<UTC time>`
-//! (as `make start` names it: never the schedule's `daily-<date>`). With `--local`, the run
-//! goes to the background (`emrflow local run`, its output in the execution's `run.log`).
+//! (as `make start` names it: never the schedule's `daily-<date>`; a second start within the
+//! same second gets `…-2`), or `--name`: a name that exists is refused (ExecutionAlreadyExists)
+//! unless it is the same input on a running execution, which is then the answer. With
+//! `--local`, the run goes to the background (`emrflow local run`, its output in the
+//! execution's `run.log`).
 
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use clap::Args;
 use emrflow_executions::console_url;
 use serde_json::json;
@@ -41,15 +44,13 @@ pub async fn start(backend: &Backend, args: &StartArgs) -> Result<Printed, Strin
     if !input.is_object() {
         return Err("the execution input must be a JSON object".to_string());
     }
-    let name = args
-        .name
-        .clone()
-        .unwrap_or_else(|| format!("manual-{}", Utc::now().format("%Y%m%dT%H%M%SZ")));
-    let started = backend
-        .executions
-        .start(&name, &input.to_string())
-        .await
-        .map_err(|error| error.to_string())?;
+    let input_text = input.to_string();
+    let started = match &args.name {
+        Some(name) => backend.executions.start(name, &input_text).await,
+        None => backend.executions.start_new("manual", &input_text).await,
+    }
+    .map_err(|error| format!("{}: {error}", error.name()))?;
+    let name = &started.name;
     if args.target.json {
         return json_text(&started).map(Printed::ok);
     }

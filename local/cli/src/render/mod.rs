@@ -65,9 +65,10 @@ fn elapsed(event: &Value, started: Option<DateTime<Utc>>) -> String {
     }
 }
 
-/// From a check-steps output: while the run goes on, the steps running side by side and the
-/// counts (`running curate ∥ stats — 1 completed, 1 waiting`); at the end, every step's state
-/// (`validate COMPLETED, curate COMPLETED (2 attempts), report SKIPPED`).
+/// From a check-steps output: while the run goes on, the steps RUNNING side by side and the
+/// counts, those EMR has queued first (`running curate ∥ stats — 1 queued, 1 completed`); at
+/// the end, every step's state (`validate COMPLETED, curate COMPLETED (2 attempts), report
+/// SKIPPED`).
 fn step_states(output: &Value) -> Option<String> {
     if let Some(steps) = output.get("Steps").and_then(Value::as_array) {
         let states: Vec<String> = steps
@@ -98,7 +99,7 @@ fn step_states(output: &Value) -> Option<String> {
         .filter_map(Value::as_str)
         .collect();
     let progress = output.get("Progress")?;
-    let counts: Vec<String> = ["Completed", "Waiting", "Failed", "Skipped"]
+    let counts: Vec<String> = ["Queued", "Completed", "Waiting", "Failed", "Skipped"]
         .into_iter()
         .filter_map(|key| {
             let count = progress.get(key)?.as_u64().filter(|count| *count > 0)?;
@@ -252,6 +253,21 @@ mod tests {
         let line = progress_line(&event, started()).expect("shown");
         assert!(
             line.ends_with("steps: running curate ∥ stats — 1 completed, 2 waiting"),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn steps_emr_has_queued_are_counted_as_queued_not_shown_running() {
+        // GIVEN a check with one step RUNNING and two PENDING behind StepConcurrencyLevel
+        let output = json!({"Verdict": "RUNNING", "Running": ["curate"],
+            "Progress": {"Completed": 1, "Running": 1, "Queued": 2, "Waiting": 0, "Failed": 0, "Skipped": 0}});
+        let event = json!({"timestamp": "2026-11-22T06:00:01Z", "type": "TaskSucceeded", "id": 9,
+            "taskSucceededEventDetails": {"output": output.to_string()}});
+        // WHEN shown THEN only the running one is named, the others counted as queued
+        let line = progress_line(&event, started()).expect("shown");
+        assert!(
+            line.ends_with("steps: running curate — 2 queued, 1 completed"),
             "{line}"
         );
     }

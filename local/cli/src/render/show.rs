@@ -1,6 +1,7 @@
 //! `emrflow show`: one execution as the console shows it — what it was asked to do, its
 //! cluster, each state with its times, each step with its attempts, states and log
-//! locations, and the error and cause.
+//! locations (skipped steps with their reason), the error and cause, and what the logs of the
+//! step that explains a failed or stopped run say.
 
 use anstyle::AnsiColor;
 use chrono::{DateTime, Utc};
@@ -10,6 +11,7 @@ use emrflow_executions::{ExecutionDescription, ExecutionRecord, StepView};
 use serde::Serialize;
 
 use super::{duration_text, paint, paint_status, plain_table};
+use crate::operate::cause::Explanation;
 
 /// One execution as `show` prints it (its JSON shape with `--json`).
 #[derive(Debug, Clone, Serialize)]
@@ -29,8 +31,19 @@ pub struct ExecutionView {
     pub error: Option<String>,
     pub cause: Option<String>,
     pub console_url: Option<String>,
+    /// For a failed or stopped run: what the logs of the step that explains it say.
+    pub why: Option<Why>,
     /// Results of this history that could not be read, in words.
     pub unreadable: Vec<String>,
+}
+
+/// The step whose logs explain how a run ended, and what they say.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Why {
+    pub step: String,
+    pub attempt: u32,
+    pub logs: Explanation,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -78,6 +91,7 @@ impl ExecutionView {
             error: failure.as_ref().and_then(|failure| failure.error.clone()),
             cause: failure.and_then(|failure| failure.cause),
             console_url,
+            why: None,
             unreadable: record.unreadable.clone(),
         }
     }
@@ -95,6 +109,19 @@ impl ExecutionView {
         }
         if let Some(cause) = &self.cause {
             text.push_str(&format!("Cause  {cause}\n"));
+        }
+        // A log without a telling line adds nothing to the cause above (its JSON says so).
+        let telling = self
+            .why
+            .as_ref()
+            .filter(|why| why.logs != Explanation::NotFound);
+        if let Some(why) = telling {
+            text.push_str(&format!(
+                "Why    step '{}' attempt {}: {}\n",
+                why.step,
+                why.attempt,
+                why.logs.text()
+            ));
         }
         for problem in &self.unreadable {
             text.push_str(&format!("Note   {problem}\n"));
@@ -195,6 +222,9 @@ impl ExecutionView {
         for step in steps {
             if step.attempts.is_empty() {
                 table.add_row([step.name.as_str(), step.state.as_str(), "", "", "", "", ""]);
+            }
+            if let Some(reason) = &step.skip_reason {
+                details.push_str(&format!("  └ {} {}: {reason}\n", step.name, step.state));
             }
             for (index, attempt) in step.attempts.iter().enumerate() {
                 let (name, state) = if index == 0 {
