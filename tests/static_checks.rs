@@ -263,3 +263,53 @@ fn the_readme_diagrams_are_what_emrflow_diagram_prints() {
         );
     }
 }
+
+/// The lines of the crates' own source (not their tests) that hold a string matching one of
+/// `patterns`, as `path:line: code`.
+fn source_lines_matching(patterns: &[regex::Regex]) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut pending = vec![repo_file("functions"), repo_file("local")];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir).expect("readable folder") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|name| name.to_str())
+                .unwrap_or("");
+            if path.is_dir() {
+                if !["tests", "target", "fixtures"].contains(&name) {
+                    pending.push(path);
+                }
+                continue;
+            }
+            if !name.ends_with(".rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("readable source");
+            for (number, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if !code.starts_with("//") && patterns.iter().any(|p| p.is_match(code)) {
+                    found.push(format!("{}:{}: {code}", path.display(), number + 1));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn messages_quote_their_keys_and_hold_no_rust_syntax_or_internal_names() {
+    // GIVEN every string of the functions and the local tools
+    let patterns = [
+        // a key named unquoted: "key Steps[0].Name: …" (an empty one would vanish)
+        r#""[^"]*\bkeys? [A-Z{][A-Za-z0-9_.\[\]{}]*[:\s"]"#,
+        // a Rust range: "outside {}..={}", "1..=10"
+        r#""[^"]*(\}\.\.=\{|\d\.\.=\d)"#,
+        // an internal name for a person to look up: "see locate_spark_submit"
+        r#""[^"]*\bsee [a-z]+_[a-z_]+"#,
+    ]
+    .map(|pattern| regex::Regex::new(pattern).expect("pattern"));
+    // WHEN searched THEN none names a key unquoted, writes Rust, or points into the code
+    let offenders = source_lines_matching(&patterns);
+    assert!(offenders.is_empty(), "{}", offenders.join("\n"));
+}

@@ -11,6 +11,15 @@ pub fn execution_arn(state_machine_arn: &str, execution_name: &str) -> String {
     )
 }
 
+/// The Region of a Step Functions ARN (`arn:aws:states:REGION:ACCOUNT:…`); None when the
+/// text is not one.
+pub fn arn_region(arn: &str) -> Option<&str> {
+    let mut parts = arn.split(':');
+    let shaped =
+        parts.next() == Some("arn") && parts.next().is_some() && parts.next() == Some("states");
+    parts.next().filter(|region| shaped && !region.is_empty())
+}
+
 /// The name at the end of an execution ARN (or the text itself when it is a name).
 pub fn execution_name(execution: &str) -> &str {
     if execution.starts_with("arn:") {
@@ -37,5 +46,8 @@ mod tests {
         );
         assert_eq!(execution_name(&arn), "daily-2026-11-22");
         assert_eq!(execution_name("by-hand"), "by-hand");
+        assert_eq!(arn_region(machine), Some("eu-west-1"));
+        assert_eq!(arn_region("emrflow"), None);
+        assert_eq!(arn_region("arn:aws:lambda:eu-west-1:1:function:f"), None);
     }
 }

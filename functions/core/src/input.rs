@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::deployment::Deployment;
 use crate::json::invalid_at_path;
 use crate::pipeline::{PipelineSpec, PlaceholderValues};
-use crate::EmrflowError;
+use crate::{words, EmrflowError};
 
 /// Which execution a handler works for, as the state machine passes it from its context
 /// object: the handlers that need the pipeline re-derive it from the execution input, exactly
@@ -60,7 +60,7 @@ pub fn derive(
         let digest = normalized.pipeline_digest()?;
         if &digest != expected {
             return Err(EmrflowError::invalid_input(format!(
-                "key Execution.PipelineDigest: the pipeline this execution started with ({}) is no longer the one deployed ({}); the deployment changed during the run — start a new execution",
+                "key 'Execution.PipelineDigest': the pipeline this execution started with ({}) is no longer the one deployed ({}); the deployment changed during the run — start a new execution",
                 short(expected),
                 short(&digest)
             )));
@@ -80,7 +80,8 @@ pub fn parse_time(key: &str, text: &str) -> Result<DateTime<Utc>, EmrflowError> 
         .map(|time| time.with_timezone(&Utc))
         .map_err(|error| {
             EmrflowError::invalid_input(format!(
-                "key {key}: '{text}' is not an RFC 3339 time: {error}"
+                "{}: '{text}' is not an RFC 3339 time: {error}",
+                words::key(key)
             ))
         })
 }
@@ -143,7 +144,8 @@ fn check_emr_id(
         Ok(())
     } else {
         Err(EmrflowError::invalid_input(format!(
-            "key {key}: '{}' is not an EMR {kind} id (expected '{prefix}' followed by 1 to {max_chars} characters A-Z 0-9)",
+            "{}: '{}' is not an EMR {kind} id (expected '{prefix}' followed by 1 to {max_chars} characters A-Z 0-9)",
+            words::key(key),
             echo(id)
         )))
     }
@@ -170,13 +172,13 @@ pub fn check_execution_name(execution_name: &str) -> Result<(), EmrflowError> {
         .find(|c| c.is_whitespace() || c.is_control() || "[]{}<>\"#%\\^|~`$&,;:/?*".contains(*c));
     if !(1..=80).contains(&length) {
         return Err(EmrflowError::invalid_input(format!(
-            "key ExecutionName: '{}' must be 1 to 80 characters",
+            "the execution's name '{}' must be 1 to 80 characters",
             echo(execution_name)
         )));
     }
     if let Some(c) = bad_char {
         return Err(EmrflowError::invalid_input(format!(
-            "key ExecutionName: '{execution_name}' contains the character '{}', which a Step Functions execution name cannot hold",
+            "the execution's name '{execution_name}' contains the character '{}', which a Step Functions execution name cannot hold",
             c.escape_default()
         )));
     }
@@ -201,10 +203,10 @@ pub fn parse_processing_date(text: &str) -> Result<NaiveDate, EmrflowError> {
     match parsed {
         Some(date) if shaped && (FIRST_YEAR..=LAST_YEAR).contains(&date.year()) => Ok(date),
         Some(_) if shaped => Err(EmrflowError::invalid_input(format!(
-            "key ProcessingDate: '{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}"
+            "key 'ProcessingDate': '{text}' is outside the years {FIRST_YEAR} to {LAST_YEAR}"
         ))),
         _ => Err(EmrflowError::invalid_input(format!(
-            "key ProcessingDate: '{}' is not a date in the form YYYY-MM-DD",
+            "key 'ProcessingDate': '{}' is not a date in the form YYYY-MM-DD",
             echo(text)
         ))),
     }
@@ -252,12 +254,12 @@ impl ExecutionInput {
         let cluster_id = match (create_cluster, self.cluster_id) {
             (true, Some(id)) => {
                 return Err(EmrflowError::invalid_input(format!(
-                    "key ClusterId: '{id}' is given but CreateCluster is true; give ClusterId only with CreateCluster false"
+                    "key 'ClusterId': '{id}' is given but CreateCluster is true; give ClusterId only with CreateCluster false"
                 )))
             }
             (false, None) => {
                 return Err(EmrflowError::invalid_input(
-                    "key ClusterId: required when CreateCluster is false (the cluster to reuse)",
+                    "key 'ClusterId': required when CreateCluster is false (the cluster to reuse)",
                 ))
             }
             (true, None) => None,
@@ -274,10 +276,10 @@ impl ExecutionInput {
         };
         let pipeline = match self.pipeline {
             Some(value) => PipelineSpec::from_value(value)
-                .map_err(|error| error.with_context("key Pipeline"))?,
+                .map_err(|error| error.with_context("key 'Pipeline'"))?,
             None => default_pipeline.cloned().ok_or_else(|| {
                 EmrflowError::invalid_input(
-                    "key Pipeline: not given and no default pipeline spec is deployed",
+                    "key 'Pipeline': not given and no default pipeline spec is deployed",
                 )
             })?,
         };
@@ -320,7 +322,7 @@ mod tests {
         ] {
             let error = check_step_id(bad, "Outstanding[3]").unwrap_err();
             assert!(
-                error.message().starts_with("key Outstanding[3]: "),
+                error.message().starts_with("key 'Outstanding[3]': "),
                 "{error}"
             );
         }

@@ -10,7 +10,7 @@ use serde::de::{
 };
 use serde_json::{Map, Value};
 
-use crate::EmrflowError;
+use crate::{words, EmrflowError};
 
 /// Parses `text`, refusing duplicate keys and saying when it is nested too deeply.
 pub fn parse_strict(text: &str, what: &str) -> Result<Value, EmrflowError> {
@@ -107,7 +107,8 @@ impl<'de> Visitor<'de> for Checked {
             };
             if map.contains_key(&key) {
                 return Err(de::Error::custom(format!(
-                    "has a duplicate key '{path}': it is given twice, and JSON would keep only the last one, silently"
+                    "has the {} twice (JSON keeps only one of them silently)",
+                    words::key(&path)
                 )));
             }
             let value = entries.next_value_seed(Checked { path })?;
@@ -115,6 +116,27 @@ impl<'de> Visitor<'de> for Checked {
         }
         Ok(Value::Object(map))
     }
+}
+
+/// The key and the known keys of serde's "unknown field" message (`unknown field `X`,
+/// expected `A` or `B``, `… expected one of `A`, `B`, `C``, `… there are no fields`).
+pub fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (field, expected) = rest
+        .split_once("`, expected ")
+        .or_else(|| rest.split_once("`, there are no fields"))
+        .unwrap_or((rest.trim_end_matches('`'), ""));
+    Some((field.to_string(), names_of(expected)))
+}
+
+/// The names serde lists as expected: `A`, `one of `A`, `B``, `A` or `B``.
+fn names_of(expected: &str) -> Vec<String> {
+    expected
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .map(str::to_string)
+        .collect()
 }
 
 /// serde's messages in words a person reads in a console.
@@ -142,25 +164,25 @@ pub fn humanize(message: &str) -> String {
         }
     }
     if let Some(field) = message.strip_prefix("missing field `") {
-        return format!("the key {} is missing", field.trim_end_matches('`'));
+        return format!("the {} is missing", words::key(field.trim_end_matches('`')));
     }
-    if let Some(rest) = message.strip_prefix("unknown field `") {
-        let (field, expected) = rest
-            .split_once("`, expected ")
-            .unwrap_or((rest.trim_end_matches('`'), ""));
-        let known = expected.trim_start_matches("one of ").replace('`', "");
-        return if known.is_empty() {
-            format!("unknown key {field}")
-        } else {
-            format!("unknown key {field} (known keys: {known})")
-        };
+    if let Some((field, known)) = unknown_field(message) {
+        return words::unknown_key(
+            &field,
+            &known.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
     }
     if let Some(rest) = message.strip_prefix("unknown variant `") {
         let (value, expected) = rest
             .split_once("`, expected ")
             .unwrap_or((rest.trim_end_matches('`'), ""));
-        let known = expected.trim_start_matches("one of ").replace('`', "");
-        return format!("'{value}' is not one of {known}");
+        let known = names_of(expected);
+        let known: Vec<&str> = known.iter().map(String::as_str).collect();
+        return format!(
+            "'{value}' is not one of {}{}",
+            known.join(", "),
+            words::did_you_mean(value, &known)
+        );
     }
     message.to_string()
 }
@@ -216,7 +238,7 @@ pub(crate) fn invalid_at_path<E: fmt::Display>(
     if path == "." || path.is_empty() {
         EmrflowError::invalid_input(format!("{what}: {inner}"))
     } else {
-        EmrflowError::invalid_input(format!("{what}: key {path}: {inner}"))
+        EmrflowError::invalid_input(format!("{what}: {}: {inner}", words::key(&path)))
     }
 }
 
@@ -233,7 +255,7 @@ mod tests {
         )
         .unwrap_err();
         assert!(
-            error.to_string().contains("duplicate key 'Cluster.LogUri'"),
+            error.to_string().contains("'Cluster.LogUri' twice"),
             "{error}"
         );
         assert!(parse_strict(r#"{"a": {"x": 1}, "b": {"x": 2}}"#, "x").is_ok());
@@ -274,7 +296,7 @@ mod tests {
                 "invalid value: integer `-1`, expected u32",
                 "expected a whole number from 0 to 4294967295, not the number -1",
             ),
-            ("missing field `Name`", "the key Name is missing"),
+            ("missing field `Name`", "the key 'Name' is missing"),
             (
                 "invalid length 2, expected struct PipelineSpec with 6 elements",
                 "expected an object, not an array",

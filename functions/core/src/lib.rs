@@ -6,6 +6,7 @@
 //! The modules in layers, each using only those above it in this list:
 //! - [`error`]: the stable error names and the one conversion to Lambda's error payload;
 //!   [`json`]: JSON read strictly (duplicate keys, depth, objects given as arrays, wording);
+//!   [`words`]: how every message says a key, a range, a count and "did you mean";
 //! - [`naming`]: the names and tags an execution's clusters and steps carry (idempotency);
 //!   [`execution`]: an execution's ARN and name;
 //! - [`emr`]: the [`EmrApi`] port and its domain types (EMR's vocabulary comes from
@@ -31,6 +32,7 @@ pub mod lookup;
 pub mod naming;
 pub mod pipeline;
 pub mod sdk;
+pub mod words;
 
 pub use deployment::Deployment;
 pub use emr::EmrApi;

@@ -131,14 +131,37 @@ async fn start_time_not_rfc3339() {
 
 #[tokio::test]
 async fn execution_name_with_whitespace_or_empty() {
+    // GIVEN bad execution names WHEN validated THEN refused, saying it is the execution's name
     for bad in ["", "has space", "a[b]"] {
         assert_rejected(
             Function::ValidateInput,
             json!({"Input": {}, "ExecutionName": bad, "StartTime": "2026-11-22T00:00:00Z"}),
-            "ExecutionName",
+            &format!("the execution's name '{bad}'"),
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn a_bad_execution_name_from_the_context_object_is_called_the_executions_name() {
+    // GIVEN a later handler whose Execution.Name (the context object's) is not a valid name
+    let mut execution = execution();
+    execution["Name"] = json!("has space");
+    // WHEN it runs THEN the message says what the name is, not an internal key
+    let fake = FakeEmr::new();
+    let error = handlers(&fake)
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": true, "Execution": execution}),
+        )
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("the execution's name 'has space'"),
+        "{error}"
+    );
+    assert!(!error.contains("ExecutionName"), "{error}");
 }
 
 #[tokio::test]
@@ -457,7 +480,7 @@ async fn objects_given_as_arrays_are_refused_naming_the_key() {
         ),
         (
             Box::new(|p| p["Cluster"] = json!(["emr-7.5.0", "r", "j"])),
-            "key Cluster: expected an object",
+            "key 'Cluster': expected an object",
         ),
         (
             Box::new(move |p| {
@@ -484,11 +507,11 @@ async fn s3_locations_must_name_a_valid_bucket() {
         (
             Box::new(|p: &mut Value| p["Cluster"]["LogUri"] = json!("s3:///logs/"))
                 as Box<dyn FnOnce(&mut Value)>,
-            "Cluster.LogUri: 's3:///logs/' names no bucket",
+            "'Cluster.LogUri': 's3:///logs/' names no bucket",
         ),
         (
             Box::new(|p: &mut Value| p["Cluster"]["LogUri"] = json!("/var/log/emr")),
-            "Cluster.LogUri: '/var/log/emr' is not an S3 location",
+            "'Cluster.LogUri': '/var/log/emr' is not an S3 location",
         ),
         (
             Box::new(|p: &mut Value| p["Steps"][1]["Script"] = json!("q.hql")),
@@ -514,7 +537,7 @@ async fn log_uri_is_required() {
         |p| {
             p["Cluster"].as_object_mut().unwrap().remove("LogUri");
         },
-        "Cluster.LogUri: required",
+        "'Cluster.LogUri': required",
     )
     .await;
 }
@@ -589,7 +612,7 @@ async fn null_is_absent_for_an_optional_key_and_refused_for_a_required_one() {
     // AND null for a required key is refused, in words
     assert_pipeline_rejected(
         |p| p["Name"] = Value::Null,
-        "key Name: expected a string, not null",
+        "key 'Name': expected a string, not null",
     )
     .await;
 }
@@ -619,10 +642,7 @@ fn a_pipeline_file_with_a_key_twice_is_refused() {
     text.insert_str(1, r#""Name": "shadow", "#);
     let error = emrflow_core::PipelineSpec::from_json_str(&text).unwrap_err();
     assert_eq!(error.name(), ErrorName::InvalidInput);
-    assert!(
-        error.to_string().contains("duplicate key 'Name'"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("key 'Name' twice"), "{error}");
 }
 
 #[tokio::test]

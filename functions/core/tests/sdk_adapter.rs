@@ -201,7 +201,7 @@ async fn add_job_flow_steps_sends_each_step_type_shape() {
     });
     let mut pipeline = sample_pipeline();
     pipeline["Steps"].as_array_mut().unwrap().push(json!({
-        "Name": "jar", "Type": "CustomJar", "Jar": "s3://b/app.jar", "MainClass": "com.x.Main",
+        "Name": "jar", "Type": "CustomJar", "Jar": "s3://jobs-bucket/app.jar", "MainClass": "com.x.Main",
         "Args": ["a"], "Properties": {"k": "v"}, "ActionOnFailure": "CONTINUE"
     }));
     let spec = PipelineSpec::from_value(pipeline).unwrap();
@@ -260,7 +260,7 @@ async fn add_job_flow_steps_sends_each_step_type_shape() {
         jar(2).args(),
         ["s3://jobs-bucket/run.sh", "{{ExecutionName}}"]
     );
-    assert_eq!(jar(3).jar(), Some("s3://b/app.jar"));
+    assert_eq!(jar(3).jar(), Some("s3://jobs-bucket/app.jar"));
     assert_eq!(jar(3).main_class(), Some("com.x.Main"));
     assert_eq!(jar(3).args(), ["a"]);
     let properties: Vec<_> = jar(3)

@@ -193,7 +193,7 @@ fn check(request: &AwaitStepsRequest) -> Result<(), EmrflowError> {
     check_execution_name(&request.execution_name)?;
     if request.outstanding.len() > MAX_ACTIVE_STEPS {
         return Err(EmrflowError::invalid_input(format!(
-            "key Outstanding: {} step ids, but a cluster has at most {MAX_ACTIVE_STEPS} active steps",
+            "key 'Outstanding': {} step ids, but a cluster has at most {MAX_ACTIVE_STEPS} active steps",
             request.outstanding.len()
         )));
     }
@@ -202,7 +202,7 @@ fn check(request: &AwaitStepsRequest) -> Result<(), EmrflowError> {
     }
     if request.heartbeat_seconds == Some(0) {
         return Err(EmrflowError::invalid_input(
-            "key HeartbeatSeconds: must be at least 1",
+            "key 'HeartbeatSeconds': must be at least 1",
         ));
     }
     Ok(())
@@ -217,7 +217,7 @@ fn check_task_token(token: &str, key: &str) -> Result<(), EmrflowError> {
         Ok(())
     } else {
         Err(EmrflowError::invalid_input(format!(
-            "key {key}: a task token has 1 to {MAX_TASK_TOKEN_CHARS} characters, this one {length}"
+            "key '{key}': a task token has 1 to {MAX_TASK_TOKEN_CHARS} characters, this one {length}"
         )))
     }
 }

@@ -159,7 +159,10 @@ async fn a_bad_payload_is_invalid_input_naming_the_key_and_changes_nothing() {
         (without_token, "TaskToken"),
         (with("TaskToken", json!("")), "TaskToken"),
         (with("ClusterId", json!("cluster-1")), "ClusterId"),
-        (with("ExecutionName", json!("a b")), "ExecutionName"),
+        (
+            with("ExecutionName", json!("a b")),
+            "the execution's name 'a b'",
+        ),
         (
             with("Outstanding", json!(["s-1", "step-2"])),
             "Outstanding[1]",

@@ -138,9 +138,10 @@ impl LocalExecutions {
         let path = self.dir(execution).join(EXECUTION_FILE);
         if !path.exists() {
             return Err(EmrflowError::invalid_input(format!(
-                "no local execution named '{}' under {} (emrflow runs --local lists them)",
+                "no local execution named '{}' under {} (emrflow runs --local --root {} lists them)",
                 execution_name(execution),
-                self.folder().display()
+                self.folder().display(),
+                self.root.display()
             )));
         }
         read_json(&path)
@@ -278,7 +279,7 @@ impl Executions for LocalExecutions {
         }
         let now = self.execution_file(execution)?;
         let note = if is_local_run(pid) {
-            format!("sent SIGTERM to the local run (pid {pid}); it has not finished cleaning up after {} s: look again with emrflow show --local {}", STOP_WAIT.as_secs(), description.name)
+            format!("sent SIGTERM to the local run (pid {pid}); it has not finished cleaning up after {} s: look again with emrflow show --local --root {} {}", STOP_WAIT.as_secs(), self.root.display(), description.name)
         } else {
             format!("sent SIGTERM to the local run (pid {pid}): it aborted the execution, ran the reaper and stopped its local EMR")
         };

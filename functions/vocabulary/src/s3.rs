@@ -64,6 +64,23 @@ pub fn parse_s3_uri(text: &str) -> Result<S3Uri<'_>, S3UriError> {
     })
 }
 
+/// Whether `text` is meant as an S3 location: it starts with one of [`S3_SCHEMES`] and a
+/// colon (`s3:/bucket/x`, a slash short, is meant as one too, and then refused by
+/// [`parse_s3_uri`]). An HDFS path, a local file or a command is not.
+pub fn looks_like_s3(text: &str) -> bool {
+    text.split_once(':')
+        .is_some_and(|(scheme, _)| S3_SCHEMES.contains(&scheme.to_ascii_lowercase().as_str()))
+}
+
+/// The S3 locations written inside an argument: the argument itself, the value of
+/// `--flag=s3://…` or `KEY=s3://…`, and each item of a comma-separated list.
+pub fn s3_locations_in(argument: &str) -> impl Iterator<Item = &str> {
+    argument
+        .split([',', '=', ' '])
+        .map(str::trim)
+        .filter(|piece| looks_like_s3(piece))
+}
+
 /// S3's rules for general purpose bucket names.
 pub fn check_bucket_name(bucket: &str) -> Result<(), S3UriError> {
     let bad = |rule: &'static str| {
@@ -104,6 +121,35 @@ mod tests {
         let uri = parse_s3_uri("s3://my-data.lake/raw/2026/x.csv").unwrap();
         assert_eq!((uri.bucket, uri.key), ("my-data.lake", "raw/2026/x.csv"));
         assert_eq!(parse_s3_uri("s3a://logs-1").unwrap().key, "");
+    }
+
+    #[test]
+    fn s3_locations_are_found_inside_arguments_and_typos_count_as_meant() {
+        // GIVEN arguments as steps write them WHEN searched THEN every S3 location is found
+        let found: Vec<&str> = [
+            "s3://a-bucket/x",
+            "--input=s3://b-bucket/y",
+            "s3://c-bucket/1,s3a://d-bucket/2",
+            "s3:/one-slash/z",
+            "hdfs:///tmp/x",
+            "/home/hadoop/app.py",
+            "--date",
+        ]
+        .into_iter()
+        .flat_map(s3_locations_in)
+        .collect();
+        assert_eq!(
+            found,
+            [
+                "s3://a-bucket/x",
+                "s3://b-bucket/y",
+                "s3://c-bucket/1",
+                "s3a://d-bucket/2",
+                "s3:/one-slash/z"
+            ]
+        );
+        // AND a one-slash typo is meant as S3 but is not a usable location
+        assert!(looks_like_s3("S3:/x") && parse_s3_uri("s3:/one-slash/z").is_err());
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! The state machine definition as the local runner executes it: the same file SAM deploys,
-//! with each `${…}` substitution given a local Lambda ARN.
+//! The state machine definition as the local runner executes it: the same file SAM deploys —
+//! built into the binary, so `emrflow local run` needs no repository; `--definition FILE`
+//! runs another — with each `${…}` substitution given a local Lambda ARN.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,6 +11,9 @@ use regex::Regex;
 
 /// Where the definition lives in the repository, relative to the workspace root.
 pub const DEFINITION_FILE: &str = "statemachine/emrflow.asl.json";
+
+/// That file's text as this binary was built with it.
+pub const BUILT_IN_DEFINITION: &str = include_str!("../../../statemachine/emrflow.asl.json");
 
 /// The account and region of the ARNs the local runner makes up; nothing leaves the machine.
 pub const LOCAL_REGION: &str = "us-east-1";
@@ -97,7 +101,19 @@ pub fn placeholders(definition: &str) -> Vec<String> {
     names
 }
 
-/// The definition ready to run locally: read from disk, every `${X}` given its local value.
+/// The definition `emrflow local run` executes: `file` if given, else the built-in one. The
+/// one place that decides which definition runs.
+pub fn local_definition(file: Option<&Path>) -> Result<StateMachine, String> {
+    match file {
+        Some(path) => load_local_definition(path),
+        None => {
+            StateMachine::from_json_with_substitutions(BUILT_IN_DEFINITION, &local_substitutions())
+                .map_err(|error| format!("the built-in definition: {}", error.message))
+        }
+    }
+}
+
+/// A definition file ready to run locally: read from disk, every `${X}` given its local value.
 pub fn load_local_definition(path: &Path) -> Result<StateMachine, String> {
     let text = std::fs::read_to_string(path).map_err(|error| {
         format!(
@@ -145,5 +161,19 @@ mod tests {
         let text = machine.definition().to_string();
         assert!(placeholders(&text).is_empty());
         assert!(text.contains(":function:ensure-cluster"));
+    }
+
+    #[test]
+    fn the_built_in_definition_is_the_repositorys_and_runs_without_a_file() {
+        // GIVEN the repository's definition file and the one built into the binary
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../..")
+            .join(DEFINITION_FILE);
+        let file = std::fs::read_to_string(&path).expect("definition file");
+        // WHEN no file is given THEN the built-in one loads, and it is the same text
+        assert_eq!(BUILT_IN_DEFINITION, file);
+        let built_in = local_definition(None).expect("built-in definition loads");
+        let from_file = local_definition(Some(&path)).expect("file loads");
+        assert_eq!(built_in.definition(), from_file.definition());
     }
 }

@@ -11,14 +11,18 @@
 //! - [`operate`]: `start`, `runs`, `show`, `watch`, `logs`, `stop`, one file per command;
 //! - [`render`]: the terminal views (progress lines, history table, runs, show).
 
+pub mod defaults;
 pub mod definition;
 pub mod diagram;
 pub mod events;
 pub mod local_run;
 pub mod operate;
 pub mod render;
+pub mod seed;
+pub mod starter;
 
 pub use local_run::{finished_record, run_from_cli, CliRun};
+pub use seed::seed_local_s3;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -203,26 +207,6 @@ impl LocalExecution {
     }
 }
 
-/// Copies `from/<bucket>/<key>` into the local S3 (`<root>/s3`), keeping what is there.
-pub fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
-    let copy_error =
-        |path: &Path, error: std::io::Error| format!("cannot copy {}: {error}", path.display());
-    let mut pending = vec![from.to_path_buf()];
-    while let Some(dir) = pending.pop() {
-        for entry in std::fs::read_dir(&dir).map_err(|error| copy_error(&dir, error))? {
-            let path = entry.map_err(|error| copy_error(&dir, error))?.path();
-            let target = s3_root.join(path.strip_prefix(from).map_err(|error| error.to_string())?);
-            if path.is_dir() {
-                std::fs::create_dir_all(&target).map_err(|error| copy_error(&target, error))?;
-                pending.push(path);
-            } else {
-                std::fs::copy(&path, &target).map_err(|error| copy_error(&path, error))?;
-            }
-        }
-    }
-    Ok(())
-}
-
 /// A local EMR over `root`, throttled like EMR's defaults when asked. Which spark-submit its
 /// steps run is the local EMR's own rule (`emrflow_local_emr::locate_spark_submit`).
 pub(crate) fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
@@ -288,7 +272,13 @@ pub async fn serve_local_emr(
 
 /// The command's diagnostics: readable lines on stderr, level from EMRFLOW_LOG (default
 /// warn, so progress output stays clean), in RUST_LOG's simple form (`info`,
-/// `warn,emrflow_core=debug`).
+/// `warn,emrflow_core=debug`). Coloured only as anstream colours the rest of the output:
+/// on a terminal, without NO_COLOR.
+///
+/// By default two sources are quieter, because the command says the same in words once: a
+/// handler's failure (the runner shows it as the Task's failure, and the run's cause), and
+/// the AWS SDK's credential chain (whose warnings are Rust Debug text; the operate commands
+/// say "no AWS credentials found" and what to set).
 pub fn init_tracing() {
     use tracing_subscriber::filter::{LevelFilter, Targets};
     use tracing_subscriber::layer::SubscriberExt;
@@ -296,9 +286,19 @@ pub fn init_tracing() {
     let filter = std::env::var("EMRFLOW_LOG")
         .ok()
         .and_then(|text| text.parse::<Targets>().ok())
-        .unwrap_or_else(|| Targets::new().with_default(LevelFilter::WARN));
+        .unwrap_or_else(|| {
+            Targets::new()
+                .with_default(LevelFilter::WARN)
+                .with_target("emrflow_core::handlers", LevelFilter::ERROR)
+                .with_target("aws_config", LevelFilter::ERROR)
+        });
+    let colour = anstream::AutoStream::choice(&std::io::stderr()) != anstream::ColorChoice::Never;
     let _ = tracing_subscriber::registry()
         .with(filter)
-        .with(tracing_subscriber::fmt::layer().with_writer(std::io::stderr))
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_ansi(colour)
+                .with_writer(std::io::stderr),
+        )
         .try_init();
 }

@@ -29,16 +29,18 @@ use emrflow_executions::{
 use emrflow_local_emr::RunningLocalEmr;
 use serde_json::{json, Value};
 
-use crate::definition::{load_local_definition, local_execution_arn, local_state_machine_arn};
+use crate::defaults::RunFiles;
+use crate::definition::{local_definition, local_execution_arn, local_state_machine_arn};
 use crate::{
     local_emr, local_emr_client, local_handlers, render, seed_local_s3, LocalEvents, LocalExecution,
 };
 
-/// What `emrflow local run` was asked to do.
+/// What `emrflow local run` was asked to do; what is not given is found in the current
+/// directory ([`crate::defaults`]).
 pub struct CliRun {
-    pub input: String,
-    pub pipeline: PathBuf,
-    pub definition: PathBuf,
+    pub input: Option<String>,
+    pub pipeline: Option<PathBuf>,
+    pub definition: Option<PathBuf>,
     pub root: PathBuf,
     pub s3_from: Option<PathBuf>,
     pub emr_endpoint: Option<String>,
@@ -68,10 +70,39 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     if run.time_scale.is_nan() || run.time_scale <= 0.0 {
         return Err("--time-scale must be greater than 0".to_string());
     }
-    let input = read_input(&run.input)?;
-    let pipeline = PipelineSpec::load(&run.pipeline)
-        .map_err(|error| format!("{}: {error}", run.pipeline.display()))?;
-    let machine = load_local_definition(&run.definition)?;
+    let here = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current directory: {error}"))?;
+    let files = RunFiles::resolve(
+        &here,
+        run.pipeline.clone(),
+        run.input.clone(),
+        run.s3_from.clone(),
+    )?;
+    if !files.found.is_empty() {
+        anstream::eprintln!("using {} of {}", files.found.join(", "), here.display());
+    }
+    let input = read_input(&files.input)?;
+    let pipeline = PipelineSpec::load(&files.pipeline)
+        .map_err(|error| format!("{}: {error}", files.pipeline.display()))?;
+    let machine = local_definition(run.definition.as_deref())?;
+    if let Some(from) = &files.s3_from {
+        let s3_root = emrflow_local_emr::local_s3_path(&run.root, "s3://");
+        let seeded = seed_local_s3(from, &s3_root)?;
+        let serving = match &run.emr_endpoint {
+            Some(url) => format!(
+                "; the local EMR at {url} must serve --root {}",
+                run.root.display()
+            ),
+            None => String::new(),
+        };
+        anstream::eprintln!(
+            "copied {} file(s) of {} into {} (bucket(s) {}){serving}",
+            seeded.files,
+            from.display(),
+            s3_root.display(),
+            seeded.buckets.join(", ")
+        );
+    }
     let recorder = match claim::claim_name(&run, &input)? {
         claim::Claim::New(recorder) => Arc::new(recorder),
         claim::Claim::Running(execution) => return claim::follow(&run.root, &execution).await,
@@ -131,9 +162,6 @@ async fn start_emr(run: &CliRun) -> Result<(String, Option<RunningLocalEmr>), St
         return Ok((url.clone(), None));
     }
     let emr = local_emr(&run.root, run.throttle_like_emr);
-    if let Some(from) = &run.s3_from {
-        seed_local_s3(from, &emr.s3_root())?;
-    }
     let running = emr
         .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -325,10 +353,6 @@ fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {
         }
         AslStatus::Aborted { error, cause } => (error.as_deref(), cause.as_deref()),
     };
-    println!(
-        "Error: {}\nCause: {}",
-        error.unwrap_or("(none)"),
-        cause.map(render::readable_cause).unwrap_or_default()
-    );
+    print!("{}", render::error_and_cause(error, cause));
     Ok(())
 }

@@ -26,6 +26,18 @@ enum Command {
     Operate(emrflow::operate::OperateCommand),
     /// Print a pipeline's step graph or the state machine as Mermaid.
     Diagram(DiagramArgs),
+    /// Write a small working pipeline, its input and a local S3 to DIR, to run with
+    /// `emrflow local run` there (no Spark needed).
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The folder to write (created if need be; refused if it holds anything).
+    dir: PathBuf,
+    /// Write into a folder that is not empty, replacing files of the same names.
+    #[arg(long)]
+    force: bool,
 }
 
 #[derive(Args)]
@@ -53,7 +65,7 @@ struct EmrArgs {
     #[arg(long, default_value = "127.0.0.1:4599")]
     addr: std::net::SocketAddr,
     /// Folder for the local S3 (`<root>/s3/<bucket>/<key>`) and step work dirs.
-    #[arg(long, default_value = ".local")]
+    #[arg(long, default_value = emrflow::defaults::DEFAULT_ROOT)]
     root: PathBuf,
     /// Throttle every operation as EMR does by default (burst 5, refilled at 0.5 calls/s).
     #[arg(long)]
@@ -61,23 +73,32 @@ struct EmrArgs {
 }
 
 #[derive(Args)]
+#[command(after_help = "\
+Run in a folder written by `emrflow init DIR` (or any folder laid out the same), it needs no
+option: pipeline.json, input.json and s3/ of the current directory are used when --pipeline,
+--input and --s3-from are not given.")]
 struct RunArgs {
-    /// Execution input: a JSON file, or JSON text.
-    #[arg(long, default_value = "{}")]
-    input: String,
-    /// The pipeline spec deployed as the default (the input's "Pipeline" still overrides it).
-    #[arg(long, default_value = "examples/pipeline.json")]
-    pipeline: PathBuf,
-    /// The state machine definition.
-    #[arg(long, default_value = emrflow::definition::DEFINITION_FILE)]
-    definition: PathBuf,
-    /// Folder for the local S3 and step work dirs of the embedded local EMR.
-    #[arg(long, default_value = ".local")]
+    /// Execution input: a JSON file, or JSON text [default: input.json in the current
+    /// directory if there is one, else {}].
+    #[arg(long)]
+    input: Option<String>,
+    /// The pipeline spec deployed as the default (the input's "Pipeline" still overrides it)
+    /// [default: pipeline.json in the current directory, else examples/pipeline.json].
+    #[arg(long)]
+    pipeline: Option<PathBuf>,
+    /// The state machine definition [default: the one built into emrflow, the file SAM
+    /// deploys].
+    #[arg(long)]
+    definition: Option<PathBuf>,
+    /// Folder for the local S3, the step work dirs and the execution records.
+    #[arg(long, default_value = emrflow::defaults::DEFAULT_ROOT)]
     root: PathBuf,
-    /// Copy this folder's tree into the local S3 first (`<dir>/<bucket>/<key>`).
+    /// Copy this folder's tree into the local S3 (<root>/s3) first: one folder per bucket
+    /// (<dir>/<bucket>/<key>) [default: s3/ in the current directory if there is one].
     #[arg(long)]
     s3_from: Option<PathBuf>,
-    /// Use a local EMR endpoint that is already running instead of an embedded one.
+    /// Use a local EMR endpoint that is already running instead of an embedded one (it
+    /// should serve the same --root: --s3-from copies into <root>/s3).
     #[arg(long)]
     emr_endpoint: Option<String>,
     /// Execution name (default: local-<UTC timestamp>).
@@ -110,6 +131,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.command {
         Command::Diagram(args) => emrflow::print_diagram(args.pipeline, args.definition),
+        Command::Init(args) => emrflow::starter::init(&args.dir, args.force),
         Command::Local(Local::Emr(args)) => {
             emrflow::serve_local_emr(args.addr, args.root, args.throttle_like_emr).await
         }

@@ -73,6 +73,67 @@ async fn the_stack_names_its_state_machine_through_describe_stack_resource() {
     assert_eq!(arn, MACHINE);
 }
 
+/// The AWS options of an operate command: `--state-machine ARN` or the default stack.
+fn aws_target(state_machine: Option<&str>) -> Target {
+    Target {
+        local: false,
+        root: ".local".into(),
+        state_machine: state_machine.map(str::to_string),
+        stack: "emrflow".to_string(),
+        region: None,
+        profile: None,
+        json: false,
+    }
+}
+
+#[tokio::test]
+async fn a_state_machine_arn_given_needs_no_cloudformation() {
+    // GIVEN CloudFormation that would answer for the stack
+    let rule = mock!(aws_sdk_cloudformation::Client::describe_stack_resource).then_output(|| {
+        DescribeStackResourceOutput::builder()
+            .stack_resource_detail(
+                StackResourceDetail::builder()
+                    .logical_resource_id("EmrflowStateMachine")
+                    .physical_resource_id(MACHINE)
+                    .resource_type("AWS::StepFunctions::StateMachine")
+                    .last_updated_timestamp(DateTime::from_secs(0))
+                    .resource_status("CREATE_COMPLETE".into())
+                    .build(),
+            )
+            .build()
+    });
+    let cloudformation = mock_client!(aws_sdk_cloudformation, RuleMode::MatchAny, &[&rule]);
+    let config = aws_config::SdkConfig::builder()
+        .behavior_version(aws_config::BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .build();
+    let other = "arn:aws:states:us-east-1:111122223333:stateMachine:by-hand";
+    // WHEN the backend is made with --state-machine ARN
+    let given = Backend::on_aws(&aws_target(Some(other)), &config, &cloudformation)
+        .await
+        .expect("backend");
+    // THEN no CloudFormation call was made, and that state machine is the one read
+    assert_eq!(rule.num_calls(), 0);
+    assert_eq!(
+        given.kind,
+        BackendKind::Aws {
+            state_machine_arn: other.to_string()
+        }
+    );
+    assert!(given.options.contains(&format!("--state-machine {other}")));
+    // AND without it the stack is asked, once
+    let stacked = Backend::on_aws(&aws_target(None), &config, &cloudformation)
+        .await
+        .expect("backend");
+    assert_eq!(rule.num_calls(), 1);
+    assert_eq!(
+        stacked.kind,
+        BackendKind::Aws {
+            state_machine_arn: MACHINE.to_string()
+        }
+    );
+}
+
 #[tokio::test]
 async fn logs_of_a_failed_execution_lists_its_steps_and_gets_the_failed_ones_stderr() {
     // GIVEN Step Functions with a failed execution on j-1 (LogUri s3://logs/emr/)
@@ -157,6 +218,7 @@ async fn logs_of_a_failed_execution_lists_its_steps_and_gets_the_failed_ones_std
         kind: BackendKind::Aws {
             state_machine_arn: MACHINE.into(),
         },
+        options: String::new(),
     };
     // WHEN its logs are asked without --step
     let printed = logs(

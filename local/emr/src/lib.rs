@@ -183,8 +183,9 @@ impl LocalEmr {
             Some(path) => {
                 tracing::info!(spark_submit = %path.display(), "Spark steps run this spark-submit")
             }
-            None => tracing::warn!(
-                "no spark-submit found: Spark steps will fail (see locate_spark_submit)"
+            // Said where it matters: a Spark or Hive step fails with the same advice.
+            None => tracing::info!(
+                "no spark-submit found: Spark and Hive steps will fail; set {SPARK_SUBMIT_ENV} or put spark-submit on PATH"
             ),
         }
         let spark_sql = exec::locate_spark_sql(spark_submit.as_deref());

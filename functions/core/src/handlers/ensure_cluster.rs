@@ -95,11 +95,11 @@ impl Handler for EnsureCluster {
         let first_try = request.is_first_try();
         match (request.create_cluster, request.cluster_id) {
             (false, None) => Err(EmrflowError::invalid_input(
-                "key ClusterId: required when CreateCluster is false",
+                "key 'ClusterId': required when CreateCluster is false",
             )),
             (false, Some(cluster_id)) => self.reuse_cluster(&cluster_id).await,
             (true, Some(id)) => Err(EmrflowError::invalid_input(format!(
-                "key ClusterId: '{id}' is given but CreateCluster is true"
+                "key 'ClusterId': '{id}' is given but CreateCluster is true"
             ))),
             (true, None) => {
                 let execution_start =

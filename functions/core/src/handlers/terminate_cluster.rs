@@ -55,7 +55,7 @@ impl Handler for TerminateCluster {
     ) -> Result<TerminateClusterResponse, EmrflowError> {
         if !request.terminate_cluster {
             return Err(EmrflowError::invalid_input(
-                "key TerminateCluster: is false; terminate-cluster only runs when TerminateCluster is true",
+                "key 'TerminateCluster': is false; terminate-cluster only runs when TerminateCluster is true",
             ));
         }
         check_execution_name(&request.execution_name)?;

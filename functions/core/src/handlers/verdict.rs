@@ -61,13 +61,23 @@ pub(super) fn run_time_exceeded(
     Some(EmrflowError::new(
         ErrorName::PipelineTimedOut,
         format!(
-            "the pipeline has run {} minutes on cluster {} ({}), over its MaxRunMinutes of {max_minutes}; unfinished steps: {}",
-            elapsed.num_minutes(),
+            "the pipeline has run {} on cluster {} ({}), over its MaxRunMinutes of {max_minutes}; unfinished steps: {}",
+            ran_for(elapsed),
             cluster.id,
             cluster.state_with_reason(),
             unfinished_steps(graph, evaluation)
         ),
     ))
+}
+
+/// `61 minutes`, `1 minute 1 second`: how long the pipeline has run, to the second.
+fn ran_for(elapsed: chrono::Duration) -> String {
+    let seconds = elapsed.num_seconds().max(0);
+    let minutes = crate::words::count(seconds / 60, "minute");
+    match seconds % 60 {
+        0 => minutes,
+        rest => format!("{minutes} {}", crate::words::count(rest, "second")),
+    }
 }
 
 /// The error of one failed step (after its retries), naming attempts and EMR's details.

@@ -15,7 +15,8 @@ pub use emrflow_vocabulary::cluster::{
     NodeRole,
 };
 
-use crate::EmrflowError;
+use super::spec_error;
+use crate::{words, EmrflowError};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "PascalCase", deny_unknown_fields)]
@@ -60,26 +61,28 @@ impl ClusterConfig {
             ("JobFlowRole", &self.job_flow_role),
         ] {
             if value.trim().is_empty() {
-                return invalid(format!(
-                    "pipeline spec: key Cluster.{key}: must not be empty"
-                ));
+                return Err(spec_error(format!("Cluster.{key}"), "must not be empty"));
             }
         }
         if let Some(level) = self.step_concurrency_level {
             if !STEP_CONCURRENCY_LEVELS.contains(&level) {
-                return invalid(format!(
-                    "pipeline spec: key Cluster.StepConcurrencyLevel: {level} is outside {}..={}",
-                    STEP_CONCURRENCY_LEVELS.start(),
-                    STEP_CONCURRENCY_LEVELS.end()
+                return Err(spec_error(
+                    "Cluster.StepConcurrencyLevel",
+                    format!(
+                        "{level} is not allowed: it must be {}",
+                        words::range(&STEP_CONCURRENCY_LEVELS)
+                    ),
                 ));
             }
         }
         if let Some(idle) = self.idle_timeout_seconds {
             if !IDLE_TIMEOUT_SECONDS.contains(&idle) {
-                return invalid(format!(
-                    "pipeline spec: key Cluster.IdleTimeoutSeconds: {idle} is outside {}..={}",
-                    IDLE_TIMEOUT_SECONDS.start(),
-                    IDLE_TIMEOUT_SECONDS.end()
+                return Err(spec_error(
+                    "Cluster.IdleTimeoutSeconds",
+                    format!(
+                        "{idle} is not allowed: it must be {} seconds",
+                        words::range(&IDLE_TIMEOUT_SECONDS)
+                    ),
                 ));
             }
         }
@@ -87,10 +90,10 @@ impl ClusterConfig {
         self.validate_tags()?;
         match (&self.instance_fleets, &self.instance_groups) {
             (Some(_), Some(_)) => invalid(
-                "pipeline spec: keys Cluster.InstanceFleets and Cluster.InstanceGroups: give exactly one of the two, not both".into(),
+                "pipeline spec: keys 'Cluster.InstanceFleets' and 'Cluster.InstanceGroups': give exactly one of the two, not both".into(),
             ),
             (None, None) => invalid(
-                "pipeline spec: keys Cluster.InstanceFleets and Cluster.InstanceGroups: give exactly one of the two".into(),
+                "pipeline spec: keys 'Cluster.InstanceFleets' and 'Cluster.InstanceGroups': give exactly one of the two".into(),
             ),
             (Some(fleets), None) => validate_fleets(fleets),
             (None, Some(groups)) => validate_groups(groups),
@@ -103,7 +106,7 @@ impl ClusterConfig {
 pub(super) fn check_s3_location(text: &str, key: &str) -> Result<(), EmrflowError> {
     parse_s3_uri(text)
         .map(|_| ())
-        .map_err(|error| EmrflowError::invalid_input(format!("pipeline spec: key {key}: {error}")))
+        .map_err(|error| spec_error(key, error))
 }
 
 impl ClusterConfig {
@@ -111,8 +114,9 @@ impl ClusterConfig {
     /// only on the cluster, lost when it ends); S3 locations and subnets are well formed.
     fn validate_locations(&self) -> Result<(), EmrflowError> {
         let Some(log_uri) = &self.log_uri else {
-            return Err(EmrflowError::invalid_input(
-                "pipeline spec: key Cluster.LogUri: required — without it EMR keeps step logs only on the cluster, and they are lost when it terminates",
+            return Err(spec_error(
+                "Cluster.LogUri",
+                "required — without it EMR keeps step logs only on the cluster, and they are lost when it terminates",
             ));
         };
         check_s3_location(log_uri, "Cluster.LogUri")?;
@@ -124,9 +128,10 @@ impl ClusterConfig {
         }
         for (index, subnet) in self.ec2_subnet_ids.iter().enumerate() {
             if !subnet.starts_with("subnet-") || subnet.trim().len() <= "subnet-".len() {
-                return Err(EmrflowError::invalid_input(format!(
-                    "pipeline spec: key Cluster.Ec2SubnetIds[{index}]: '{subnet}' is not a subnet id (expected subnet-…)"
-                )));
+                return Err(spec_error(
+                    format!("Cluster.Ec2SubnetIds[{index}]"),
+                    format!("'{subnet}' is not a subnet id (expected subnet-…)"),
+                ));
             }
         }
         Ok(())
@@ -134,32 +139,37 @@ impl ClusterConfig {
 
     /// EMR's tag limits, and emrflow's own two tags kept for emrflow.
     fn validate_tags(&self) -> Result<(), EmrflowError> {
-        let invalid = |message: String| Err(EmrflowError::invalid_input(message));
         // emrflow adds emrflow:pipeline and emrflow:execution.
         if self.tags.len() + 2 > MAX_TAGS {
-            return invalid(format!(
-                "pipeline spec: key Cluster.Tags: {} tags, and emrflow adds 2; EMR allows at most {MAX_TAGS}",
-                self.tags.len()
+            return Err(spec_error(
+                "Cluster.Tags",
+                format!(
+                    "{}, and emrflow adds 2; EMR allows at most {MAX_TAGS}",
+                    words::count(self.tags.len() as u64, "tag")
+                ),
             ));
         }
         for (key, value) in &self.tags {
-            let at = format!("pipeline spec: key Cluster.Tags.{key}");
+            let at = format!("Cluster.Tags.{key}");
             if key.is_empty() || key.chars().count() > MAX_TAG_KEY_CHARS {
-                return invalid(format!(
-                    "{at}: a tag key must be 1 to {MAX_TAG_KEY_CHARS} characters"
+                return Err(spec_error(
+                    at,
+                    format!("a tag key must be 1 to {MAX_TAG_KEY_CHARS} characters"),
                 ));
             }
             if value.chars().count() > MAX_TAG_VALUE_CHARS {
-                return invalid(format!(
-                    "{at}: a tag value must be at most {MAX_TAG_VALUE_CHARS} characters"
+                return Err(spec_error(
+                    at,
+                    format!("a tag value must be at most {MAX_TAG_VALUE_CHARS} characters"),
                 ));
             }
             if key.starts_with("aws:") {
-                return invalid(format!("{at}: the aws: prefix is reserved by AWS"));
+                return Err(spec_error(at, "the aws: prefix is reserved by AWS"));
             }
             if key.starts_with("emrflow:") {
-                return invalid(format!(
-                    "{at}: the emrflow: prefix is reserved: emrflow tags each cluster with emrflow:pipeline and emrflow:execution"
+                return Err(spec_error(
+                    at,
+                    "the emrflow: prefix is reserved: emrflow tags each cluster with emrflow:pipeline and emrflow:execution",
                 ));
             }
         }
@@ -173,14 +183,16 @@ fn check_one_master_at_most_one_core(
 ) -> Result<(), EmrflowError> {
     let count = |role| roles.clone().filter(|r| *r == role).count();
     if count(NodeRole::Master) != 1 {
-        return Err(EmrflowError::invalid_input(format!(
-            "pipeline spec: key Cluster.{key}: exactly one MASTER is required"
-        )));
+        return Err(spec_error(
+            format!("Cluster.{key}"),
+            "exactly one MASTER is required",
+        ));
     }
     if count(NodeRole::Core) > 1 {
-        return Err(EmrflowError::invalid_input(format!(
-            "pipeline spec: key Cluster.{key}: at most one CORE is allowed"
-        )));
+        return Err(spec_error(
+            format!("Cluster.{key}"),
+            "at most one CORE is allowed",
+        ));
     }
     Ok(())
 }
@@ -196,41 +208,49 @@ fn validate_fleets(fleets: &[InstanceFleet]) -> Result<(), EmrflowError> {
         .count()
         > 1
     {
-        return Err(EmrflowError::invalid_input(
-            "pipeline spec: key Cluster.InstanceFleets: at most one TASK fleet is allowed",
+        return Err(spec_error(
+            "Cluster.InstanceFleets",
+            "at most one TASK fleet is allowed",
         ));
     }
     for (index, fleet) in fleets.iter().enumerate() {
-        let at = format!("pipeline spec: key Cluster.InstanceFleets[{index}]");
+        let at = format!("Cluster.InstanceFleets[{index}]");
         let capacity =
             fleet.target_on_demand_capacity.unwrap_or(0) + fleet.target_spot_capacity.unwrap_or(0);
         if fleet.instance_fleet_type == NodeRole::Master && capacity != 1 {
-            return Err(EmrflowError::invalid_input(format!(
-                "{at}: the MASTER fleet needs a total target capacity of exactly 1, not {capacity}"
-            )));
+            return Err(spec_error(
+                &at,
+                format!(
+                    "the MASTER fleet needs a total target capacity of exactly 1, not {capacity}"
+                ),
+            ));
         }
         if capacity == 0 && fleet.instance_fleet_type == NodeRole::Core {
-            return Err(EmrflowError::invalid_input(format!(
-                "{at}: the CORE fleet needs TargetOnDemandCapacity or TargetSpotCapacity above 0"
-            )));
+            return Err(spec_error(
+                &at,
+                "the CORE fleet needs TargetOnDemandCapacity or TargetSpotCapacity above 0",
+            ));
         }
         if fleet.instance_type_configs.is_empty() || fleet.instance_type_configs.len() > 30 {
-            return Err(EmrflowError::invalid_input(format!(
-                "{at}.InstanceTypeConfigs: give 1 to 30 instance types"
-            )));
+            return Err(spec_error(
+                format!("{at}.InstanceTypeConfigs"),
+                "give 1 to 30 instance types",
+            ));
         }
         for (type_index, config) in fleet.instance_type_configs.iter().enumerate() {
             if config.instance_type.trim().is_empty() {
-                return Err(EmrflowError::invalid_input(format!(
-                    "{at}.InstanceTypeConfigs[{type_index}].InstanceType: must not be empty"
-                )));
+                return Err(spec_error(
+                    format!("{at}.InstanceTypeConfigs[{type_index}].InstanceType"),
+                    "must not be empty",
+                ));
             }
             if config.bid_price.is_some()
                 && config.bid_price_as_percentage_of_on_demand_price.is_some()
             {
-                return Err(EmrflowError::invalid_input(format!(
-                    "{at}.InstanceTypeConfigs[{type_index}]: give BidPrice or BidPriceAsPercentageOfOnDemandPrice, not both"
-                )));
+                return Err(spec_error(
+                    format!("{at}.InstanceTypeConfigs[{type_index}]"),
+                    "give BidPrice or BidPriceAsPercentageOfOnDemandPrice, not both",
+                ));
             }
         }
     }
@@ -243,25 +263,30 @@ fn validate_groups(groups: &[InstanceGroup]) -> Result<(), EmrflowError> {
         "InstanceGroups",
     )?;
     for (index, group) in groups.iter().enumerate() {
-        let at = format!("pipeline spec: key Cluster.InstanceGroups[{index}]");
+        let at = format!("Cluster.InstanceGroups[{index}]");
         if group.instance_type.trim().is_empty() {
-            return Err(EmrflowError::invalid_input(format!(
-                "{at}.InstanceType: must not be empty"
-            )));
+            return Err(spec_error(
+                format!("{at}.InstanceType"),
+                "must not be empty",
+            ));
         }
         if group.instance_count == 0
             || (group.instance_role == NodeRole::Master && group.instance_count != 1)
         {
-            return Err(EmrflowError::invalid_input(format!(
-                "{at}.InstanceCount: {} is not allowed for {} (MASTER needs 1, others at least 1)",
-                group.instance_count,
-                group.instance_role.as_str()
-            )));
+            return Err(spec_error(
+                format!("{at}.InstanceCount"),
+                format!(
+                    "{} is not allowed for {} (MASTER needs 1, others at least 1)",
+                    group.instance_count,
+                    group.instance_role.as_str()
+                ),
+            ));
         }
         if group.bid_price.is_some() && group.market != Some(Market::Spot) {
-            return Err(EmrflowError::invalid_input(format!(
-                "{at}.BidPrice: only a SPOT group takes a BidPrice"
-            )));
+            return Err(spec_error(
+                format!("{at}.BidPrice"),
+                "only a SPOT group takes a BidPrice",
+            ));
         }
     }
     Ok(())

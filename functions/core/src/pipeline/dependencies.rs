@@ -6,8 +6,8 @@ use std::ops::RangeInclusive;
 
 use emrflow_vocabulary::limits::MAX_ACTIVE_STEPS;
 
-use super::{PipelineSpec, StepSpec};
-use crate::EmrflowError;
+use super::{spec_error, PipelineSpec, StepSpec};
+use crate::{words, EmrflowError};
 
 /// `Retry.MaxAttempts`: how many more attempts after the first.
 pub const RETRY_ATTEMPTS: RangeInclusive<u32> = 1..=10;
@@ -16,12 +16,8 @@ pub const RETRY_INTERVAL_SECONDS: RangeInclusive<u32> = 0..=86_400;
 /// `TimeoutSeconds`: a second to a week.
 pub const STEP_TIMEOUT_SECONDS: RangeInclusive<u32> = 1..=604_800;
 
-fn invalid(message: String) -> Result<(), EmrflowError> {
-    Err(EmrflowError::invalid_input(message))
-}
-
-fn outside<T: std::fmt::Display>(range: &RangeInclusive<T>) -> String {
-    format!("outside {}..={}", range.start(), range.end())
+fn invalid(path: String, message: String) -> Result<(), EmrflowError> {
+    Err(spec_error(path, message))
 }
 
 /// Dependencies name existing steps (not themselves, not twice), there is no cycle, the
@@ -32,68 +28,83 @@ pub(super) fn check_graph(spec: &PipelineSpec) -> Result<(), EmrflowError> {
         check_step(step, index, &names)?;
     }
     if let Some(cycle) = find_cycle(spec) {
-        return invalid(format!(
-            "pipeline spec: key Steps: DependsOn makes a cycle: {}",
-            cycle.join(" → ")
-        ));
+        return invalid(
+            "Steps".into(),
+            format!("DependsOn makes a cycle: {}", cycle.join(" → ")),
+        );
     }
     let worst_case: u32 = spec.steps.iter().map(StepSpec::max_attempts).sum();
     if worst_case as usize > MAX_ACTIVE_STEPS {
-        return invalid(format!(
-            "pipeline spec: key Steps: with every attempt of every step, this pipeline could submit {worst_case} EMR steps; EMR allows at most {MAX_ACTIVE_STEPS} per cluster (lower Retry.MaxAttempts or split the pipeline)"
-        ));
+        return invalid(
+            "Steps".into(),
+            format!("with every attempt of every step, this pipeline could submit {worst_case} EMR steps; EMR allows at most {MAX_ACTIVE_STEPS} per cluster (lower Retry.MaxAttempts or split the pipeline)"),
+        );
     }
     Ok(())
 }
 
 fn check_step(step: &StepSpec, index: usize, names: &BTreeSet<&str>) -> Result<(), EmrflowError> {
-    let at = format!("pipeline spec: key Steps[{index}]");
+    let at = format!("Steps[{index}]");
     let mut seen = BTreeSet::new();
     for dependency in &step.depends_on {
         if dependency == &step.name {
-            return invalid(format!(
-                "{at}.DependsOn: step '{}' depends on itself",
-                step.name
-            ));
+            return invalid(
+                format!("{at}.DependsOn"),
+                format!("step '{}' depends on itself", step.name),
+            );
         }
         if !names.contains(dependency.as_str()) {
-            return invalid(format!(
-                "{at}.DependsOn: step '{}' depends on '{dependency}', which is not a step of this pipeline",
-                step.name
-            ));
+            let known: Vec<&str> = names.iter().copied().collect();
+            return invalid(
+                format!("{at}.DependsOn"),
+                format!(
+                    "step '{}' depends on '{dependency}', which is not a step of this pipeline{}",
+                    step.name,
+                    words::did_you_mean(dependency, &known)
+                ),
+            );
         }
         if !seen.insert(dependency) {
-            return invalid(format!(
-                "{at}.DependsOn: step '{}' names '{dependency}' twice",
-                step.name
-            ));
+            return invalid(
+                format!("{at}.DependsOn"),
+                format!("step '{}' names '{dependency}' twice", step.name),
+            );
         }
     }
     if let Some(retry) = step.retry {
         if !RETRY_ATTEMPTS.contains(&retry.max_attempts) {
-            return invalid(format!(
-                "{at}.Retry.MaxAttempts: step '{}' asks for {} more attempts, {}",
-                step.name,
-                retry.max_attempts,
-                outside(&RETRY_ATTEMPTS)
-            ));
+            return invalid(
+                format!("{at}.Retry.MaxAttempts"),
+                format!(
+                    "step '{}' asks for {} more attempts; MaxAttempts must be {}",
+                    step.name,
+                    retry.max_attempts,
+                    words::range(&RETRY_ATTEMPTS)
+                ),
+            );
         }
         if !RETRY_INTERVAL_SECONDS.contains(&retry.interval_seconds) {
-            return invalid(format!(
-                "{at}.Retry.IntervalSeconds: step '{}': {} is {}",
-                step.name,
-                retry.interval_seconds,
-                outside(&RETRY_INTERVAL_SECONDS)
-            ));
+            return invalid(
+                format!("{at}.Retry.IntervalSeconds"),
+                format!(
+                    "step '{}': {} is not allowed: it must be {} seconds",
+                    step.name,
+                    retry.interval_seconds,
+                    words::range(&RETRY_INTERVAL_SECONDS)
+                ),
+            );
         }
     }
     if let Some(timeout) = step.timeout_seconds {
         if !STEP_TIMEOUT_SECONDS.contains(&timeout) {
-            return invalid(format!(
-                "{at}.TimeoutSeconds: step '{}': {timeout} is {}",
-                step.name,
-                outside(&STEP_TIMEOUT_SECONDS)
-            ));
+            return invalid(
+                format!("{at}.TimeoutSeconds"),
+                format!(
+                    "step '{}': {timeout} is not allowed: it must be {} seconds",
+                    step.name,
+                    words::range(&STEP_TIMEOUT_SECONDS)
+                ),
+            );
         }
     }
     Ok(())

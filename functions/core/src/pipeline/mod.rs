@@ -33,10 +33,21 @@ pub use dependencies::{RETRY_ATTEMPTS, RETRY_INTERVAL_SECONDS, STEP_TIMEOUT_SECO
 pub use emrflow_vocabulary::ActionOnFailure;
 pub use render::{PlaceholderValues, PLACEHOLDERS};
 pub use steps::{
-    CommandStep, CustomJarStep, DeployMode, RunIf, S3DistCpStep, ScriptStep, ScriptWithVariables,
-    SparkStep, StepKind, StepRetry, StepSpec, StreamingStep,
+    CommandStep, CustomJarStep, DeployMode, RunIf, S3DistCpStep, S3Path, ScriptStep,
+    ScriptWithVariables, SparkStep, StepKind, StepRetry, StepSpec, StreamingStep,
 };
 pub use validate::check_steps_fit_concurrency;
+
+/// InvalidInput about the spec's key at `path`: `pipeline spec: key 'Cluster.LogUri': …`.
+pub(crate) fn spec_error(
+    path: impl std::fmt::Display,
+    message: impl std::fmt::Display,
+) -> EmrflowError {
+    EmrflowError::invalid_input(format!(
+        "pipeline spec: {}: {message}",
+        crate::words::key(path)
+    ))
+}
 
 pub const DEFAULT_POLL_INTERVAL_SECONDS: u32 = 30;
 /// How far apart checks of the steps may be (an hour at most: a longer wait hides failures).

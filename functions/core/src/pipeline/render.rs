@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::PipelineSpec;
-use crate::EmrflowError;
+use super::{spec_error, PipelineSpec};
+use crate::{words, EmrflowError};
 
 /// The placeholders a step string (or LogUri) may use.
 pub const PLACEHOLDERS: [&str; 4] = [
@@ -141,24 +141,30 @@ impl PipelineSpec {
                 .map(|(_, name)| name)
                 .find(|name| !PLACEHOLDERS.contains(name));
             problem = if !renders_placeholders(location) {
-                Some(format!(
-                    "pipeline spec: key {location}: placeholders are rendered only in Steps and Cluster.LogUri"
+                Some(spec_error(
+                    location,
+                    "placeholders are rendered only in Steps and Cluster.LogUri",
                 ))
             } else if let Some(name) = unknown {
-                Some(format!(
-                    "pipeline spec: key {location}: unknown placeholder {{{{{name}}}}} (known: {})",
-                    PLACEHOLDERS.join(", ")
+                Some(spec_error(
+                    location,
+                    format!(
+                        "unknown placeholder {{{{{name}}}}}{} (known: {})",
+                        words::did_you_mean(name, &PLACEHOLDERS),
+                        PLACEHOLDERS.join(", ")
+                    ),
                 ))
             } else if has_unclosed_placeholder(text) {
-                Some(format!(
-                    "pipeline spec: key {location}: '{{{{' opens a placeholder that is never closed with '}}}}'"
+                Some(spec_error(
+                    location,
+                    "'{{' opens a placeholder that is never closed with '}}'",
                 ))
             } else {
                 None
             };
         });
         match problem {
-            Some(message) => Err(EmrflowError::invalid_input(message)),
+            Some(error) => Err(error),
             None => Ok(()),
         }
     }

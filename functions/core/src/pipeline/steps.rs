@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::ActionOnFailure;
+use crate::words;
+use emrflow_vocabulary::s3::{looks_like_s3, s3_locations_in};
 
 /// One step of the pipeline: the common keys plus the keys of its `Type`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -73,8 +75,10 @@ fn default_retry_interval() -> u32 {
 
 /// emrflow's default: a failed step stops the pipeline and leaves the cluster to cleanup
 /// (EMR's own API default, TERMINATE_CLUSTER, would also end a reused cluster).
+pub(super) const DEFAULT_ACTION_ON_FAILURE: ActionOnFailure = ActionOnFailure::CancelAndWait;
+
 fn default_action_on_failure() -> ActionOnFailure {
-    ActionOnFailure::CancelAndWait
+    DEFAULT_ACTION_ON_FAILURE
 }
 
 /// Serde cannot combine `flatten` with `deny_unknown_fields`, so a step is read in two parts:
@@ -98,6 +102,18 @@ struct RawStep {
     #[serde(flatten)]
     rest: serde_json::Map<String, Value>,
 }
+
+/// The keys every step takes, whatever its Type ([`RawStep`]'s fields and `Type`).
+const COMMON_KEYS: [&str; 8] = [
+    "Name",
+    "Type",
+    "ActionOnFailure",
+    "Description",
+    "DependsOn",
+    "RunIf",
+    "Retry",
+    "TimeoutSeconds",
+];
 
 const STEP_TYPES: [&str; 8] = [
     "Spark",
@@ -131,27 +147,41 @@ impl TryFrom<RawStep> for StepSpec {
     fn try_from(mut raw: RawStep) -> Result<Self, Self::Error> {
         let step = raw.name.clone();
         // Each Type's keys are read straight from the JSON object so that an error can name
-        // the exact key (serde's tagged enums lose the path).
+        // the exact key (serde's tagged enums lose the path). An unknown key is said with
+        // every key a step of this Type takes, the common ones first.
         fn keys<T: serde::de::DeserializeOwned>(
             step: &str,
             rest: serde_json::Map<String, Value>,
         ) -> Result<T, String> {
             crate::json::from_value(Value::Object(rest)).map_err(|error| {
                 let path = error.path().to_string();
-                let message = crate::json::humanize(&error.into_inner().to_string());
+                let inner = error.into_inner().to_string();
+                if let Some((unknown, type_keys)) = crate::json::unknown_field(&inner) {
+                    let known: Vec<&str> = COMMON_KEYS
+                        .into_iter()
+                        .chain(type_keys.iter().map(String::as_str))
+                        .collect();
+                    return format!("step '{step}': {}", words::unknown_key(&unknown, &known));
+                }
+                let message = crate::json::humanize(&inner);
                 if path == "." {
                     format!("step '{step}': {message}")
                 } else {
-                    format!("step '{step}': key {path}: {message}")
+                    format!("step '{step}': {}: {message}", words::key(&path))
                 }
             })
         }
         let type_name = match raw.rest.remove("Type") {
             Some(Value::String(type_name)) => type_name,
-            Some(other) => return Err(format!("step '{step}': key Type: {other} is not a string")),
+            Some(other) => {
+                return Err(format!(
+                    "step '{step}': key 'Type': {other} is not a string (one of {})",
+                    STEP_TYPES.join(", ")
+                ))
+            }
             None => {
                 return Err(format!(
-                    "step '{step}': key Type is missing (one of {})",
+                    "step '{step}': key 'Type' is missing (one of {})",
                     STEP_TYPES.join(", ")
                 ))
             }
@@ -168,7 +198,8 @@ impl TryFrom<RawStep> for StepSpec {
             "Command" => StepKind::Command(keys(&step, rest)?),
             other => {
                 return Err(format!(
-                    "step '{step}': key Type: unknown step type '{other}' (one of {})",
+                    "step '{step}': key 'Type': unknown step type '{other}'{} (one of {})",
+                    words::did_you_mean(other, &STEP_TYPES),
                     STEP_TYPES.join(", ")
                 ))
             }
@@ -321,14 +352,49 @@ pub struct CommandStep {
 }
 
 impl StepKind {
-    /// The keys a step of this type cannot leave empty.
-    /// The script EMR must read from S3 (Hive, Pig and Script steps).
-    pub fn script_location(&self) -> Option<&str> {
+    /// Every S3 location the step names, with its key (`Application`, `PyFiles[1]`,
+    /// `Args[3]`): an Application or a Script must be one (EMR reads it from S3); any other
+    /// value is checked when it is written as one (a JAR, an input or a file may also be on
+    /// the cluster or in HDFS), inside Args and Variables too.
+    pub fn s3_paths(&self) -> Vec<S3Path<'_>> {
+        let mut paths = S3Paths::default();
         match self {
-            StepKind::Hive(script) | StepKind::Pig(script) => Some(&script.script),
-            StepKind::Script(script) => Some(&script.script),
-            _ => None,
+            StepKind::Spark(spark) => {
+                paths.required("Application", &spark.application);
+                paths.list("PyFiles", &spark.py_files);
+                paths.list("Jars", &spark.jars);
+                paths.arguments("Args", &spark.args);
+            }
+            StepKind::Hive(script) | StepKind::Pig(script) => {
+                paths.required("Script", &script.script);
+                for (name, value) in &script.variables {
+                    paths.inside(format!("Variables.{name}"), value);
+                }
+            }
+            StepKind::CustomJar(jar) => {
+                paths.optional("Jar".to_string(), &jar.jar);
+                paths.arguments("Args", &jar.args);
+            }
+            StepKind::Script(script) => {
+                paths.required("Script", &script.script);
+                paths.arguments("Args", &script.args);
+            }
+            StepKind::S3DistCp(copy) => {
+                paths.optional("Src".to_string(), &copy.src);
+                paths.optional("Dest".to_string(), &copy.dest);
+                paths.arguments("Args", &copy.args);
+            }
+            StepKind::Streaming(streaming) => {
+                paths.list("Input", &streaming.input);
+                paths.optional("Output".to_string(), &streaming.output);
+                paths.optional("Mapper".to_string(), &streaming.mapper);
+                paths.optional("Reducer".to_string(), &streaming.reducer);
+                paths.list("Files", &streaming.files);
+                paths.arguments("Args", &streaming.args);
+            }
+            StepKind::Command(command) => paths.arguments("Args", &command.args),
         }
+        paths.0
     }
 
     pub(super) fn check_required_values(&self) -> Result<(), String> {
@@ -353,10 +419,56 @@ impl StepKind {
         };
         match required.into_iter().find(|(_, empty)| *empty) {
             Some((key, _)) => Err(format!(
-                "key {key} must not be empty for a {} step",
+                "{} must not be empty for a {} step",
+                words::key(key),
                 self.type_name()
             )),
             None => Ok(()),
+        }
+    }
+}
+
+/// An S3 location a step names ([`StepKind::s3_paths`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct S3Path<'a> {
+    /// The key within the step: `Application`, `Args[2]`, `Variables.INPUT`.
+    pub key: String,
+    pub value: &'a str,
+}
+
+#[derive(Default)]
+struct S3Paths<'a>(Vec<S3Path<'a>>);
+
+impl<'a> S3Paths<'a> {
+    fn required(&mut self, key: &str, value: &'a str) {
+        self.0.push(S3Path {
+            key: key.to_string(),
+            value,
+        });
+    }
+
+    fn optional(&mut self, key: String, value: &'a str) {
+        if looks_like_s3(value) {
+            self.0.push(S3Path { key, value });
+        }
+    }
+
+    fn list(&mut self, key: &str, values: &'a [String]) {
+        for (index, value) in values.iter().enumerate() {
+            self.optional(format!("{key}[{index}]"), value);
+        }
+    }
+
+    /// The S3 locations inside one text (`--input=s3://…`, a comma-separated list).
+    fn inside(&mut self, key: String, text: &'a str) {
+        for value in s3_locations_in(text) {
+            self.optional(key.clone(), value);
+        }
+    }
+
+    fn arguments(&mut self, key: &str, values: &'a [String]) {
+        for (index, value) in values.iter().enumerate() {
+            self.inside(format!("{key}[{index}]"), value);
         }
     }
 }

@@ -9,17 +9,17 @@ use emrflow_vocabulary::limits::{
 
 use super::cluster::check_s3_location;
 use super::dependencies::check_graph;
+use super::spec_error;
 use super::{
     ActionOnFailure, Mode, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT, POLL_INTERVAL_SECONDS,
 };
 use crate::naming::attempt_name;
-use crate::EmrflowError;
+use crate::{words, EmrflowError};
 
 impl PipelineSpec {
     /// Checks everything that does not depend on the execution: shapes, ranges, uniqueness,
     /// fleets vs groups, ActionOnFailure vs StepConcurrencyLevel, known placeholders.
     pub fn validate(&self) -> Result<(), EmrflowError> {
-        let invalid = |message: String| Err(EmrflowError::invalid_input(message));
         if self.name.is_empty()
             || self.name.chars().count() > 64
             || !self
@@ -27,24 +27,33 @@ impl PipelineSpec {
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
         {
-            return invalid(format!(
-                "pipeline spec: key Name: '{}' must be 1 to 64 characters of A-Z a-z 0-9 _ -",
-                self.name
+            return Err(spec_error(
+                "Name",
+                format!(
+                    "'{}' must be 1 to 64 characters of A-Z a-z 0-9 _ -",
+                    self.name
+                ),
             ));
         }
         if let Some(interval) = self.poll_interval_seconds {
             if !POLL_INTERVAL_SECONDS.contains(&interval) {
-                return invalid(format!(
-                    "pipeline spec: key PollIntervalSeconds: {interval} is outside {}..={}",
-                    POLL_INTERVAL_SECONDS.start(),
-                    POLL_INTERVAL_SECONDS.end()
+                return Err(spec_error(
+                    "PollIntervalSeconds",
+                    format!(
+                        "{interval} is not allowed: it must be {} seconds",
+                        words::range(&POLL_INTERVAL_SECONDS)
+                    ),
                 ));
             }
         }
         if let Some(minutes) = self.max_run_minutes {
             if !(1..=MAX_RUN_MINUTES_LIMIT).contains(&minutes) {
-                return invalid(format!(
-                    "pipeline spec: key MaxRunMinutes: {minutes} is outside 1..={MAX_RUN_MINUTES_LIMIT}"
+                return Err(spec_error(
+                    "MaxRunMinutes",
+                    format!(
+                        "{minutes} is not allowed: it must be {} minutes",
+                        words::range(&(1..=MAX_RUN_MINUTES_LIMIT))
+                    ),
                 ));
             }
         }
@@ -54,34 +63,40 @@ impl PipelineSpec {
     }
 
     fn validate_steps(&self) -> Result<(), EmrflowError> {
-        let invalid = |message: String| Err(EmrflowError::invalid_input(message));
         if self.steps.is_empty() {
-            return invalid("pipeline spec: key Steps: at least one step is required".into());
+            return Err(spec_error("Steps", "at least one step is required"));
         }
         if self.steps.len() > MAX_ACTIVE_STEPS {
-            return invalid(format!(
-                "pipeline spec: key Steps: {} steps, but EMR allows at most {MAX_ACTIVE_STEPS} active steps per cluster",
-                self.steps.len()
+            return Err(spec_error(
+                "Steps",
+                format!(
+                    "{}, but EMR allows at most {MAX_ACTIVE_STEPS} active steps per cluster",
+                    words::count(self.steps.len() as u64, "step")
+                ),
             ));
         }
         let concurrency = self.cluster.step_concurrency_level();
         let mode = Mode::of(self);
         let mut seen = BTreeSet::new();
         for (index, step) in self.steps.iter().enumerate() {
-            let at = format!("pipeline spec: key Steps[{index}]");
+            let at = format!("Steps[{index}]");
+            let name_key = format!("{at}.Name");
             if step.name.trim().is_empty() {
-                return invalid(format!("{at}.Name: must not be empty"));
+                return Err(spec_error(name_key, "must not be empty"));
             }
             if step.name.contains(['[', ']']) {
-                return invalid(format!(
-                    "{at}.Name: '{}' must not contain '[' or ']' (emrflow appends ' [<ExecutionName>]')",
-                    step.name
+                return Err(spec_error(
+                    name_key,
+                    format!(
+                        "'{}' must not contain '[' or ']' (emrflow appends ' [<the execution's name>]' to EMR's step names)",
+                        step.name
+                    ),
                 ));
             }
             if !seen.insert(step.name.as_str()) {
-                return invalid(format!(
-                    "{at}.Name: '{}' is used by more than one step",
-                    step.name
+                return Err(spec_error(
+                    name_key,
+                    format!("'{}' is used by more than one step", step.name),
                 ));
             }
             if mode == Mode::List {
@@ -89,11 +104,11 @@ impl PipelineSpec {
             } else {
                 check_not_legacy(step, &at)?;
             }
-            step.kind.check_required_values().map_err(|message| {
-                EmrflowError::invalid_input(format!("{at} ('{}'): {message}", step.name))
-            })?;
-            if let Some(script) = step.kind.script_location() {
-                check_s3_location(script, &format!("Steps[{index}].Script"))?;
+            step.kind
+                .check_required_values()
+                .map_err(|message| spec_error(&at, format!("step '{}': {message}", step.name)))?;
+            for path in step.kind.s3_paths() {
+                check_s3_location(path.value, &format!("Steps[{index}].{}", path.key))?;
             }
         }
         check_graph(self)
@@ -110,17 +125,18 @@ impl PipelineSpec {
             let full_name = attempt_name(&step.name, execution_name, step.max_attempts());
             let length = full_name.chars().count();
             if length > MAX_STEP_NAME_CHARS {
-                return Err(EmrflowError::invalid_input(format!(
-                    "pipeline spec: key Steps[{index}].Name: step name '{full_name}' is {length} characters with the execution suffix; EMR allows at most {MAX_STEP_NAME_CHARS}"
-                )));
+                return Err(spec_error(
+                    format!("Steps[{index}].Name"),
+                    format!("step name '{full_name}' is {length} characters with the execution suffix; EMR allows at most {MAX_STEP_NAME_CHARS}"),
+                ));
             }
             let compiled = step.compile(execution_name, region);
             let chars = compiled.hadoop_jar_step.total_chars();
             if chars > MAX_HADOOP_JAR_STEP_CHARS {
-                return Err(EmrflowError::invalid_input(format!(
-                    "pipeline spec: key Steps[{index}] ('{}'): its HadoopJarStep strings total {chars} characters; EMR allows at most {MAX_HADOOP_JAR_STEP_CHARS}",
-                    step.name
-                )));
+                return Err(spec_error(
+                    format!("Steps[{index}]"),
+                    format!("step '{}': its HadoopJarStep strings total {chars} characters; EMR allows at most {MAX_HADOOP_JAR_STEP_CHARS}", step.name),
+                ));
             }
         }
         Ok(())
@@ -129,10 +145,13 @@ impl PipelineSpec {
 
 fn check_not_legacy(step: &StepSpec, at: &str) -> Result<(), EmrflowError> {
     if step.action_on_failure == ActionOnFailure::TerminateJobFlow {
-        return Err(EmrflowError::invalid_input(format!(
-            "{at}.ActionOnFailure: step '{}' uses TERMINATE_JOB_FLOW, EMR's old name; use TERMINATE_CLUSTER",
-            step.name
-        )));
+        return Err(spec_error(
+            format!("{at}.ActionOnFailure"),
+            format!(
+                "step '{}' uses TERMINATE_JOB_FLOW, EMR's old name; use TERMINATE_CLUSTER",
+                step.name
+            ),
+        ));
     }
     Ok(())
 }
@@ -146,11 +165,23 @@ fn check_action_on_failure(
 ) -> Result<(), EmrflowError> {
     check_not_legacy(step, at)?;
     if !action_allowed_at_concurrency(step.action_on_failure, concurrency) {
-        return Err(EmrflowError::invalid_input(format!(
-            "{at}.ActionOnFailure: step '{}' uses {} but StepConcurrencyLevel is {concurrency}; EMR accepts only CONTINUE when StepConcurrencyLevel > 1",
-            step.name,
-            step.action_on_failure.as_str()
-        )));
+        // A step that does not set ActionOnFailure has emrflow's default: say so, or the
+        // person reading looks in vain for CANCEL_AND_WAIT in their spec.
+        let uses = if step.action_on_failure == super::steps::DEFAULT_ACTION_ON_FAILURE {
+            format!(
+                "uses {} (the default when a step does not set ActionOnFailure)",
+                step.action_on_failure.as_str()
+            )
+        } else {
+            format!("uses {}", step.action_on_failure.as_str())
+        };
+        return Err(spec_error(
+            format!("{at}.ActionOnFailure"),
+            format!(
+                "step '{}' {uses}, but StepConcurrencyLevel is {concurrency}; EMR accepts only CONTINUE when more than one step runs at a time (set \"ActionOnFailure\": \"CONTINUE\", or give the pipeline DependsOn so that emrflow applies the action itself)",
+                step.name
+            ),
+        ));
     }
     Ok(())
 }

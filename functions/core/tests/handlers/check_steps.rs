@@ -230,6 +230,30 @@ async fn check_steps_past_max_run_minutes_is_pipeline_timed_out() {
 }
 
 #[tokio::test]
+async fn a_pipeline_timed_out_after_one_minute_says_so_in_the_singular() {
+    // GIVEN a run allowed 1 minute, its step still running 61 seconds after the start
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
+    set_steps(&fake, &cluster_id, &ids, &["COMPLETED", "RUNNING"]);
+    // WHEN checked
+    let error = handlers
+        .invoke(
+            Function::CheckSteps,
+            json!({"ClusterId": cluster_id, "CheckTime": "2026-11-22T00:31:01Z",
+                   "Execution": execution_with_pipeline(|p| p["MaxRunMinutes"] = json!(1))}),
+        )
+        .await
+        .unwrap_err();
+    // THEN the time it ran is said in words, nouns agreeing with their numbers
+    assert!(
+        error
+            .to_string()
+            .contains("has run 1 minute 1 second on cluster"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
 async fn check_steps_within_max_run_minutes_keeps_waiting() {
     // GIVEN the same running step 59 minutes in WHEN checked THEN still RUNNING
     let fake = FakeEmr::new();

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use aws_config::{BehaviorVersion, Region, SdkConfig};
+use aws_config::SdkConfig;
 use aws_sdk_s3::error::SdkError;
 use emrflow_core::emr::EmrApi;
 use emrflow_core::sdk::classify_aws_sdk_error;
@@ -191,36 +191,43 @@ pub struct Backend {
     pub steps: StepSource,
     pub logs: Box<dyn LogStore>,
     pub kind: BackendKind,
+    /// What a command this one suggests repeats to reach the same executions
+    /// ([`super::Target::repeated_options`]).
+    pub options: String,
 }
 
 impl Backend {
     /// The backend `--local` / `--state-machine` / `--stack` / `--region` / `--profile` name.
     pub async fn for_target(target: &Target) -> Result<Backend, String> {
         if target.local {
+            if !target.root.is_dir() {
+                return Err(format!(
+                    "--root {}: no such directory (the folder `emrflow local run --root` keeps its runs in; the default is {} in the current directory)",
+                    target.root.display(),
+                    crate::defaults::DEFAULT_ROOT
+                ));
+            }
             return Ok(Backend::local(&target.root));
         }
-        let mut loader = aws_config::defaults(BehaviorVersion::latest());
-        if let Some(region) = &target.region {
-            loader = loader.region(Region::new(region.clone()));
-        }
-        if let Some(profile) = &target.profile {
-            loader = loader.profile_name(profile);
-        }
-        let config = loader.load().await;
-        if config.region().is_none() {
-            return Err(
-                "no AWS Region: pass --region, set AWS_REGION, or give the profile a region"
-                    .to_string(),
-            );
-        }
+        let config = super::aws::load_config(target).await?;
+        let cloudformation = aws_sdk_cloudformation::Client::new(&config);
+        Backend::on_aws(target, &config, &cloudformation).await
+    }
+
+    /// The AWS backend of `target`: the state machine `--state-machine` names, else the one of
+    /// its stack — CloudFormation is called only then.
+    pub async fn on_aws(
+        target: &Target,
+        config: &SdkConfig,
+        cloudformation: &aws_sdk_cloudformation::Client,
+    ) -> Result<Backend, String> {
         let state_machine_arn = match &target.state_machine {
             Some(arn) => arn.clone(),
-            None => {
-                let cloudformation = aws_sdk_cloudformation::Client::new(&config);
-                state_machine_of_stack(&cloudformation, &target.stack).await?
-            }
+            None => state_machine_of_stack(cloudformation, &target.stack).await?,
         };
-        Ok(Backend::aws(&config, state_machine_arn))
+        let mut backend = Backend::aws(config, state_machine_arn);
+        backend.options = target.repeated_options();
+        Ok(backend)
     }
 
     /// The AWS backend: Step Functions, EMR and S3 clients from `config`.
@@ -233,6 +240,7 @@ impl Backend {
             steps: StepSource::Emr(Arc::new(sdk_emr(config))),
             logs: Box::new(S3Logs::new(s3_client(config))),
             kind: BackendKind::Aws { state_machine_arn },
+            options: String::new(),
         }
     }
 
@@ -266,20 +274,12 @@ impl Backend {
             kind: BackendKind::Local {
                 root: root.to_path_buf(),
             },
+            options: super::local_options(root),
         }
     }
 
     pub fn is_local(&self) -> bool {
         matches!(self.kind, BackendKind::Local { .. })
-    }
-
-    /// `--local ` when local (to repeat in the commands this one suggests).
-    pub fn local_flag(&self) -> &'static str {
-        if self.is_local() {
-            "--local "
-        } else {
-            ""
-        }
     }
 
     /// The execution's steps with their attempts: check-steps' final report, else EMR's

@@ -3,6 +3,7 @@
 //! a function of a [`Backend`] that returns what it prints (so tests read the same text);
 //! this file holds their command line and the dispatch.
 
+mod aws;
 mod backend;
 pub mod cause;
 mod locate;
@@ -13,7 +14,7 @@ mod start;
 mod stop;
 mod watch;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
@@ -26,6 +27,9 @@ pub use show::{show, ShowArgs};
 pub use start::{start, StartArgs};
 pub use stop::{stop, StopArgs};
 pub use watch::{watch, WatchArgs};
+
+/// The stack name `make deploy` uses.
+pub const DEFAULT_STACK: &str = "emrflow";
 
 /// The commands of this module, flattened into `emrflow`'s own.
 #[derive(Subcommand)]
@@ -51,13 +55,13 @@ pub struct Target {
     #[arg(long)]
     pub local: bool,
     /// With --local: the local runner's folder (as `emrflow local run --root`).
-    #[arg(long, default_value = ".local")]
+    #[arg(long, default_value = crate::defaults::DEFAULT_ROOT)]
     pub root: PathBuf,
     /// The state machine's ARN (else it is looked up in the stack).
     #[arg(long, env = "EMRFLOW_STATE_MACHINE_ARN")]
     pub state_machine: Option<String>,
     /// The CloudFormation stack emrflow was deployed as (its EmrflowStateMachine).
-    #[arg(long, env = "EMRFLOW_STACK", default_value = "emrflow")]
+    #[arg(long, env = "EMRFLOW_STACK", default_value = DEFAULT_STACK)]
     pub stack: String,
     /// AWS Region (else the standard chain: AWS_REGION, the profile's region).
     #[arg(long)]
@@ -68,6 +72,46 @@ pub struct Target {
     /// Print JSON instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+impl Target {
+    /// The options a command this one suggests must repeat to reach the same executions
+    /// (`--local --root '/my runs' `, `--region eu-west-1 --profile prod `): every one given
+    /// that is not the default, each quoted for the shell, with a trailing space.
+    pub fn repeated_options(&self) -> String {
+        if self.local {
+            return local_options(&self.root);
+        }
+        let quoted = crate::render::shell_word;
+        let mut options = Vec::new();
+        match &self.state_machine {
+            Some(arn) => options.push(format!("--state-machine {}", quoted(arn))),
+            None if self.stack != DEFAULT_STACK => {
+                options.push(format!("--stack {}", quoted(&self.stack)))
+            }
+            None => {}
+        }
+        if let Some(region) = &self.region {
+            options.push(format!("--region {}", quoted(region)));
+        }
+        if let Some(profile) = &self.profile {
+            options.push(format!("--profile {}", quoted(profile)));
+        }
+        options.into_iter().map(|option| option + " ").collect()
+    }
+}
+
+/// `--local ` and, for a root other than the default, `--root DIR `: what a suggested command
+/// repeats to read the same local runs.
+pub fn local_options(root: &Path) -> String {
+    if root == Path::new(crate::defaults::DEFAULT_ROOT) {
+        "--local ".to_string()
+    } else {
+        format!(
+            "--local --root {} ",
+            crate::render::shell_word(&root.display().to_string())
+        )
+    }
 }
 
 /// What a command prints on stdout, and how the process ends.

@@ -63,10 +63,7 @@ pub async fn runs(backend: &Backend, args: &RunsArgs) -> Result<Printed, String>
     {
         text.push_str(&format!(
             "\nwhy {} ended {}: emrflow logs {}{}\n",
-            failed.name,
-            failed.status,
-            backend.local_flag(),
-            failed.name
+            failed.name, failed.status, backend.options, failed.name
         ));
     }
     Ok(Printed::ok(text))

@@ -72,7 +72,7 @@ fn next_command(
     record: &ExecutionRecord,
     steps: Option<&[StepView]>,
 ) -> Option<String> {
-    let local = backend.local_flag();
+    let local = &backend.options;
     let name = record.name();
     if record.execution.status == ExecutionStatus::Running {
         return Some(format!("emrflow watch {local}{name}"));

@@ -66,8 +66,7 @@ pub async fn start(backend: &Backend, args: &StartArgs) -> Result<Printed, Strin
     }
     text.push_str(&format!(
         "  follow     emrflow watch {}{name}\n  stop       emrflow stop {}{name}\n",
-        backend.local_flag(),
-        backend.local_flag()
+        backend.options, backend.options
     ));
     Ok(Printed::ok(text))
 }

@@ -11,7 +11,7 @@ use emrflow_executions::events::event_id;
 use emrflow_executions::ExecutionStatus;
 
 use super::{Backend, Printed, Target};
-use crate::render::{duration_text, paint_status, progress_line};
+use crate::render::{duration_text, error_and_cause, paint_status, progress_line};
 
 #[derive(Args, Debug, Clone)]
 pub struct WatchArgs {
@@ -70,11 +70,17 @@ pub async fn watch(
                 paint_status(status),
                 duration_text(stopped - execution.start_date)
             );
+            if status != ExecutionStatus::Succeeded {
+                // The cause once, here: the progress lines above name the errors only.
+                text.push_str(&error_and_cause(
+                    execution.error.as_deref(),
+                    execution.cause.as_deref(),
+                ));
+            }
             if status == ExecutionStatus::Failed && ran_a_cluster(backend, &args.execution).await {
                 text.push_str(&format!(
                     "why: emrflow show {}{}   (the failed step's stderr: emrflow logs {0}{1})\n",
-                    backend.local_flag(),
-                    execution.name
+                    backend.options, execution.name
                 ));
             }
             return Ok(closing(status, text));

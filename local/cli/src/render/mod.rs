@@ -45,6 +45,13 @@ pub fn paint_status(status: ExecutionStatus) -> String {
     paint(color.on_default().bold(), status.as_str())
 }
 
+/// `text` as one word of a POSIX shell command (`'/my runs'`), for commands printed to paste.
+pub fn shell_word(text: &str) -> String {
+    shlex::try_quote(text)
+        .map(|word| word.into_owned())
+        .unwrap_or_else(|_| text.to_string())
+}
+
 /// `45s`, `12m 03s`, `2h 05m`.
 pub fn duration_text(duration: chrono::Duration) -> String {
     let seconds = duration.num_seconds().max(0);
@@ -136,38 +143,54 @@ pub fn progress_line(event: &Value, started: Option<DateTime<Utc>>) -> Option<St
             "● execution SUCCEEDED",
         )
     } else if kind == "ExecutionAborted" {
-        let (error, cause) = error_of(event).unwrap_or_default();
+        let (error, _) = error_of(event).unwrap_or_default();
         let error = if error.is_empty() {
             String::new()
         } else {
             format!(" ({error})")
         };
-        let cause = if cause.is_empty() {
-            String::new()
-        } else {
-            format!(": {}", readable_cause(&cause))
-        };
         paint(
             AnsiColor::Red.on_default().bold(),
-            &format!("■ execution ABORTED{error}{cause}"),
+            &format!("■ execution ABORTED{error}"),
         )
     } else if let Some((error, cause)) = error_of(event) {
-        let what = match kind {
-            "ExecutionFailed" => "execution FAILED",
-            "ExecutionTimedOut" => "execution TIMED_OUT",
-            other => other,
+        // The run's cause is said once, at the end (`Cause:` of local run and watch); a
+        // failure the state machine retries is said here, the only place it shows.
+        let line = match kind {
+            "ExecutionFailed" => format!("✗ execution FAILED: {error}"),
+            "ExecutionTimedOut" => format!("✗ execution TIMED_OUT: {error}"),
+            other if is_retried(&error) => {
+                format!("✗ {other}: {error}: {} (retried)", readable_cause(&cause))
+            }
+            other => format!("✗ {other}: {error}"),
         };
-        paint(
-            AnsiColor::Red.on_default(),
-            &format!("✗ {what}: {error}: {}", readable_cause(&cause)),
-        )
+        paint(AnsiColor::Red.on_default(), &line)
     } else {
         return None;
     };
     Some(format!("{at:>8}  {line}"))
 }
 
-/// The console's event table: id, type, state, elapsed time, and the error where there is one.
+/// Whether the state machine tries a Task again after this error (the retryable names of
+/// the contract, a Task timeout, Lambda's service errors): its cause shows only live.
+fn is_retried(error: &str) -> bool {
+    emrflow_core::ErrorName::from_name(error).is_some_and(emrflow_core::ErrorName::is_retryable)
+        || error == "States.Timeout"
+        || error.starts_with("Lambda.")
+}
+
+/// `Error: StepFailed` and `Cause: …` of an execution that did not succeed: the one place a
+/// run's cause is printed (after `local run`, at the end of `watch`).
+pub fn error_and_cause(error: Option<&str>, cause: Option<&str>) -> String {
+    format!(
+        "Error: {}\nCause: {}\n",
+        error.unwrap_or("(none)"),
+        cause.map(readable_cause).unwrap_or_default()
+    )
+}
+
+/// The console's event table: id, type, state, elapsed time, and the error's name where there
+/// is one (its cause is printed once, under the table).
 pub fn history_table(events: &[Value]) -> String {
     let started = events.first().and_then(timestamp);
     let mut table = format!(
@@ -182,8 +205,8 @@ pub fn history_table(events: &[Value]) -> String {
             state_name(event).unwrap_or(""),
             elapsed(event, started)
         ));
-        if let Some((error, cause)) = error_of(event) {
-            table.push_str(&format!("      └ {error}: {}\n", readable_cause(&cause)));
+        if let Some((error, _)) = error_of(event) {
+            table.push_str(&format!("      └ {error}\n"));
         }
     }
     table
@@ -199,18 +222,28 @@ mod tests {
     }
 
     #[test]
-    fn a_failed_task_shows_the_error_name_and_the_readable_message() {
-        // GIVEN a TaskFailed event whose cause is a Lambda error payload
-        let event = json!({
-            "timestamp": "2026-11-22T06:00:02.5Z", "type": "TaskFailed", "id": 7,
-            "taskFailedEventDetails": {"error": "StepFailed",
-                "cause": "{\"errorType\":\"StepFailed\",\"errorMessage\":\"step 'Curate' failed\"}"}
-        });
-        // WHEN it is shown as progress
-        let line = progress_line(&event, started()).expect("shown");
-        // THEN the name, the message (not the JSON) and the elapsed time are there
-        assert!(line.contains("StepFailed: step 'Curate' failed"), "{line}");
-        assert!(line.contains("+2.5s"), "{line}");
+    fn a_failed_task_shows_its_error_and_only_a_retried_one_its_message() {
+        // GIVEN a StepFailed TaskFailed (the run's cause) and a retried AwsTransient one
+        let failed = |error: &str, message: &str| {
+            json!({"timestamp": "2026-11-22T06:00:02.5Z", "type": "TaskFailed", "id": 7,
+                "taskFailedEventDetails": {"error": error,
+                    "cause": json!({"errorType": error, "errorMessage": message}).to_string()}})
+        };
+        // WHEN shown as progress
+        let step =
+            progress_line(&failed("StepFailed", "step 'Curate' failed"), started()).expect("shown");
+        let transient = progress_line(
+            &failed("AwsTransient", "ListSteps: connection refused"),
+            started(),
+        )
+        .expect("shown");
+        // THEN the run's cause is left to the end; a retried failure says why, in words
+        assert!(step.contains("✗ TaskFailed: StepFailed\u{1b}"), "{step}");
+        assert!(step.contains("+2.5s"), "{step}");
+        assert!(
+            transient.contains("AwsTransient: ListSteps: connection refused (retried)"),
+            "{transient}"
+        );
     }
 
     #[test]
@@ -220,14 +253,33 @@ mod tests {
             "executionAbortedEventDetails": {"error": "SIGINT", "cause": "emrflow local run was stopped by SIGINT"}});
         let check = json!({"timestamp": "2026-11-22T06:00:01Z", "type": "LambdaFunctionSucceeded", "id": 9,
             "lambdaFunctionSucceededEventDetails": {"output": "{\"Running\":[\"curate\"],\"Progress\":{}}"}});
-        // WHEN shown as progress THEN in words, and the same step line as the local runner's
+        // WHEN shown as progress THEN who stopped it (its cause comes once, at the end), and
+        // the same step line as the local runner's
         let line = progress_line(&aborted, started()).expect("shown");
-        assert!(
-            line.contains("■ execution ABORTED (SIGINT): emrflow local run was stopped by SIGINT"),
-            "{line}"
-        );
+        assert!(line.contains("■ execution ABORTED (SIGINT)\u{1b}"), "{line}");
         let line = progress_line(&check, started()).expect("shown");
         assert!(line.ends_with("steps: running curate"), "{line}");
+    }
+
+    #[test]
+    fn the_history_table_names_errors_and_leaves_the_cause_to_the_end() {
+        // GIVEN a history with a failed task and the failed execution, the same cause twice
+        let cause = r#"{"errorType":"StepFailed","errorMessage":"step 'curate' failed: no CSV"}"#;
+        let events = vec![
+            json!({"timestamp": "2026-11-22T06:00:00Z", "type": "ExecutionStarted", "id": 1}),
+            json!({"timestamp": "2026-11-22T06:00:01Z", "type": "TaskFailed", "id": 2,
+                   "taskFailedEventDetails": {"error": "StepFailed", "cause": cause}}),
+            json!({"timestamp": "2026-11-22T06:00:02Z", "type": "ExecutionFailed", "id": 3,
+                   "executionFailedEventDetails": {"error": "StepFailed", "cause": cause}}),
+        ];
+        // WHEN the table and the closing lines are written
+        let text = history_table(&events) + &error_and_cause(Some("StepFailed"), Some(cause));
+        // THEN the cause is there once, in words
+        assert_eq!(text.matches("no CSV").count(), 1, "{text}");
+        assert!(
+            text.ends_with("Cause: step 'curate' failed: no CSV\n"),
+            "{text}"
+        );
     }
 
     #[test]

@@ -1,0 +1,129 @@
+//! What `emrflow local run` uses for an option that is not given — the one place that
+//! decides, so that a folder written by `emrflow init` runs with no flag at all, and the
+//! repository's root runs its sample:
+//!
+//! - the pipeline: `pipeline.json` in the current directory, else the repository's
+//!   `examples/pipeline.json`;
+//! - the input: `input.json` in the current directory, else `{}`;
+//! - the local S3 to copy in: the folder `s3/` in the current directory, else nothing;
+//! - the definition: the one built into the binary ([`crate::definition`]).
+
+use std::path::{Path, PathBuf};
+
+/// Where `emrflow local run` keeps the local S3, the work folders and the execution records,
+/// and where the operate commands' `--local` reads them.
+pub const DEFAULT_ROOT: &str = ".local";
+/// The pipeline spec a folder of one's own keeps (what `emrflow init` writes).
+pub const PIPELINE_FILE: &str = "pipeline.json";
+/// The execution input beside it.
+pub const INPUT_FILE: &str = "input.json";
+/// The local S3 to copy in, one folder per bucket (`s3/<bucket>/<key>`).
+pub const S3_FOLDER: &str = "s3";
+/// The repository's sample pipeline, for a run from the repository's root.
+pub const REPOSITORY_PIPELINE: &str = "examples/pipeline.json";
+/// The execution input when none is given or found.
+pub const EMPTY_INPUT: &str = "{}";
+
+/// The files one `emrflow local run` uses, and which of them were found rather than given.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunFiles {
+    pub pipeline: PathBuf,
+    /// A JSON file or JSON text, as `--input` takes it.
+    pub input: String,
+    pub s3_from: Option<PathBuf>,
+    /// What was found in the folder, in words, to say at the start of the run.
+    pub found: Vec<String>,
+}
+
+impl RunFiles {
+    /// The options given, the rest found in `dir` (the current directory).
+    pub fn resolve(
+        dir: &Path,
+        pipeline: Option<PathBuf>,
+        input: Option<String>,
+        s3_from: Option<PathBuf>,
+    ) -> Result<RunFiles, String> {
+        let mut found = Vec::new();
+        let pipeline = match pipeline {
+            Some(path) => path,
+            None => {
+                let path = [PIPELINE_FILE, REPOSITORY_PIPELINE]
+                    .into_iter()
+                    .find(|candidate| dir.join(candidate).is_file())
+                    .ok_or_else(|| {
+                        format!(
+                            "no pipeline spec: there is no {PIPELINE_FILE} in {} (nor {REPOSITORY_PIPELINE}); pass --pipeline FILE, or write a working sample to start from with `emrflow init DIR`",
+                            dir.display()
+                        )
+                    })?;
+                found.push(format!("the pipeline {path}"));
+                PathBuf::from(path)
+            }
+        };
+        let input = match input {
+            Some(input) => input,
+            None if dir.join(INPUT_FILE).is_file() => {
+                found.push(format!("the input {INPUT_FILE}"));
+                INPUT_FILE.to_string()
+            }
+            None => EMPTY_INPUT.to_string(),
+        };
+        let s3_from = match s3_from {
+            Some(folder) => Some(folder),
+            None if dir.join(S3_FOLDER).is_dir() => {
+                found.push(format!("the local S3 folder {S3_FOLDER}/"));
+                Some(PathBuf::from(S3_FOLDER))
+            }
+            None => None,
+        };
+        Ok(RunFiles {
+            pipeline,
+            input,
+            s3_from,
+            found,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_folder_of_ones_own_runs_with_no_option() {
+        // GIVEN a folder with pipeline.json, input.json and s3/
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::write(dir.path().join(PIPELINE_FILE), "{}").expect("write");
+        std::fs::write(dir.path().join(INPUT_FILE), "{}").expect("write");
+        std::fs::create_dir(dir.path().join(S3_FOLDER)).expect("mkdir");
+        // WHEN nothing is given THEN those three are used, and said
+        let files = RunFiles::resolve(dir.path(), None, None, None).expect("found");
+        assert_eq!(files.pipeline, PathBuf::from(PIPELINE_FILE));
+        assert_eq!(files.input, INPUT_FILE);
+        assert_eq!(files.s3_from, Some(PathBuf::from(S3_FOLDER)));
+        assert_eq!(files.found.len(), 3);
+        // AND what is given wins, and is not said
+        let given = RunFiles::resolve(
+            dir.path(),
+            Some("other.json".into()),
+            Some("{\"ProcessingDate\":\"2026-11-20\"}".into()),
+            Some("elsewhere".into()),
+        )
+        .expect("given");
+        assert_eq!(given.pipeline, PathBuf::from("other.json"));
+        assert!(given.found.is_empty());
+    }
+
+    #[test]
+    fn an_empty_folder_says_how_to_start() {
+        // GIVEN an empty folder WHEN no pipeline is given THEN the message names init
+        let dir = tempfile::tempdir().expect("temp dir");
+        let error = RunFiles::resolve(dir.path(), None, None, None).unwrap_err();
+        assert!(error.contains("no pipeline spec"), "{error}");
+        assert!(error.contains("emrflow init DIR"), "{error}");
+        // AND without input.json or s3/ the input is {} and nothing is copied
+        std::fs::write(dir.path().join(PIPELINE_FILE), "{}").expect("write");
+        let files = RunFiles::resolve(dir.path(), None, None, None).expect("found");
+        assert_eq!((files.input.as_str(), files.s3_from), (EMPTY_INPUT, None));
+    }
+}
