@@ -37,13 +37,27 @@ pub(super) fn check_graph(spec: &PipelineSpec) -> Result<(), EmrflowError> {
             cycle.join(" → ")
         ));
     }
-    let worst_case: u32 = spec.steps.iter().map(StepSpec::max_attempts).sum();
+    let worst_case = worst_case_emr_steps(&spec.steps);
     if worst_case as usize > MAX_ACTIVE_STEPS {
         return invalid(format!(
             "pipeline spec: key Steps: with every attempt of every step, this pipeline could submit {worst_case} EMR steps; EMR allows at most {MAX_ACTIVE_STEPS} per cluster (lower Retry.MaxAttempts or split the pipeline)"
         ));
     }
     Ok(())
+}
+
+/// How many EMR steps `steps` could submit at most: every attempt of every step, a step with
+/// ForEach once per item its spec names (an execution's instances are counted again, one by
+/// one, once its input has said the items).
+pub(super) fn worst_case_emr_steps<'a>(steps: impl IntoIterator<Item = &'a StepSpec>) -> u32 {
+    steps
+        .into_iter()
+        .map(|step| {
+            let instances = step.for_each.as_ref().map_or(1, |list| list.known_len());
+            step.max_attempts()
+                .saturating_mul(u32::try_from(instances).unwrap_or(u32::MAX))
+        })
+        .fold(0, u32::saturating_add)
 }
 
 fn check_step(step: &StepSpec, index: usize, names: &BTreeSet<&str>) -> Result<(), EmrflowError> {

@@ -9,8 +9,10 @@ use emrflow_vocabulary::limits::{
 
 use super::cluster::check_s3_location;
 use super::dependencies::check_graph;
+use super::for_each::check_for_each;
 use super::{
-    ActionOnFailure, Mode, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT, POLL_INTERVAL_SECONDS,
+    ActionOnFailure, Instance, Mode, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT,
+    POLL_INTERVAL_SECONDS,
 };
 use crate::naming::attempt_name;
 use crate::EmrflowError;
@@ -96,35 +98,43 @@ impl PipelineSpec {
                 check_s3_location(script, &format!("Steps[{index}].Script"))?;
             }
         }
-        check_graph(self)
+        check_graph(self)?;
+        check_for_each(self)
     }
+}
 
-    /// The limits that depend on the execution and the region: step name length with the
-    /// execution suffix and the size of each compiled HadoopJarStep.
-    pub fn check_execution_limits(
-        &self,
-        execution_name: &str,
-        region: &str,
-    ) -> Result<(), EmrflowError> {
-        for (index, step) in self.steps.iter().enumerate() {
-            let full_name = attempt_name(&step.name, execution_name, step.max_attempts());
-            let length = full_name.chars().count();
-            if length > MAX_STEP_NAME_CHARS {
-                return Err(EmrflowError::invalid_input(format!(
+/// The limits that depend on the execution and the region, for each step (or instance of a
+/// mapped step) it runs: step name length with the execution suffix and the size of each
+/// compiled HadoopJarStep. Messages name the spec's step (`Steps[index]`).
+pub fn check_execution_limits(
+    instances: &[Instance],
+    execution_name: &str,
+    region: &str,
+) -> Result<(), EmrflowError> {
+    for Instance { index, item, step } in instances {
+        let full_name = attempt_name(&step.name, execution_name, step.max_attempts());
+        let length = full_name.chars().count();
+        if length > MAX_STEP_NAME_CHARS {
+            return Err(EmrflowError::invalid_input(match item {
+                None => format!(
                     "pipeline spec: key Steps[{index}].Name: step name '{full_name}' is {length} characters with the execution suffix; EMR allows at most {MAX_STEP_NAME_CHARS}"
-                )));
-            }
-            let compiled = step.compile(execution_name, region);
-            let chars = compiled.hadoop_jar_step.total_chars();
-            if chars > MAX_HADOOP_JAR_STEP_CHARS {
-                return Err(EmrflowError::invalid_input(format!(
-                    "pipeline spec: key Steps[{index}] ('{}'): its HadoopJarStep strings total {chars} characters; EMR allows at most {MAX_HADOOP_JAR_STEP_CHARS}",
-                    step.name
-                )));
-            }
+                ),
+                Some(item) => format!(
+                    "pipeline spec: key Steps[{index}].Name: with item '{}' (of {}) and the execution suffix, step name '{full_name}' is {length} characters; EMR allows at most {MAX_STEP_NAME_CHARS} (shorten the step name or the item)",
+                    item.name, item.key
+                ),
+            }));
         }
-        Ok(())
+        let compiled = step.compile(execution_name, region);
+        let chars = compiled.hadoop_jar_step.total_chars();
+        if chars > MAX_HADOOP_JAR_STEP_CHARS {
+            return Err(EmrflowError::invalid_input(format!(
+                "pipeline spec: key Steps[{index}] ('{}'): its HadoopJarStep strings total {chars} characters; EMR allows at most {MAX_HADOOP_JAR_STEP_CHARS}",
+                step.name
+            )));
+        }
     }
+    Ok(())
 }
 
 fn check_not_legacy(step: &StepSpec, at: &str) -> Result<(), EmrflowError> {
