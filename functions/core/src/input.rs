@@ -8,7 +8,7 @@ use serde_json::Value;
 
 use crate::deployment::Deployment;
 use crate::json::invalid_at_path;
-use crate::pipeline::{PipelineSpec, PlaceholderValues};
+use crate::pipeline::{check_execution_limits, InputItems, PipelineSpec, PlaceholderValues};
 use crate::{words, EmrflowError};
 
 /// Which execution a handler works for, as the state machine passes it from its context
@@ -100,6 +100,10 @@ pub struct ExecutionInput {
     pub processing_date: Option<String>,
     #[serde(default)]
     pub pipeline: Option<Value>,
+    /// The items of the steps whose ForEach says FromInput, by key (README, "Steps over a
+    /// list"): `{"Tenants": ["tenant_b"]}` runs those steps for tenant_b only.
+    #[serde(default)]
+    pub items: Option<InputItems>,
 }
 
 /// The normalized input: every default applied, the pipeline resolved and rendered.
@@ -112,7 +116,12 @@ pub struct NormalizedInput {
     pub cluster_id: Option<String>,
     pub processing_date: String,
     pub execution_name: String,
+    /// The pipeline this execution runs: a step with ForEach as one step per item.
     pub pipeline: PipelineSpec,
+    /// The keys whose items made instances (`Steps[0].ForEach`, `Items.Tenants`), for
+    /// messages about the pipeline's size.
+    #[serde(skip)]
+    pub item_sources: Vec<String>,
 }
 
 /// `j-` followed by 1 to 20 upper-case letters or digits.
@@ -283,12 +292,15 @@ impl ExecutionInput {
                 )
             })?,
         };
-        let mut rendered = pipeline.render(&PlaceholderValues {
+        let rendered = pipeline.render(&PlaceholderValues {
             processing_date,
             execution_name: execution_name.to_string(),
             pipeline_name: pipeline.name.clone(),
         })?;
-        rendered.check_execution_limits(execution_name, region)?;
+        // Expanded here, once: every handler re-derives the same instances from the input.
+        let (instances, item_sources) = rendered.instances(&self.items.unwrap_or_default())?;
+        check_execution_limits(&instances, execution_name, region)?;
+        let mut rendered = rendered.with_instances(instances);
         // The state machine reads Pipeline.PollIntervalSeconds and Pipeline.MaxRunMinutes:
         // always spell out the defaults.
         rendered.poll_interval_seconds = Some(rendered.poll_interval_seconds());
@@ -300,6 +312,7 @@ impl ExecutionInput {
             processing_date: processing_date.format("%Y-%m-%d").to_string(),
             execution_name: execution_name.to_string(),
             pipeline: rendered,
+            item_sources,
         })
     }
 }

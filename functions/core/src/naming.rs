@@ -5,7 +5,11 @@
 //!   `emrflow:pipeline` and `emrflow:execution`;
 //! - attempt 1 of a step is the EMR step `<Name> [<ExecutionName>]`, attempt N ≥ 2
 //!   `<Name> [<ExecutionName>#N]`. Execution names cannot contain `[`, `]` or `#` (input
-//!   checks), so a name parses back unambiguously.
+//!   checks), so a name parses back unambiguously;
+//! - one item's instance of a step with `ForEach` is the step `<Name>[<item>]`
+//!   (`etl[tenant_b] [<ExecutionName>#2]` on EMR). Spec step names cannot contain `[` or
+//!   `]`, and items hold none of `[`, `]`, `#` or a space ([`check_item`]), so the instance
+//!   parses back too, and the execution suffix stays the last ` [` of the EMR name.
 
 /// Tag keys that mark a cluster as created by one execution of one pipeline.
 pub const PIPELINE_TAG: &str = "emrflow:pipeline";
@@ -47,6 +51,42 @@ pub fn parse_attempt_name<'a>(emr_name: &'a str, execution_name: &str) -> Option
     Some((name, attempt))
 }
 
+/// What a `ForEach` item may be, in words (messages and the README say the same).
+pub const ITEM_RULE: &str =
+    "1 to 64 characters of A-Z a-z 0-9 _ - . starting with a letter or a digit";
+
+/// An item of a `ForEach` list, as it goes into EMR step names (`etl[tenant_b]`) and paths:
+/// [`ITEM_RULE`]. No separator (`[`, `]`, `#`, space), no `/`, and no leading `.`, so an item
+/// rendered into an S3 key never climbs out of its folder.
+pub fn check_item(item: &str) -> Result<(), String> {
+    let mut chars = item.chars();
+    let well_formed = chars.next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && item.len() <= 64;
+    let length = item.chars().count();
+    match (well_formed, length > 64) {
+        (true, _) => Ok(()),
+        (false, true) => Err(format!(
+            "an item of {length} characters is too long: items are {ITEM_RULE} (each becomes part of an EMR step name)"
+        )),
+        (false, false) => Err(format!(
+            "'{item}' is not an item name: items are {ITEM_RULE} (each becomes part of an EMR step name)"
+        )),
+    }
+}
+
+/// The name of one item's instance of the mapped step `name`.
+pub fn instance_name(name: &str, item: &str) -> String {
+    format!("{name}[{item}]")
+}
+
+/// The step and the item of an instance name; None for a step without `ForEach`.
+pub fn split_instance_name(name: &str) -> Option<(&str, &str)> {
+    let (step, item) = name.strip_suffix(']')?.split_once('[')?;
+    check_item(item).ok()?;
+    Some((step, item))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -71,6 +111,66 @@ mod tests {
             "curate [run-1#x]",
         ] {
             assert_eq!(parse_attempt_name(other, "run-1"), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn instance_names_round_trip_through_emr_step_names() {
+        // GIVEN instances of mapped steps (one whose name ends with a space) and their attempts
+        for (step, item) in [
+            ("etl", "tenant_b"),
+            ("load daily ", "eu-west-1"),
+            ("x", "2026.11"),
+        ] {
+            let instance = instance_name(step, item);
+            for attempt in [1, 2, 10] {
+                // WHEN the EMR step name is parsed back
+                let emr_name = attempt_name(&instance, "run-1", attempt);
+                let (parsed, parsed_attempt) =
+                    parse_attempt_name(&emr_name, "run-1").expect("ours");
+                // THEN the instance, the attempt, the step and the item all come back
+                assert_eq!((parsed, parsed_attempt), (instance.as_str(), attempt));
+                assert_eq!(split_instance_name(parsed), Some((step, item)));
+            }
+        }
+        assert_eq!(
+            attempt_name("etl[tenant_b]", "run-1", 2),
+            "etl[tenant_b] [run-1#2]"
+        );
+        // AND an instance is never read as another execution's step, nor a plain step as one
+        assert_eq!(parse_attempt_name("etl[tenant_b]", "tenant_b"), None);
+        assert_eq!(parse_attempt_name("etl[run-1]", "run-1"), None);
+        assert_eq!(split_instance_name("etl"), None);
+        assert_eq!(split_instance_name("etl[a b]"), None);
+    }
+
+    #[test]
+    fn items_are_name_parts_without_separators() {
+        // GIVEN items as data engineers write them WHEN checked THEN only safe name parts pass
+        for good in [
+            "tenant_a",
+            "eu-west-1",
+            "2026-11-21",
+            "00",
+            "v1.2",
+            &"a".repeat(64),
+        ] {
+            assert!(check_item(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "a b",
+            "a[1]",
+            "a#2",
+            "a/b",
+            "..",
+            ".hidden",
+            "-x",
+            "é",
+            &"a".repeat(65),
+        ] {
+            let message = check_item(bad).expect_err(bad);
+            assert!(message.contains(ITEM_RULE), "{message}");
         }
     }
 }

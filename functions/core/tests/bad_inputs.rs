@@ -6,44 +6,7 @@ use common::*;
 use emrflow_core::{ErrorName, Function};
 use serde_json::{json, Value};
 
-const EXECUTION: &str = "run-2026-11-21";
-
-/// GIVEN `payload` WHEN `function` runs THEN InvalidInput mentioning `expected`, and the fake
-/// EMR recorded no mutating call.
-async fn assert_rejected(function: Function, payload: Value, expected: &str) {
-    let fake = FakeEmr::new();
-    fake.add_cluster("j-REUSE1", "WAITING");
-    let handlers = handlers(&fake);
-    let error = handlers
-        .invoke(function, payload.clone())
-        .await
-        .expect_err(&format!("{function} accepted {payload}"));
-    assert_eq!(error.name(), ErrorName::InvalidInput, "{error}");
-    assert!(
-        error.to_string().contains(expected),
-        "'{expected}' not in message: {error}"
-    );
-    assert!(
-        fake.mutating_calls().is_empty(),
-        "{:?}",
-        fake.mutating_calls()
-    );
-}
-
-async fn assert_input_rejected(input: Value, expected: &str) {
-    assert_rejected(
-        Function::ValidateInput,
-        json!({"Input": input, "ExecutionName": EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
-        expected,
-    )
-    .await;
-}
-
-async fn assert_pipeline_rejected(change: impl FnOnce(&mut Value), expected: &str) {
-    let mut pipeline = sample_pipeline();
-    change(&mut pipeline);
-    assert_input_rejected(json!({"Pipeline": pipeline}), expected).await;
-}
+const EXECUTION: &str = REJECTED_EXECUTION;
 
 /// The execution a handler works for, as the state machine passes it.
 fn execution() -> Value {

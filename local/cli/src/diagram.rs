@@ -2,7 +2,7 @@
 //! README, a pull request or a wiki page shows them as GitHub and most viewers draw them.
 
 use emrflow_core::graph::{Graph, Mode};
-use emrflow_core::pipeline::{ActionOnFailure, RunIf, StepSpec};
+use emrflow_core::pipeline::{ActionOnFailure, ForEach, RunIf, StepSpec};
 use emrflow_core::PipelineSpec;
 use serde_json::Value;
 
@@ -31,12 +31,43 @@ fn step_label(step: &StepSpec) -> String {
     if step.action_on_failure != ActionOnFailure::CancelAndWait {
         facts.push(step.action_on_failure.as_str().to_string());
     }
-    format!("{}<br/>{}", label_text(&step.name), facts.join(" · "))
+    let items = match &step.for_each {
+        None => String::new(),
+        Some(ForEach::Items(items)) => format!("<br/>for each {}", items.join(", ")),
+        Some(ForEach::FromInput {
+            from_input,
+            default: None,
+        }) => format!("<br/>for each Items.{from_input}"),
+        Some(ForEach::FromInput {
+            from_input,
+            default: Some(items),
+        }) => format!(
+            "<br/>for each Items.{from_input} (default {})",
+            items.join(", ")
+        ),
+    };
+    format!(
+        "{}<br/>{}{}",
+        label_text(&step.name),
+        facts.join(" · "),
+        label_text(&items)
+    )
+}
+
+/// A step's node: a box, or a double-edged box for a step drawn once for all its items.
+fn node(id: &str, step: &StepSpec) -> String {
+    let label = step_label(step);
+    match step.for_each {
+        None => format!("  {id}[\"{label}\"]"),
+        Some(_) => format!("  {id}[[\"{label}\"]]"),
+    }
 }
 
 /// The step graph of a pipeline: a node per step, an edge per dependency (labelled with the
 /// RunIf when it is not ALL_SUCCEEDED). A list pipeline's order is drawn as a chain when the
-/// cluster runs one step at a time, and as side-by-side steps when it runs several.
+/// cluster runs one step at a time, and as side-by-side steps when it runs several. A step
+/// with ForEach is drawn once, with its items; an edge between two of them, which holds item
+/// by item, says `per item`.
 pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
     let graph = Graph::new(spec);
     let ids: Vec<String> = spec
@@ -47,7 +78,7 @@ pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
         .collect();
     let mut lines = vec!["flowchart LR".to_string()];
     for (index, step) in spec.steps.iter().enumerate() {
-        lines.push(format!("  {}[\"{}\"]", ids[index], step_label(step)));
+        lines.push(node(&ids[index], step));
     }
     let one_at_a_time = spec.cluster.step_concurrency_level() == 1;
     for (index, node) in graph.nodes.iter().enumerate() {
@@ -56,9 +87,12 @@ pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
             deps.push(index - 1);
         }
         for dep in deps {
-            let edge = match node.run_if {
-                RunIf::AllSucceeded => " --> ".to_string(),
-                other => format!(" -. {} .-> ", other.as_str()),
+            let per_item = node.spec.for_each.is_some() && graph.nodes[dep].spec.for_each.is_some();
+            let edge = match (node.run_if, per_item) {
+                (RunIf::AllSucceeded, false) => " --> ".to_string(),
+                (RunIf::AllSucceeded, true) => " -- per item --> ".to_string(),
+                (other, false) => format!(" -. {} .-> ", other.as_str()),
+                (other, true) => format!(" -. {} per item .-> ", other.as_str()),
             };
             lines.push(format!("  {}{edge}{}", ids[dep], ids[index]));
         }
@@ -235,6 +269,48 @@ mod tests {
             "{diagram}"
         );
         assert!(diagram.contains("s2_c_x -. ALL_DONE .-> s3_d"), "{diagram}");
+    }
+
+    #[test]
+    fn a_mapped_step_is_drawn_once_with_its_items() {
+        // GIVEN per-tenant ETL and analytics, and an aggregation after every tenant
+        let spec = spec(
+            3,
+            json!([
+                {"Name": "etl", "Type": "Command", "Args": ["{{Item}}"], "ActionOnFailure": "CONTINUE",
+                 "ForEach": ["tenant_a", "tenant_b"]},
+                {"Name": "analytics", "Type": "Command", "Args": ["{{Item}}"], "DependsOn": ["etl"],
+                 "ForEach": ["tenant_b", "tenant_a"]},
+                {"Name": "aggregate", "Type": "Command", "Args": ["true"], "DependsOn": ["analytics"],
+                 "RunIf": "ALL_DONE"},
+                {"Name": "notify", "Type": "Command", "Args": ["{{Item}}"], "DependsOn": ["aggregate"],
+                 "ForEach": {"FromInput": "Teams", "Default": ["ops", "finance"]}}
+            ]),
+        );
+        // WHEN drawn
+        let diagram = pipeline_diagram(&spec);
+        // THEN each mapped step is one double-edged node naming its items, the item-wise edge
+        // says so, and the fan-in is one edge
+        assert!(
+            diagram.contains(
+                "s0_etl[[\"etl<br/>Command · CONTINUE<br/>for each tenant_a, tenant_b\"]]"
+            ),
+            "{diagram}"
+        );
+        assert!(
+            diagram.contains("for each Items.Teams (default ops, finance)\"]]"),
+            "{diagram}"
+        );
+        assert!(
+            diagram.contains("s0_etl -- per item --> s1_analytics"),
+            "{diagram}"
+        );
+        assert!(
+            diagram.contains("s1_analytics -. ALL_DONE .-> s2_aggregate"),
+            "{diagram}"
+        );
+        assert!(diagram.contains("s2_aggregate --> s3_notify"), "{diagram}");
+        assert_eq!(diagram.matches("etl").count(), 2, "{diagram}");
     }
 
     #[test]

@@ -33,7 +33,7 @@ pub(super) fn check_graph(spec: &PipelineSpec) -> Result<(), EmrflowError> {
             format!("DependsOn makes a cycle: {}", cycle.join(" → ")),
         );
     }
-    let worst_case: u32 = spec.steps.iter().map(StepSpec::max_attempts).sum();
+    let worst_case = worst_case_emr_steps(&spec.steps);
     if worst_case as usize > MAX_ACTIVE_STEPS {
         return invalid(
             "Steps".into(),
@@ -41,6 +41,20 @@ pub(super) fn check_graph(spec: &PipelineSpec) -> Result<(), EmrflowError> {
         );
     }
     Ok(())
+}
+
+/// How many EMR steps `steps` could submit at most: every attempt of every step, a step with
+/// ForEach once per item its spec names (an execution's instances are counted again, one by
+/// one, once its input has said the items).
+pub(super) fn worst_case_emr_steps<'a>(steps: impl IntoIterator<Item = &'a StepSpec>) -> u32 {
+    steps
+        .into_iter()
+        .map(|step| {
+            let instances = step.for_each.as_ref().map_or(1, |list| list.known_len());
+            step.max_attempts()
+                .saturating_mul(u32::try_from(instances).unwrap_or(u32::MAX))
+        })
+        .fold(0, u32::saturating_add)
 }
 
 fn check_step(step: &StepSpec, index: usize, names: &BTreeSet<&str>) -> Result<(), EmrflowError> {

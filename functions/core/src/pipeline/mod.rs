@@ -5,11 +5,14 @@
 //! - [`render`]: `{{Placeholder}}` rendering;
 //! - [`validate`]: the checks that need the whole spec, the execution or the cluster, and
 //!   `dependencies.rs` those of the graph keys (DependsOn, Retry, TimeoutSeconds);
+//! - [`for_each`]: steps over a list — the `ForEach` key, the input's `Items`, and the
+//!   expansion into one instance per item;
 //! - [`compile`]: each step as EMR's StepConfig.
 
 mod cluster;
 mod compile;
 mod dependencies;
+mod for_each;
 mod render;
 mod steps;
 mod validate;
@@ -31,12 +34,13 @@ pub use cluster::{
 pub use compile::script_runner_jar;
 pub use dependencies::{RETRY_ATTEMPTS, RETRY_INTERVAL_SECONDS, STEP_TIMEOUT_SECONDS};
 pub use emrflow_vocabulary::ActionOnFailure;
-pub use render::{PlaceholderValues, PLACEHOLDERS};
+pub use for_each::{ForEach, InputItems, Instance, InstanceItem};
+pub use render::{PlaceholderValues, ITEM, PLACEHOLDERS};
 pub use steps::{
     CommandStep, CustomJarStep, DeployMode, RunIf, S3DistCpStep, S3Path, ScriptStep,
     ScriptWithVariables, SparkStep, StepKind, StepRetry, StepSpec, StreamingStep,
 };
-pub use validate::check_steps_fit_concurrency;
+pub use validate::{check_execution_limits, check_steps_fit_concurrency};
 
 /// InvalidInput about the spec's key at `path`: `pipeline spec: key 'Cluster.LogUri': …`.
 pub(crate) fn spec_error(

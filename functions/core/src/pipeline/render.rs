@@ -2,16 +2,20 @@
 
 use serde_json::Value;
 
-use super::{spec_error, PipelineSpec};
+use super::{spec_error, PipelineSpec, StepSpec};
 use crate::{words, EmrflowError};
 
-/// The placeholders a step string (or LogUri) may use.
-pub const PLACEHOLDERS: [&str; 4] = [
+/// The placeholders a step string (or LogUri) may use; [`ITEM`] only in a step with ForEach.
+pub const PLACEHOLDERS: [&str; 5] = [
     "ProcessingDate",
     "ProcessingDateCompact",
     "ExecutionName",
     "PipelineName",
+    ITEM,
 ];
+
+/// `{{Item}}`: the item of a mapped step's instance, rendered when the step is expanded.
+pub const ITEM: &str = "Item";
 
 /// The values the placeholders are rendered with.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -100,6 +104,16 @@ fn renders_placeholders(location: &str) -> bool {
     location == "Steps" || location.starts_with("Steps[") || location == "Cluster.LogUri"
 }
 
+/// The step a key of the serialized spec belongs to (`Steps[3].Args[0]` → 3).
+fn step_index(location: &str) -> Option<usize> {
+    location
+        .strip_prefix("Steps[")?
+        .split_once(']')?
+        .0
+        .parse()
+        .ok()
+}
+
 /// Whether `text` opens a placeholder it never closes (`{{` left over once the complete ones
 /// are taken out).
 fn has_unclosed_placeholder(text: &str) -> bool {
@@ -140,10 +154,22 @@ impl PipelineSpec {
                 .into_iter()
                 .map(|(_, name)| name)
                 .find(|name| !PLACEHOLDERS.contains(name));
+            let mapped = step_index(location)
+                .and_then(|index| self.steps.get(index))
+                .is_some_and(|step| step.for_each.is_some());
+            let item_unmapped = !mapped
+                && placeholders_in(text)
+                    .into_iter()
+                    .any(|(_, name)| name == ITEM);
             problem = if !renders_placeholders(location) {
                 Some(spec_error(
                     location,
                     "placeholders are rendered only in Steps and Cluster.LogUri",
+                ))
+            } else if item_unmapped {
+                Some(spec_error(
+                    location,
+                    format!("{{{{{ITEM}}}}} is rendered only in a step with ForEach (one instance per item); this one has none"),
                 ))
             } else if let Some(name) = unknown {
                 Some(spec_error(
@@ -169,12 +195,16 @@ impl PipelineSpec {
         }
     }
 
-    /// The spec with every placeholder in the steps and in LogUri replaced.
+    /// The spec with every placeholder in the steps and in LogUri replaced, but `{{Item}}`,
+    /// which each instance of a mapped step renders with its item ([`StepSpec::render_item`]).
     pub fn render(&self, values: &PlaceholderValues) -> Result<PipelineSpec, EmrflowError> {
         let mut value = serde_json::to_value(self).map_err(internal_serialization_error)?;
         let mut unknown = Vec::new();
-        let mut render_text =
-            |text: &str| replace_placeholders(text, |name| values.value_of(name), &mut unknown);
+        let value_of = |name: &str| match name {
+            ITEM => Some(format!("{{{{{ITEM}}}}}")),
+            other => values.value_of(other),
+        };
+        let mut render_text = |text: &str| replace_placeholders(text, value_of, &mut unknown);
         if let Some(steps) = value.get_mut("Steps") {
             render_strings(steps, &mut render_text);
         }
@@ -188,6 +218,30 @@ impl PipelineSpec {
             )));
         }
         Self::from_value(value)
+    }
+}
+
+impl StepSpec {
+    /// One item's copy of this mapped step: `{{Item}}` rendered in its strings, no ForEach.
+    pub(super) fn render_item(&self, item: &str) -> Result<StepSpec, EmrflowError> {
+        let mut step = self.clone();
+        step.for_each = None;
+        let mut value = serde_json::to_value(&step).map_err(internal_serialization_error)?;
+        let mut unknown = Vec::new();
+        render_strings(&mut value, &mut |text: &str| {
+            replace_placeholders(
+                text,
+                |name| (name == ITEM).then(|| item.to_string()),
+                &mut unknown,
+            )
+        });
+        crate::json::from_value(value).map_err(|error| {
+            EmrflowError::internal(format!(
+                "step '{}' could not be read back with item '{item}': {}",
+                self.name,
+                error.into_inner()
+            ))
+        })
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::for_each::ForEach;
 use super::ActionOnFailure;
 use crate::words;
 use emrflow_vocabulary::s3::{looks_like_s3, s3_locations_in};
@@ -28,6 +29,10 @@ pub struct StepSpec {
     /// An attempt running longer is cancelled and counts as failed (StepTimedOut).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timeout_seconds: Option<u32>,
+    /// One instance of the step per item (README, "Steps over a list"); None in an
+    /// execution's expanded pipeline, whose instances are steps of their own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub for_each: Option<ForEach>,
     #[serde(flatten)]
     pub kind: StepKind,
 }
@@ -99,6 +104,8 @@ struct RawStep {
     retry: Option<StepRetry>,
     #[serde(default)]
     timeout_seconds: Option<u32>,
+    #[serde(default)]
+    for_each: Option<ForEach>,
     #[serde(flatten)]
     rest: serde_json::Map<String, Value>,
 }
@@ -212,6 +219,7 @@ impl TryFrom<RawStep> for StepSpec {
             run_if: raw.run_if,
             retry: raw.retry,
             timeout_seconds: raw.timeout_seconds,
+            for_each: raw.for_each,
             kind,
         })
     }

@@ -10,8 +10,10 @@ use emrflow_vocabulary::limits::{
 use super::cluster::check_s3_location;
 use super::dependencies::check_graph;
 use super::spec_error;
+use super::for_each::check_for_each;
 use super::{
-    ActionOnFailure, Mode, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT, POLL_INTERVAL_SECONDS,
+    ActionOnFailure, Instance, Mode, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT,
+    POLL_INTERVAL_SECONDS,
 };
 use crate::naming::attempt_name;
 use crate::{words, EmrflowError};
@@ -111,36 +113,46 @@ impl PipelineSpec {
                 check_s3_location(path.value, &format!("Steps[{index}].{}", path.key))?;
             }
         }
-        check_graph(self)
+        check_graph(self)?;
+        check_for_each(self)
     }
+}
 
-    /// The limits that depend on the execution and the region: step name length with the
-    /// execution suffix and the size of each compiled HadoopJarStep.
-    pub fn check_execution_limits(
-        &self,
-        execution_name: &str,
-        region: &str,
-    ) -> Result<(), EmrflowError> {
-        for (index, step) in self.steps.iter().enumerate() {
-            let full_name = attempt_name(&step.name, execution_name, step.max_attempts());
-            let length = full_name.chars().count();
-            if length > MAX_STEP_NAME_CHARS {
-                return Err(spec_error(
-                    format!("Steps[{index}].Name"),
-                    format!("step name '{full_name}' is {length} characters with the execution suffix; EMR allows at most {MAX_STEP_NAME_CHARS}"),
-                ));
-            }
-            let compiled = step.compile(execution_name, region);
-            let chars = compiled.hadoop_jar_step.total_chars();
-            if chars > MAX_HADOOP_JAR_STEP_CHARS {
-                return Err(spec_error(
-                    format!("Steps[{index}]"),
-                    format!("step '{}': its HadoopJarStep strings total {chars} characters; EMR allows at most {MAX_HADOOP_JAR_STEP_CHARS}", step.name),
-                ));
-            }
+/// The limits that depend on the execution and the region, for each step (or instance of a
+/// mapped step) it runs: step name length with the execution suffix and the size of each
+/// compiled HadoopJarStep. Messages name the spec's step (`Steps[index]`).
+pub fn check_execution_limits(
+    instances: &[Instance],
+    execution_name: &str,
+    region: &str,
+) -> Result<(), EmrflowError> {
+    for Instance { index, item, step } in instances {
+        let full_name = attempt_name(&step.name, execution_name, step.max_attempts());
+        let length = full_name.chars().count();
+        if length > MAX_STEP_NAME_CHARS {
+            return Err(spec_error(
+                format!("Steps[{index}].Name"),
+                match item {
+                    None => format!(
+                        "step name '{full_name}' is {length} characters with the execution suffix; EMR allows at most {MAX_STEP_NAME_CHARS}"
+                    ),
+                    Some(item) => format!(
+                        "with item '{}' (of {}) and the execution suffix, step name '{full_name}' is {length} characters; EMR allows at most {MAX_STEP_NAME_CHARS} (shorten the step name or the item)",
+                        item.name, words::key(&item.key)
+                    ),
+                },
+            ));
         }
-        Ok(())
+        let compiled = step.compile(execution_name, region);
+        let chars = compiled.hadoop_jar_step.total_chars();
+        if chars > MAX_HADOOP_JAR_STEP_CHARS {
+            return Err(spec_error(
+                format!("Steps[{index}]"),
+                format!("step '{}': its HadoopJarStep strings total {chars} characters; EMR allows at most {MAX_HADOOP_JAR_STEP_CHARS}", step.name),
+            ));
+        }
     }
+    Ok(())
 }
 
 fn check_not_legacy(step: &StepSpec, at: &str) -> Result<(), EmrflowError> {

@@ -11,7 +11,7 @@ use emrflow_core::emr::{
     CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi,
     FailureDetails, StepConfig, StepState, StepSummary,
 };
-use emrflow_core::{Deployment, Dispatch, EmrflowError, ErrorName, PipelineSpec};
+use emrflow_core::{Deployment, Dispatch, EmrflowError, ErrorName, Function, PipelineSpec};
 use serde_json::{json, Value};
 
 pub const REGION: &str = "us-east-1";
@@ -410,4 +410,44 @@ pub fn tags_of(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect()
+}
+
+/// The execution the bad-input tests validate for.
+pub const REJECTED_EXECUTION: &str = "run-2026-11-21";
+
+/// GIVEN `payload` WHEN `function` runs THEN InvalidInput mentioning `expected`, and the fake
+/// EMR recorded no mutating call.
+pub async fn assert_rejected(function: Function, payload: Value, expected: &str) {
+    let fake = FakeEmr::new();
+    fake.add_cluster("j-REUSE1", "WAITING");
+    let handlers = handlers(&fake);
+    let error = handlers
+        .invoke(function, payload.clone())
+        .await
+        .expect_err(&format!("{function} accepted {payload}"));
+    assert_eq!(error.name(), ErrorName::InvalidInput, "{error}");
+    assert!(
+        error.to_string().contains(expected),
+        "'{expected}' not in message: {error}"
+    );
+    assert!(
+        fake.mutating_calls().is_empty(),
+        "{:?}",
+        fake.mutating_calls()
+    );
+}
+
+pub async fn assert_input_rejected(input: Value, expected: &str) {
+    assert_rejected(
+        Function::ValidateInput,
+        json!({"Input": input, "ExecutionName": REJECTED_EXECUTION, "StartTime": "2026-11-22T00:00:00Z"}),
+        expected,
+    )
+    .await;
+}
+
+pub async fn assert_pipeline_rejected(change: impl FnOnce(&mut Value), expected: &str) {
+    let mut pipeline = sample_pipeline();
+    change(&mut pipeline);
+    assert_input_rejected(json!({"Pipeline": pipeline}), expected).await;
 }
