@@ -48,6 +48,9 @@ impl PipelineSpec {
                 ));
             }
         }
+        if let Some(schedule) = &self.schedule {
+            schedule.validate()?;
+        }
         self.cluster.validate()?;
         self.validate_steps()?;
         self.check_placeholders_known()
