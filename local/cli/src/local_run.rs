@@ -8,6 +8,7 @@
 //! stops and ends every step process. A FAILED or TIMED_OUT execution is reaped too, as the
 //! EventBridge rule does on AWS.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,6 +20,7 @@ use emrflow_asl::{
     RealClock, ScaledClock, StopHandle,
 };
 use emrflow_core::pipeline::StepCompletion;
+use emrflow_core::deployment::load_pipeline_folder;
 use emrflow_core::{PipelineSpec, SdkEmr};
 use emrflow_executions::{
     list_execution_steps, reap, ExecutionDescription, ExecutionRecord, ExecutionStatus,
@@ -29,13 +31,39 @@ use serde_json::{json, Value};
 
 use crate::definition::{load_local_definition, local_execution_arn, local_state_machine_arn};
 use crate::{
-    local_emr, local_emr_client, local_handlers, render, seed_local_s3, LocalEvents, LocalExecution,
+    local_emr, local_emr_client, local_handlers_of, render, seed_local_s3, LocalEvents,
+    LocalExecution,
 };
+
+/// Which pipelines `emrflow local run` deploys.
+pub enum Pipelines {
+    /// Every `*.json` of a pipelines folder, as `make deploy` deploys it.
+    Folder(PathBuf),
+    /// One file alone.
+    File(PathBuf),
+}
+
+impl Pipelines {
+    /// The pipelines by Name; a file that is not a valid spec, or two with one Name, refuse
+    /// the run as they refuse a deploy.
+    pub fn load(&self) -> Result<BTreeMap<String, PipelineSpec>, String> {
+        match self {
+            Pipelines::Folder(folder) => {
+                load_pipeline_folder(folder).map_err(|error| error.to_string())
+            }
+            Pipelines::File(file) => PipelineSpec::load(file)
+                .map(|spec| BTreeMap::from([(spec.name.clone(), spec)]))
+                .map_err(|error| format!("{}: {error}", file.display())),
+        }
+    }
+}
 
 /// What `emrflow local run` was asked to do.
 pub struct CliRun {
     pub input: String,
-    pub pipeline: PathBuf,
+    pub pipelines: Pipelines,
+    /// The input's PipelineName, from `--pipeline-name`.
+    pub pipeline_name: Option<String>,
     pub definition: PathBuf,
     pub root: PathBuf,
     pub s3_from: Option<PathBuf>,
@@ -57,14 +85,33 @@ pub fn read_input(input: &str) -> Result<Value, String> {
     serde_json::from_str(&text).map_err(|error| format!("the execution input is not JSON: {error}"))
 }
 
+/// `input` with `PipelineName` set to `name` (`--pipeline-name`); an input naming another
+/// pipeline is refused rather than silently overridden.
+pub fn with_pipeline_name(mut input: Value, name: Option<&str>) -> Result<Value, String> {
+    let Some(name) = name else {
+        return Ok(input);
+    };
+    let object = input
+        .as_object_mut()
+        .ok_or("the execution input must be a JSON object")?;
+    match object.get("PipelineName").and_then(Value::as_str) {
+        Some(given) if given != name => Err(format!(
+            "the input's PipelineName is '{given}' but --pipeline-name says '{name}': give one"
+        )),
+        _ => {
+            object.insert("PipelineName".into(), Value::from(name));
+            Ok(input)
+        }
+    }
+}
+
 /// `emrflow local run`: 0 when the execution succeeded, 1 when it did not.
 pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     if run.time_scale.is_nan() || run.time_scale <= 0.0 {
         return Err("--time-scale must be greater than 0".to_string());
     }
-    let input = read_input(&run.input)?;
-    let pipeline = PipelineSpec::load(&run.pipeline)
-        .map_err(|error| format!("{}: {error}", run.pipeline.display()))?;
+    let input = with_pipeline_name(read_input(&run.input)?, run.pipeline_name.as_deref())?;
+    let pipelines = run.pipelines.load()?;
     let machine = load_local_definition(&run.definition)?;
     let (endpoint, embedded) = start_emr(&run).await?;
     let clock: Arc<dyn Clock> = if run.time_scale == 1.0 {
@@ -97,7 +144,7 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     let signals = tokio::spawn(stop_on_signal(stop.clone()));
     let result = LocalExecution {
         machine,
-        handlers: local_handlers(&endpoint, pipeline),
+        handlers: local_handlers_of(&endpoint, pipelines),
         name: name.clone(),
         input: input.clone(),
         clock,

@@ -65,9 +65,15 @@ struct RunArgs {
     /// Execution input: a JSON file, or JSON text.
     #[arg(long, default_value = "{}")]
     input: String,
-    /// The pipeline spec deployed as the default (the input's "Pipeline" still overrides it).
-    #[arg(long, default_value = "examples/pipeline.json")]
-    pipeline: PathBuf,
+    /// The pipelines folder deployed (every `*.json` in it, each with its own Name).
+    #[arg(long, default_value = "pipelines")]
+    pipelines: PathBuf,
+    /// Deploy only this pipeline file instead of the folder.
+    #[arg(long, conflicts_with = "pipelines")]
+    pipeline: Option<PathBuf>,
+    /// Run the deployed pipeline of this Name (the input's PipelineName).
+    #[arg(long)]
+    pipeline_name: Option<String>,
     /// The state machine definition.
     #[arg(long, default_value = emrflow::definition::DEFINITION_FILE)]
     definition: PathBuf,
@@ -116,7 +122,11 @@ async fn main() -> ExitCode {
         Command::Local(Local::Run(args)) => {
             emrflow::run_from_cli(emrflow::CliRun {
                 input: args.input,
-                pipeline: args.pipeline,
+                pipelines: match args.pipeline {
+                    Some(file) => emrflow::Pipelines::File(file),
+                    None => emrflow::Pipelines::Folder(args.pipelines),
+                },
+                pipeline_name: args.pipeline_name,
                 definition: args.definition,
                 root: args.root,
                 s3_from: args.s3_from,
