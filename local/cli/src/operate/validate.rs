@@ -6,7 +6,10 @@
 //! name and the 256 KiB worst-case state are checked too. Every problem is printed with its
 //! file and key; the exit code is 0 when all are valid, 1 otherwise.
 //!
-//! `--json` prints what the deploy renders its schedules from (`infra/render_template.py`).
+//! `--input JSON|FILE` checks an execution input against those pipelines too, as
+//! Validate_Input would at the start of a run (`PipelineName` with `Pipeline`, an unknown
+//! PipelineName, …). `--json` prints what the deploy renders its schedules from
+//! (`infra/render_template.py`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -19,16 +22,20 @@ use emrflow_core::handlers::{ValidateInput, ValidateInputRequest};
 use emrflow_core::naming::daily_execution_name;
 use emrflow_core::{Deployment, PipelineSpec};
 use serde::Serialize;
-use serde_json::json;
+use serde_json::{json, Value};
 
 use super::{json_text, Printed};
 use crate::definition::LOCAL_REGION;
+use crate::local_run::read_input;
 
 #[derive(Args, Debug, Clone)]
 pub struct ValidateArgs {
     /// Pipeline files, or folders of them (every `*.json` inside).
     #[arg(required = true)]
     pub files: Vec<PathBuf>,
+    /// An execution input to check against these pipelines (JSON text or a file).
+    #[arg(long)]
+    pub input: Option<String>,
     /// Print the result as JSON (the pipelines with their schedules, and the problems).
     #[arg(long)]
     pub json: bool,
@@ -69,7 +76,11 @@ pub struct Validation {
 }
 
 pub fn validate(args: &ValidateArgs) -> Result<Printed, String> {
-    let validation = validate_files(&expand(&args.files)?);
+    let input = match &args.input {
+        Some(text) => Some((input_label(text), read_input(text)?)),
+        None => None,
+    };
+    let validation = validate_files(&expand(&args.files)?, input);
     let text = if args.json {
         json_text(&validation)?
     } else {
@@ -98,8 +109,18 @@ fn expand(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     Ok(files)
 }
 
-/// Every check a deploy and Validate_Input make, each problem with its file.
-pub fn validate_files(paths: &[PathBuf]) -> Validation {
+/// `--input`'s file, or `--input` itself for JSON text.
+fn input_label(text: &str) -> String {
+    if Path::new(text).is_file() {
+        text.to_string()
+    } else {
+        "--input".to_string()
+    }
+}
+
+/// Every check a deploy and Validate_Input make, each problem with its file; `input` (its
+/// label and value) checked against the valid pipelines last.
+pub fn validate_files(paths: &[PathBuf], input: Option<(String, Value)>) -> Validation {
     let files = read_pipeline_files(paths);
     let deployment = Arc::new(
         Deployment::new(LOCAL_REGION).with_pipelines(
@@ -126,6 +147,20 @@ pub fn validate_files(paths: &[PathBuf]) -> Validation {
                 file: shown(path),
                 message,
             }),
+        }
+    }
+    if let Some((label, input)) = input {
+        let now = Utc::now();
+        let checked = handler.validate(ValidateInputRequest {
+            input,
+            execution_name: format!("manual-{}", now.format("%Y%m%dT%H%M%SZ")),
+            start_time: now.to_rfc3339(),
+        });
+        if let Err(error) = checked {
+            validation.problems.push(Problem {
+                file: label,
+                message: error.message().to_string(),
+            });
         }
     }
     validation
