@@ -18,13 +18,10 @@
     EventInvokeConfig and a Lambda permission scoped to the rule;
 (f) the task-token table: PAY_PER_REQUEST with TTL, and every IAM statement with a
     dynamodb action is scoped to the template's table ARN (or one of its indexes);
-(g) the pipelines' schedules (rendered by infra/render_template.py): every
-    AWS::Scheduler::Schedule targets start-daily with {"PipelineName": <its Name>,
-    "ScheduledTime": "<aws.scheduler.scheduled-time>"}, in a time zone, at its time (no
-    flexible window), with a RetryPolicy and a dead-letter queue, through a role that
-    scheduler.amazonaws.com of this account alone may assume and that may invoke start-daily
-    and send to a queue, nothing else; start-daily then has its own dead-letter queue and
-    EventInvokeConfig (Scheduler invokes it asynchronously).
+(g) every pipeline schedule (infra/render_template.py) invokes start-daily with its Name and
+    Scheduler's time, in a zone, at its time, with retries and a DLQ, through a role only
+    scheduler.amazonaws.com of this account assumes and that may only invoke start-daily and
+    send dead letters; start-daily has its DLQ and EventInvokeConfig (invoked asynchronously).
 
 With --checkov-report FILE it instead reads checkov's JSON report (`checkov -o json`) and
 fails on any failed check, parsing error, skip without a reason or a scan that saw nothing.
@@ -689,15 +686,14 @@ def check_schedules(template: dict) -> list[str]:
         target = props.get("Target") if isinstance(props.get("Target"), dict) else {}
         function = referenced_resource(target.get("Arn"))
         if crates.get(function) != START_DAILY_CRATE:
-            findings.append(f"{name}: a pipeline schedule must target start-daily "
-                            f"(!GetAtt <its function>.Arn), got {json.dumps(target.get('Arn'), default=str)}")
+            findings.append(f"{name}: a pipeline schedule must target start-daily, got {target.get('Arn')!r}")
         else:
             targets.add(function)
         role = referenced_resource(target.get("RoleArn"))
-        if (all_resources.get(role) or {}).get("Type") != "AWS::IAM::Role":
-            findings.append(f"{name}: Target.RoleArn must be !GetAtt <a role of this template>.Arn")
-        else:
+        if (all_resources.get(role) or {}).get("Type") == "AWS::IAM::Role":
             roles.add(role)
+        else:
+            findings.append(f"{name}: Target.RoleArn must be !GetAtt <a role of this template>.Arn")
         if not (target.get("RetryPolicy") and (target.get("DeadLetterConfig") or {}).get("Arn")):
             findings.append(f"{name}: the target needs a RetryPolicy and a DeadLetterConfig")
         if (props.get("FlexibleTimeWindow") or {}).get("Mode") != "OFF":
@@ -719,17 +715,14 @@ def check_schedules(template: dict) -> list[str]:
         props = all_resources[function].get("Properties") or {}
         if not (props.get("DeadLetterQueue") or {}).get("TargetArn"):
             findings.append(f"{function}: invoked by the schedules (asynchronously) but has no dead-letter queue")
-        if not any(res.get("Type") == "AWS::Lambda::EventInvokeConfig"
-                   and referenced_resource((res.get("Properties") or {}).get("FunctionName")) == function
-                   for res in all_resources.values()):
-            findings.append(f"{function}: invoked asynchronously by the schedules but has no "
-                            "AWS::Lambda::EventInvokeConfig")
+        if not any(res.get("Type") == "AWS::Lambda::EventInvokeConfig" and referenced_resource(
+                (res.get("Properties") or {}).get("FunctionName")) == function for res in all_resources.values()):
+            findings.append(f"{function}: invoked asynchronously by the schedules but has no EventInvokeConfig")
     return findings
 
 
 def check_scheduler_role(name: str, role: dict, crates: dict[str, str], all_resources: dict) -> list[str]:
-    """The schedules' role: assumed only by scheduler.amazonaws.com of this account; allowed to
-    invoke start-daily and send to an SQS queue of this template, nothing else."""
+    """Assumed only by scheduler.amazonaws.com of this account; invokes start-daily, sends to a queue."""
     findings = []
     props = role.get("Properties") or {}
     trust = as_list((props.get("AssumeRolePolicyDocument") or {}).get("Statement"))
@@ -743,27 +736,19 @@ def check_scheduler_role(name: str, role: dict, crates: dict[str, str], all_reso
         findings.append(f"{name}: the schedules' role takes no managed policy (least privilege)")
     for index, policy in enumerate(as_list(props.get("Policies"))):
         document = (policy or {}).get("PolicyDocument") or {}
-        for where, statement in expand_statement_list(document.get("Statement"), f"{name}.Policies[{index}]"):
+        for where, statement in (pair for i, st in enumerate(as_list(document.get("Statement")))
+                                 for pair in expand_statement(st, f"{name}.Policies[{index}].Statement[{i}]")):
             actions = {a.lower() for a in as_list(statement.get("Action")) if isinstance(a, str)}
             extra = sorted(actions - SCHEDULER_ACTIONS)
             if extra:
-                findings.append(f"{where}: the schedules' role may only invoke start-daily and send "
-                                f"dead letters, not {', '.join(extra)}")
+                findings.append(f"{where}: the schedules' role may only invoke start-daily, not {', '.join(extra)}")
             for entry in as_list(statement.get("Resource")):
                 target = referenced_resource(entry)
-                kind = (all_resources.get(target) or {}).get("Type")
                 if "lambda:invokefunction" in actions and crates.get(target) != START_DAILY_CRATE:
-                    findings.append(f"{where}: lambda:InvokeFunction only on start-daily "
-                                    f"(!GetAtt <its function>.Arn), got {json.dumps(entry, default=str)}")
-                if "sqs:sendmessage" in actions and kind != "AWS::SQS::Queue":
-                    findings.append(f"{where}: sqs:SendMessage only on a queue of this template, "
-                                    f"got {json.dumps(entry, default=str)}")
+                    findings.append(f"{where}: lambda:InvokeFunction only on start-daily, got {entry!r}")
+                if "sqs:sendmessage" in actions and (all_resources.get(target) or {}).get("Type") != "AWS::SQS::Queue":
+                    findings.append(f"{where}: sqs:SendMessage only on a queue of this template, got {entry!r}")
     return findings
-
-
-def expand_statement_list(statements: Any, where: str) -> Iterator[tuple[str, dict]]:
-    for index, statement in enumerate(as_list(statements)):
-        yield from expand_statement(statement, f"{where}.Statement[{index}]")
 
 
 # ------------------------------------------------------------------ entry point

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use emrflow::seed_local_s3;
 use emrflow_tests::examples::{
-    assert_spark_submit_available, example, example_json, first_attempt, millis, pipeline_json, step_states,
+    assert_spark_submit_available, example, example_json, first_attempt, millis, pipeline_json,
+    step_states,
 };
 use emrflow_tests::Harness;
 

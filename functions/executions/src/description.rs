@@ -101,7 +101,11 @@ impl ExecutionDescription {
         let input: serde_json::Value = serde_json::from_str(self.input.as_deref()?).ok()?;
         input
             .get("PipelineName")
-            .or_else(|| input.get("Pipeline").and_then(|pipeline| pipeline.get("Name")))
+            .or_else(|| {
+                input
+                    .get("Pipeline")
+                    .and_then(|pipeline| pipeline.get("Name"))
+            })
             .and_then(serde_json::Value::as_str)
             .map(str::to_string)
     }
@@ -154,6 +158,9 @@ mod tests {
         assert_eq!(by_name.pipeline_in_input().as_deref(), Some("daily-etl"));
         let inline = described(r#"{"Pipeline": {"Name": "adhoc"}}"#);
         assert_eq!(inline.pipeline_in_input().as_deref(), Some("adhoc"));
-        assert_eq!(described(r#"{"ProcessingDate": "2026-11-21"}"#).pipeline_in_input(), None);
+        assert_eq!(
+            described(r#"{"ProcessingDate": "2026-11-21"}"#).pipeline_in_input(),
+            None
+        );
     }
 }

@@ -10,8 +10,8 @@ use aws_sdk_sfn::types::error::{ExecutionAlreadyExists, StateMachineDoesNotExist
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
 use emrflow_core::{Deployment, ErrorName, Handler, PipelineSpec};
 use emrflow_executions::handlers::start_daily::*;
-use serde_json::{json, Value};
 use emrflow_executions::{execution_arn, SfnExecutions};
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -63,7 +63,10 @@ impl FakeStepFunctions {
 
 /// The sample pipeline named `name` with `schedule` (none: no Schedule key).
 fn pipeline(name: &str, schedule: Option<Value>) -> PipelineSpec {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pipelines/daily-etl.json");
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../pipelines/daily-etl.json"
+    );
     let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     spec["Name"] = json!(name);
     match schedule {
@@ -172,7 +175,9 @@ async fn given_a_berlin_schedule_when_it_fires_after_midnight_berlin_then_the_re
     assert_eq!(request.name(), Some("daily-etl-2026-11-22"));
     assert_eq!(
         request.input(),
-        Some(r#"{"PipelineName":"daily-etl","CreateCluster":true,"TerminateCluster":true,"ProcessingDate":"2026-11-22"}"#)
+        Some(
+            r#"{"PipelineName":"daily-etl","CreateCluster":true,"TerminateCluster":true,"ProcessingDate":"2026-11-22"}"#
+        )
     );
     assert_eq!(output.processing_date, "2026-11-22");
     assert_eq!(output.pipeline_name, "daily-etl");
@@ -201,11 +206,17 @@ async fn given_a_rate_that_fires_twice_a_day_when_both_ticks_come_then_that_day_
     // THEN each processing day has one execution; the evening tick found the morning's
     assert_eq!(
         fake.started_executions(),
-        vec!["clicks-2026-11-22".to_string(), "clicks-2026-11-23".to_string()]
+        vec![
+            "clicks-2026-11-22".to_string(),
+            "clicks-2026-11-23".to_string()
+        ]
     );
     assert!(!morning.already_started);
     assert!(evening.already_started);
-    assert_eq!(sent_input(&fake.requests()[0])["ProcessingDate"], "2026-11-22");
+    assert_eq!(
+        sent_input(&fake.requests()[0])["ProcessingDate"],
+        "2026-11-22"
+    );
 }
 
 #[tokio::test]
@@ -227,7 +238,10 @@ async fn given_two_pipelines_on_one_day_when_both_fire_then_each_has_its_own_exe
     // THEN two executions, one per pipeline, each input naming its pipeline
     assert_eq!(
         fake.started_executions(),
-        vec!["clicks-2026-11-22".to_string(), "daily-etl-2026-11-22".to_string()]
+        vec![
+            "clicks-2026-11-22".to_string(),
+            "daily-etl-2026-11-22".to_string()
+        ]
     );
     let pipelines: Vec<Value> = fake
         .requests()
@@ -238,8 +252,8 @@ async fn given_two_pipelines_on_one_day_when_both_fire_then_each_has_its_own_exe
 }
 
 #[tokio::test]
-async fn given_a_tick_that_does_not_fit_the_deployment_when_handled_then_invalid_input_and_no_call(
-) {
+async fn given_a_tick_that_does_not_fit_the_deployment_when_handled_then_invalid_input_and_no_call()
+{
     // GIVEN ticks for an unknown pipeline, a pipeline without a schedule, and a bad time
     let fake = FakeStepFunctions::default();
     let starter = starter_with(&fake);

@@ -19,8 +19,8 @@ use emrflow_asl::{
     Clock, ExecutionResult, ExecutionStatus as AslStatus, FnObserver, HistoryEvent, Observer,
     RealClock, ScaledClock, StopHandle,
 };
-use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::deployment::load_pipeline_folder;
+use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{PipelineSpec, SdkEmr};
 use emrflow_executions::{
     list_execution_steps, reap, ExecutionDescription, ExecutionRecord, ExecutionStatus,

@@ -52,7 +52,9 @@ fn the_repositorys_pipelines_validate_and_exit_zero() {
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(0), "{text}");
     assert!(
-        text.contains("ok     pipelines/daily-etl.json  daily-etl  cron(0 6 * * ? *) Europe/Berlin"),
+        text.contains(
+            "ok     pipelines/daily-etl.json  daily-etl  cron(0 6 * * ? *) Europe/Berlin"
+        ),
         "{text}"
     );
     assert!(text.contains("data-lake"), "{text}");
@@ -70,7 +72,11 @@ fn every_bad_pipeline_file_is_reported_with_its_file_and_key_and_exit_one() {
     write(
         dir,
         "c.json",
-        &quick_pipeline("zone", "true", Some(json!({"Cron": "0 2 * * ? *", "Timezone": "Europe/Berln"}))),
+        &quick_pipeline(
+            "zone",
+            "true",
+            Some(json!({"Cron": "0 2 * * ? *", "Timezone": "Europe/Berln"})),
+        ),
     );
     write(
         dir,
@@ -113,7 +119,9 @@ fn an_execution_input_is_checked_against_the_pipelines_as_validate_input_would()
     let text = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("error  --input: key PipelineName: give PipelineName (a deployed pipeline) or Pipeline"),
+        text.contains(
+            "error  --input: key PipelineName: give PipelineName (a deployed pipeline) or Pipeline"
+        ),
         "{text}"
     );
     // AND the example input, naming a pipeline, passes
@@ -135,18 +143,34 @@ fn a_pipeline_runs_locally_by_name_and_its_runs_and_last_run_are_found_by_pipeli
     write(
         dir,
         "clicks.json",
-        &quick_pipeline("clicks", "true", Some(json!({"Cron": "0 6 * * ? *", "Timezone": "Europe/Berlin"}))),
+        &quick_pipeline(
+            "clicks",
+            "true",
+            Some(json!({"Cron": "0 6 * * ? *", "Timezone": "Europe/Berlin"})),
+        ),
     );
     write(
         dir,
         "orders.json",
-        &quick_pipeline("orders", "true", Some(json!({"Rate": "12 hours", "Enabled": false}))),
+        &quick_pipeline(
+            "orders",
+            "true",
+            Some(json!({"Rate": "12 hours", "Enabled": false})),
+        ),
     );
     let dir_text = dir.to_str().unwrap();
     let local_run = |extra: &[&str]| {
         let mut args = vec![
-            "local", "run", "--pipelines", dir_text, "--root", root_text, "--time-scale",
-            "0.05", "--input", r#"{"ProcessingDate": "2026-11-21"}"#,
+            "local",
+            "run",
+            "--pipelines",
+            dir_text,
+            "--root",
+            root_text,
+            "--time-scale",
+            "0.05",
+            "--input",
+            r#"{"ProcessingDate": "2026-11-21"}"#,
         ];
         args.extend_from_slice(extra);
         emrflow(&args)
@@ -164,23 +188,54 @@ fn a_pipeline_runs_locally_by_name_and_its_runs_and_last_run_are_found_by_pipeli
     assert_eq!(named.status.code(), Some(0), "{}", stdout(&named));
 
     // AND runs --pipeline finds it, and none of orders
-    let runs = emrflow(&["runs", "--local", "--root", root_text, "--pipeline", "clicks", "--json"]);
+    let runs = emrflow(&[
+        "runs",
+        "--local",
+        "--root",
+        root_text,
+        "--pipeline",
+        "clicks",
+        "--json",
+    ]);
     let rows: Value = serde_json::from_slice(&runs.stdout).expect("JSON");
     assert_eq!(rows.as_array().map(Vec::len), Some(1), "{rows}");
     assert_eq!(rows[0]["name"], "clicks-run");
     assert_eq!(rows[0]["pipeline"], "clicks");
-    let none = emrflow(&["runs", "--local", "--root", root_text, "--pipeline", "orders"]);
+    let none = emrflow(&[
+        "runs",
+        "--local",
+        "--root",
+        root_text,
+        "--pipeline",
+        "orders",
+    ]);
     assert_eq!(stdout(&none), "no executions of pipeline orders\n");
 
     // AND pipelines shows each schedule in its zone, the next start, the last run
-    let listed = emrflow(&["pipelines", "--local", "--root", root_text, "--pipelines", dir_text]);
+    let listed = emrflow(&[
+        "pipelines",
+        "--local",
+        "--root",
+        root_text,
+        "--pipelines",
+        dir_text,
+    ]);
     let table = stdout(&listed);
     assert_eq!(listed.status.code(), Some(0), "{table}");
-    let clicks = table.lines().find(|line| line.contains(" clicks ")).expect("clicks row");
-    assert!(clicks.contains("cron(0 6 * * ? *) Europe/Berlin"), "{table}");
+    let clicks = table
+        .lines()
+        .find(|line| line.contains(" clicks "))
+        .expect("clicks row");
+    assert!(
+        clicks.contains("cron(0 6 * * ? *) Europe/Berlin"),
+        "{table}"
+    );
     assert!(clicks.contains(" 06:00 CE"), "{table}");
     assert!(clicks.contains("clicks-run  SUCCEEDED"), "{table}");
-    let orders = table.lines().find(|line| line.contains(" orders ")).expect("orders row");
+    let orders = table
+        .lines()
+        .find(|line| line.contains(" orders "))
+        .expect("orders row");
     assert!(orders.contains("rate(12 hours) UTC"), "{table}");
     assert!(orders.contains("paused (Enabled false)"), "{table}");
 }
@@ -190,16 +245,40 @@ fn start_names_the_pipeline_and_the_local_run_reads_the_folder() {
     // GIVEN a folder of two pipelines
     let folder = tempfile::tempdir().expect("temp dir");
     let root = tempfile::tempdir().expect("temp dir");
-    write(folder.path(), "a.json", &quick_pipeline("alpha", "true", None));
-    write(folder.path(), "b.json", &quick_pipeline("beta", "true", None));
+    write(
+        folder.path(),
+        "a.json",
+        &quick_pipeline("alpha", "true", None),
+    );
+    write(
+        folder.path(),
+        "b.json",
+        &quick_pipeline("beta", "true", None),
+    );
     let root_text = root.path().to_str().unwrap();
     // WHEN beta is started by name in the background, with the folder for the local run
     let started = emrflow(&[
-        "start", "beta", "--date", "2026-11-21", "--name", "beta-by-hand", "--local", "--root",
-        root_text, "--", "--pipelines", folder.path().to_str().unwrap(), "--time-scale", "0.05",
+        "start",
+        "beta",
+        "--date",
+        "2026-11-21",
+        "--name",
+        "beta-by-hand",
+        "--local",
+        "--root",
+        root_text,
+        "--",
+        "--pipelines",
+        folder.path().to_str().unwrap(),
+        "--time-scale",
+        "0.05",
     ]);
     assert_eq!(started.status.code(), Some(0), "{}", stdout(&started));
-    assert!(stdout(&started).contains(r#""PipelineName":"beta""#), "{}", stdout(&started));
+    assert!(
+        stdout(&started).contains(r#""PipelineName":"beta""#),
+        "{}",
+        stdout(&started)
+    );
     // THEN the run ends SUCCEEDED as beta's
     let deadline = Instant::now() + Duration::from_secs(120);
     loop {

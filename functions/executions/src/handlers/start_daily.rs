@@ -172,9 +172,9 @@ impl StartDaily {
                 );
                 Ok(output(existing, true))
             }
-            Err(error) => Err(error.with_context(format!(
-                "StartExecution {name} on {state_machine_arn}"
-            ))),
+            Err(error) => {
+                Err(error.with_context(format!("StartExecution {name} on {state_machine_arn}")))
+            }
         }
     }
 }

@@ -30,7 +30,9 @@ pub async fn pipelines(backend: &Backend, args: &PipelinesArgs) -> Result<Printe
     for (name, spec) in &specs {
         let schedule = spec.schedule.as_ref();
         let next = match schedule {
-            Some(schedule) => schedule.next_start(now).map_err(|error| error.to_string())?,
+            Some(schedule) => schedule
+                .next_start(now)
+                .map_err(|error| error.to_string())?,
             None => None,
         };
         rows.insert(
@@ -54,17 +56,17 @@ pub async fn pipelines(backend: &Backend, args: &PipelinesArgs) -> Result<Printe
     let mut waiting = rows.len();
     if waiting > 0 {
         scan_executions(backend, None, |scanned| {
-        if let Some(row) = scanned
-            .pipeline
-            .and_then(|name| rows.get_mut(&name))
-            .filter(|row| row.last_run.is_none())
-        {
-            row.last_run = Some(scanned.execution.name.clone());
-            row.last_status = Some(scanned.execution.status);
-            row.last_started = Some(scanned.execution.start_date);
-            waiting -= 1;
-        }
-        waiting > 0
+            if let Some(row) = scanned
+                .pipeline
+                .and_then(|name| rows.get_mut(&name))
+                .filter(|row| row.last_run.is_none())
+            {
+                row.last_run = Some(scanned.execution.name.clone());
+                row.last_status = Some(scanned.execution.status);
+                row.last_started = Some(scanned.execution.start_date);
+                waiting -= 1;
+            }
+            waiting > 0
         })
         .await?;
     }
