@@ -2,7 +2,7 @@
 # with only Rust, Python 3.11 + pip, Node and Java: they install the rest into .venv/ and .tools/.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help run test build bench validate deploy start teardown fmt lint unit asl-validate \
+.PHONY: help run test build bench validate template deploy start teardown fmt lint unit asl-validate \
         spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli data-lake
 
 PYSPARK_VERSION       := 4.3.0
@@ -20,20 +20,24 @@ NPM_PREFIX    := $(TOOLS)/npm
 MOTO_VENV     := $(TOOLS)/moto-venv
 FUNCTIONS     := validate-input ensure-cluster termination-protection add-steps check-steps \
                  terminate-cluster start-daily await-steps emr-events reap-execution
-PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps
-PIPELINE      ?= examples/pipeline.json
+# The functions that read the pipelines folder: the four that re-derive an execution's
+# pipeline, and start-daily (each schedule names its pipeline, whose time zone decides the day).
+PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps start-daily
+PIPELINES     ?= pipelines
+PIPELINE      ?= daily-etl
 INPUT         ?= examples/input.json
+DEPLOY_ARGS   ?=
 LOCAL_ROOT    ?= .local
 STACK_NAME    ?= emrflow
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 16
 
-run: spark-env ## the sample pipeline, offline: real state machine, real handlers, local EMR
-	cargo run -q -p emrflow -- local run --input '$(INPUT)' --pipeline $(PIPELINE) \
-	  --root $(LOCAL_ROOT) --s3-from examples/s3
+run: spark-env ## a pipeline of pipelines/ by name (PIPELINE=daily-etl), offline: real state machine, real handlers, local EMR
+	cargo run -q -p emrflow -- local run --input '$(INPUT)' --pipelines $(PIPELINES) \
+	  --pipeline-name $(PIPELINE) --root $(LOCAL_ROOT) --s3-from examples/s3
 
-# Seed 001's data-lake pipeline (examples/pipelines/data-lake.json). Its quality monitor is a
+# Seed 001's data-lake pipeline (pipelines/data-lake.json). Its quality monitor is a
 # Java class: compiled here into the example's S3 folder (gitignored), --release 17 so that
 # the JAR runs on emr-7.x's Java 17 whatever JDK builds it.
 DATA_LAKE_APPS := examples/s3/data-lake-example/monitoring-apps
@@ -42,7 +46,7 @@ data-lake: spark-env ## seed 001's data-lake pipeline, offline: validate → ded
 	classes=$$(mktemp -d) && trap 'rm -rf "$$classes"' EXIT && \
 	  javac --release 17 -d "$$classes" $(DATA_LAKE_APPS)/src/com/company/QualityMonitor.java && \
 	  jar --create --file $(DATA_LAKE_APPS)/quality-monitor.jar -C "$$classes" .
-	cargo run -q -p emrflow -- local run --pipeline examples/pipelines/data-lake.json \
+	cargo run -q -p emrflow -- local run --pipelines $(PIPELINES) --pipeline-name data-lake \
 	  --root $(LOCAL_ROOT) --s3-from examples/s3 --input '{"ProcessingDate":"2026-11-21"}'
 
 local-emr: spark-env ## serve the local EMR endpoint on 127.0.0.1:4599 (AWS CLI: --endpoint-url)
@@ -62,15 +66,26 @@ unit: spark-env aws-cli moto-tools ## all Rust tests: core, handlers, local EMR,
 asl-validate: node-tools ## the definition passes asl-validator
 	$(NPM_PREFIX)/node_modules/.bin/asl-validator --json-path statemachine/emrflow.asl.json
 
-validate: ## SAM template: cfn-lint (SAM transform), sam validate --lint, substitutions, IAM scope
+validate: template ## the rendered SAM template: cfn-lint (SAM transform), sam validate --lint, checkov, substitutions, IAM scope, schedules
 	bash infra/validate.sh
+
+# CloudFormation cannot loop over files: the deployed template is infra/template.yaml with one
+# EventBridge Scheduler schedule per pipeline, rendered into target/ once every pipeline passes
+# `emrflow validate` (the checks Validate_Input makes; a problem names its file and key).
+template: ## validate pipelines/ and render target/template.yaml (a schedule per pipeline)
+	mkdir -p target
+	cargo run -q -p emrflow -- validate $(PIPELINES)
+	cargo run -q -p emrflow -- validate --json $(PIPELINES) > target/pipelines.json
+	python3 infra/render_template.py --pipelines target/pipelines.json --out target/template.yaml
 
 build: lambda-tools ## cross-compile every function for arm64 into target/lambda/<fn>/bootstrap
 	rustup target add aarch64-unknown-linux-gnu >/dev/null
 	PATH="$(CURDIR)/$(LAMBDA_VENV)/bin:$$PATH" cargo lambda build --release --arm64 \
 	  $(addprefix -p ,$(FUNCTIONS))
-	@# The functions that re-derive the pipeline from the execution input read the same file.
-	for f in $(PIPELINE_FUNCTIONS); do cp $(PIPELINE) target/lambda/$$f/pipeline.json; done
+	@# The functions that read pipelines get the same folder (validated first, as at deploy).
+	cargo run -q -p emrflow -- validate $(PIPELINES)
+	for f in $(PIPELINE_FUNCTIONS); do rm -rf target/lambda/$$f/pipelines target/lambda/$$f/pipeline.json && \
+	  mkdir -p target/lambda/$$f/pipelines && cp $(PIPELINES)/*.json target/lambda/$$f/pipelines/; done
 	@for f in $(FUNCTIONS); do python3 infra/is_aarch64_elf.py target/lambda/$$f/bootstrap || exit 1; done
 
 bench: spark-env build ## speed, cost and size targets (never in timed tests): see tests/bench/
@@ -79,11 +94,11 @@ bench: spark-env build ## speed, cost and size targets (never in timed tests): s
 	cargo build --profile bench -p emrflow-lambda --example hello
 	cargo bench -p emrflow-tests
 
-deploy: build ## sam deploy (guided the first time)
-	bash infra/deploy.sh $(STACK_NAME)
+deploy: build template ## sam deploy of target/template.yaml (guided the first time); DEPLOY_ARGS go to sam deploy
+	bash infra/deploy.sh $(STACK_NAME) $(DEPLOY_ARGS)
 
-start: ## start an execution by hand: make start INPUT='{"CreateCluster":false,"ClusterId":"j-…"}'
-	bash infra/start.sh $(STACK_NAME) '$(INPUT)'
+start: ## start a pipeline by hand: make start PIPELINE=daily-etl INPUT='{"ProcessingDate":"2026-11-20"}'
+	bash infra/start.sh $(STACK_NAME) '$(INPUT)' '$(PIPELINE)'
 
 teardown: ## delete the stack (clusters are not touched)
 	bash infra/teardown.sh $(STACK_NAME)

@@ -17,7 +17,11 @@
     an EventBridge rule invokes (asynchronously) has a dead-letter queue, an
     EventInvokeConfig and a Lambda permission scoped to the rule;
 (f) the task-token table: PAY_PER_REQUEST with TTL, and every IAM statement with a
-    dynamodb action is scoped to the template's table ARN (or one of its indexes).
+    dynamodb action is scoped to the template's table ARN (or one of its indexes);
+(g) every pipeline schedule (infra/render_template.py) invokes start-daily with its Name and
+    Scheduler's time, in a zone, at its time, with retries and a DLQ, through a role only
+    scheduler.amazonaws.com of this account assumes and that may only invoke start-daily and
+    send dead letters; start-daily has its DLQ and EventInvokeConfig (invoked asynchronously).
 
 With --checkov-report FILE it instead reads checkov's JSON report (`checkov -o json`) and
 fails on any failed check, parsing error, skip without a reason or a scan that saw nothing.
@@ -64,6 +68,10 @@ STATE_MACHINE_TYPES = {"AWS::Serverless::StateMachine"}
 PLACEHOLDER = re.compile(r"\$\{([^}]+)\}")
 CODE_URI_CRATE = re.compile(r"(?:^|/)target/lambda/([^/]+)/?$")
 RULE_TYPES = {"AWS::Events::Rule"}
+SCHEDULE_TYPES = {"AWS::Scheduler::Schedule"}
+START_DAILY_CRATE = "start-daily"
+SCHEDULED_TIME = "<aws.scheduler.scheduled-time>"
+SCHEDULER_ACTIONS = {"lambda:invokefunction", "sqs:sendmessage"}
 TABLE_TYPES = {"AWS::DynamoDB::Table"}
 
 # The reaper (issue 11) and the EMR event handler (issue 12), by crate name.
@@ -662,6 +670,87 @@ def table_arn_reference(entry: Any, tables: set[str]) -> bool:
     return bool(match) and match.group(1) in tables
 
 
+# ------------------------------------------------------------------ (g) pipeline schedules
+
+
+def check_schedules(template: dict) -> list[str]:
+    findings = []
+    all_resources = dict(resources(template))
+    crates = function_crates(template)
+    roles: set[str] = set()
+    targets: set[str] = set()
+    for name, resource in resources(template):
+        if resource.get("Type") not in SCHEDULE_TYPES:
+            continue
+        props = resource.get("Properties") or {}
+        target = props.get("Target") if isinstance(props.get("Target"), dict) else {}
+        function = referenced_resource(target.get("Arn"))
+        if crates.get(function) != START_DAILY_CRATE:
+            findings.append(f"{name}: a pipeline schedule must target start-daily, got {target.get('Arn')!r}")
+        else:
+            targets.add(function)
+        role = referenced_resource(target.get("RoleArn"))
+        if (all_resources.get(role) or {}).get("Type") == "AWS::IAM::Role":
+            roles.add(role)
+        else:
+            findings.append(f"{name}: Target.RoleArn must be !GetAtt <a role of this template>.Arn")
+        if not (target.get("RetryPolicy") and (target.get("DeadLetterConfig") or {}).get("Arn")):
+            findings.append(f"{name}: the target needs a RetryPolicy and a DeadLetterConfig")
+        if (props.get("FlexibleTimeWindow") or {}).get("Mode") != "OFF":
+            findings.append(f"{name}: FlexibleTimeWindow.Mode must be OFF (a pipeline starts at its time)")
+        if not isinstance(props.get("ScheduleExpressionTimezone"), str):
+            findings.append(f"{name}: ScheduleExpressionTimezone must name the pipeline's time zone")
+        try:
+            payload = json.loads(target.get("Input")) if isinstance(target.get("Input"), str) else None
+        except json.JSONDecodeError:
+            payload = None
+        if not (isinstance(payload, dict) and set(payload) == {"PipelineName", "ScheduledTime"}
+                and payload["PipelineName"] == props.get("Name")
+                and payload["ScheduledTime"] == SCHEDULED_TIME):
+            findings.append(f"{name}: Target.Input must be {{\"PipelineName\": <the schedule's Name>, "
+                            f"\"ScheduledTime\": \"{SCHEDULED_TIME}\"}}")
+    for role in sorted(roles):
+        findings.extend(check_scheduler_role(role, all_resources[role], crates, all_resources))
+    for function in sorted(targets):
+        props = all_resources[function].get("Properties") or {}
+        if not (props.get("DeadLetterQueue") or {}).get("TargetArn"):
+            findings.append(f"{function}: invoked by the schedules (asynchronously) but has no dead-letter queue")
+        if not any(res.get("Type") == "AWS::Lambda::EventInvokeConfig" and referenced_resource(
+                (res.get("Properties") or {}).get("FunctionName")) == function for res in all_resources.values()):
+            findings.append(f"{function}: invoked asynchronously by the schedules but has no EventInvokeConfig")
+    return findings
+
+
+def check_scheduler_role(name: str, role: dict, crates: dict[str, str], all_resources: dict) -> list[str]:
+    """Assumed only by scheduler.amazonaws.com of this account; invokes start-daily, sends to a queue."""
+    findings = []
+    props = role.get("Properties") or {}
+    trust = as_list((props.get("AssumeRolePolicyDocument") or {}).get("Statement"))
+    for statement in trust:
+        principal = (statement.get("Principal") or {}) if isinstance(statement, dict) else {}
+        if as_list(principal.get("Service")) != ["scheduler.amazonaws.com"] or set(principal) != {"Service"}:
+            findings.append(f"{name}: only scheduler.amazonaws.com may assume the schedules' role")
+        if "aws:sourceaccount" not in condition_keys(statement.get("Condition")):
+            findings.append(f"{name}: the schedules' role trust needs an aws:SourceAccount condition")
+    if props.get("ManagedPolicyArns"):
+        findings.append(f"{name}: the schedules' role takes no managed policy (least privilege)")
+    for index, policy in enumerate(as_list(props.get("Policies"))):
+        document = (policy or {}).get("PolicyDocument") or {}
+        for where, statement in (pair for i, st in enumerate(as_list(document.get("Statement")))
+                                 for pair in expand_statement(st, f"{name}.Policies[{index}].Statement[{i}]")):
+            actions = {a.lower() for a in as_list(statement.get("Action")) if isinstance(a, str)}
+            extra = sorted(actions - SCHEDULER_ACTIONS)
+            if extra:
+                findings.append(f"{where}: the schedules' role may only invoke start-daily, not {', '.join(extra)}")
+            for entry in as_list(statement.get("Resource")):
+                target = referenced_resource(entry)
+                if "lambda:invokefunction" in actions and crates.get(target) != START_DAILY_CRATE:
+                    findings.append(f"{where}: lambda:InvokeFunction only on start-daily, got {entry!r}")
+                if "sqs:sendmessage" in actions and (all_resources.get(target) or {}).get("Type") != "AWS::SQS::Queue":
+                    findings.append(f"{where}: sqs:SendMessage only on a queue of this template, got {entry!r}")
+    return findings
+
+
 # ------------------------------------------------------------------ entry point
 
 
@@ -676,6 +765,7 @@ def run_checks(template_path: Path, functions_dir: Path) -> list[str]:
         + check_emr_events_rule(template)
         + check_async_targets(template)
         + check_tables(template)
+        + check_schedules(template)
     )
 
 
@@ -700,7 +790,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"check_template: {len(findings)} problem(s) in {args.template}", file=sys.stderr)
         return 1
     print(f"check_template: {args.template} OK (substitutions, functions, IAM, checkov skips, "
-          "event rules, token table)")
+          "event rules, token table, schedules)")
     return 0
 
 

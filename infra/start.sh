@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# make start INPUT='{"CreateCluster":false,"ClusterId":"j-…"}' -> infra/start.sh STACK_NAME INPUT
+# make start PIPELINE=daily-etl INPUT='{"CreateCluster":false,"ClusterId":"j-…"}'
+#   -> infra/start.sh STACK_NAME INPUT PIPELINE
 # Starts one execution of the deployed state machine. INPUT is a JSON object or a file
-# holding one (the Makefile's default is examples/input.json). The execution is named
-# manual-<UTC time> unless EXECUTION_NAME is set (names are unique per state machine for
-# 90 days; scheduled runs use daily-<date>, so manual names never collide with them).
+# holding one (the Makefile's default is examples/input.json); PIPELINE, when given, becomes
+# its PipelineName. The execution is named manual-<UTC time> unless EXECUTION_NAME is set
+# (names are unique per state machine for 90 days; scheduled runs use <pipeline>-<date>, so
+# manual names never collide with them).
 set -euo pipefail
 
 STACK_NAME="${1:-emrflow}"
 INPUT="${2:-}"
+PIPELINE="${3:-}"
 [[ -n "${INPUT}" ]] || INPUT='{}'
 
 die() { printf 'start.sh: %s\n' "$*" >&2; exit 1; }
@@ -19,14 +22,20 @@ fi
 # Refuse malformed JSON here rather than as a failed execution.
 INPUT="$(printf '%s' "${INPUT}" | python3 -c '
 import json, sys
+pipeline = sys.argv[1]
 try:
     value = json.load(sys.stdin)
 except json.JSONDecodeError as error:
     sys.exit(f"start.sh: INPUT is not JSON: {error}")
 if not isinstance(value, dict):
     sys.exit("start.sh: INPUT must be a JSON object")
+if pipeline:
+    given = value.get("PipelineName", pipeline)
+    if given != pipeline:
+        sys.exit(f"start.sh: INPUT names pipeline {given} but PIPELINE is {pipeline}: give one")
+    value["PipelineName"] = pipeline
 print(json.dumps(value))
-')"
+' "${PIPELINE}")"
 
 STATE_MACHINE_ARN="$(aws cloudformation describe-stacks --stack-name "${STACK_NAME}" \
   --query "Stacks[0].Outputs[?OutputKey=='StateMachineArn'].OutputValue" --output text)"

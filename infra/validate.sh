@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Offline validation of the deploy path (called by `make validate`, and by `make test`).
+# Offline validation of the deploy path (called by `make validate`, and by `make test`), on
+# the template that is deployed: target/template.yaml, which `make template` renders from
+# infra/template.yaml and the pipelines folder (one EventBridge Scheduler schedule per pipeline).
 #
 #   infra/validate.sh              install the tools if needed, then run every check
 #   infra/validate.sh --install    only install the tools (make deploy uses .tools/sam-venv/bin/sam)
@@ -11,14 +13,16 @@
 # A stamp file per venv records the pinned requirements, so a second run installs nothing.
 #
 # Checks, all without AWS access (dummy credentials, fixed region, no telemetry):
-#   1. cfn-lint infra/template.yaml                 (zero errors, warnings or notes)
+#   1. cfn-lint target/template.yaml                (zero errors, warnings or notes)
 #   2. sam validate / sam validate --lint           (SAM translator + SAM's cfn-lint)
 #   3. infra/check_template.py                      (ASL substitutions, functions <-> [[bin]] crates,
 #                                                    IAM, every checkov skip has a reason, the
 #                                                    reaper's and the EMR events rules, async
-#                                                    targets' DLQs, the token table and its IAM)
-#   4. pytest infra/tests                           (the checker catches bad templates)
-#   5. checkov -f infra/template.yaml               (security scan: zero failed checks, no parsing
+#                                                    targets' DLQs, the token table and its IAM,
+#                                                    the schedules and their role)
+#   4. pytest infra/tests                           (the checker catches bad templates, the
+#                                                    renderer renders one schedule per pipeline)
+#   5. checkov -f target/template.yaml              (security scan: zero failed checks, no parsing
 #                                                    error; each skip is in the template with its
 #                                                    one-line reason, printed here)
 set -euo pipefail
@@ -43,7 +47,7 @@ CHECKOV_REQUIREMENTS=(
   "checkov==3.3.30"
 )
 
-TEMPLATE="${REPO_ROOT}/infra/template.yaml"
+TEMPLATE="${REPO_ROOT}/target/template.yaml"
 STATE_MACHINE="${REPO_ROOT}/statemachine/emrflow.asl.json"
 
 log() { printf '==> %s\n' "$*"; }
@@ -97,26 +101,26 @@ main() {
     *) die "unknown argument: $1 (use --install, or nothing)" ;;
   esac
 
-  [[ -f "${TEMPLATE}" ]] || die "missing ${TEMPLATE}"
+  [[ -f "${TEMPLATE}" ]] || die "missing ${TEMPLATE}: make template renders it (infra/template.yaml + a schedule per pipeline)"
   [[ -f "${STATE_MACHINE}" ]] || die "missing ${STATE_MACHINE} (the template's DefinitionUri)"
   install_tools
   offline_env
   cd "${REPO_ROOT}"
 
-  log "cfn-lint $("${CFN_LINT_VENV}/bin/cfn-lint" --version | awk '{print $2}') infra/template.yaml"
-  "${CFN_LINT_VENV}/bin/cfn-lint" infra/template.yaml
+  log "cfn-lint $("${CFN_LINT_VENV}/bin/cfn-lint" --version | awk '{print $2}') target/template.yaml"
+  "${CFN_LINT_VENV}/bin/cfn-lint" target/template.yaml
   log "cfn-lint: no findings"
 
   # `sam validate` without --lint runs the SAM translator locally; with only explicit roles
   # (no SAM policy templates or managed-policy names) it makes no IAM call.
   log "sam validate ($("${SAM_VENV}/bin/sam" --version))"
-  (cd infra && "${SAM_VENV}/bin/sam" validate --template-file template.yaml)
+  (cd target && "${SAM_VENV}/bin/sam" validate --template-file template.yaml)
   log "sam validate --lint"
-  (cd infra && "${SAM_VENV}/bin/sam" validate --lint --template-file template.yaml)
+  (cd target && "${SAM_VENV}/bin/sam" validate --lint --template-file template.yaml)
 
-  log "check_template.py (ASL substitutions, functions <-> crates, IAM, checkov skips, event rules, token table)"
+  log "check_template.py (ASL substitutions, functions <-> crates, IAM, checkov skips, event rules, token table, schedules)"
   "${CFN_LINT_VENV}/bin/python" infra/check_template.py \
-    --template infra/template.yaml --functions functions
+    --template target/template.yaml --functions functions
 
   log "checker tests (pytest infra/tests)"
   "${CFN_LINT_VENV}/bin/python" -m pytest -q -p no:cacheprovider infra/tests
@@ -125,10 +129,10 @@ main() {
   # instead, which also refuses a report with parsing errors or nothing scanned (a template
   # checkov cannot read would otherwise "pass" with zero checks). --skip-download: offline,
   # no Prisma Cloud look-ups.
-  log "checkov $("${CHECKOV_VENV}/bin/checkov" --version) infra/template.yaml"
+  log "checkov $("${CHECKOV_VENV}/bin/checkov" --version) target/template.yaml"
   local report
   report="$(mktemp "${TMPDIR:-/tmp}/emrflow-checkov.XXXXXX")"
-  "${CHECKOV_VENV}/bin/checkov" --file infra/template.yaml --framework cloudformation \
+  "${CHECKOV_VENV}/bin/checkov" --file target/template.yaml --framework cloudformation \
     --skip-download --output json > "${report}" || true
   if ! "${CFN_LINT_VENV}/bin/python" infra/check_template.py --checkov-report "${report}"; then
     rm -f "${report}"

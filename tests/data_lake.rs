@@ -1,4 +1,4 @@
-//! Seed 001's data-lake pipeline (`examples/pipelines/data-lake.json`), end to end on the
+//! Seed 001's data-lake pipeline (`pipelines/data-lake.json`), end to end on the
 //! local EMR with the real definition and handlers: validation → deduplication → the Hive
 //! business transformation → customer ∥ product analytics → quality monitoring (a custom
 //! JAR, RunIf ALL_DONE) and the archive copy (S3DistCp). What `make data-lake` runs.
@@ -9,7 +9,7 @@ use std::process::Command;
 
 use emrflow::seed_local_s3;
 use emrflow_tests::examples::{
-    assert_spark_submit_available, example, example_json, first_attempt, millis, step_states,
+    assert_spark_submit_available, example, first_attempt, millis, pipeline_json, step_states,
 };
 use emrflow_tests::Harness;
 use serde_json::{json, Value};
@@ -125,7 +125,7 @@ async fn the_data_lake_pipeline_runs_from_raw_events_to_analytics_report_and_arc
     let s3_root = harness.emr.emr.s3_root();
     seed_local_s3(&example("s3"), &s3_root).expect("seeded");
     build_quality_monitor_jar(&s3_root);
-    let pipeline = example_json("pipelines/data-lake.json");
+    let pipeline = pipeline_json("data-lake.json");
 
     // WHEN the day runs
     let run = harness

@@ -1,5 +1,5 @@
-//! What the end-to-end tests of `examples/` share: finding the files, the Spark they need,
-//! and reading the execution output's step report.
+//! What the end-to-end tests of `examples/` and `pipelines/` share: finding the files, the
+//! Spark they need, and reading the execution output's step report.
 
 use std::path::{Path, PathBuf};
 
@@ -12,11 +12,23 @@ pub fn example(relative: &str) -> PathBuf {
         .join(relative)
 }
 
-/// An example's JSON (a pipeline, an input).
+/// A pipeline of the repository's `pipelines/` folder, by file name.
+pub fn pipeline_json(file: &str) -> Value {
+    json_file(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../pipelines")
+            .join(file),
+    )
+}
+
+/// An example's JSON (an input).
 pub fn example_json(relative: &str) -> Value {
-    let path = example(relative);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+    json_file(&example(relative))
+}
+
+fn json_file(path: &Path) -> Value {
+    let text =
+        std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|error| panic!("{}: {error}", path.display()))
 }
 

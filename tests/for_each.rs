@@ -1,5 +1,5 @@
 //! Steps over a list, end to end through the real definition and handlers on the local EMR:
-//! seed 001's multi-tenant graph (`examples/pipelines/multi-tenant.json`) with each job
+//! seed 001's multi-tenant graph (`pipelines/multi-tenant.json`) with each job
 //! replaced by a quick script, so the failure paths cost no Spark start. Which instances ran,
 //! in which order, and what a failed tenant skips (README, "Steps over a list").
 

@@ -1,4 +1,4 @@
-//! Seed 001's multi-tenant pipeline (`examples/pipelines/multi-tenant.json`), end to end on
+//! Seed 001's multi-tenant pipeline (`pipelines/multi-tenant.json`), end to end on
 //! the local EMR with the real definition and handlers: per-tenant ETL (PySpark) → per-tenant
 //! Hive analytics (spark-sql) → one privacy-preserving cross-tenant aggregation. What `make
 //! multi-tenant` runs, for two of its three tenants (the input's Items), so the test starts

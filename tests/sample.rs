@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 
 use emrflow::seed_local_s3;
 use emrflow_tests::examples::{
-    assert_spark_submit_available, example, example_json, first_attempt, millis, step_states,
+    assert_spark_submit_available, example, example_json, first_attempt, millis, pipeline_json,
+    step_states,
 };
 use emrflow_tests::Harness;
 
@@ -24,7 +25,7 @@ async fn the_sample_pipeline_curates_the_raw_orders_into_parquet() {
     // GIVEN the sample pipeline, its input and its day of raw data in the local S3
     let harness = Harness::start().await;
     seed_local_s3(&example("s3"), &harness.emr.emr.s3_root()).expect("seeded");
-    let pipeline = example_json("pipeline.json");
+    let pipeline = pipeline_json("daily-etl.json");
     let input = example_json("input.json");
     // WHEN the execution runs
     let run = harness.run(input, pipeline).await;

@@ -121,7 +121,7 @@ fn machine() -> StateMachine {
 
 fn sample() -> PipelineSpec {
     PipelineSpec::load(
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples/pipeline.json"),
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../pipelines/daily-etl.json"),
     )
     .expect("sample pipeline")
 }

@@ -53,7 +53,7 @@ async fn cold_start(binary: &Path, function: &str) -> Option<Duration> {
         let mut child = Command::new(binary)
             .env_clear()
             .envs(api.function_environment(function))
-            .env("EMRFLOW_PIPELINE_FILE", repo("examples/pipeline.json"))
+            .env("EMRFLOW_PIPELINES_DIR", repo("pipelines"))
             .env("EMRFLOW_TOKEN_TABLE", "emrflow-bench-tokens")
             .env(
                 "STATE_MACHINE_ARN",

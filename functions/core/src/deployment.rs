@@ -1,16 +1,24 @@
-//! What one deployment gives every execution: its default pipeline (with the stack's
+//! What one deployment gives every execution: its pipelines by Name (with the stack's
 //! account-specific settings applied), the Region, and how executions learn that steps ended
-//! when a pipeline does not say. The Lambda wiring builds it from the environment at cold
-//! start; the local runner builds it from its options.
+//! when a pipeline does not say. The Lambda wiring builds it at cold start from the pipelines
+//! folder in its package; the local runner from its options. Reading the folder is here too
+//! ([`read_pipeline_files`], [`load_pipeline_folder`]): a file that is not a valid spec, or
+//! two files with one Name, fail loading, each problem naming the file and the key.
 
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use crate::json::echo;
 use crate::pipeline::{PipelineSpec, StepCompletion};
+use crate::EmrflowError;
 
 /// The deployment the handlers serve.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Deployment {
-    /// The deployed default pipeline; None for a function that never reads it (then
+    /// The deployed pipelines by Name; empty for a function that never reads them (then
     /// validate-input requires the execution input to carry a `Pipeline`).
-    pub default_pipeline: Option<PipelineSpec>,
+    pub pipelines: BTreeMap<String, PipelineSpec>,
     /// The Region the functions run in (script-runner's JAR and the endpoints depend on it).
     pub region: String,
     /// The deployment's choice for pipelines that do not set StepCompletion.
@@ -21,18 +29,24 @@ pub struct Deployment {
 }
 
 impl Deployment {
-    /// A deployment in `region` without a default pipeline, polling by default.
+    /// A deployment in `region` without pipelines, polling by default.
     pub fn new(region: impl Into<String>) -> Self {
         Deployment {
-            default_pipeline: None,
+            pipelines: BTreeMap::new(),
             region: region.into(),
             step_completion: StepCompletion::default(),
             event_feed: true,
         }
     }
 
-    pub fn with_default_pipeline(mut self, pipeline: PipelineSpec) -> Self {
-        self.default_pipeline = Some(pipeline);
+    /// Deploys `pipeline` too (replacing one of the same Name).
+    pub fn with_pipeline(mut self, pipeline: PipelineSpec) -> Self {
+        self.pipelines.insert(pipeline.name.clone(), pipeline);
+        self
+    }
+
+    pub fn with_pipelines(mut self, pipelines: BTreeMap<String, PipelineSpec>) -> Self {
+        self.pipelines.extend(pipelines);
         self
     }
 
@@ -55,6 +69,144 @@ impl Deployment {
         }
         pipeline.step_completion.unwrap_or(self.step_completion)
     }
+
+    /// The deployed pipeline an execution input names (`PipelineName`), or, when it names
+    /// none, the only one deployed. InvalidInput lists the deployed Names.
+    pub fn pipeline(&self, name: Option<&str>) -> Result<&PipelineSpec, EmrflowError> {
+        let deployed = || match self.pipelines.len() {
+            0 => "no pipeline is deployed".to_string(),
+            _ => format!(
+                "deployed: {}",
+                self.pipelines
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        match name {
+            Some(name) => self.pipelines.get(name).ok_or_else(|| {
+                EmrflowError::invalid_input(format!(
+                    "key 'PipelineName': '{}' is not a deployed pipeline ({})",
+                    echo(name),
+                    deployed()
+                ))
+            }),
+            None => match self.pipelines.len() {
+                0 => Err(EmrflowError::invalid_input(
+                    "key 'Pipeline': not given and no pipeline spec is deployed",
+                )),
+                1 => Ok(self.pipelines.values().next().ok_or_else(|| {
+                    EmrflowError::internal("the one deployed pipeline could not be read")
+                })?),
+                _ => Err(EmrflowError::invalid_input(format!(
+                    "key 'PipelineName': required when more than one pipeline is deployed ({})",
+                    deployed()
+                ))),
+            },
+        }
+    }
+
+    /// The stack's settings applied to every deployed pipeline.
+    pub fn with_settings(mut self, settings: &DeploymentSettings) -> Self {
+        for pipeline in self.pipelines.values_mut() {
+            settings.apply(pipeline);
+        }
+        if let Some(step_completion) = settings.step_completion {
+            self.step_completion = step_completion;
+        }
+        self
+    }
+}
+
+/// Something wrong with one pipeline file: the file, and the problem naming the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileProblem {
+    pub path: PathBuf,
+    pub message: String,
+}
+
+impl fmt::Display for FileProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.message)
+    }
+}
+
+/// The pipeline files read: the valid ones, and every problem — each file's own (the first
+/// its validation finds, as Validate_Input reports one), then each file whose Name an
+/// earlier file has (the earlier one is kept).
+#[derive(Debug, Clone, Default)]
+pub struct PipelineFiles {
+    pub valid: Vec<(PathBuf, PipelineSpec)>,
+    pub problems: Vec<FileProblem>,
+}
+
+/// The `*.json` files of a pipelines folder, in name order.
+pub fn pipeline_files_in(folder: &Path) -> Result<Vec<PathBuf>, EmrflowError> {
+    let entries = std::fs::read_dir(folder).map_err(|error| {
+        EmrflowError::invalid_input(format!(
+            "cannot read the pipelines folder {}: {error}",
+            folder.display()
+        ))
+    })?;
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.is_file() && path.extension().is_some_and(|ext| ext == "json"))
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+/// Reads and validates each file, then checks that no two share a Name.
+pub fn read_pipeline_files(paths: &[PathBuf]) -> PipelineFiles {
+    let mut files = PipelineFiles::default();
+    let mut names: BTreeMap<String, PathBuf> = BTreeMap::new();
+    for path in paths {
+        let spec = std::fs::read_to_string(path)
+            .map_err(|error| EmrflowError::invalid_input(format!("cannot read the file: {error}")))
+            .and_then(|text| PipelineSpec::from_json_str(&text));
+        match spec {
+            Err(error) => files.problems.push(FileProblem {
+                path: path.clone(),
+                message: error.message().to_string(),
+            }),
+            Ok(spec) => match names.get(&spec.name) {
+                Some(first) => files.problems.push(FileProblem {
+                    path: path.clone(),
+                    message: format!(
+                        "pipeline spec: key 'Name': '{}' is already the Name of {}; every pipeline needs a Name of its own",
+                        spec.name,
+                        first.display()
+                    ),
+                }),
+                None => {
+                    names.insert(spec.name.clone(), path.clone());
+                    files.valid.push((path.clone(), spec));
+                }
+            },
+        }
+    }
+    files
+}
+
+/// Every pipeline of `folder` by Name; any problem fails the whole load, listing them all.
+pub fn load_pipeline_folder(folder: &Path) -> Result<BTreeMap<String, PipelineSpec>, EmrflowError> {
+    let files = read_pipeline_files(&pipeline_files_in(folder)?);
+    if !files.problems.is_empty() {
+        let lines: Vec<String> = files.problems.iter().map(ToString::to_string).collect();
+        return Err(EmrflowError::invalid_input(format!(
+            "the pipelines folder {} has {} problem(s): {}",
+            folder.display(),
+            lines.len(),
+            lines.join("; ")
+        )));
+    }
+    Ok(files
+        .valid
+        .into_iter()
+        .map(|(_, spec)| (spec.name.clone(), spec))
+        .collect())
 }
 
 /// Account-specific values the deployed stack passes as environment variables. They replace
@@ -108,7 +260,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn sample() -> PipelineSpec {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pipeline.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../pipelines/daily-etl.json"
+        );
         PipelineSpec::load(path).expect("sample pipeline")
     }
 

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::deployment::Deployment;
+pub use crate::json::echo;
 use crate::json::invalid_at_path;
 use crate::pipeline::{check_execution_limits, InputItems, PipelineSpec, PlaceholderValues};
 use crate::{words, EmrflowError};
@@ -35,16 +36,12 @@ pub fn normalize(
     deployment: &Deployment,
 ) -> Result<NormalizedInput, EmrflowError> {
     let start_time = parse_time("StartTime", start_time)?;
-    ExecutionInput::from_value(input)?.normalize(
-        execution_name,
-        start_time,
-        deployment.default_pipeline.as_ref(),
-        &deployment.region,
-    )
+    ExecutionInput::from_value(input)?.normalize(execution_name, start_time, deployment)
 }
 
-/// The execution's pipeline, re-derived from its input; a redeployed default pipeline (a
-/// different digest) is refused rather than run half old, half new.
+/// The execution's pipeline, re-derived from its input (the deployed pipeline its
+/// `PipelineName` names, or its own `Pipeline`); a redeployed pipeline (a different digest)
+/// is refused rather than run half old, half new.
 pub fn derive(
     execution: &ExecutionRef,
     deployment: &Deployment,
@@ -98,6 +95,10 @@ pub struct ExecutionInput {
     pub cluster_id: Option<String>,
     #[serde(default)]
     pub processing_date: Option<String>,
+    /// The deployed pipeline to run: required when more than one is deployed.
+    #[serde(default)]
+    pub pipeline_name: Option<String>,
+    /// A spec of the execution's own, instead of a deployed pipeline.
     #[serde(default)]
     pub pipeline: Option<Value>,
     /// The items of the steps whose ForEach says FromInput, by key (README, "Steps over a
@@ -158,18 +159,6 @@ fn check_emr_id(
             echo(id)
         )))
     }
-}
-
-/// A value quoted back in a message: whole when short, else its start and its length (an
-/// over-long input is never echoed in full).
-pub fn echo(text: &str) -> String {
-    const SHOWN: usize = 40;
-    let length = text.chars().count();
-    if length <= SHOWN {
-        return text.to_string();
-    }
-    let start: String = text.chars().take(SHOWN).collect();
-    format!("{start}… ({length} characters)")
 }
 
 /// Step Functions execution names: 1 to 80 characters, no whitespace, and none of the
@@ -255,8 +244,7 @@ impl ExecutionInput {
         self,
         execution_name: &str,
         start_time: DateTime<Utc>,
-        default_pipeline: Option<&PipelineSpec>,
-        region: &str,
+        deployment: &Deployment,
     ) -> Result<NormalizedInput, EmrflowError> {
         check_execution_name(execution_name)?;
         let create_cluster = self.create_cluster.unwrap_or(true);
@@ -283,15 +271,19 @@ impl ExecutionInput {
             Some(text) => parse_processing_date(text)?,
             None => start_time.date_naive(),
         };
-        let pipeline = match self.pipeline {
-            Some(value) => PipelineSpec::from_value(value)
+        let mut pipeline = match (self.pipeline_name, self.pipeline) {
+            (Some(_), Some(_)) => {
+                return Err(EmrflowError::invalid_input(
+                    "key 'PipelineName': give PipelineName (a deployed pipeline) or Pipeline (a spec of the execution's own), not both",
+                ))
+            }
+            (None, Some(value)) => PipelineSpec::from_value(value)
                 .map_err(|error| error.with_context("key 'Pipeline'"))?,
-            None => default_pipeline.cloned().ok_or_else(|| {
-                EmrflowError::invalid_input(
-                    "key 'Pipeline': not given and no default pipeline spec is deployed",
-                )
-            })?,
+            (name, None) => deployment.pipeline(name.as_deref())?.clone(),
         };
+        // The schedule says when executions start, not what they run: left out of the run's
+        // pipeline (and of its digest), so editing it never disturbs a running execution.
+        pipeline.schedule = None;
         let rendered = pipeline.render(&PlaceholderValues {
             processing_date,
             execution_name: execution_name.to_string(),
@@ -299,7 +291,7 @@ impl ExecutionInput {
         })?;
         // Expanded here, once: every handler re-derives the same instances from the input.
         let (instances, item_sources) = rendered.instances(&self.items.unwrap_or_default())?;
-        check_execution_limits(&instances, execution_name, region)?;
+        check_execution_limits(&instances, execution_name, &deployment.region)?;
         let mut rendered = rendered.with_instances(instances);
         // The state machine reads Pipeline.PollIntervalSeconds and Pipeline.MaxRunMinutes:
         // always spell out the defaults.

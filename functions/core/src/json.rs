@@ -242,6 +242,18 @@ pub(crate) fn invalid_at_path<E: fmt::Display>(
     }
 }
 
+/// A value quoted back in a message: whole when short, else its start and its length (an
+/// over-long input is never echoed in full).
+pub fn echo(text: &str) -> String {
+    const SHOWN: usize = 40;
+    let length = text.chars().count();
+    if length <= SHOWN {
+        return text.to_string();
+    }
+    let start: String = text.chars().take(SHOWN).collect();
+    format!("{start}… ({length} characters)")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,7 +14,8 @@
 //!   [`sdk`]: the aws-sdk-emr adapter, SDK error classification and endpoints for every
 //!   AWS client;
 //! - [`pipeline`]: the pipeline spec (cluster, steps, placeholders, validation, compilation);
-//! - [`deployment`]: what a deployment gives every execution (default pipeline, Region);
+//! - [`deployment`]: what a deployment gives every execution (its pipelines by Name, read
+//!   from the pipelines folder; the Region);
 //!   [`input`]: the execution input, its defaults, and its re-derivation by later handlers;
 //! - [`graph`]: DependsOn, RunIf, Retry, TimeoutSeconds: what runs when, judged per look;
 //! - [`handlers`]: one file per handler, the [`Handler`] shape, the dispatch in

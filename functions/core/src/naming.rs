@@ -10,10 +10,20 @@
 //!   (`etl[tenant_b] [<ExecutionName>#2]` on EMR). Spec step names cannot contain `[` or
 //!   `]`, and items hold none of `[`, `]`, `#` or a space ([`check_item`]), so the instance
 //!   parses back too, and the execution suffix stays the last ` [` of the EMR name.
+//! - the execution a schedule starts for one pipeline and one processing day is
+//!   `<PipelineName>-<YYYY-MM-DD>` ([`daily_execution_name`]): Step Functions keeps execution
+//!   names unique per state machine, so a repeated tick, a retry or a redeploy cannot start
+//!   that day twice (backfills use the same name for the same reason).
 
 /// Tag keys that mark a cluster as created by one execution of one pipeline.
 pub const PIPELINE_TAG: &str = "emrflow:pipeline";
 pub const EXECUTION_TAG: &str = "emrflow:execution";
+
+/// The execution of pipeline `pipeline_name` for one processing day: pipeline names are 1 to
+/// 64 characters of A-Z a-z 0-9 _ -, so this is a valid execution name of at most 75.
+pub fn daily_execution_name(pipeline_name: &str, processing_date: chrono::NaiveDate) -> String {
+    format!("{pipeline_name}-{}", processing_date.format("%Y-%m-%d"))
+}
 
 /// The name of the cluster one execution of one pipeline creates.
 pub fn cluster_name(pipeline_name: &str, execution_name: &str) -> String {
@@ -90,6 +100,21 @@ pub fn split_instance_name(name: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_pipeline_and_a_day_name_one_execution() {
+        // GIVEN a pipeline and a processing day WHEN the schedule names its execution
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        // THEN the name says both, and another pipeline's run of that day is another name
+        assert_eq!(
+            daily_execution_name("daily-etl", day),
+            "daily-etl-2026-11-21"
+        );
+        assert_ne!(
+            daily_execution_name("data-lake", day),
+            daily_execution_name("daily-etl", day)
+        );
+    }
 
     #[test]
     fn attempt_names_round_trip_and_ignore_other_executions() {

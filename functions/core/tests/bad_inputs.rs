@@ -616,3 +616,35 @@ async fn an_execution_input_too_large_for_a_task_input_is_refused() {
     // WHEN validated THEN refused before anything exists, naming the sizes
     assert_input_rejected(json!({"Pipeline": pipeline}), "per Task input").await;
 }
+
+#[tokio::test]
+async fn pipeline_name_with_an_inline_pipeline() {
+    assert_input_rejected(
+        json!({"PipelineName": "daily-etl", "Pipeline": sample_pipeline()}),
+        "key PipelineName: give PipelineName (a deployed pipeline) or Pipeline",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn pipeline_name_of_the_wrong_type() {
+    assert_input_rejected(json!({"PipelineName": 7}), "PipelineName").await;
+}
+
+#[tokio::test]
+async fn pipeline_name_that_is_not_deployed() {
+    assert_input_rejected(
+        json!({"PipelineName": "nightly"}),
+        "key PipelineName: 'nightly' is not a deployed pipeline (deployed: daily-etl)",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn inline_pipeline_with_a_schedule_in_an_unknown_time_zone() {
+    assert_pipeline_rejected(
+        |p| p["Schedule"] = json!({"Cron": "0 2 * * ? *", "Timezone": "Mars/Olympus_Mons"}),
+        "key Schedule.Timezone",
+    )
+    .await;
+}

@@ -202,23 +202,32 @@ fn load_reports_a_missing_file_as_invalid_input() {
 }
 
 #[test]
-fn the_example_pipeline_and_input_are_valid() {
-    // GIVEN the repository's sample pipeline and execution input
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples");
-    let spec = PipelineSpec::load(root.join("pipeline.json")).unwrap();
+fn the_pipelines_folder_and_the_example_input_are_valid() {
+    // GIVEN the repository's pipelines folder and the example execution input
+    let repo = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    let pipelines =
+        emrflow_core::deployment::load_pipeline_folder(&repo.join("pipelines")).unwrap();
+    assert!(pipelines.contains_key("daily-etl") && pipelines.contains_key("data-lake"));
+    let deployment = emrflow_core::Deployment::new("us-east-1").with_pipelines(pipelines.clone());
     let input: Value =
-        serde_json::from_str(&std::fs::read_to_string(root.join("input.json")).unwrap()).unwrap();
-    // WHEN the input is normalized against it
-    let normalized = emrflow_core::ExecutionInput::from_value(input)
-        .unwrap()
-        .normalize("example-run", chrono::Utc::now(), Some(&spec), "us-east-1")
-        .unwrap();
-    // THEN every step compiles within EMR's limits and placeholders are gone
-    assert!(!serde_json::to_string(&normalized.pipeline)
-        .unwrap()
-        .contains("{{"));
-    for step in &normalized.pipeline.steps {
-        let compiled = step.compile("example-run", "us-east-1");
-        assert!(compiled.hadoop_jar_step.total_chars() <= 10_240);
+        serde_json::from_str(&std::fs::read_to_string(repo.join("examples/input.json")).unwrap())
+            .unwrap();
+    for name in pipelines.keys() {
+        // WHEN the input, naming each pipeline in turn, is normalized against the folder
+        let mut input = input.clone();
+        input["PipelineName"] = Value::from(name.as_str());
+        let normalized = emrflow_core::ExecutionInput::from_value(input)
+            .unwrap()
+            .normalize("example-run", chrono::Utc::now(), &deployment)
+            .unwrap();
+        // THEN that pipeline runs, every step compiles within EMR's limits, no placeholder is left
+        assert_eq!(&normalized.pipeline.name, name);
+        assert!(!serde_json::to_string(&normalized.pipeline)
+            .unwrap()
+            .contains("{{"));
+        for step in &normalized.pipeline.steps {
+            let compiled = step.compile("example-run", "us-east-1");
+            assert!(compiled.hadoop_jar_step.total_chars() <= 10_240);
+        }
     }
 }

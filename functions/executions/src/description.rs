@@ -92,6 +92,25 @@ pub struct ExecutionDescription {
     pub cause: Option<String>,
 }
 
+impl ExecutionDescription {
+    /// The pipeline the execution's input names: `PipelineName` (what every schedule and
+    /// `emrflow start NAME` write), else the Name of the input's own `Pipeline`. None when it
+    /// names neither (the execution ran the only pipeline deployed: the record's summary
+    /// says which).
+    pub fn pipeline_in_input(&self) -> Option<String> {
+        let input: serde_json::Value = serde_json::from_str(self.input.as_deref()?).ok()?;
+        input
+            .get("PipelineName")
+            .or_else(|| {
+                input
+                    .get("Pipeline")
+                    .and_then(|pipeline| pipeline.get("Name"))
+            })
+            .and_then(serde_json::Value::as_str)
+            .map(str::to_string)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -117,5 +136,31 @@ mod tests {
             .map(ExecutionStatus::as_str)
             .collect();
         assert_eq!(reaped, ["FAILED", "TIMED_OUT", "ABORTED"]);
+    }
+
+    #[test]
+    fn the_pipeline_of_an_execution_is_the_one_its_input_names() {
+        // GIVEN inputs naming a deployed pipeline, carrying their own, and naming none
+        let described = |input: &str| ExecutionDescription {
+            execution_arn: "arn:aws:states:us-east-1:1:execution:emrflow:x".into(),
+            state_machine_arn: "arn:aws:states:us-east-1:1:stateMachine:emrflow".into(),
+            name: "x".into(),
+            status: ExecutionStatus::Succeeded,
+            start_date: Utc::now(),
+            stop_date: None,
+            input: Some(input.into()),
+            output: None,
+            error: None,
+            cause: None,
+        };
+        // WHEN asked for their pipeline THEN the input's PipelineName, else its Pipeline's Name
+        let by_name = described(r#"{"PipelineName": "daily-etl", "ProcessingDate": "2026-11-21"}"#);
+        assert_eq!(by_name.pipeline_in_input().as_deref(), Some("daily-etl"));
+        let inline = described(r#"{"Pipeline": {"Name": "adhoc"}}"#);
+        assert_eq!(inline.pipeline_in_input().as_deref(), Some("adhoc"));
+        assert_eq!(
+            described(r#"{"ProcessingDate": "2026-11-21"}"#).pipeline_in_input(),
+            None
+        );
     }
 }

@@ -172,6 +172,15 @@ impl ExecutionRecord {
             .map(str::to_string)
     }
 
+    /// The pipeline the execution ran: Validate_Input's, else the one its input names
+    /// (README, "Operating emrflow": an execution's pipeline is in its input).
+    pub fn pipeline_name(&self) -> Option<String> {
+        self.summary
+            .as_ref()
+            .map(|summary| summary.pipeline_name.clone())
+            .or_else(|| self.execution.pipeline_in_input())
+    }
+
     /// How long it ran (until now while it runs).
     pub fn duration(&self, now: DateTime<Utc>) -> chrono::Duration {
         self.execution.stop_date.unwrap_or(now) - self.execution.start_date

@@ -1,17 +1,17 @@
-//! GIVEN / WHEN / THEN tests of the daily start against a Step Functions fake that keeps
+//! GIVEN / WHEN / THEN tests of the scheduled start of each pipeline against a Step Functions fake that keeps
 //! execution names unique the way the service does (aws-smithy-mocks behind the real SDK
 //! client, so the request the SDK would send is what gets asserted).
 
-use aws_lambda_events::eventbridge::EventBridgeEvent;
 use aws_sdk_sfn::operation::start_execution::{
     StartExecutionError, StartExecutionInput, StartExecutionOutput,
 };
 use aws_sdk_sfn::primitives::DateTime;
 use aws_sdk_sfn::types::error::{ExecutionAlreadyExists, StateMachineDoesNotExist};
 use aws_smithy_mocks::{mock, mock_client, MockResponse, Rule, RuleMode};
-use emrflow_core::EmrflowError;
+use emrflow_core::{Deployment, ErrorName, Handler, PipelineSpec};
 use emrflow_executions::handlers::start_daily::*;
 use emrflow_executions::{execution_arn, SfnExecutions};
+use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 
@@ -61,194 +61,237 @@ impl FakeStepFunctions {
     }
 }
 
-fn config(offset: Option<&str>) -> StartDailyConfig {
-    let offset = offset.map(str::to_string);
-    StartDailyConfig::from_env(|name| match name {
-        STATE_MACHINE_ARN_ENV => Some(STATE_MACHINE_ARN.to_string()),
-        PROCESSING_DAY_OFFSET_ENV => offset.clone(),
-        _ => None,
+/// The sample pipeline named `name` with `schedule` (none: no Schedule key).
+fn pipeline(name: &str, schedule: Option<Value>) -> PipelineSpec {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../pipelines/daily-etl.json"
+    );
+    let mut spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    spec["Name"] = json!(name);
+    match schedule {
+        Some(schedule) => spec["Schedule"] = schedule,
+        None => {
+            spec.as_object_mut().unwrap().remove("Schedule");
+        }
+    }
+    PipelineSpec::from_value(spec).unwrap()
+}
+
+/// Deployed: `daily-etl` at 06:00 in Berlin (yesterday's data), `clicks` every 12 hours in
+/// UTC (today's data), `manual-only` without a schedule.
+fn deployment() -> Deployment {
+    Deployment::new("eu-west-1")
+        .with_pipeline(pipeline(
+            "daily-etl",
+            Some(json!({"Cron": "0 6 * * ? *", "Timezone": "Europe/Berlin"})),
+        ))
+        .with_pipeline(pipeline(
+            "clicks",
+            Some(json!({"Rate": "12 hours", "ProcessingDayOffset": 0})),
+        ))
+        .with_pipeline(pipeline("manual-only", None))
+}
+
+fn config() -> StartDailyConfig {
+    StartDailyConfig::from_env(|name| {
+        (name == STATE_MACHINE_ARN_ENV).then(|| STATE_MACHINE_ARN.to_string())
     })
     .unwrap()
 }
 
-fn starter_with(fake: &FakeStepFunctions, config: StartDailyConfig) -> StartDaily {
+fn starter_with(fake: &FakeStepFunctions) -> StartDaily {
     let rule = fake.rule();
-    starter(
-        mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&rule]),
-        config,
-    )
+    starter(mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&rule]))
 }
 
 /// start-daily over the Executions port on `client`, as deployed.
-fn starter(client: aws_sdk_sfn::Client, config: StartDailyConfig) -> StartDaily {
-    let executions = SfnExecutions::new(client, config.state_machine_arn.clone());
-    StartDaily::new(Arc::new(executions), config)
+fn starter(client: aws_sdk_sfn::Client) -> StartDaily {
+    let executions = SfnExecutions::new(client, STATE_MACHINE_ARN);
+    StartDaily::new(Arc::new(executions), Arc::new(deployment()), config())
 }
 
-/// The event EventBridge sends for a scheduled rule.
-fn scheduled_event(time: &str) -> EventBridgeEvent {
-    serde_json::from_value(serde_json::json!({
-        "version": "0",
-        "id": "53dc4d37-cffa-4f76-80c9-8b7d4a4d2eaa",
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "account": "123456789012",
-        "time": time,
-        "region": "eu-west-1",
-        "resources": ["arn:aws:events:eu-west-1:123456789012:rule/emrflow-daily"],
-        "detail": {}
-    }))
-    .unwrap()
+/// What a pipeline's schedule sends.
+fn tick(pipeline: &str, time: &str) -> ScheduledStart {
+    ScheduledStart {
+        pipeline_name: pipeline.to_string(),
+        scheduled_time: time.to_string(),
+    }
 }
 
-fn sent_input(request: &StartExecutionInput) -> serde_json::Value {
+fn sent_input(request: &StartExecutionInput) -> Value {
     serde_json::from_str(request.input().unwrap()).unwrap()
 }
 
 #[tokio::test]
-async fn given_the_same_schedule_tick_delivered_twice_when_handled_then_one_execution_and_both_succeed_with_the_same_name(
+async fn given_the_same_tick_delivered_twice_when_handled_then_one_execution_and_both_succeed_with_the_same_name(
 ) {
-    // GIVEN a Step Functions that keeps execution names unique, and the 06:00 tick of 22 Nov
+    // GIVEN a Step Functions that keeps execution names unique, and daily-etl's tick of 22 Nov
     let fake = FakeStepFunctions::default();
-    let starter = starter_with(&fake, config(None));
-    let event = scheduled_event("2026-11-22T06:00:00Z");
+    let starter = starter_with(&fake);
+    let tick = tick("daily-etl", "2026-11-22T05:00:00Z");
 
-    // WHEN EventBridge delivers it twice
-    let first = starter.start_for_event(&event).await.unwrap();
-    let second = starter.start_for_event(&event).await.unwrap();
+    // WHEN Scheduler delivers it twice
+    let first = starter.start(&tick).await.unwrap();
+    let second = starter.start(&tick).await.unwrap();
 
     // THEN exactly one execution exists, the second delivery answers success for it
     assert_eq!(
         fake.started_executions(),
-        vec!["daily-2026-11-21".to_string()]
+        vec!["daily-etl-2026-11-21".to_string()]
     );
     assert_eq!(fake.requests().len(), 2);
-    assert_eq!(first.execution_name, "daily-2026-11-21");
+    assert_eq!(first.execution_name, "daily-etl-2026-11-21");
     assert!(!first.already_started);
     assert_eq!(second.execution_name, first.execution_name);
     assert_eq!(second.execution_arn, first.execution_arn);
     assert!(second.already_started);
     assert_eq!(
         first.execution_arn,
-        "arn:aws:states:eu-west-1:123456789012:execution:emrflow-abc:daily-2026-11-21"
+        "arn:aws:states:eu-west-1:123456789012:execution:emrflow-abc:daily-etl-2026-11-21"
     );
 }
 
 #[tokio::test]
-async fn given_default_offset_when_scheduled_then_start_execution_request_is_exactly_yesterday() {
-    // GIVEN no PROCESSING_DAY_OFFSET (default 1) and a tick shortly after midnight UTC
+async fn given_a_berlin_schedule_when_it_fires_after_midnight_berlin_then_the_request_is_yesterday_in_berlin(
+) {
+    // GIVEN daily-etl (Europe/Berlin, offset 1) and a tick at 23:30 UTC on 22 Nov — already
+    // 00:30 on the 23rd in Berlin
     let fake = FakeStepFunctions::default();
-    let starter = starter_with(&fake, config(None));
+    let starter = starter_with(&fake);
 
     // WHEN the tick is handled
     let output = starter
-        .start_for_event(&scheduled_event("2026-03-01T00:05:00Z"))
+        .start(&tick("daily-etl", "2026-11-22T23:30:00Z"))
         .await
         .unwrap();
 
-    // THEN the request names the state machine from STATE_MACHINE_ARN, the day before
-    // (across the month end) in the name, and the documented input
+    // THEN the request names the state machine, the pipeline and Berlin's yesterday (the
+    // 22nd; UTC would have said the 21st), with the documented input
     let requests = fake.requests();
     assert_eq!(requests.len(), 1);
     let request = &requests[0];
     assert_eq!(request.state_machine_arn(), Some(STATE_MACHINE_ARN));
-    assert_eq!(request.name(), Some("daily-2026-02-28"));
+    assert_eq!(request.name(), Some("daily-etl-2026-11-22"));
     assert_eq!(
-        sent_input(request),
-        serde_json::json!({
-            "CreateCluster": true,
-            "TerminateCluster": true,
-            "ProcessingDate": "2026-02-28"
-        })
+        request.input(),
+        Some(
+            r#"{"PipelineName":"daily-etl","CreateCluster":true,"TerminateCluster":true,"ProcessingDate":"2026-11-22"}"#
+        )
     );
-    assert_eq!(output.processing_date, "2026-02-28");
+    assert_eq!(output.processing_date, "2026-11-22");
+    assert_eq!(output.pipeline_name, "daily-etl");
 }
 
 #[tokio::test]
-async fn given_offset_zero_when_scheduled_then_the_event_day_itself_is_processed() {
-    // GIVEN PROCESSING_DAY_OFFSET=0
+async fn given_a_rate_that_fires_twice_a_day_when_both_ticks_come_then_that_day_runs_once() {
+    // GIVEN clicks (every 12 hours, UTC, offset 0)
     let fake = FakeStepFunctions::default();
-    let starter = starter_with(&fake, config(Some("0")));
+    let starter = starter_with(&fake);
 
-    // WHEN a tick late in the UTC day is handled
-    let output = starter
-        .start_for_event(&scheduled_event("2026-11-22T23:59:59Z"))
+    // WHEN its two ticks of 22 Nov and the first of the 23rd are handled
+    let morning = starter
+        .start(&tick("clicks", "2026-11-22T03:00:00Z"))
         .await
         .unwrap();
-
-    // THEN the name and the input carry the event's own UTC date
-    let request = &fake.requests()[0];
-    assert_eq!(request.name(), Some("daily-2026-11-22"));
-    assert_eq!(sent_input(request)["ProcessingDate"], "2026-11-22");
-    assert_eq!(output.execution_name, "daily-2026-11-22");
-}
-
-#[tokio::test]
-async fn given_an_event_time_with_an_offset_when_scheduled_then_the_utc_date_is_used() {
-    // GIVEN offset 1 and an event time written in +02:00 that is still the 21st in UTC
-    let fake = FakeStepFunctions::default();
-    let starter = starter_with(&fake, config(Some("1")));
-
-    // WHEN it is handled
-    starter
-        .start_for_event(&scheduled_event("2026-11-22T01:30:00+02:00"))
-        .await
-        .unwrap();
-
-    // THEN the processing day is UTC 21st minus one
-    assert_eq!(fake.requests()[0].name(), Some("daily-2026-11-20"));
-}
-
-#[tokio::test]
-async fn given_two_different_days_when_scheduled_then_two_executions_are_started() {
-    // GIVEN ticks on two consecutive days
-    let fake = FakeStepFunctions::default();
-    let starter = starter_with(&fake, config(None));
-
-    // WHEN both are handled
-    starter
-        .start_for_event(&scheduled_event("2026-11-22T06:00:00Z"))
+    let evening = starter
+        .start(&tick("clicks", "2026-11-22T15:00:00Z"))
         .await
         .unwrap();
     starter
-        .start_for_event(&scheduled_event("2026-11-23T06:00:00Z"))
+        .start(&tick("clicks", "2026-11-23T03:00:00Z"))
         .await
         .unwrap();
 
-    // THEN each day has its own execution
+    // THEN each processing day has one execution; the evening tick found the morning's
     assert_eq!(
         fake.started_executions(),
         vec![
-            "daily-2026-11-21".to_string(),
-            "daily-2026-11-22".to_string()
+            "clicks-2026-11-22".to_string(),
+            "clicks-2026-11-23".to_string()
         ]
+    );
+    assert!(!morning.already_started);
+    assert!(evening.already_started);
+    assert_eq!(
+        sent_input(&fake.requests()[0])["ProcessingDate"],
+        "2026-11-22"
     );
 }
 
 #[tokio::test]
-async fn given_an_event_without_time_when_handled_then_a_clear_invalid_input_error_and_no_call() {
-    // GIVEN an event without `time` (e.g. a hand-made test event in the console)
+async fn given_two_pipelines_on_one_day_when_both_fire_then_each_has_its_own_execution() {
+    // GIVEN daily-etl and clicks firing for the same processing day
     let fake = FakeStepFunctions::default();
-    let starter = starter_with(&fake, config(None));
-    let event: EventBridgeEvent = serde_json::from_value(serde_json::json!({
-        "detail-type": "Scheduled Event",
-        "source": "aws.events",
-        "detail": {}
-    }))
-    .unwrap();
+    let starter = starter_with(&fake);
 
-    // WHEN it is handled
-    let error = starter.start_for_event(&event).await.unwrap_err();
+    // WHEN both ticks are handled
+    starter
+        .start(&tick("daily-etl", "2026-11-23T05:00:00Z"))
+        .await
+        .unwrap();
+    starter
+        .start(&tick("clicks", "2026-11-22T15:00:00Z"))
+        .await
+        .unwrap();
 
-    // THEN it fails as InvalidInput naming the missing field, and nothing was started
-    assert!(matches!(error, StartDailyError::EventWithoutTime));
-    let diagnostic = EmrflowError::from(error).lambda_error();
-    assert_eq!(diagnostic.error_type, "InvalidInput");
-    assert!(
-        diagnostic.error_message.contains("no `time`"),
-        "{}",
-        diagnostic.error_message
+    // THEN two executions, one per pipeline, each input naming its pipeline
+    assert_eq!(
+        fake.started_executions(),
+        vec![
+            "clicks-2026-11-22".to_string(),
+            "daily-etl-2026-11-22".to_string()
+        ]
     );
+    let pipelines: Vec<Value> = fake
+        .requests()
+        .iter()
+        .map(|request| sent_input(request)["PipelineName"].clone())
+        .collect();
+    assert_eq!(pipelines, [json!("daily-etl"), json!("clicks")]);
+}
+
+#[tokio::test]
+async fn given_a_tick_that_does_not_fit_the_deployment_when_handled_then_invalid_input_and_no_call()
+{
+    // GIVEN ticks for an unknown pipeline, a pipeline without a schedule, and a bad time
+    let fake = FakeStepFunctions::default();
+    let starter = starter_with(&fake);
+    for (tick, expected) in [
+        (
+            tick("nightly", "2026-11-22T05:00:00Z"),
+            "key PipelineName: 'nightly' is not a deployed pipeline (deployed: clicks, daily-etl, manual-only)",
+        ),
+        (
+            tick("manual-only", "2026-11-22T05:00:00Z"),
+            "pipeline 'manual-only' has no Schedule",
+        ),
+        (tick("daily-etl", "22.11.2026"), "key ScheduledTime"),
+    ] {
+        // WHEN it is handled
+        let error = starter.start(&tick).await.unwrap_err();
+        // THEN InvalidInput saying what is wrong
+        assert_eq!(error.name(), ErrorName::InvalidInput);
+        assert!(error.message().contains(expected), "{error}");
+    }
+    // AND nothing was started
+    assert!(fake.requests().is_empty());
+}
+
+#[tokio::test]
+async fn given_the_old_eventbridge_event_when_invoked_then_invalid_input_naming_the_key() {
+    // GIVEN the payload the old single EventBridge rule sent
+    let fake = FakeStepFunctions::default();
+    let starter = starter_with(&fake);
+    let event = json!({"detail-type": "Scheduled Event", "source": "aws.events",
+                       "time": "2026-11-22T06:00:00Z", "detail": {}});
+
+    // WHEN Lambda invokes the function with it
+    let error = starter.invoke(event).await.unwrap_err();
+
+    // THEN it is refused as InvalidInput naming a key it does not know, and nothing starts
+    assert_eq!(error.name(), ErrorName::InvalidInput);
+    assert!(error.message().contains("detail-type"), "{error}");
     assert!(fake.requests().is_empty());
 }
 
@@ -264,19 +307,19 @@ async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_re
         )
     });
     let client = mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&rule]);
-    let starter = starter(client, config(None));
+    let starter = starter(client);
 
     // WHEN the tick is handled
     let error = starter
-        .start_for_event(&scheduled_event("2026-11-22T06:00:00Z"))
+        .start(&tick("daily-etl", "2026-11-22T05:00:00Z"))
         .await
         .unwrap_err();
 
     // THEN the handler fails as AwsRequestRejected with the execution and the service message
-    let diagnostic = EmrflowError::from(error).lambda_error();
+    let diagnostic = error.lambda_error();
     assert_eq!(diagnostic.error_type, "AwsRequestRejected");
     let message = &diagnostic.error_message;
-    assert!(message.contains("daily-2026-11-21"), "{message}");
+    assert!(message.contains("daily-etl-2026-11-21"), "{message}");
     assert!(
         message.contains("State Machine Does Not Exist"),
         "{message}"
@@ -284,23 +327,11 @@ async fn given_the_state_machine_is_gone_when_scheduled_then_the_rejection_is_re
 }
 
 #[test]
-fn given_environment_values_when_configured_then_missing_arn_and_bad_offsets_are_refused() {
-    // GIVEN / WHEN / THEN: no ARN is a configuration error
-    let missing_arn = StartDailyConfig::from_env(|_| None).unwrap_err();
-    assert!(missing_arn.to_string().contains(STATE_MACHINE_ARN_ENV));
-
-    // a negative or non-numeric offset is refused with the offending value
-    for bad in ["-1", "one", "1.5", "9999"] {
-        let error = StartDailyConfig::from_env(|name| match name {
-            STATE_MACHINE_ARN_ENV => Some(STATE_MACHINE_ARN.to_string()),
-            _ => Some(bad.to_string()),
-        })
-        .unwrap_err();
-        assert!(error.to_string().contains(bad), "{error}");
-        assert_eq!(error.error_type(), "InvalidInput");
+fn given_no_state_machine_arn_when_configured_then_invalid_input_naming_the_variable() {
+    // GIVEN / WHEN / THEN: no ARN, or a blank one, is a configuration error
+    for missing in [None, Some("  ")] {
+        let error = StartDailyConfig::from_env(|_| missing.map(str::to_string)).unwrap_err();
+        assert_eq!(error.name(), ErrorName::InvalidInput);
+        assert!(error.message().contains(STATE_MACHINE_ARN_ENV), "{error}");
     }
-
-    // and an empty offset falls back to yesterday
-    assert_eq!(config(Some("")).processing_day_offset, 1);
-    assert_eq!(config(Some(" 3 ")).processing_day_offset, 3);
 }

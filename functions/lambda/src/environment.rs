@@ -1,14 +1,14 @@
 //! What a function reads from Lambda's environment at cold start: the Region, the SDK
 //! configuration (credentials as Lambda provides them, Amazon's root certificates), the
-//! deployed pipeline and the stack's settings. Everything else a function needs is built from
+//! deployed pipelines folder and the stack's settings. Everything else a function needs is built from
 //! these in `wiring.rs`.
 
 use std::path::PathBuf;
 
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::tls;
-use emrflow_core::deployment::{Deployment, DeploymentSettings};
-use emrflow_core::{EmrflowError, PipelineSpec};
+use emrflow_core::deployment::{load_pipeline_folder, Deployment, DeploymentSettings};
+use emrflow_core::EmrflowError;
 
 /// The root certificates of Amazon Trust Services, which sign every AWS API endpoint.
 const AMAZON_ROOTS_PEM: &[u8] = include_bytes!("../certs/amazon-trust-services.pem");
@@ -72,38 +72,36 @@ pub fn lambda_region() -> Result<String, EmrflowError> {
 }
 
 /// The deployment a pipeline function serves: the Region, the stack's StepCompletion and —
-/// for the functions that re-derive the execution's pipeline — the deployed default pipeline
-/// with the stack's settings applied.
-pub fn deployment(with_pipeline: bool) -> Result<Deployment, EmrflowError> {
+/// for the functions that re-derive the execution's pipeline, and start-daily — every
+/// pipeline of the deployed folder with the stack's settings applied. A file that is not a
+/// valid spec, or two with one Name, fail the cold start, naming the file and the key.
+pub fn deployment(with_pipelines: bool) -> Result<Deployment, EmrflowError> {
     let settings = DeploymentSettings::from_lookup(|key| std::env::var(key).ok());
-    let mut deployment = Deployment::new(lambda_region()?)
-        .with_step_completion(settings.step_completion.unwrap_or_default());
-    if with_pipeline {
-        let mut pipeline = PipelineSpec::load(default_pipeline_path())?;
-        settings.apply(&mut pipeline);
-        deployment = deployment.with_default_pipeline(pipeline);
+    let mut deployment = Deployment::new(lambda_region()?);
+    if with_pipelines {
+        deployment = deployment.with_pipelines(load_pipeline_folder(&pipelines_folder())?);
     }
-    Ok(deployment)
+    Ok(deployment.with_settings(&settings))
 }
 
-/// Where the deployed default pipeline spec is read from: the file named by
-/// `EMRFLOW_PIPELINE_FILE`, else `pipeline.json` in `$LAMBDA_TASK_ROOT`, else in the current
-/// directory.
-pub fn default_pipeline_path() -> PathBuf {
-    pipeline_path_from(
-        std::env::var_os("EMRFLOW_PIPELINE_FILE"),
+/// Where the deployed pipelines are read from: the folder named by `EMRFLOW_PIPELINES_DIR`,
+/// else `pipelines/` in `$LAMBDA_TASK_ROOT` (where `make build` copies it), else in the
+/// current directory.
+pub fn pipelines_folder() -> PathBuf {
+    pipelines_folder_from(
+        std::env::var_os("EMRFLOW_PIPELINES_DIR"),
         std::env::var_os("LAMBDA_TASK_ROOT"),
     )
 }
 
-fn pipeline_path_from(
-    pipeline_file: Option<std::ffi::OsString>,
+fn pipelines_folder_from(
+    folder: Option<std::ffi::OsString>,
     task_root: Option<std::ffi::OsString>,
 ) -> PathBuf {
-    match (pipeline_file, task_root) {
-        (Some(file), _) if !file.is_empty() => PathBuf::from(file),
-        (_, Some(root)) if !root.is_empty() => PathBuf::from(root).join("pipeline.json"),
-        _ => PathBuf::from("pipeline.json"),
+    match (folder, task_root) {
+        (Some(folder), _) if !folder.is_empty() => PathBuf::from(folder),
+        (_, Some(root)) if !root.is_empty() => PathBuf::from(root).join("pipelines"),
+        _ => PathBuf::from("pipelines"),
     }
 }
 
@@ -112,19 +110,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn pipeline_path_prefers_env_file_then_task_root_then_cwd() {
+    fn pipelines_folder_prefers_env_then_task_root_then_cwd() {
         // GIVEN the three sources WHEN resolved THEN the documented order applies
         assert_eq!(
-            pipeline_path_from(Some("/x/p.json".into()), Some("/task".into())),
-            PathBuf::from("/x/p.json")
+            pipelines_folder_from(Some("/x/pipelines".into()), Some("/task".into())),
+            PathBuf::from("/x/pipelines")
         );
         assert_eq!(
-            pipeline_path_from(None, Some("/task".into())),
-            PathBuf::from("/task/pipeline.json")
+            pipelines_folder_from(None, Some("/task".into())),
+            PathBuf::from("/task/pipelines")
         );
         assert_eq!(
-            pipeline_path_from(None, None),
-            PathBuf::from("pipeline.json")
+            pipelines_folder_from(None, None),
+            PathBuf::from("pipelines")
         );
     }
 }

@@ -112,6 +112,9 @@ pub async fn reap_execution() -> Result<ReapExecution, EmrflowError> {
 /// fails loudly at once, not on every scheduled tick.
 pub async fn start_daily() -> Result<StartDaily, EmrflowError> {
     let settings = StartDailyConfig::from_env(|name| std::env::var(name).ok())?;
+    // The pipelines folder: each schedule names its pipeline, whose time zone and
+    // ProcessingDayOffset decide the processing date.
+    let deployment = Arc::new(deployment(true)?);
     let config = lambda_sdk_config()?;
     let (client, endpoint) = client!(aws_sdk_sfn, &config, "SFN", callback_timeouts());
     let arn = settings.state_machine_arn.clone();
@@ -119,7 +122,7 @@ pub async fn start_daily() -> Result<StartDaily, EmrflowError> {
         Some(url) => SfnExecutions::with_endpoint_url(client, arn, &url),
         None => SfnExecutions::new(client, arn),
     };
-    Ok(StartDaily::new(Arc::new(executions), settings))
+    Ok(StartDaily::new(Arc::new(executions), deployment, settings))
 }
 
 /// The EMR adapter with [`emr_timeouts`].

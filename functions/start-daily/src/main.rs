@@ -1,4 +1,4 @@
-//! The `start-daily` Lambda: the daily schedule's target: starts daily-<date> once per day. Its handler is `emrflow_executions::handlers::StartDaily`; what it builds at cold
+//! The `start-daily` Lambda: every pipeline schedule's target: starts <PipelineName>-<date> once per pipeline and day. Its handler is `emrflow_executions::handlers::StartDaily`; what it builds at cold
 //! start is `emrflow_lambda::wiring::start_daily`.
 
 use emrflow_core::Handler;

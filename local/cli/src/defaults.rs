@@ -2,13 +2,16 @@
 //! decides, so that a folder written by `emrflow init` runs with no flag at all, and the
 //! repository's root runs its sample:
 //!
-//! - the pipeline: `pipeline.json` in the current directory, else the repository's
-//!   `examples/pipeline.json`;
+//! - the pipelines deployed: `pipeline.json` in the current directory (a folder of one's
+//!   own, as `emrflow init` writes it), else the folder `pipelines/` (the repository's, or a
+//!   team's folder of pipelines);
 //! - the input: `input.json` in the current directory, else `{}`;
 //! - the local S3 to copy in: the folder `s3/` in the current directory, else nothing;
 //! - the definition: the one built into the binary ([`crate::definition`]).
 
 use std::path::{Path, PathBuf};
+
+use crate::local_run::Pipelines;
 
 /// Where `emrflow local run` keeps the local S3, the work folders and the execution records,
 /// and where the operate commands' `--local` reads them.
@@ -19,15 +22,15 @@ pub const PIPELINE_FILE: &str = "pipeline.json";
 pub const INPUT_FILE: &str = "input.json";
 /// The local S3 to copy in, one folder per bucket (`s3/<bucket>/<key>`).
 pub const S3_FOLDER: &str = "s3";
-/// The repository's sample pipeline, for a run from the repository's root.
-pub const REPOSITORY_PIPELINE: &str = "examples/pipeline.json";
+/// The pipelines folder: every `*.json` in it is deployed, each with a Name of its own.
+pub const PIPELINES_FOLDER: &str = "pipelines";
 /// The execution input when none is given or found.
 pub const EMPTY_INPUT: &str = "{}";
 
 /// The files one `emrflow local run` uses, and which of them were found rather than given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunFiles {
-    pub pipeline: PathBuf,
+    pub pipelines: Pipelines,
     /// A JSON file or JSON text, as `--input` takes it.
     pub input: String,
     pub s3_from: Option<PathBuf>,
@@ -40,24 +43,27 @@ impl RunFiles {
     pub fn resolve(
         dir: &Path,
         pipeline: Option<PathBuf>,
+        pipelines: Option<PathBuf>,
         input: Option<String>,
         s3_from: Option<PathBuf>,
     ) -> Result<RunFiles, String> {
         let mut found = Vec::new();
-        let pipeline = match pipeline {
-            Some(path) => path,
-            None => {
-                let path = [PIPELINE_FILE, REPOSITORY_PIPELINE]
-                    .into_iter()
-                    .find(|candidate| dir.join(candidate).is_file())
-                    .ok_or_else(|| {
-                        format!(
-                            "no pipeline spec: there is no {PIPELINE_FILE} in {} (nor {REPOSITORY_PIPELINE}); pass --pipeline FILE, or write a working sample to start from with `emrflow init DIR`",
-                            dir.display()
-                        )
-                    })?;
-                found.push(format!("the pipeline {path}"));
-                PathBuf::from(path)
+        let pipelines = match (pipeline, pipelines) {
+            (Some(file), _) => Pipelines::File(file),
+            (None, Some(folder)) => Pipelines::Folder(folder),
+            (None, None) if dir.join(PIPELINE_FILE).is_file() => {
+                found.push(format!("the pipeline {PIPELINE_FILE}"));
+                Pipelines::File(PathBuf::from(PIPELINE_FILE))
+            }
+            (None, None) if dir.join(PIPELINES_FOLDER).is_dir() => {
+                found.push(format!("the pipelines folder {PIPELINES_FOLDER}/"));
+                Pipelines::Folder(PathBuf::from(PIPELINES_FOLDER))
+            }
+            (None, None) => {
+                return Err(format!(
+                    "no pipeline spec: there is no {PIPELINE_FILE} in {} (nor a {PIPELINES_FOLDER}/ folder); pass --pipeline FILE or --pipelines DIR, or write a working sample to start from with `emrflow init DIR`",
+                    dir.display()
+                ))
             }
         };
         let input = match input {
@@ -77,7 +83,7 @@ impl RunFiles {
             None => None,
         };
         Ok(RunFiles {
-            pipeline,
+            pipelines,
             input,
             s3_from,
             found,
@@ -97,8 +103,8 @@ mod tests {
         std::fs::write(dir.path().join(INPUT_FILE), "{}").expect("write");
         std::fs::create_dir(dir.path().join(S3_FOLDER)).expect("mkdir");
         // WHEN nothing is given THEN those three are used, and said
-        let files = RunFiles::resolve(dir.path(), None, None, None).expect("found");
-        assert_eq!(files.pipeline, PathBuf::from(PIPELINE_FILE));
+        let files = RunFiles::resolve(dir.path(), None, None, None, None).expect("found");
+        assert_eq!(files.pipelines, Pipelines::File(PathBuf::from(PIPELINE_FILE)));
         assert_eq!(files.input, INPUT_FILE);
         assert_eq!(files.s3_from, Some(PathBuf::from(S3_FOLDER)));
         assert_eq!(files.found.len(), 3);
@@ -106,11 +112,12 @@ mod tests {
         let given = RunFiles::resolve(
             dir.path(),
             Some("other.json".into()),
+            None,
             Some("{\"ProcessingDate\":\"2026-11-20\"}".into()),
             Some("elsewhere".into()),
         )
         .expect("given");
-        assert_eq!(given.pipeline, PathBuf::from("other.json"));
+        assert_eq!(given.pipelines, Pipelines::File(PathBuf::from("other.json")));
         assert!(given.found.is_empty());
     }
 
@@ -118,12 +125,12 @@ mod tests {
     fn an_empty_folder_says_how_to_start() {
         // GIVEN an empty folder WHEN no pipeline is given THEN the message names init
         let dir = tempfile::tempdir().expect("temp dir");
-        let error = RunFiles::resolve(dir.path(), None, None, None).unwrap_err();
+        let error = RunFiles::resolve(dir.path(), None, None, None, None).unwrap_err();
         assert!(error.contains("no pipeline spec"), "{error}");
         assert!(error.contains("emrflow init DIR"), "{error}");
         // AND without input.json or s3/ the input is {} and nothing is copied
         std::fs::write(dir.path().join(PIPELINE_FILE), "{}").expect("write");
-        let files = RunFiles::resolve(dir.path(), None, None, None).expect("found");
+        let files = RunFiles::resolve(dir.path(), None, None, None, None).expect("found");
         assert_eq!((files.input.as_str(), files.s3_from), (EMPTY_INPUT, None));
     }
 }

@@ -21,9 +21,10 @@ pub mod render;
 pub mod seed;
 pub mod starter;
 
-pub use local_run::{finished_record, run_from_cli, CliRun};
+pub use local_run::{finished_record, run_from_cli, CliRun, Pipelines};
 pub use seed::seed_local_s3;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,7 +71,7 @@ pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
 }
 
 /// What the local runner's handlers are built from, as the Lambda functions build theirs
-/// (`emrflow_lambda::wiring`): EMR at an endpoint, and the deployment — its default pipeline,
+/// (`emrflow_lambda::wiring`): EMR at an endpoint, and the deployment — its pipelines,
 /// the local Region, and the deployed stack's default of waiting on EMR's events.
 #[derive(Clone)]
 pub struct LocalHandlers {
@@ -97,15 +98,27 @@ impl LocalHandlers {
     }
 }
 
-/// The handlers as the local runner wires them, with EMR at `endpoint_url`.
-pub fn local_handlers(endpoint_url: &str, default_pipeline: PipelineSpec) -> LocalHandlers {
+/// The handlers as the local runner wires them, with EMR at `endpoint_url`, `pipeline`
+/// the one deployed.
+pub fn local_handlers(endpoint_url: &str, pipeline: PipelineSpec) -> LocalHandlers {
+    local_handlers_of(
+        endpoint_url,
+        BTreeMap::from([(pipeline.name.clone(), pipeline)]),
+    )
+}
+
+/// The handlers with `pipelines` deployed (a pipelines folder, by Name).
+pub fn local_handlers_of(
+    endpoint_url: &str,
+    pipelines: BTreeMap<String, PipelineSpec>,
+) -> LocalHandlers {
     LocalHandlers {
         emr: Arc::new(SdkEmr::with_endpoint_url(
             local_emr_client(endpoint_url),
             endpoint_url,
         )),
         deployment: Deployment::new(LOCAL_REGION)
-            .with_default_pipeline(default_pipeline)
+            .with_pipelines(pipelines)
             .with_step_completion(StepCompletion::Events),
     }
 }

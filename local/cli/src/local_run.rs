@@ -10,6 +10,7 @@
 
 mod claim;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -20,6 +21,7 @@ use emrflow_asl::{
     Clock, ExecutionResult, ExecutionStatus as AslStatus, FnObserver, HistoryEvent, Observer,
     RealClock, ScaledClock, StopHandle,
 };
+use emrflow_core::deployment::load_pipeline_folder;
 use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{PipelineSpec, SdkEmr};
 use emrflow_executions::{
@@ -32,14 +34,44 @@ use serde_json::{json, Value};
 use crate::defaults::RunFiles;
 use crate::definition::{local_definition, local_execution_arn, local_state_machine_arn};
 use crate::{
-    local_emr, local_emr_client, local_handlers, render, seed_local_s3, LocalEvents, LocalExecution,
+    local_emr, local_emr_client, local_handlers_of, render, seed_local_s3, LocalEvents,
+    LocalExecution,
 };
+
+/// Which pipelines `emrflow local run` deploys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pipelines {
+    /// Every `*.json` of a pipelines folder, as `make deploy` deploys it.
+    Folder(PathBuf),
+    /// One file alone.
+    File(PathBuf),
+}
+
+impl Pipelines {
+    /// The pipelines by Name; a file that is not a valid spec, or two with one Name, refuse
+    /// the run as they refuse a deploy.
+    pub fn load(&self) -> Result<BTreeMap<String, PipelineSpec>, String> {
+        match self {
+            Pipelines::Folder(folder) => {
+                load_pipeline_folder(folder).map_err(|error| error.to_string())
+            }
+            Pipelines::File(file) => PipelineSpec::load(file)
+                .map(|spec| BTreeMap::from([(spec.name.clone(), spec)]))
+                .map_err(|error| format!("{}: {error}", file.display())),
+        }
+    }
+}
 
 /// What `emrflow local run` was asked to do; what is not given is found in the current
 /// directory ([`crate::defaults`]).
 pub struct CliRun {
     pub input: Option<String>,
+    /// `--pipeline FILE`: deploy only this file.
     pub pipeline: Option<PathBuf>,
+    /// `--pipelines DIR`: deploy every pipeline of this folder.
+    pub pipelines: Option<PathBuf>,
+    /// The input's PipelineName, from `--pipeline-name`.
+    pub pipeline_name: Option<String>,
     pub definition: Option<PathBuf>,
     pub root: PathBuf,
     pub s3_from: Option<PathBuf>,
@@ -65,6 +97,26 @@ pub fn read_input(input: &str) -> Result<Value, String> {
     emrflow_core::json::parse_strict(&text, &what).map_err(|error| error.to_string())
 }
 
+/// `input` with `PipelineName` set to `name` (`--pipeline-name`); an input naming another
+/// pipeline is refused rather than silently overridden.
+pub fn with_pipeline_name(mut input: Value, name: Option<&str>) -> Result<Value, String> {
+    let Some(name) = name else {
+        return Ok(input);
+    };
+    let object = input
+        .as_object_mut()
+        .ok_or("the execution input must be a JSON object")?;
+    match object.get("PipelineName").and_then(Value::as_str) {
+        Some(given) if given != name => Err(format!(
+            "the input's PipelineName is '{given}' but --pipeline-name says '{name}': give one"
+        )),
+        _ => {
+            object.insert("PipelineName".into(), Value::from(name));
+            Ok(input)
+        }
+    }
+}
+
 /// `emrflow local run`: 0 when the execution succeeded, 1 when it did not.
 pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     if run.time_scale.is_nan() || run.time_scale <= 0.0 {
@@ -75,15 +127,15 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     let files = RunFiles::resolve(
         &here,
         run.pipeline.clone(),
+        run.pipelines.clone(),
         run.input.clone(),
         run.s3_from.clone(),
     )?;
     if !files.found.is_empty() {
         anstream::eprintln!("using {} of {}", files.found.join(", "), here.display());
     }
-    let input = read_input(&files.input)?;
-    let pipeline = PipelineSpec::load(&files.pipeline)
-        .map_err(|error| format!("{}: {error}", files.pipeline.display()))?;
+    let input = with_pipeline_name(read_input(&files.input)?, run.pipeline_name.as_deref())?;
+    let pipelines = files.pipelines.load()?;
     let machine = local_definition(run.definition.as_deref())?;
     if let Some(from) = &files.s3_from {
         let s3_root = emrflow_local_emr::local_s3_path(&run.root, "s3://");
@@ -120,13 +172,13 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     // endpoint elsewhere every wait is the timer's.
     let events = embedded.as_ref().map(LocalEvents::of);
     if events.is_none() {
-        note_no_event_feed(&pipeline, &input);
+        note_no_event_feed(&pipelines, &input);
     }
     let stop = StopHandle::new();
     let signals = tokio::spawn(stop_on_signal(stop.clone(), recorder.clone()));
     let result = LocalExecution {
         machine,
-        handlers: local_handlers(&endpoint, pipeline).with_step_completion(run.step_completion),
+        handlers: local_handlers_of(&endpoint, pipelines).with_step_completion(run.step_completion),
         name: name.clone(),
         input: input.clone(),
         clock,
@@ -176,10 +228,15 @@ async fn start_emr(run: &CliRun) -> Result<(String, Option<RunningLocalEmr>), St
 
 /// A pipeline that asks for EMR's events, run against a local EMR elsewhere: said once, and
 /// the run waits with the timer (that endpoint's events reach no one here).
-fn note_no_event_feed(pipeline: &PipelineSpec, input: &Value) {
+fn note_no_event_feed(pipelines: &BTreeMap<String, PipelineSpec>, input: &Value) {
+    let deployed = match input.get("PipelineName").and_then(Value::as_str) {
+        Some(name) => pipelines.get(name),
+        None if pipelines.len() == 1 => pipelines.values().next(),
+        None => None,
+    };
     let asked = match input.pointer("/Pipeline/StepCompletion") {
         Some(given) => serde_json::from_value(given.clone()).ok(),
-        None => pipeline.step_completion,
+        None => deployed.and_then(|pipeline| pipeline.step_completion),
     };
     if asked == Some(StepCompletion::Events) {
         anstream::eprintln!(

@@ -82,10 +82,17 @@ struct RunArgs {
     /// directory if there is one, else {}].
     #[arg(long)]
     input: Option<String>,
-    /// The pipeline spec deployed as the default (the input's "Pipeline" still overrides it)
-    /// [default: pipeline.json in the current directory, else examples/pipeline.json].
+    /// The pipelines folder deployed: every `*.json` in it, each with its own Name
+    /// [default: pipelines/ in the current directory, unless there is a pipeline.json].
     #[arg(long)]
+    pipelines: Option<PathBuf>,
+    /// Deploy only this pipeline file instead of a folder [default: pipeline.json in the
+    /// current directory if there is one].
+    #[arg(long, conflicts_with = "pipelines")]
     pipeline: Option<PathBuf>,
+    /// Run the deployed pipeline of this Name (the input's PipelineName).
+    #[arg(long)]
+    pipeline_name: Option<String>,
     /// The state machine definition [default: the one built into emrflow, the file SAM
     /// deploys].
     #[arg(long)]
@@ -139,6 +146,8 @@ async fn main() -> ExitCode {
             emrflow::run_from_cli(emrflow::CliRun {
                 input: args.input,
                 pipeline: args.pipeline,
+                pipelines: args.pipelines,
+                pipeline_name: args.pipeline_name,
                 definition: args.definition,
                 root: args.root,
                 s3_from: args.s3_from,

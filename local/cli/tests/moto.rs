@@ -143,6 +143,7 @@ async fn runs_show_and_logs_read_what_moto_holds() {
         &RunsArgs {
             limit: 10,
             status: None,
+            pipeline: None,
             target: target(true),
         },
     )
@@ -156,6 +157,29 @@ async fn runs_show_and_logs_read_what_moto_holds() {
     assert_eq!(rows[1]["status"], "SUCCEEDED");
     assert_eq!(rows[1]["processingDate"], "2026-11-21");
     assert_eq!(rows[1]["clusterId"], "j-DONE");
+    assert_eq!(rows[1]["pipeline"], "orders");
+
+    // WHEN only one pipeline's are asked for THEN each execution is read
+    // (DescribeExecution; its input names none, so Validate_Input's answer) and assigned
+    for (pipeline, expected) in [("orders", 2), ("clicks", 0)] {
+        let listed = runs(
+            &backend,
+            &RunsArgs {
+                limit: 10,
+                status: None,
+                pipeline: Some(pipeline.into()),
+                target: target(true),
+            },
+        )
+        .await
+        .expect("runs --pipeline");
+        let rows: Value = serde_json::from_str(&listed.stdout).expect("JSON");
+        assert_eq!(
+            rows.as_array().map(Vec::len),
+            Some(expected),
+            "{pipeline}: {rows}"
+        );
+    }
 
     // WHEN the succeeded one is shown THEN its states and its steps' log folders
     let shown = show(

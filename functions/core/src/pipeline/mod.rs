@@ -7,13 +7,17 @@
 //!   `dependencies.rs` those of the graph keys (DependsOn, Retry, TimeoutSeconds);
 //! - [`for_each`]: steps over a list — the `ForEach` key, the input's `Items`, and the
 //!   expansion into one instance per item;
-//! - [`compile`]: each step as EMR's StepConfig.
+//! //! - [`compile`]: each step as EMR's StepConfig;
+//! - [`schedule`]: `Schedule` (cron or rate, time zone, processing day), with EventBridge's
+//!   cron dialect in `cron.rs`.
 
 mod cluster;
 mod compile;
+mod cron;
 mod dependencies;
 mod for_each;
 mod render;
+mod schedule;
 mod steps;
 mod validate;
 
@@ -32,10 +36,15 @@ pub use cluster::{
     InstanceTypeConfig, Market, NodeRole,
 };
 pub use compile::script_runner_jar;
+pub use cron::{Cron, CRON_YEARS};
 pub use dependencies::{RETRY_ATTEMPTS, RETRY_INTERVAL_SECONDS, STEP_TIMEOUT_SECONDS};
 pub use emrflow_vocabulary::ActionOnFailure;
 pub use for_each::{ForEach, InputItems, Instance, InstanceItem};
 pub use render::{PlaceholderValues, ITEM, PLACEHOLDERS};
+pub use schedule::{
+    Rate, RateUnit, ScheduleSpec, When, DEFAULT_PROCESSING_DAY_OFFSET, DEFAULT_TIMEZONE,
+    PROCESSING_DAY_OFFSET_LIMIT,
+};
 pub use steps::{
     CommandStep, CustomJarStep, DeployMode, RunIf, S3DistCpStep, S3Path, ScriptStep,
     ScriptWithVariables, SparkStep, StepKind, StepRetry, StepSpec, StreamingStep,
@@ -75,6 +84,10 @@ pub struct PipelineSpec {
     /// heartbeat as the net) or polling. Unset: the deployment's setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_completion: Option<StepCompletion>,
+    /// When EventBridge Scheduler starts the pipeline; none: only by hand. It says when
+    /// executions start, not what they run, so an execution's pipeline leaves it out.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<ScheduleSpec>,
     pub cluster: ClusterConfig,
     pub steps: Vec<StepSpec>,
 }

@@ -59,6 +59,9 @@ impl PipelineSpec {
                 ));
             }
         }
+        if let Some(schedule) = &self.schedule {
+            schedule.validate()?;
+        }
         self.cluster.validate()?;
         self.validate_steps()?;
         self.check_placeholders_known()

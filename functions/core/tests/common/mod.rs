@@ -400,9 +400,9 @@ pub fn handlers(fake: &Arc<FakeEmr>) -> Dispatch {
     Dispatch::new(fake.clone(), deployment(sample_spec()))
 }
 
-/// The deployment the tests' handlers serve: `spec` as its default pipeline, in REGION.
+/// The deployment the tests' handlers serve: `spec` its one pipeline, in REGION.
 pub fn deployment(spec: PipelineSpec) -> Deployment {
-    Deployment::new(REGION).with_default_pipeline(spec)
+    Deployment::new(REGION).with_pipeline(spec)
 }
 
 pub fn tags_of(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -83,3 +83,161 @@ async fn validate_input_without_any_pipeline_is_invalid_input() {
     assert_eq!(error.name(), ErrorName::InvalidInput);
     assert!(error.to_string().contains("Pipeline"));
 }
+
+/// Handlers over `fake` with two pipelines deployed: the sample (`daily-etl`) and a copy
+/// named `hourly-clicks` whose only step is `count_clicks`.
+fn two_pipelines(fake: &std::sync::Arc<FakeEmr>) -> emrflow_core::Dispatch {
+    let mut clicks = sample_pipeline();
+    clicks["Name"] = json!("hourly-clicks");
+    clicks["Steps"] = json!([{"Name": "count_clicks", "Type": "Command", "Args": ["true"]}]);
+    let clicks = emrflow_core::PipelineSpec::from_value(clicks).unwrap();
+    emrflow_core::Dispatch::new(
+        fake.clone(),
+        deployment(sample_spec()).with_pipeline(clicks),
+    )
+}
+
+async fn validate(
+    handlers: &emrflow_core::Dispatch,
+    input: Value,
+) -> Result<Value, emrflow_core::EmrflowError> {
+    handlers
+        .invoke(
+            Function::ValidateInput,
+            json!({"Input": input, "ExecutionName": EXECUTION, "StartTime": START}),
+        )
+        .await
+}
+
+#[tokio::test]
+async fn pipeline_name_picks_the_deployed_pipeline_and_later_handlers_re_derive_it() {
+    // GIVEN two deployed pipelines and an input naming the second
+    let fake = FakeEmr::new();
+    let handlers = two_pipelines(&fake);
+    let input = json!({"PipelineName": "hourly-clicks", "ProcessingDate": "2026-11-21"});
+    // WHEN validate-input, then ensure-cluster and add-steps run for that execution
+    let summary = validate(&handlers, input.clone()).await.unwrap();
+    let execution = json!({"Input": input, "Name": EXECUTION, "StartTime": START,
+                           "PipelineDigest": summary["PipelineDigest"]});
+    let cluster = handlers
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": true, "ClusterId": null, "Execution": execution}),
+        )
+        .await
+        .unwrap();
+    let cluster_id = cluster["ClusterId"].as_str().unwrap().to_string();
+    handlers
+        .invoke(
+            Function::AddSteps,
+            json!({"ClusterId": cluster_id, "Execution": execution}),
+        )
+        .await
+        .unwrap();
+    // THEN every handler worked on that pipeline: its name, its cluster, its one step
+    assert_eq!(summary["PipelineName"], "hourly-clicks");
+    assert_eq!(summary["Steps"], 1);
+    assert_eq!(
+        cluster["ClusterName"],
+        format!("emrflow-hourly-clicks-{EXECUTION}")
+    );
+    let names: Vec<String> = fake
+        .cluster(&cluster_id)
+        .steps
+        .iter()
+        .map(|step| step.name.clone())
+        .collect();
+    assert_eq!(names, [format!("count_clicks [{EXECUTION}]")]);
+}
+
+#[tokio::test]
+async fn with_several_pipelines_deployed_the_input_must_name_a_known_one() {
+    // GIVEN two deployed pipelines
+    let fake = FakeEmr::new();
+    let handlers = two_pipelines(&fake);
+    // WHEN the input names none, or one that is not deployed
+    let none = validate(&handlers, json!({})).await.unwrap_err();
+    let unknown = validate(&handlers, json!({"PipelineName": "daily-elt"}))
+        .await
+        .unwrap_err();
+    // THEN InvalidInput naming the key and listing the deployed pipelines, and no EMR call
+    for (error, key) in [
+        (
+            none,
+            "key PipelineName: required when more than one pipeline is deployed",
+        ),
+        (
+            unknown,
+            "key PipelineName: 'daily-elt' is not a deployed pipeline",
+        ),
+    ] {
+        assert_eq!(error.name(), ErrorName::InvalidInput);
+        assert!(error.message().contains(key), "{error}");
+        assert!(
+            error
+                .message()
+                .contains("deployed: daily-etl, hourly-clicks"),
+            "{error}"
+        );
+    }
+    assert!(fake.calls().is_empty());
+}
+
+#[tokio::test]
+async fn an_inline_pipeline_still_runs_beside_the_deployed_ones() {
+    // GIVEN two deployed pipelines and an input carrying a spec of its own
+    let handlers = two_pipelines(&FakeEmr::new());
+    let mut own = sample_pipeline();
+    own["Name"] = json!("adhoc");
+    // WHEN validated THEN that spec runs
+    let summary = validate(&handlers, json!({"Pipeline": own})).await.unwrap();
+    assert_eq!(summary["PipelineName"], "adhoc");
+}
+
+#[tokio::test]
+async fn editing_a_schedule_does_not_disturb_a_running_execution() {
+    // GIVEN an execution validated against a pipeline with a schedule
+    let fake = FakeEmr::new();
+    let mut scheduled = sample_pipeline();
+    scheduled["Schedule"] = json!({"Cron": "0 6 * * ? *", "Timezone": "Europe/Berlin"});
+    let before = emrflow_core::PipelineSpec::from_value(scheduled.clone()).unwrap();
+    let handlers = emrflow_core::Dispatch::new(fake.clone(), deployment(before));
+    let input = json!({"ProcessingDate": "2026-11-21"});
+    let summary = validate(&handlers, input.clone()).await.unwrap();
+    // WHEN a redeploy changes only the schedule before ensure-cluster runs
+    scheduled["Schedule"] = json!({"Cron": "0 7 * * ? *", "Enabled": false});
+    let after = emrflow_core::PipelineSpec::from_value(scheduled).unwrap();
+    let redeployed = emrflow_core::Dispatch::new(fake.clone(), deployment(after));
+    let cluster = redeployed
+        .invoke(
+            Function::EnsureCluster,
+            json!({"CreateCluster": true, "ClusterId": null,
+                   "Execution": {"Input": input, "Name": EXECUTION, "StartTime": START,
+                                 "PipelineDigest": summary["PipelineDigest"]}}),
+        )
+        .await;
+    // THEN the digest still matches: the schedule is not part of what the execution runs
+    assert!(cluster.is_ok(), "{cluster:?}");
+}
+
+#[tokio::test]
+async fn every_pipeline_of_the_folder_fits_the_state_limit() {
+    // GIVEN the repository's pipelines folder deployed
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../../pipelines");
+    let pipelines =
+        emrflow_core::deployment::load_pipeline_folder(std::path::Path::new(folder)).unwrap();
+    let names: Vec<String> = pipelines.keys().cloned().collect();
+    let handlers = emrflow_core::Dispatch::new(
+        FakeEmr::new(),
+        emrflow_core::Deployment::new(REGION).with_pipelines(pipelines),
+    );
+    for name in names {
+        // WHEN each is validated by name, as its schedule starts it
+        let summary = validate(&handlers, json!({"PipelineName": name}))
+            .await
+            .unwrap();
+        // THEN its worst-case state stays under Step Functions' 256 KiB
+        let worst = summary["WorstCaseStateBytes"].as_u64().unwrap();
+        assert!(worst < 256 * 1024, "{name}: {worst}");
+    }
+}

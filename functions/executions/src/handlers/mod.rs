@@ -1,7 +1,8 @@
 //! The two Lambda functions that work on executions rather than on a pipeline's cluster, one
 //! file each, in the shape every emrflow function has (`emrflow_core::Handler`):
 //!
-//! - [`start_daily`]: the daily schedule's target, starting `daily-<date>` once per day;
+//! - [`start_daily`]: every pipeline schedule's target, starting `<PipelineName>-<date>`
+//!   once per pipeline and processing day;
 //! - [`reap_execution`]: the target of this state machine's ABORTED, TIMED_OUT and FAILED
 //!   executions, doing what cleanup would have done.
 
@@ -10,7 +11,6 @@ pub mod start_daily;
 
 pub use reap_execution::{ExecutionsOf, ReapExecution, IN_FLIGHT_GRACE};
 pub use start_daily::{
-    execution_name as daily_execution_name, DailyExecutionInput, StartDaily, StartDailyConfig,
-    StartDailyError, StartDailyOutput, DEFAULT_PROCESSING_DAY_OFFSET, PROCESSING_DAY_OFFSET_ENV,
+    DailyExecutionInput, ScheduledStart, StartDaily, StartDailyConfig, StartDailyOutput,
     STATE_MACHINE_ARN_ENV,
 };

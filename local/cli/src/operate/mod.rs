@@ -1,6 +1,7 @@
 //! The commands that operate executions — `start`, `runs`, `show`, `watch`, `logs`, `stop`
-//! — on AWS or, with `--local`, on the local runner's records. One file per command, each
-//! a function of a [`Backend`] that returns what it prints (so tests read the same text);
+//! — and pipelines — `pipelines`, `validate` — on AWS or, with `--local`, on the local
+//! runner's records. One file per command, each a function of a [`Backend`] (`validate`
+//! needs none: it is offline) that returns what it prints (so tests read the same text);
 //! this file holds their command line and the dispatch.
 
 mod aws;
@@ -8,10 +9,13 @@ mod backend;
 pub mod cause;
 mod locate;
 pub mod logs;
+mod pipelines;
 mod runs;
+mod scan;
 mod show;
 mod start;
 mod stop;
+pub mod validate;
 mod watch;
 
 use std::path::{Path, PathBuf};
@@ -22,10 +26,12 @@ use clap::{Args, Subcommand};
 pub use backend::{Backend, BackendKind, LiveStep, LogStore, S3Logs, StepSource};
 pub use locate::state_machine_of_stack;
 pub use logs::{logs, LogsArgs};
+pub use pipelines::{pipelines, PipelinesArgs};
 pub use runs::{runs, RunsArgs};
 pub use show::{show, ShowArgs};
 pub use start::{start, StartArgs};
 pub use stop::{stop, StopArgs};
+pub use validate::{validate, ValidateArgs};
 pub use watch::{watch, WatchArgs};
 
 /// The stack name `make deploy` uses.
@@ -34,7 +40,11 @@ pub const DEFAULT_STACK: &str = "emrflow";
 /// The commands of this module, flattened into `emrflow`'s own.
 #[derive(Subcommand)]
 pub enum OperateCommand {
-    /// Start an execution (StartExecution), named manual-<UTC time>.
+    /// The deployed pipelines: schedule in its time zone, next start, last run and status.
+    Pipelines(PipelinesArgs),
+    /// Check pipeline files offline as a deploy and Validate_Input do (exit 1 on a problem).
+    Validate(ValidateArgs),
+    /// Start an execution of a pipeline (StartExecution), named manual-<UTC time>.
     Start(StartArgs),
     /// Recent executions: status, processing date, duration, cluster, error.
     Runs(RunsArgs),
@@ -141,6 +151,12 @@ impl Printed {
 /// Runs one operate command as `emrflow` does.
 pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
     let target = match &command {
+        OperateCommand::Validate(args) => {
+            let printed = validate(args)?;
+            anstream::print!("{}", printed.stdout);
+            return Ok(printed.code);
+        }
+        OperateCommand::Pipelines(args) => &args.target,
         OperateCommand::Start(args) => &args.target,
         OperateCommand::Runs(args) => &args.target,
         OperateCommand::Show(args) => &args.target,
@@ -155,6 +171,8 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         _ => Backend::for_target(target).await?,
     };
     let printed = match &command {
+        OperateCommand::Validate(args) => validate(args)?,
+        OperateCommand::Pipelines(args) => pipelines(&backend, args).await?,
         OperateCommand::Start(args) => start(&backend, args).await?,
         OperateCommand::Runs(args) => runs(&backend, args).await?,
         OperateCommand::Show(args) => show(&backend, args).await?,

@@ -1,10 +1,13 @@
-//! `emrflow runs [--limit N] [--status S]`: the newest executions, each read whole (its
-//! history names the processing date, the cluster and the failing error).
+//! `emrflow runs [--limit N] [--status S] [--pipeline NAME]`: the newest executions, each
+//! read whole (its history names the processing date, the cluster and the failing error).
+//! With `--pipeline`, only that pipeline's, as their input names it (`scan.rs`), looked for
+//! among the newest 500.
 
 use chrono::Utc;
 use clap::Args;
 use emrflow_executions::{ExecutionStatus, ListFilter};
 
+use super::scan::scan_executions;
 use super::{json_text, Backend, Printed, Target};
 use crate::render::runs::{runs_table, RunRow};
 
@@ -16,6 +19,9 @@ pub struct RunsArgs {
     /// Only executions with this status: RUNNING, SUCCEEDED, FAILED, TIMED_OUT, ABORTED.
     #[arg(long, value_parser = parse_status)]
     pub status: Option<ExecutionStatus>,
+    /// Only executions of this pipeline (the PipelineName in their input).
+    #[arg(long)]
+    pub pipeline: Option<String>,
     #[command(flatten)]
     pub target: Target,
 }
@@ -28,23 +34,48 @@ fn parse_status(text: &str) -> Result<ExecutionStatus, String> {
 }
 
 pub async fn runs(backend: &Backend, args: &RunsArgs) -> Result<Printed, String> {
-    let listed = backend
-        .executions
-        .list(ListFilter {
-            status: args.status,
-            limit: args.limit,
-        })
-        .await
-        .map_err(|error| error.to_string())?;
     let now = Utc::now();
-    let mut rows = Vec::with_capacity(listed.len());
-    for summary in &listed {
-        let record = backend
-            .executions
-            .record(&summary.execution_arn)
-            .await
-            .map_err(|error| error.to_string())?;
-        rows.push(RunRow::of(&record, now));
+    let mut rows = Vec::new();
+    match &args.pipeline {
+        None => {
+            let listed = backend
+                .executions
+                .list(ListFilter {
+                    status: args.status,
+                    limit: args.limit,
+                })
+                .await
+                .map_err(|error| error.to_string())?;
+            for summary in &listed {
+                let record = backend
+                    .executions
+                    .record(&summary.execution_arn)
+                    .await
+                    .map_err(|error| error.to_string())?;
+                rows.push(RunRow::of(&record, now));
+            }
+        }
+        Some(pipeline) => {
+            let mut matching = Vec::new();
+            scan_executions(backend, args.status, |scanned| {
+                if scanned.pipeline.as_deref() == Some(pipeline.as_str()) {
+                    matching.push(scanned);
+                }
+                matching.len() < args.limit
+            })
+            .await?;
+            for scanned in matching {
+                let record = match scanned.record {
+                    Some(record) => record,
+                    None => backend
+                        .executions
+                        .record(&scanned.execution.execution_arn)
+                        .await
+                        .map_err(|error| error.to_string())?,
+                };
+                rows.push(RunRow::of(&record, now));
+            }
+        }
     }
     if args.target.json {
         return json_text(&rows).map(Printed::ok);
@@ -54,7 +85,12 @@ pub async fn runs(backend: &Backend, args: &RunsArgs) -> Result<Printed, String>
             .status
             .map(|status| format!("{status} "))
             .unwrap_or_default();
-        return Ok(Printed::ok(format!("no {which}executions\n")));
+        let of = args
+            .pipeline
+            .as_ref()
+            .map(|pipeline| format!(" of pipeline {pipeline}"))
+            .unwrap_or_default();
+        return Ok(Printed::ok(format!("no {which}executions{of}\n")));
     }
     let mut text = runs_table(&rows);
     if let Some(failed) = rows

@@ -1,8 +1,9 @@
-//! `emrflow start [--date D | --input JSON|FILE]`: StartExecution named `manual-<UTC time>`
-//! (as `make start` names it: never the schedule's `daily-<date>`; a second start within the
-//! same second gets `…-2`), or `--name`: a name that exists is refused (ExecutionAlreadyExists)
-//! unless it is the same input on a running execution, which is then the answer. With
-//! `--local`, the run goes to the background (`emrflow local run`, its output in the
+//! `emrflow start [NAME] [--date D | --input JSON|FILE]`: StartExecution of pipeline NAME
+//! (the input's PipelineName) named `manual-<UTC time>` (as `make start` names it: never a
+//! schedule's `<PipelineName>-<date>`; a second start within the same second gets `…-2`), or
+//! `--name`: a name that exists is refused (ExecutionAlreadyExists) unless it is the same
+//! input on a running execution, which is then the answer. With `--local`, the run goes to
+//! the background (`emrflow local run`, reading the pipelines folder; its output in the
 //! execution's `run.log`).
 
 use chrono::NaiveDate;
@@ -11,10 +12,13 @@ use emrflow_executions::console_url;
 use serde_json::json;
 
 use super::{json_text, Backend, Printed, Target};
-use crate::local_run::read_input;
+use crate::local_run::{read_input, with_pipeline_name};
 
 #[derive(Args, Debug, Clone)]
 pub struct StartArgs {
+    /// The deployed pipeline to run (the input's PipelineName); required when more than one
+    /// is deployed.
+    pub pipeline: Option<String>,
     /// The processing date (YYYY-MM-DD): input {"ProcessingDate": D}.
     #[arg(long, conflicts_with = "input")]
     pub date: Option<String>,
@@ -44,6 +48,7 @@ pub async fn start(backend: &Backend, args: &StartArgs) -> Result<Printed, Strin
     if !input.is_object() {
         return Err("the execution input must be a JSON object".to_string());
     }
+    let input = with_pipeline_name(input, args.pipeline.as_deref())?;
     let input_text = input.to_string();
     let started = match &args.name {
         Some(name) => backend.executions.start(name, &input_text).await,

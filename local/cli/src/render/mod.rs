@@ -2,12 +2,13 @@
 //! GetExecutionHistory's JSON shape (read through `emrflow_executions::events`, so AWS's
 //! history and the local runner's look the same): live progress while it runs — one
 //! renderer for `emrflow local run` and `emrflow watch` — the history table, the list of
-//! runs ([`runs`]) and one execution ([`show`]).
+//! runs ([`runs`]), one execution ([`show`]) and the deployed pipelines ([`pipelines`]).
 //!
 //! Colour (anstyle) marks failures and outcomes; it is printed through anstream, which drops
 //! it when the output is not a terminal or NO_COLOR is set. Tables (comfy-table) stay plain so
 //! their columns line up.
 
+pub mod pipelines;
 pub mod runs;
 pub mod show;
 

@@ -1,5 +1,5 @@
-//! `emrflow runs`: one row per execution — name, status, processing date, duration, cluster,
-//! the failing error.
+//! `emrflow runs`: one row per execution — name, pipeline, status, processing date,
+//! duration, cluster, the failing error.
 
 use chrono::{DateTime, Utc};
 use emrflow_executions::{ExecutionRecord, ExecutionStatus};
@@ -13,6 +13,8 @@ use super::{duration_text, plain_table};
 pub struct RunRow {
     pub name: String,
     pub execution_arn: String,
+    /// The pipeline it ran (its input's PipelineName, else Validate_Input's).
+    pub pipeline: Option<String>,
     pub status: ExecutionStatus,
     pub processing_date: Option<String>,
     pub start_date: DateTime<Utc>,
@@ -29,6 +31,7 @@ impl RunRow {
         RunRow {
             name: record.name().to_string(),
             execution_arn: record.execution.execution_arn.clone(),
+            pipeline: record.pipeline_name(),
             status: record.execution.status,
             processing_date: record.processing_date(),
             start_date: record.execution.start_date,
@@ -48,6 +51,7 @@ const CAUSE_CHARS: usize = 60;
 pub fn runs_table(rows: &[RunRow]) -> String {
     let mut table = plain_table([
         "EXECUTION",
+        "PIPELINE",
         "STATUS",
         "DATE",
         "STARTED (UTC)",
@@ -64,6 +68,7 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         };
         table.add_row([
             row.name.clone(),
+            row.pipeline.clone().unwrap_or_else(|| "-".into()),
             row.status.to_string(),
             row.processing_date.clone().unwrap_or_else(|| "-".into()),
             row.start_date.format("%Y-%m-%d %H:%M").to_string(),
