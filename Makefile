@@ -19,8 +19,9 @@ AWSCLI_VENV   := $(TOOLS)/awscli-venv
 NPM_PREFIX    := $(TOOLS)/npm
 MOTO_VENV     := $(TOOLS)/moto-venv
 FUNCTIONS     := validate-input ensure-cluster termination-protection add-steps check-steps \
-                 terminate-cluster start-daily await-steps emr-events reap-execution
-PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps
+                 terminate-cluster start-daily await-steps emr-events reap-execution \
+                 check-start await-data
+PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps check-start await-data
 PIPELINE      ?= examples/pipeline.json
 INPUT         ?= examples/input.json
 LOCAL_ROOT    ?= .local

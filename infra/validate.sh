@@ -16,7 +16,8 @@
 #   3. infra/check_template.py                      (ASL substitutions, functions <-> [[bin]] crates,
 #                                                    IAM, every checkov skip has a reason, the
 #                                                    reaper's and the EMR events rules, async
-#                                                    targets' DLQs, the token table and its IAM)
+#                                                    targets' DLQs, the token table and its IAM,
+#                                                    S3's rule and reads for WaitFor)
 #   4. pytest infra/tests                           (the checker catches bad templates)
 #   5. checkov -f infra/template.yaml               (security scan: zero failed checks, no parsing
 #                                                    error; each skip is in the template with its

@@ -11,6 +11,19 @@ pub fn execution_arn(state_machine_arn: &str, execution_name: &str) -> String {
     )
 }
 
+/// The state machine's ARN from one of its executions' ARN (`…:execution:<machine>:<name>`
+/// → `…:stateMachine:<machine>`); None for anything else.
+pub fn state_machine_arn_of(execution_arn: &str) -> Option<String> {
+    let (machine, name) = execution_arn.rsplit_once(':')?;
+    let prefix = machine.strip_prefix("arn:")?;
+    (!name.is_empty() && prefix.contains(":execution:")).then(|| {
+        format!(
+            "arn:{}",
+            prefix.replacen(":execution:", ":stateMachine:", 1)
+        )
+    })
+}
+
 /// The name at the end of an execution ARN (or the text itself when it is a name).
 pub fn execution_name(execution: &str) -> &str {
     if execution.starts_with("arn:") {
@@ -37,5 +50,8 @@ mod tests {
         );
         assert_eq!(execution_name(&arn), "daily-2026-11-22");
         assert_eq!(execution_name("by-hand"), "by-hand");
+        // AND the state machine comes back from the execution's ARN
+        assert_eq!(state_machine_arn_of(&arn).as_deref(), Some(machine));
+        assert_eq!(state_machine_arn_of("daily-2026-11-22"), None);
     }
 }

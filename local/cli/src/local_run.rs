@@ -97,12 +97,13 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     let signals = tokio::spawn(stop_on_signal(stop.clone()));
     let result = LocalExecution {
         machine,
-        handlers: local_handlers(&endpoint, pipeline),
+        handlers: local_handlers(&endpoint, pipeline, &run.root),
         name: name.clone(),
         input: input.clone(),
         clock,
         observer: observer(recorder.clone()),
         events,
+        record: false,
     }
     .run_until_stopped(stop)
     .await;
@@ -193,7 +194,7 @@ fn observer(recorder: Arc<LocalRecorder>) -> Arc<dyn Observer> {
 }
 
 /// DescribeExecution's fields of a local execution.
-fn describe(
+pub(crate) fn describe(
     name: &str,
     input: &Value,
     status: ExecutionStatus,

@@ -5,12 +5,14 @@
 //! - [`render`]: `{{Placeholder}}` rendering;
 //! - [`validate`]: the checks that need the whole spec, the execution or the cluster, and
 //!   `dependencies.rs` those of the graph keys (DependsOn, Retry, TimeoutSeconds);
+//! - [`start`]: when a run may start (MaxConcurrentRuns, QueueTimeoutMinutes, WaitFor);
 //! - [`compile`]: each step as EMR's StepConfig.
 
 mod cluster;
 mod compile;
 mod dependencies;
 mod render;
+mod start;
 mod steps;
 mod validate;
 
@@ -32,6 +34,10 @@ pub use compile::script_runner_jar;
 pub use dependencies::{RETRY_ATTEMPTS, RETRY_INTERVAL_SECONDS, STEP_TIMEOUT_SECONDS};
 pub use emrflow_vocabulary::ActionOnFailure;
 pub use render::{PlaceholderValues, PLACEHOLDERS};
+pub use start::{
+    WaitFor, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_QUEUE_TIMEOUT_MINUTES,
+    DEFAULT_WAIT_FOR_TIMEOUT_MINUTES, MAX_CONCURRENT_RUNS, MAX_WAIT_FOR_OBJECTS,
+};
 pub use steps::{
     CommandStep, CustomJarStep, DeployMode, RunIf, S3DistCpStep, ScriptStep, ScriptWithVariables,
     SparkStep, StepKind, StepRetry, StepSpec, StreamingStep,
@@ -60,6 +66,15 @@ pub struct PipelineSpec {
     /// heartbeat as the net) or polling. Unset: the deployment's setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub step_completion: Option<StepCompletion>,
+    /// How many runs of this pipeline may go at once; later ones queue in start order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_runs: Option<u32>,
+    /// How long a queued run waits for earlier ones before it ends with PipelineBusy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_timeout_minutes: Option<u32>,
+    /// Input objects that must exist before any cluster is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_for: Option<WaitFor>,
     pub cluster: ClusterConfig,
     pub steps: Vec<StepSpec>,
 }

@@ -48,6 +48,7 @@ impl PipelineSpec {
                 ));
             }
         }
+        self.validate_start()?;
         self.cluster.validate()?;
         self.validate_steps()?;
         self.check_placeholders_known()
