@@ -19,10 +19,12 @@ AWSCLI_VENV   := $(TOOLS)/awscli-venv
 NPM_PREFIX    := $(TOOLS)/npm
 MOTO_VENV     := $(TOOLS)/moto-venv
 FUNCTIONS     := validate-input ensure-cluster termination-protection add-steps check-steps \
-                 terminate-cluster start-daily await-steps emr-events reap-execution
-# The functions that read the pipelines folder: the four that re-derive an execution's
-# pipeline, and start-daily (each schedule names its pipeline, whose time zone decides the day).
-PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps start-daily
+                 terminate-cluster start-daily await-steps emr-events reap-execution \
+                 check-start await-data
+# The functions that read the pipelines folder: those that re-derive an execution's pipeline,
+# and start-daily (each schedule names its pipeline, whose time zone decides the day).
+PIPELINE_FUNCTIONS := validate-input ensure-cluster add-steps check-steps start-daily \
+                      check-start await-data
 PIPELINES     ?= pipelines
 PIPELINE      ?= daily-etl
 INPUT         ?= examples/input.json

@@ -22,6 +22,10 @@
     Scheduler's time, in a zone, at its time, with retries and a DLQ, through a role only
     scheduler.amazonaws.com of this account assumes and that may only invoke start-daily and
     send dead letters; start-daily has its DLQ and EventInvokeConfig (invoked asynchronously).
+(h) input data: the rule that sends S3's events to emr-events matches exactly "Object
+    Created" from aws.s3 in the WaitForBuckets buckets and is enabled only when buckets are
+    given; every IAM statement with an s3 action is scoped to those buckets and follows the
+    same condition.
 
 With --checkov-report FILE it instead reads checkov's JSON report (`checkov -o json`) and
 fails on any failed check, parsing error, skip without a reason or a scan that saw nothing.
@@ -533,12 +537,19 @@ def condition_uses_parameter(template: dict, condition: str, parameter: str) -> 
     return json.dumps(body, default=str).find(json.dumps({"Ref": parameter})) >= 0
 
 
+def rule_source(resource: dict) -> set | None:
+    pattern = (resource.get("Properties") or {}).get("EventPattern")
+    return as_set(pattern.get("source")) if isinstance(pattern, dict) else None
+
+
 def check_emr_events_rule(template: dict) -> list[str]:
     findings = []
     for function, crate in function_crates(template).items():
         if crate != EMR_EVENTS_CRATE:
             continue
-        rules = rules_targeting(template, function)
+        # S3's rule (the data waits) is checked by check_input_data_rule.
+        rules = [(name, res) for name, res in rules_targeting(template, function)
+                 if rule_source(res) != {S3_SOURCE}]
         if not rules:
             findings.append(f"{function}: no EventBridge rule sends EMR events to it")
             continue
@@ -624,6 +635,51 @@ def check_async_targets(template: dict) -> list[str]:
                     f"{rule}: no AWS::Lambda::Permission lets events.amazonaws.com invoke {function} "
                     f"with SourceArn = this rule"
                 )
+    return findings
+
+
+# ------------------------------------------------------------------ (g) input data
+
+S3_SOURCE = "aws.s3"
+WAIT_FOR_BUCKETS = "WaitForBuckets"
+
+
+def check_input_data_rule(template: dict) -> list[str]:
+    """S3's Object Created events of the WaitForBuckets, and only those, reach emr-events;
+    and S3 may be read only in those buckets, only when they are given."""
+    findings = []
+    waits_for_data = WAIT_FOR_BUCKETS in (template.get("Parameters") or {})
+    s3_rules = [
+        (name, res) for function, crate in function_crates(template).items()
+        if crate == EMR_EVENTS_CRATE
+        for name, res in rules_targeting(template, function)
+        if rule_source(res) == {S3_SOURCE}
+    ]
+    if waits_for_data and not s3_rules:
+        findings.append(f"{WAIT_FOR_BUCKETS}: no EventBridge rule sends S3's Object Created events to emr-events")
+    for rule, resource in s3_rules:
+        props = resource.get("Properties") or {}
+        pattern = props.get("EventPattern") or {}
+        if "$or" in pattern:
+            findings.append(f"{rule}: keep S3's pattern flat (no $or)")
+        if as_set(pattern.get("detail-type")) != {"Object Created"}:
+            findings.append(f"{rule}: detail-type must be exactly [Object Created]")
+        bucket = ((pattern.get("detail") or {}).get("bucket") or {}) if isinstance(pattern.get("detail"), dict) else {}
+        if not (isinstance(bucket, dict) and bucket.get("name") == {"Ref": WAIT_FOR_BUCKETS}):
+            findings.append(f"{rule}: detail.bucket.name must be !Ref {WAIT_FOR_BUCKETS} (only the buckets runs wait on)")
+        state = props.get("State")
+        if_args = state.get("Fn::If") if isinstance(state, dict) else None
+        if not (isinstance(if_args, list) and if_args
+                and condition_uses_parameter(template, if_args[0], WAIT_FOR_BUCKETS)):
+            findings.append(f"{rule}: State must follow {WAIT_FOR_BUCKETS} (!If [<condition on it>, ENABLED, DISABLED])")
+    for name, resource in resources(template):
+        for where, statement in policy_statements(resource.get("Properties") or {}, name):
+            actions = [a for a in as_list(statement.get("Action")) if isinstance(a, str)]
+            if is_principal_policy(statement) or not any(a.lower().startswith("s3:") for a in actions):
+                continue
+            text = json.dumps(statement.get("Resource"), default=str)
+            if json.dumps({"Ref": WAIT_FOR_BUCKETS}) not in text:
+                findings.append(f"{where}: s3 actions must be scoped to the {WAIT_FOR_BUCKETS} buckets")
     return findings
 
 
@@ -766,6 +822,7 @@ def run_checks(template_path: Path, functions_dir: Path) -> list[str]:
         + check_async_targets(template)
         + check_tables(template)
         + check_schedules(template)
+        + check_input_data_rule(template)
     )
 
 
@@ -790,7 +847,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"check_template: {len(findings)} problem(s) in {args.template}", file=sys.stderr)
         return 1
     print(f"check_template: {args.template} OK (substitutions, functions, IAM, checkov skips, "
-          "event rules, token table, schedules)")
+          "event rules, token table, schedules, input data)")
     return 0
 
 

@@ -19,7 +19,8 @@
 #                                                    IAM, every checkov skip has a reason, the
 #                                                    reaper's and the EMR events rules, async
 #                                                    targets' DLQs, the token table and its IAM,
-#                                                    the schedules and their role)
+#                                                    the schedules and their role, S3's rule
+#                                                    and reads for WaitFor)
 #   4. pytest infra/tests                           (the checker catches bad templates, the
 #                                                    renderer renders one schedule per pipeline)
 #   5. checkov -f target/template.yaml              (security scan: zero failed checks, no parsing

@@ -36,7 +36,33 @@ def task(comment, resource, params, result_path, nxt, catch_next="Cleanup_Restor
 S = {}
 S["Validate_Input"] = task("Checks the execution input and the pipeline spec (EMR's limits and the worst-case state size included) before anything exists; keeps only a small summary in the state.",
     "${ValidateInputFunctionArn}", {"Input.$": "$$.Execution.Input", "ExecutionName.$": "$$.Execution.Name", "StartTime.$": "$$.Execution.StartTime"},
-    "$", "Should_Create_Cluster", catch_next="Input_Rejected", catch_path="$")
+    "$", "Check_Start_Conditions", catch_next="Input_Rejected", catch_path="$")
+# Before any cluster exists: the run queues behind earlier runs of its pipeline
+# (MaxConcurrentRuns) and waits for its WaitFor objects. A refusal ends in Not_Started: there
+# is nothing to clean up.
+S["Check_Start_Conditions"] = task("May this run start? Its place among the pipeline's running executions (MaxConcurrentRuns; Step Functions' own list, oldest first) and its WaitFor objects. Raises PipelineBusy or InputNotReady past their deadlines; no cluster exists yet.",
+    "${CheckStartFunctionArn}", {"Execution": EXECUTION, "ExecutionId.$": "$$.Execution.Id", "CheckTime.$": "$$.State.EnteredTime"},
+    "$.StartCheck", "Ready_To_Start", catch_next="Not_Started")
+S["Ready_To_Start"] = {"Type": "Choice", "Comment": "Go, or wait: for earlier runs (a timer), or for the input data (S3's events, or a timer near the deadline).",
+    "Choices": [
+        {"Variable": "$.StartCheck.Verdict", "StringEquals": "GO", "Next": "Should_Create_Cluster"},
+        {"Variable": "$.StartCheck.WaitingFor", "StringEquals": "EARLIER_RUNS", "Next": "Wait_For_Earlier_Runs"},
+        {"Variable": "$.StartCheck.WakeOn", "StringEquals": "EVENTS", "Next": "Wait_For_Input_Data_Events"}],
+    "Default": "Wait_For_Input_Data"}
+S["Wait_For_Earlier_Runs"] = {"Type": "Wait", "Comment": "Earlier runs of this pipeline are still going (MaxConcurrentRuns): look again after NextCheckSeconds.",
+    "SecondsPath": "$.StartCheck.NextCheckSeconds", "Next": "Check_Start_Conditions"}
+S["Wait_For_Input_Data"] = {"Type": "Wait", "Comment": "A WaitFor object is missing and its deadline is near (or the event wait failed): look again after NextCheckSeconds.",
+    "SecondsPath": "$.StartCheck.NextCheckSeconds", "Next": "Check_Start_Conditions"}
+dw = task("Waits for S3's Object Created events on the missing WaitFor objects: await-data records this task's token per object (and answers at once if they are all there); emr-events answers it when one is created. The heartbeat is the slow poll under a lost event or a bucket without EventBridge notifications.",
+    "arn:aws:states:::lambda:invoke.waitForTaskToken",
+    {"FunctionName": "${AwaitDataFunctionArn}", "Payload": {"TaskToken.$": "$$.Task.Token", "Execution": EXECUTION, "HeartbeatSeconds": 1800}},
+    None, "Check_Start_Conditions")
+del dw["TimeoutSeconds"]
+dw["HeartbeatSeconds"] = 1800
+dw["Catch"] = [
+    {"ErrorEquals": ["States.HeartbeatTimeout"], "ResultPath": None, "Next": "Check_Start_Conditions"},
+    {"ErrorEquals": ["States.ALL"], "ResultPath": "$.DataWaitFailure", "Next": "Wait_For_Input_Data"}]
+S["Wait_For_Input_Data_Events"] = dw
 S["Should_Create_Cluster"] = {"Type": "Choice", "Comment": "Create a new cluster, or reuse ClusterId.",
     "Choices": [{"Variable": "$.CreateCluster", "BooleanEquals": True, "Next": "Create_A_Cluster"},
                 {"Variable": "$.CreateCluster", "BooleanEquals": False, "Next": "Check_Existing_Cluster"}],
@@ -124,6 +150,7 @@ S["Describe_Orphan_Cleanup_Failure"] = {"Type": "Pass", "Comment": "The cluster'
     "Parameters": {"Error": "CleanupFailed", "Cause.$": "States.Format('cleanup failed: a cluster this execution created may still be running; find it with: aws emr list-clusters --active --query \"Clusters[?Name==`emrflow-{}-{}`]\" and terminate it (cleanup error: {}; the run had failed with: {})', $.PipelineName, $.ExecutionName, States.JsonToString($.CleanupFailure), States.JsonToString($.Failure))"},
     "ResultPath": "$.Failure", "Next": "Execution_Failed"}
 S["Execution_Failed"] = {"Type": "Fail", "Comment": "Ends with the error that started the cleanup (or CleanupFailed, naming it, when cleanup could not finish).", "ErrorPath": "$.Failure.Error", "CausePath": "$.Failure.Cause"}
+S["Not_Started"] = {"Type": "Fail", "Comment": "The run did not start and created nothing: earlier runs were still going after QueueTimeoutMinutes (PipelineBusy), the input data did not arrive in time (InputNotReady), or the check itself failed.", "ErrorPath": "$.Failure.Error", "CausePath": "$.Failure.Cause"}
 S["Input_Rejected"] = {"Type": "Fail", "Comment": "The input or the pipeline spec was rejected before anything was created.", "ErrorPath": "$.Error", "CausePath": "$.Cause"}
 d = {"Comment": "emrflow: the daily ETL on Amazon EMR. Create or reuse a cluster, protect it, run the pipeline's steps (a list, or a graph with dependencies, retries and timeouts), unprotect, terminate. Every failure goes through cleanup and ends FAILED with a named error.",
      "StartAt": "Validate_Input", "States": S}

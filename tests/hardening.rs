@@ -43,6 +43,7 @@ async fn validate(harness: &Harness, spec: &Value) -> Result<u64, String> {
     let handlers = local_handlers(
         &harness.emr.endpoint_url(),
         PipelineSpec::from_value(spec.clone()).map_err(|e| e.to_string())?,
+        harness.emr.emr.root(),
     );
     handlers
         .dispatch()

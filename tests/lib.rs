@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use emrflow::definition::{load_local_definition, DEFINITION_FILE};
 use emrflow::{local_emr_client, local_handlers, LocalEvents, LocalExecution};
-use emrflow_asl::{ExecutionResult, ExecutionStatus, NoopObserver, Observer, ScaledClock};
+use emrflow_asl::{
+    Clock, ExecutionResult, ExecutionStatus, NoopObserver, Observer, ScaledClock, StopHandle,
+};
 use emrflow_core::PipelineSpec;
 use emrflow_local_emr::{
     ClusterSnapshot, ClusterState, LocalEmr, LocalEmrConfig, RunningLocalEmr, Timings,
@@ -25,6 +27,9 @@ pub struct Harness {
     pub time_scale: f64,
     /// Whether executions wait on the local EMR's events (as deployed) or poll.
     pub events: bool,
+    /// A clock of the test's own (a VirtualClock for hours of waiting); else a ScaledClock
+    /// at `time_scale`.
+    pub clock: Option<Arc<dyn Clock>>,
     _root: tempfile::TempDir,
 }
 
@@ -44,6 +49,7 @@ impl Harness {
             emr,
             time_scale: TIME_SCALE,
             events: true,
+            clock: None,
             _root: root,
         }
     }
@@ -79,6 +85,19 @@ impl Harness {
         pipeline: Value,
         observer: Arc<dyn Observer>,
     ) -> Run {
+        self.run_stoppable(name, input, pipeline, observer, StopHandle::new())
+            .await
+    }
+
+    /// [`Harness::run_named`], stopped (as StopExecution does) when `stop` is used.
+    pub async fn run_stoppable(
+        &self,
+        name: &str,
+        input: Value,
+        pipeline: Value,
+        observer: Arc<dyn Observer>,
+        stop: StopHandle,
+    ) -> Run {
         let machine = load_local_definition(
             &Path::new(env!("CARGO_MANIFEST_DIR"))
                 .join("..")
@@ -89,15 +108,20 @@ impl Harness {
             PipelineSpec::from_json_str(&pipeline.to_string()).expect("test pipeline is valid");
         let result = LocalExecution {
             machine,
-            handlers: local_handlers(&self.emr.endpoint_url(), pipeline),
+            handlers: local_handlers(&self.emr.endpoint_url(), pipeline, self.emr.emr.root()),
             name: name.to_string(),
             input,
-            clock: Arc::new(ScaledClock::new(self.time_scale)),
+            clock: self
+                .clock
+                .clone()
+                .unwrap_or_else(|| Arc::new(ScaledClock::new(self.time_scale))),
             observer,
             // As deployed: the execution waits on EMR's events (a pipeline may say POLLING).
             events: self.events.then(|| LocalEvents::of(&self.emr)),
+            // Recorded under the root, as `emrflow local run` does: the start queue reads it.
+            record: true,
         }
-        .run()
+        .run_until_stopped(stop)
         .await;
         let events = result
             .history

@@ -92,12 +92,14 @@ async fn a_stopped_execution_on_a_reused_cluster_gets_its_step_cancelled_and_pro
         handlers: local_handlers(
             &harness.emr.endpoint_url(),
             PipelineSpec::from_json_str(&spec.to_string()).expect("pipeline"),
+            harness.emr.emr.root(),
         ),
         name: "stopped-on-reused".into(),
         input: input.clone(),
         clock: Arc::new(ScaledClock::new(TIME_SCALE)),
         observer,
         events: None,
+        record: true,
     }
     .run_until_stopped(stop)
     .await;

@@ -11,8 +11,10 @@ use emrflow_local_emr::{ClusterState, StepState};
 use emrflow_tests::{pipeline, script_step, two_good_steps, Harness};
 use serde_json::json;
 
-const HAPPY_PATH: [&str; 10] = [
+const HAPPY_PATH: [&str; 12] = [
     "Validate_Input",
+    "Check_Start_Conditions",
+    "Ready_To_Start",
     "Should_Create_Cluster",
     "Create_A_Cluster",
     "Enable_Termination_Protection",

@@ -628,3 +628,90 @@ def test_given_table_access_to_the_table_and_a_named_index_when_checked_then_it_
                                "Resource: [!GetAtt Tokens.Arn, !Sub '${Tokens.Arn}/index/ByStep']")
     # THEN clean
     assert findings == []
+
+
+# ------------------------------------------------------------------ input data (WaitFor)
+
+DATA_RESOURCES = """\
+  DataRule:
+    Type: AWS::Events::Rule
+    Properties:
+      State: !If [HasWaitForBuckets, ENABLED, DISABLED]
+      EventPattern:
+        source: [aws.s3]
+        detail-type: [Object Created]
+        detail:
+          bucket:
+            name: !Ref WaitForBuckets
+      Targets:
+        - Id: events
+          Arn: !GetAtt EventsFunction.Arn
+          RetryPolicy: { MaximumRetryAttempts: 8 }
+          DeadLetterConfig: { Arn: !GetAtt DeadLetters.Arn }
+  DataPermission:
+    Type: AWS::Lambda::Permission
+    Properties:
+      Action: lambda:InvokeFunction
+      FunctionName: !Ref EventsFunction
+      Principal: events.amazonaws.com
+      SourceArn: !GetAtt DataRule.Arn
+  DataRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: "2012-10-17"
+        Statement:
+          - Effect: Allow
+            Principal: { Service: lambda.amazonaws.com }
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: data
+          PolicyDocument:
+            Version: "2012-10-17"
+            Statement:
+              - !If
+                - HasWaitForBuckets
+                - Effect: Allow
+                  Action: s3:GetObject
+                  Resource: !Split
+                    - ","
+                    - !Sub
+                      - arn:${AWS::Partition}:s3:::${Objects}/*
+                      - Objects: !Join [",", !Ref WaitForBuckets]
+                - !Ref AWS::NoValue
+"""
+
+DATA_TEMPLATE = replace_once(
+    replace_once(
+        replace_once(EVENTS_TEMPLATE, "Parameters:\n",
+                     "Parameters:\n  WaitForBuckets:\n    Type: CommaDelimitedList\n    Default: \"\"\n"),
+        "Conditions:\n",
+        "Conditions:\n  HasWaitForBuckets: !Not [!Equals [!Join [\"\", !Ref WaitForBuckets], \"\"]]\n"),
+    "Resources:\n", "Resources:\n" + DATA_RESOURCES)
+
+
+def test_given_the_input_data_rule_and_s3_reads_done_right_when_checked_then_clean(tmp_path):
+    # GIVEN S3's rule on the WaitFor buckets and reads scoped to them WHEN checked THEN clean
+    assert events_findings(tmp_path, template=DATA_TEMPLATE) == []
+
+
+@pytest.mark.parametrize("old,new,expected", [
+    ("detail-type: [Object Created]", "detail-type: [Object Created, Object Deleted]", "exactly [Object Created]"),
+    ("            name: !Ref WaitForBuckets\n", "            name: [any-bucket]\n", "detail.bucket.name must be !Ref WaitForBuckets"),
+    ("State: !If [HasWaitForBuckets, ENABLED, DISABLED]", "State: ENABLED", "State must follow WaitForBuckets"),
+    ("                      - Objects: !Join [\",\", !Ref WaitForBuckets]\n",
+     "                      - Objects: \"*\"\n", "s3 actions must be scoped to the WaitForBuckets buckets"),
+])
+def test_given_input_data_access_wider_than_the_wait_for_buckets_when_checked_then_it_is_reported(
+        tmp_path, old, new, expected):
+    # GIVEN the rule or a read widened WHEN checked THEN the finding names the problem
+    findings = events_findings(tmp_path, old, new, template=DATA_TEMPLATE)
+    assert any(expected in finding for finding in findings), findings
+
+
+def test_given_wait_for_buckets_but_no_rule_for_their_events_when_checked_then_it_is_reported(tmp_path):
+    # GIVEN the parameter without S3's rule WHEN checked THEN the missing rule is named
+    template = replace_once(DATA_TEMPLATE, "  DataRule:\n    Type: AWS::Events::Rule\n",
+                            "  DataRule:\n    Type: AWS::SQS::Queue\n")
+    findings = events_findings(tmp_path, template=template)
+    assert any("no EventBridge rule sends S3's Object Created events" in f for f in findings), findings

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use emrflow::definition::{
-    function_name_of, function_of_resource, load_local_definition, AWAIT_STEPS, DEFINITION_FILE,
+    function_name_of, function_of_resource, load_local_definition, AWAIT_STEPS, CHECK_START,
+    DEFINITION_FILE,
 };
 use emrflow::local_handlers;
 use emrflow_asl::{
@@ -25,7 +26,8 @@ use crate::report::Report;
 const EXECUTIONS: u32 = 300;
 const MIN_TRANSITIONS_PER_SECOND: f64 = 5_000.0;
 const STEP_SECONDS: i64 = 3540;
-const MAX_EVENT_TRANSITIONS: u64 = 15;
+/// 14 for the run itself, and 2 for Check_Start_Conditions and Ready_To_Start (issue 19).
+const MAX_EVENT_TRANSITIONS: u64 = 17;
 
 /// One pipeline with one step that ends `STEP_SECONDS` after the execution started.
 struct CannedHandlers {
@@ -86,6 +88,13 @@ impl TaskInvoker for CannedHandlers {
         if function_name_of(resource) == Some(AWAIT_STEPS) {
             return self.await_steps(&payload).await;
         }
+        if function_name_of(resource) == Some(CHECK_START) {
+            // No queue and no WaitFor: the run starts at once.
+            return Ok(
+                json!({"Verdict": "GO", "WaitingFor": null, "WakeOn": "TIMER",
+                "NextCheckSeconds": 0, "RunsAhead": 0, "MissingObjects": 0}),
+            );
+        }
         let function = function_of_resource(resource)
             .ok_or_else(|| TaskError::new("Lambda.ResourceNotFoundException", resource))?;
         Ok(match function {
@@ -133,9 +142,13 @@ async fn one_hour_step(machine: &StateMachine, mode: StepCompletion, name: &str)
     let tokens = TaskTokens::new();
     let handlers = Arc::new(CannedHandlers {
         // validate-input makes no EMR call: the endpoint is never reached.
-        validate: local_handlers("http://127.0.0.1:9", sample())
-            .with_step_completion(mode)
-            .dispatch(),
+        validate: local_handlers(
+            "http://127.0.0.1:9",
+            sample(),
+            std::path::Path::new(".local"),
+        )
+        .with_step_completion(mode)
+        .dispatch(),
         clock: clock.clone(),
         tokens: tokens.clone(),
         mode,

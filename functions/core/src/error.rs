@@ -19,6 +19,8 @@ pub enum ErrorName {
     StepInterrupted,
     StepTimedOut,
     PipelineTimedOut,
+    PipelineBusy,
+    InputNotReady,
     EmrThrottled,
     AwsTransient,
     AwsRequestRejected,
@@ -28,7 +30,7 @@ pub enum ErrorName {
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 16] = [
+    pub const ALL: [ErrorName; 18] = [
         ErrorName::InvalidInput,
         ErrorName::ClusterNotFound,
         ErrorName::ClusterNotUsable,
@@ -39,6 +41,8 @@ impl ErrorName {
         ErrorName::StepInterrupted,
         ErrorName::StepTimedOut,
         ErrorName::PipelineTimedOut,
+        ErrorName::PipelineBusy,
+        ErrorName::InputNotReady,
         ErrorName::EmrThrottled,
         ErrorName::AwsTransient,
         ErrorName::AwsRequestRejected,
@@ -59,6 +63,8 @@ impl ErrorName {
             ErrorName::StepInterrupted => "StepInterrupted",
             ErrorName::StepTimedOut => "StepTimedOut",
             ErrorName::PipelineTimedOut => "PipelineTimedOut",
+            ErrorName::PipelineBusy => "PipelineBusy",
+            ErrorName::InputNotReady => "InputNotReady",
             ErrorName::EmrThrottled => "EmrThrottled",
             ErrorName::AwsTransient => "AwsTransient",
             ErrorName::AwsRequestRejected => "AwsRequestRejected",

@@ -20,6 +20,19 @@ pub fn arn_region(arn: &str) -> Option<&str> {
     parts.next().filter(|region| shaped && !region.is_empty())
 }
 
+/// The state machine's ARN from one of its executions' ARN (`…:execution:<machine>:<name>`
+/// → `…:stateMachine:<machine>`); None for anything else.
+pub fn state_machine_arn_of(execution_arn: &str) -> Option<String> {
+    let (machine, name) = execution_arn.rsplit_once(':')?;
+    let prefix = machine.strip_prefix("arn:")?;
+    (!name.is_empty() && prefix.contains(":execution:")).then(|| {
+        format!(
+            "arn:{}",
+            prefix.replacen(":execution:", ":stateMachine:", 1)
+        )
+    })
+}
+
 /// The name at the end of an execution ARN (or the text itself when it is a name).
 pub fn execution_name(execution: &str) -> &str {
     if execution.starts_with("arn:") {
@@ -49,5 +62,8 @@ mod tests {
         assert_eq!(arn_region(machine), Some("eu-west-1"));
         assert_eq!(arn_region("emrflow"), None);
         assert_eq!(arn_region("arn:aws:lambda:eu-west-1:1:function:f"), None);
+        // AND the state machine comes back from the execution's ARN
+        assert_eq!(state_machine_arn_of(&arn).as_deref(), Some(machine));
+        assert_eq!(state_machine_arn_of("daily-2026-11-22"), None);
     }
 }

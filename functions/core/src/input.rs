@@ -66,6 +66,25 @@ pub fn derive(
     Ok(normalized)
 }
 
+/// The name of the pipeline an execution input runs, read leniently from the input as
+/// DescribeExecution returns it (JSON text): its inline `Pipeline.Name`, else the deployed
+/// pipeline's. None when the input names none (such an execution fails its validation). The
+/// start queue groups running executions by it.
+pub fn pipeline_name_of(input: &str, deployment: &Deployment) -> Option<String> {
+    let input: Value = serde_json::from_str(input).ok()?;
+    match input.get("Pipeline") {
+        Some(Value::Object(pipeline)) => pipeline
+            .get("Name")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        Some(Value::Null) | None => deployment
+            .default_pipeline
+            .as_ref()
+            .map(|pipeline| pipeline.name.clone()),
+        Some(_) => None,
+    }
+}
+
 /// The first characters of a digest, enough to tell two apart in a message.
 fn short(digest: &str) -> &str {
     digest.get(..12).unwrap_or(digest)
@@ -105,6 +124,10 @@ pub struct ExecutionInput {
     /// list"): `{"Tenants": ["tenant_b"]}` runs those steps for tenant_b only.
     #[serde(default)]
     pub items: Option<InputItems>,
+    /// False: start even while earlier runs of the pipeline are going (a manual re-run that
+    /// must not queue), ignoring MaxConcurrentRuns. Default true.
+    #[serde(default)]
+    pub wait_for_earlier_runs: Option<bool>,
 }
 
 /// The normalized input: every default applied, the pipeline resolved and rendered.
@@ -123,6 +146,8 @@ pub struct NormalizedInput {
     /// messages about the pipeline's size.
     #[serde(skip)]
     pub item_sources: Vec<String>,
+    /// Whether the run queues behind earlier runs of its pipeline (MaxConcurrentRuns).
+    pub wait_for_earlier_runs: bool,
 }
 
 /// `j-` followed by 1 to 20 upper-case letters or digits.
@@ -305,6 +330,7 @@ impl ExecutionInput {
             execution_name: execution_name.to_string(),
             pipeline: rendered,
             item_sources,
+            wait_for_earlier_runs: self.wait_for_earlier_runs.unwrap_or(true),
         })
     }
 }

@@ -13,6 +13,8 @@
 //!   `emrflow-vocabulary`); [`lookup`]: finding the cluster an execution created;
 //!   [`sdk`]: the aws-sdk-emr adapter, SDK error classification and endpoints for every
 //!   AWS client;
+//!   [`objects`]: the [`ObjectStore`] port (do WaitFor's objects exist?) on aws-sdk-s3 and on
+//!   the local S3's folder;
 //! - [`pipeline`]: the pipeline spec (cluster, steps, placeholders, validation, compilation);
 //! - [`deployment`]: what a deployment gives every execution (its pipelines by Name, read
 //!   from the pipelines folder; the Region);
@@ -31,6 +33,7 @@ pub mod input;
 pub mod json;
 pub mod lookup;
 pub mod naming;
+pub mod objects;
 pub mod pipeline;
 pub mod sdk;
 pub mod words;
@@ -40,6 +43,7 @@ pub use emr::EmrApi;
 pub use error::{EmrflowError, ErrorName, LambdaError};
 pub use handlers::{Dispatch, Function, Handler};
 pub use input::{ExecutionInput, NormalizedInput};
+pub use objects::ObjectStore;
 pub use pipeline::PipelineSpec;
 pub use sdk::SdkEmr;
 
@@ -73,6 +77,8 @@ mod tests {
                 "StepInterrupted",
                 "StepTimedOut",
                 "PipelineTimedOut",
+                "PipelineBusy",
+                "InputNotReady",
                 "EmrThrottled",
                 "AwsTransient",
                 "AwsRequestRejected",

@@ -520,7 +520,7 @@ async fn tags_follow_emrs_limits_and_hold_no_placeholder() {
         (json!({"aws:owner": "x"}), "aws: prefix is reserved"),
         (
             json!({"day": "{{ProcessingDate}}"}),
-            "placeholders are rendered only in Steps and Cluster.LogUri",
+            "placeholders are rendered only in Steps, Cluster.LogUri and WaitFor.S3",
         ),
     ] {
         // WHEN validated THEN InvalidInput naming the tag

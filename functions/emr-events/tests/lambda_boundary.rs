@@ -81,7 +81,7 @@ async fn the_binary_wakes_the_waiting_execution_through_dynamodb_and_step_functi
     let store =
         DynamoTokenStore::with_endpoint_url(moto.dynamodb_client(), TABLE, &moto.endpoint_url());
     let waiter = Waiter {
-        cluster_id: CLUSTER.into(),
+        waits_on: CLUSTER.into(),
         waiter: "daily-2026-11-21".into(),
         task_token: "AQCEAAAAKgAAAAMAAAAA".into(),
         step_ids: vec!["s-1".into()],

@@ -102,7 +102,7 @@ impl AwaitSteps {
     ) -> Result<AwaitStepsSummary, EmrflowError> {
         check(&request)?;
         let waiter = Waiter {
-            cluster_id: request.cluster_id.clone(),
+            waits_on: request.cluster_id.clone(),
             waiter: request.execution_name.clone(),
             task_token: request.task_token.clone(),
             step_ids: request.outstanding.clone(),
@@ -211,7 +211,7 @@ fn check(request: &AwaitStepsRequest) -> Result<(), EmrflowError> {
 /// Step Functions' limit on a task token (SendTaskSuccess: 1 to 2048 characters).
 const MAX_TASK_TOKEN_CHARS: usize = 2048;
 
-fn check_task_token(token: &str, key: &str) -> Result<(), EmrflowError> {
+pub(crate) fn check_task_token(token: &str, key: &str) -> Result<(), EmrflowError> {
     let length = token.chars().count();
     if (1..=MAX_TASK_TOKEN_CHARS).contains(&length) {
         Ok(())

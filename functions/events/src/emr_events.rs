@@ -1,7 +1,8 @@
-//! emr-events: the target of the EventBridge rule on EMR's "EMR Step Status Change" and "EMR
-//! Cluster State Change". It reads only the structured `detail` fields (never the `message`
-//! text, which is for people and may change), finds the cluster's waiters and wakes those the
-//! event concerns. EMR's events are best effort and unordered and EventBridge delivers at
+//! emr-events: the target of the EventBridge rules on EMR's "EMR Step Status Change" and "EMR
+//! Cluster State Change", and on S3's "Object Created" (the data waits of WaitFor). It reads
+//! only the structured `detail` fields (never the `message` text, which is for people and may
+//! change), finds the waiters of the cluster (or of the object) and wakes those the event
+//! concerns. EMR's events are best effort and unordered and EventBridge delivers at
 //! least once, so a missing waiter, a duplicate, a late event or a task that already ended
 //! is normal: logged at info, never an error.
 
@@ -22,6 +23,25 @@ use crate::{TaskCallbacks, TokenStore, Waiter};
 pub const EMR_SOURCE: &str = "aws.emr";
 pub const STEP_STATUS_CHANGE: &str = "EMR Step Status Change";
 pub const CLUSTER_STATE_CHANGE: &str = "EMR Cluster State Change";
+pub const S3_SOURCE: &str = "aws.s3";
+pub const OBJECT_CREATED: &str = "Object Created";
+
+/// The fields of S3's "Object Created" `detail` emrflow reads.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct ObjectCreatedDetail {
+    pub bucket: NamedBucket,
+    pub object: CreatedObject,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct NamedBucket {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct CreatedObject {
+    pub key: String,
+}
 
 /// The fields of an EMR event's `detail` emrflow reads.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -95,11 +115,14 @@ impl Handler for EmrEvents {
 
     async fn handle(&self, event: Value) -> Result<EmrEventsSummary, EmrflowError> {
         let event: EventBridgeEvent = read_payload(Self::PAYLOAD, event)?;
+        if event.source == S3_SOURCE && event.detail_type == OBJECT_CREATED {
+            return self.object_created(event.detail).await;
+        }
         if event.source != EMR_SOURCE
             || ![STEP_STATUS_CHANGE, CLUSTER_STATE_CHANGE].contains(&event.detail_type.as_str())
         {
             return Ok(ignored(format!(
-                "not an EMR step or cluster state change ({} from {})",
+                "not an EMR step or cluster state change, nor an S3 Object Created ({} from {})",
                 event.detail_type, event.source
             )));
         }
@@ -132,6 +155,33 @@ impl Handler for EmrEvents {
 }
 
 impl EmrEvents {
+    /// S3 created an object: every execution waiting for it is woken (Check_Start_Conditions
+    /// then looks at all its objects). EventBridge gives the key as written; a key S3 would
+    /// URL-encode elsewhere is looked up in both forms.
+    async fn object_created(&self, detail: Value) -> Result<EmrEventsSummary, EmrflowError> {
+        let detail: ObjectCreatedDetail = read_payload("EventBridge event detail", detail)?;
+        let bucket = &detail.bucket.name;
+        let mut keys = vec![detail.object.key.clone()];
+        let decoded = url_decoded(&detail.object.key);
+        if !keys.contains(&decoded) {
+            keys.push(decoded);
+        }
+        let mut concerned = Vec::new();
+        for key in &keys {
+            concerned.extend(
+                self.store
+                    .waiters_of(&format!("s3://{bucket}/{key}"))
+                    .await?,
+            );
+        }
+        let object = format!("s3://{bucket}/{}", detail.object.key);
+        if concerned.is_empty() {
+            tracing::info!(%object, "no execution waits for this object");
+        }
+        let output = json!({"WokenBy": "event", "DetailType": OBJECT_CREATED, "Object": object});
+        self.wake_all(&concerned, output).await
+    }
+
     /// Wakes every concerned waiter; one failure does not keep the others waiting, and is
     /// returned afterwards so that the event is retried.
     async fn wake_all(
@@ -188,4 +238,45 @@ fn concerns(detail_type: &str, detail: &EmrEventDetail) -> Result<Concerns, Emrf
         Ok(state) => nobody(format!("cluster {cluster_id} is {state}")),
         Err(unknown) => nobody(format!("cluster {cluster_id}: {unknown}")),
     })
+}
+
+/// `key` with `%XX` escapes and `+` (a space) decoded, as S3's other notifications write keys;
+/// text that is not a valid escape is kept as it is.
+fn url_decoded(key: &str) -> String {
+    let bytes = key.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut index = 0;
+    while index < bytes.len() {
+        let hex = || std::str::from_utf8(bytes.get(index + 1..index + 3)?).ok();
+        match bytes[index] {
+            b'%' => match hex().and_then(|text| u8::from_str_radix(text, 16).ok()) {
+                Some(byte) => {
+                    decoded.push(byte);
+                    index += 3;
+                    continue;
+                }
+                None => decoded.push(b'%'),
+            },
+            b'+' => decoded.push(b' '),
+            byte => decoded.push(byte),
+        }
+        index += 1;
+    }
+    String::from_utf8(decoded).unwrap_or_else(|_| key.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_read_plain_and_url_decoded() {
+        // GIVEN keys as S3 may write them WHEN decoded THEN escapes and '+' are undone
+        assert_eq!(
+            url_decoded("raw/orders/2026-11-21/_SUCCESS"),
+            "raw/orders/2026-11-21/_SUCCESS"
+        );
+        assert_eq!(url_decoded("raw/my+file%3D1.csv"), "raw/my file=1.csv");
+        assert_eq!(url_decoded("raw/100%"), "raw/100%");
+    }
 }

@@ -1,5 +1,6 @@
 //! A waiter: one execution waiting on its task token until one of its outstanding EMR steps,
-//! or its cluster, ends — and how long its record is kept.
+//! or its cluster, ends — or until an object it waits for is created — and how long its
+//! record is kept.
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -17,11 +18,13 @@ pub const TOKEN_TTL_MARGIN_SECONDS: i64 = 15 * 60;
 /// record that expired too early would only delay its run until the heartbeat.
 pub const DEFAULT_HEARTBEAT_SECONDS: u32 = EVENT_HEARTBEAT_SECONDS;
 
-/// One execution waiting on one cluster. At most one per execution and cluster: a newer wait
-/// of the same execution replaces the older one.
+/// One execution waiting on one cluster (or one object). At most one per execution and
+/// cluster (or object): a newer wait of the same execution replaces the older one.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Waiter {
-    pub cluster_id: String,
+    /// What it waits on, the table's partition key: the cluster id (`j-…`) of a step wait,
+    /// or the object (`s3://bucket/key`) of a data wait.
+    pub waits_on: String,
     /// The execution name.
     pub waiter: String,
     pub task_token: String,
@@ -74,7 +77,7 @@ mod tests {
     fn a_record_is_expired_from_its_expiry_on() {
         // GIVEN a waiter expiring at 100 WHEN asked at 99, 100, 101 THEN live, expired, expired
         let waiter = Waiter {
-            cluster_id: "j-1".into(),
+            waits_on: "j-1".into(),
             waiter: "run-1".into(),
             task_token: "t".into(),
             step_ids: vec!["s-A".into()],

@@ -28,17 +28,17 @@ pub(crate) async fn wake(
         .await
     {
         Ok(()) => {
-            tracing::info!(cluster_id = %waiter.cluster_id, execution = %waiter.waiter, "woke the waiting execution");
+            tracing::info!(waits_on = %waiter.waits_on, execution = %waiter.waiter, "woke the waiting execution");
             Wake::Woken
         }
         Err(CallbackError::Failed(error)) => {
             return Err(error.with_context(format!(
-                "waking execution {} on cluster {}",
-                waiter.waiter, waiter.cluster_id
+                "waking execution {} waiting on {}",
+                waiter.waiter, waiter.waits_on
             )))
         }
         Err(harmless) => {
-            tracing::info!(cluster_id = %waiter.cluster_id, execution = %waiter.waiter, reason = %harmless, "the task had already ended: nothing to wake");
+            tracing::info!(waits_on = %waiter.waits_on, execution = %waiter.waiter, reason = %harmless, "the task had already ended: nothing to wake");
             Wake::AlreadyEnded
         }
     };
@@ -51,15 +51,15 @@ pub(crate) async fn wake(
 /// the wake, which mattered, has happened.
 async fn forget(store: &dyn TokenStore, waiter: &Waiter) {
     match store
-        .delete(&waiter.cluster_id, &waiter.waiter, &waiter.task_token)
+        .delete(&waiter.waits_on, &waiter.waiter, &waiter.task_token)
         .await
     {
         Ok(true) => {}
         Ok(false) => {
-            tracing::info!(cluster_id = %waiter.cluster_id, execution = %waiter.waiter, "the waiter was already gone or replaced by a newer wait")
+            tracing::info!(waits_on = %waiter.waits_on, execution = %waiter.waiter, "the waiter was already gone or replaced by a newer wait")
         }
         Err(error) => {
-            tracing::warn!(cluster_id = %waiter.cluster_id, execution = %waiter.waiter, error_type = error.name().as_str(), message = %error, "the waiter could not be deleted; it expires by itself")
+            tracing::warn!(waits_on = %waiter.waits_on, execution = %waiter.waiter, error_type = error.name().as_str(), message = %error, "the waiter could not be deleted; it expires by itself")
         }
     }
 }

@@ -61,7 +61,7 @@ fn s(text: &str) -> AttributeValue {
 
 fn the_waiter() -> Waiter {
     Waiter {
-        cluster_id: "j-2AXXXXXXGAPLF".into(),
+        waits_on: "j-2AXXXXXXGAPLF".into(),
         waiter: "daily-2026-11-21".into(),
         task_token: "AQCEAAAAKgAAAAMAAAAA".into(),
         step_ids: vec!["s-1".into(), "s-2".into()],

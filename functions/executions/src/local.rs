@@ -86,6 +86,15 @@ pub struct StopRequest {
     pub cause: Option<String>,
 }
 
+impl ExecutionFile {
+    /// False for a RUNNING record whose `emrflow local run` process is gone (killed without
+    /// a chance to record its end): listing it as running would hold its pipeline's start
+    /// queue forever. Runs in this process (no pid) and ended runs are kept.
+    fn may_be_running(&self) -> bool {
+        self.description.status.has_ended() || self.local.pid.is_none_or(is_local_run)
+    }
+}
+
 /// How `start` launches a run in the background: the program and the arguments before
 /// `--name NAME --input JSON` (e.g. `emrflow local run --root .local --time-scale 1`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -181,12 +190,17 @@ impl Executions for LocalExecutions {
         let mut summaries: Vec<ExecutionDescription> = entries
             .filter_map(Result::ok)
             .filter_map(|entry| read_json::<ExecutionFile>(&entry.path().join(EXECUTION_FILE)).ok())
+            .filter(ExecutionFile::may_be_running)
             .map(|file| file.description)
             .filter(|summary| filter.status.is_none_or(|status| summary.status == status))
             .collect();
         summaries.sort_by_key(|summary| std::cmp::Reverse(summary.start_date));
         summaries.truncate(filter.limit);
         Ok(summaries)
+    }
+
+    async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError> {
+        Ok(self.execution_file(execution)?.description)
     }
 
     async fn record(&self, execution: &str) -> Result<ExecutionRecord, EmrflowError> {

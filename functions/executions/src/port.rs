@@ -59,6 +59,8 @@ pub struct StopOutcome {
 pub trait Executions: Send + Sync {
     /// The newest executions first.
     async fn list(&self, filter: ListFilter) -> Result<Vec<ExecutionDescription>, EmrflowError>;
+    /// DescribeExecution: the execution with its input, without the history.
+    async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError>;
     /// DescribeExecution and the whole history, read into one record.
     async fn record(&self, execution: &str) -> Result<ExecutionRecord, EmrflowError>;
     /// DescribeExecution alone (its input included). By default read from the record; an

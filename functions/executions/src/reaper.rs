@@ -109,6 +109,12 @@ pub async fn reap_with(
                 .to_string();
         return Ok(report);
     };
+    if !record.reached_a_cluster() {
+        report.outcome =
+            "the execution ended before any cluster existed (it never reached Create_A_Cluster or Check_Existing_Cluster): it created and changed nothing"
+                .to_string();
+        return Ok(report);
+    }
     let target = match find_target(emr, record, summary).await? {
         Ok(target) => target,
         Err(outcome) => {

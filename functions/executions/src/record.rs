@@ -181,6 +181,14 @@ impl ExecutionRecord {
             .or_else(|| self.execution.pipeline_in_input())
     }
 
+    /// Whether the execution entered a state that can create or change a cluster; before
+    /// that (the input check, the start queue, the wait for data) nothing exists to clean up.
+    pub fn reached_a_cluster(&self) -> bool {
+        self.states
+            .iter()
+            .any(|state| [CREATE_A_CLUSTER, CHECK_EXISTING_CLUSTER].contains(&state.name.as_str()))
+    }
+
     /// How long it ran (until now while it runs).
     pub fn duration(&self, now: DateTime<Utc>) -> chrono::Duration {
         self.execution.stop_date.unwrap_or(now) - self.execution.start_date

@@ -13,7 +13,7 @@ use emrflow_events::moto::MotoServer;
 use emrflow_executions::fixtures::moto::{
     emr_cluster, emr_step, sdk_config, MotoStateMachine, Until,
 };
-use emrflow_executions::fixtures::{check_running, cluster, json_of, summary};
+use emrflow_executions::fixtures::{check_running, cluster, json_of, start_go, summary};
 use emrflow_executions::handlers::ReapExecution;
 use serde_json::{json, Value};
 
@@ -22,6 +22,7 @@ fn answers(execution: &str, cluster_id: &str, created: bool) -> Vec<Value> {
     let reused = (!created).then_some(cluster_id);
     vec![
         json_of(&summary(execution, created, created, reused)),
+        start_go(),
         json_of(&cluster(cluster_id, created, false)),
         json!({"ClusterId": cluster_id, "Protected": true, "Previous": false}),
         json!({"ClusterId": cluster_id, "StepIds": ["s-1"]}),

@@ -11,11 +11,14 @@ use emrflow_core::handlers::{
     wall_clock, AddSteps, CheckSteps, EnsureCluster, TerminateCluster, TerminationProtection,
     ValidateInput,
 };
+use emrflow_core::objects::SdkObjects;
 use emrflow_core::sdk::{emr_timeouts, endpoint_url_override};
 use emrflow_core::{EmrflowError, SdkEmr};
-use emrflow_events::{AwaitSteps, DynamoTokenStore, EmrEvents, SfnCallbacks};
-use emrflow_executions::handlers::{ReapExecution, StartDaily, StartDailyConfig};
-use emrflow_executions::SfnExecutions;
+use emrflow_events::{AwaitData, AwaitSteps, DynamoTokenStore, EmrEvents, SfnCallbacks};
+use emrflow_executions::handlers::{
+    CheckStart, ExecutionsOf, ReapExecution, StartDaily, StartDailyConfig,
+};
+use emrflow_executions::{Executions, SfnExecutions};
 
 use crate::environment::{deployment, lambda_sdk_config};
 
@@ -97,6 +100,39 @@ pub async fn emr_events() -> Result<EmrEvents, EmrflowError> {
     ))
 }
 
+/// The data wait: the token table, the callbacks, S3 for its one look, and the deployed
+/// pipeline (the objects are re-derived from the execution input).
+pub async fn await_data() -> Result<AwaitData, EmrflowError> {
+    let table = token_table(|key| std::env::var(key).ok())?;
+    let config = lambda_sdk_config()?;
+    Ok(AwaitData::new(
+        Arc::new(objects(&config)),
+        Arc::new(token_store(&config, table)),
+        Arc::new(callbacks(&config)),
+        Arc::new(deployment(true)?),
+    ))
+}
+
+/// check-start reads the executions of the state machine its execution belongs to (from
+/// `$$.Execution.Id`: the function needs no state machine ARN of its own, which would be a
+/// circular reference in the template) and S3.
+pub async fn check_start() -> Result<CheckStart, EmrflowError> {
+    let config = lambda_sdk_config()?;
+    let (sfn, endpoint) = client!(aws_sdk_sfn, &config, "SFN", callback_timeouts());
+    let executions_of: ExecutionsOf =
+        Arc::new(move |state_machine_arn: &str| -> Arc<dyn Executions> {
+            Arc::new(match &endpoint {
+                Some(url) => SfnExecutions::with_endpoint_url(sfn.clone(), state_machine_arn, url),
+                None => SfnExecutions::new(sfn.clone(), state_machine_arn),
+            })
+        });
+    Ok(CheckStart::new(
+        executions_of,
+        Arc::new(objects(&config)),
+        Arc::new(deployment(true)?),
+    ))
+}
+
 /// The reaper reads the executions of the state machine each event names.
 pub async fn reap_execution() -> Result<ReapExecution, EmrflowError> {
     let config = lambda_sdk_config()?;
@@ -132,6 +168,15 @@ fn emr(config: &SdkConfig) -> Arc<SdkEmr> {
         Some(url) => SdkEmr::with_endpoint_url(client, &url),
         None => SdkEmr::new(client),
     })
+}
+
+/// S3 for WaitFor's objects: HeadObject answers in milliseconds, like DynamoDB.
+fn objects(config: &SdkConfig) -> SdkObjects {
+    let (client, endpoint) = client!(aws_sdk_s3, config, "S3", callback_timeouts());
+    match endpoint {
+        Some(url) => SdkObjects::with_endpoint_url(client, &url),
+        None => SdkObjects::new(client),
+    }
 }
 
 fn token_store(config: &SdkConfig, table: String) -> DynamoTokenStore {

@@ -34,8 +34,11 @@ pub fn local_execution_arn(name: &str) -> String {
 }
 
 /// Functions the definition names besides the six pipeline handlers: the task-token wait
-/// of `Wait_For_Step_Events` (README, "Waking up on EMR's events").
+/// of `Wait_For_Step_Events` (README, "Waking up on EMR's events"), and the start gate's
+/// check and data wait (`Check_Start_Conditions`, `Wait_For_Input_Data_Events`).
 pub const AWAIT_STEPS: &str = "await-steps";
+pub const CHECK_START: &str = "check-start";
+pub const AWAIT_DATA: &str = "await-data";
 
 /// `ensure-cluster` → `EnsureClusterFunctionArn`: the substitution name SAM fills in too.
 pub fn substitution_name(function: Function) -> String {
@@ -69,7 +72,7 @@ pub fn local_substitutions() -> BTreeMap<String, String> {
     Function::ALL
         .iter()
         .map(|function| function.name())
-        .chain([AWAIT_STEPS])
+        .chain([AWAIT_STEPS, CHECK_START, AWAIT_DATA])
         .map(|name| (substitution_name_of(name), local_arn_of(name)))
         .collect()
 }

@@ -37,14 +37,17 @@ use emrflow_asl::{
     execute, Clock, ExecutionOptions, ExecutionResult, Observer, StateMachine, StopHandle,
     TaskError, TaskInvoker, TaskTokens,
 };
+use emrflow_core::objects::LocalObjects;
 use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{Deployment, Dispatch, EmrApi, Handler, PipelineSpec, SdkEmr};
+use emrflow_executions::handlers::{CheckStart, ExecutionsOf};
+use emrflow_executions::{Executions, LocalExecutions, LocalRecorder, LocalRun};
 use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
 use serde_json::Value;
 
 use definition::{
-    function_name_of, function_of_resource, local_execution_arn, AWAIT_STEPS, LOCAL_ACCOUNT,
-    LOCAL_REGION, LOCAL_STATE_MACHINE,
+    function_name_of, function_of_resource, local_execution_arn, AWAIT_DATA, AWAIT_STEPS,
+    CHECK_START, LOCAL_ACCOUNT, LOCAL_REGION, LOCAL_STATE_MACHINE,
 };
 pub use events::LocalEvents;
 
@@ -71,12 +74,15 @@ pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
 }
 
 /// What the local runner's handlers are built from, as the Lambda functions build theirs
-/// (`emrflow_lambda::wiring`): EMR at an endpoint, and the deployment — its pipelines,
-/// the local Region, and the deployed stack's default of waiting on EMR's events.
+/// (`emrflow_lambda::wiring`): EMR at an endpoint, the deployment — its pipelines, the
+/// local Region, and the deployed stack's default of waiting on EMR's events — and the
+/// local root, whose execution records the start queue reads (`<root>/executions`) and whose
+/// S3 holds WaitFor's objects (`<root>/s3`).
 #[derive(Clone)]
 pub struct LocalHandlers {
     pub emr: Arc<dyn EmrApi>,
     pub deployment: Deployment,
+    pub root: PathBuf,
 }
 
 impl LocalHandlers {
@@ -96,14 +102,31 @@ impl LocalHandlers {
     pub fn dispatch(&self) -> Dispatch {
         Dispatch::new(self.emr.clone(), self.deployment.clone())
     }
+
+    /// The local S3 (`<root>/s3`), where WaitFor's objects are looked for.
+    pub fn objects(&self) -> LocalObjects {
+        LocalObjects::new(self.root.join("s3"))
+    }
+
+    /// check-start over the local execution records and the local S3.
+    pub fn check_start(&self) -> CheckStart {
+        let executions: Arc<dyn Executions> = Arc::new(LocalExecutions::new(&self.root));
+        let executions_of: ExecutionsOf = Arc::new(move |_: &str| executions.clone());
+        CheckStart::new(
+            executions_of,
+            Arc::new(self.objects()),
+            Arc::new(self.deployment.clone()),
+        )
+    }
 }
 
 /// The handlers as the local runner wires them, with EMR at `endpoint_url`, `pipeline`
-/// the one deployed.
-pub fn local_handlers(endpoint_url: &str, pipeline: PipelineSpec) -> LocalHandlers {
+/// the one deployed, and the local root `root` (the local EMR's: its S3 is `<root>/s3`).
+pub fn local_handlers(endpoint_url: &str, pipeline: PipelineSpec, root: &Path) -> LocalHandlers {
     local_handlers_of(
         endpoint_url,
         BTreeMap::from([(pipeline.name.clone(), pipeline)]),
+        root,
     )
 }
 
@@ -111,6 +134,7 @@ pub fn local_handlers(endpoint_url: &str, pipeline: PipelineSpec) -> LocalHandle
 pub fn local_handlers_of(
     endpoint_url: &str,
     pipelines: BTreeMap<String, PipelineSpec>,
+    root: &Path,
 ) -> LocalHandlers {
     LocalHandlers {
         emr: Arc::new(SdkEmr::with_endpoint_url(
@@ -120,6 +144,7 @@ pub fn local_handlers_of(
         deployment: Deployment::new(LOCAL_REGION)
             .with_pipelines(pipelines)
             .with_step_completion(StepCompletion::Events),
+        root: root.to_path_buf(),
     }
 }
 
@@ -127,16 +152,9 @@ pub fn local_handlers_of(
 /// reaches the state machine as its stable name, with Lambda's JSON error payload as cause.
 pub struct HandlerInvoker {
     handlers: Dispatch,
+    check_start: CheckStart,
     await_steps: Option<emrflow_events::AwaitSteps>,
-}
-
-impl HandlerInvoker {
-    pub fn new(handlers: Dispatch) -> Self {
-        HandlerInvoker {
-            handlers,
-            await_steps: None,
-        }
-    }
+    await_data: emrflow_events::AwaitData,
 }
 
 fn task_error(error: emrflow_core::EmrflowError) -> TaskError {
@@ -153,9 +171,14 @@ impl TaskInvoker for HandlerInvoker {
                 format!("no local function for the resource {resource}"),
             )
         };
-        if function_name_of(resource) == Some(AWAIT_STEPS) {
-            let await_steps = self.await_steps.as_ref().ok_or_else(not_found)?;
-            return await_steps.invoke(payload).await.map_err(task_error);
+        match function_name_of(resource) {
+            Some(AWAIT_STEPS) => {
+                let await_steps = self.await_steps.as_ref().ok_or_else(not_found)?;
+                return await_steps.invoke(payload).await.map_err(task_error);
+            }
+            Some(CHECK_START) => return self.check_start.invoke(payload).await.map_err(task_error),
+            Some(AWAIT_DATA) => return self.await_data.invoke(payload).await.map_err(task_error),
+            _ => {}
         }
         let function = function_of_resource(resource).ok_or_else(not_found)?;
         self.handlers
@@ -177,6 +200,9 @@ pub struct LocalExecution {
     /// deployed one does. None (an endpoint elsewhere): every wait is the timer's, whatever
     /// the pipeline's StepCompletion.
     pub events: Option<LocalEvents>,
+    /// Whether to keep the execution's record under `<root>/executions/<name>/` (what the
+    /// start queue reads); false when the caller records it itself (`emrflow local run`).
+    pub record: bool,
 }
 
 impl LocalExecution {
@@ -187,28 +213,40 @@ impl LocalExecution {
     /// Runs until the end, or until `stop` aborts it (as StopExecution: ABORTED).
     pub async fn run_until_stopped(self, stop: StopHandle) -> ExecutionResult {
         let tokens = TaskTokens::new();
-        let (handlers, wiring) = match self.events {
+        let (local, wiring) = match self.events {
             Some(events) => (self.handlers, Some(events::wire(events, &tokens))),
             None => (self.handlers.without_event_feed(), None),
         };
-        let handlers = handlers.dispatch();
         let (await_steps, delivery) = match wiring {
             Some(wiring) => (Some(wiring.await_steps), Some(wiring.delivery)),
             None => (None, None),
         };
+        // S3's events need no EMR: data waits are wired whatever the EMR endpoint.
+        let data = events::wire_data(&local, &tokens);
         let invoker = HandlerInvoker {
-            handlers,
+            handlers: local.dispatch(),
+            check_start: local.check_start(),
             await_steps,
+            await_data: data.await_data,
         };
-        let mut options = ExecutionOptions::new(self.name.clone(), self.input, Arc::new(invoker))
-            .with_task_tokens(tokens);
+        let recorder = self
+            .record
+            .then(|| record_locally(&local.root, &self.name, &self.input))
+            .flatten();
+        let observer = match &recorder {
+            Some(recorder) => recording(recorder.clone(), self.observer),
+            None => self.observer,
+        };
+        let mut options =
+            ExecutionOptions::new(self.name.clone(), self.input.clone(), Arc::new(invoker))
+                .with_task_tokens(tokens);
         options.execution_arn = Some(local_execution_arn(&self.name));
         // One local account for every ARN the runner and the local EMR make up.
         options.account_id = LOCAL_ACCOUNT.to_string();
         options.role_arn = format!("arn:aws:iam::{LOCAL_ACCOUNT}:role/emrflow-local");
         let options = options
             .with_clock(self.clock)
-            .with_observer(self.observer)
+            .with_observer(observer)
             .with_state_machine_name(LOCAL_STATE_MACHINE)
             .with_region(LOCAL_REGION)
             .with_stop_handle(stop);
@@ -216,8 +254,42 @@ impl LocalExecution {
         if let Some(delivery) = delivery {
             delivery.abort();
         }
+        data.delivery.abort();
+        if let Some(recorder) = recorder {
+            recorder.finish(finished_record(&result, &self.name, &self.input).execution);
+        }
         result
     }
+}
+
+/// The execution's record, RUNNING from now (None, with a warning, if it cannot be written).
+fn record_locally(root: &Path, name: &str, input: &Value) -> Option<Arc<LocalRecorder>> {
+    let description = local_run::describe(
+        name,
+        input,
+        emrflow_executions::ExecutionStatus::Running,
+        chrono::Utc::now(),
+        None,
+    );
+    match LocalRecorder::create(root, description, LocalRun::default()) {
+        Ok(recorder) => Some(Arc::new(recorder)),
+        Err(error) => {
+            tracing::warn!(%error, "the local execution record cannot be written: the start queue will not see this run");
+            None
+        }
+    }
+}
+
+/// `observer`, and each event recorded.
+fn recording(recorder: Arc<LocalRecorder>, observer: Arc<dyn Observer>) -> Arc<dyn Observer> {
+    Arc::new(emrflow_asl::FnObserver(
+        move |event: &emrflow_asl::HistoryEvent| {
+            if let Ok(value) = serde_json::to_value(event) {
+                recorder.event(value);
+            }
+            observer.on_event(event);
+        },
+    ))
 }
 
 /// A local EMR over `root`, throttled like EMR's defaults when asked. Which spark-submit its

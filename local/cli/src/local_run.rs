@@ -178,12 +178,14 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     let signals = tokio::spawn(stop_on_signal(stop.clone(), recorder.clone()));
     let result = LocalExecution {
         machine,
-        handlers: local_handlers_of(&endpoint, pipelines).with_step_completion(run.step_completion),
+        handlers: local_handlers_of(&endpoint, pipelines, &run.root)
+            .with_step_completion(run.step_completion),
         name: name.clone(),
         input: input.clone(),
         clock,
         observer: observer(recorder.clone()),
         events,
+        record: false,
     }
     .run_until_stopped(stop)
     .await;
@@ -295,7 +297,7 @@ fn observer(recorder: Arc<LocalRecorder>) -> Arc<dyn Observer> {
 }
 
 /// DescribeExecution's fields of a local execution.
-fn describe(
+pub(crate) fn describe(
     name: &str,
     input: &Value,
     status: ExecutionStatus,

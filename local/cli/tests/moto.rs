@@ -18,7 +18,9 @@ use emrflow_events::moto::MotoServer;
 use emrflow_executions::fixtures::moto::{
     emr_cluster, emr_step, sdk_config, MotoStateMachine, Until,
 };
-use emrflow_executions::fixtures::{check_completed, check_running, cluster, json_of, summary};
+use emrflow_executions::fixtures::{
+    check_completed, check_running, cluster, json_of, start_go, summary,
+};
 use flate2::write::GzEncoder;
 use serde_json::{json, Value};
 
@@ -38,6 +40,7 @@ fn target(json: bool) -> Target {
 fn answers(execution: &str, cluster_id: &str, check: Value, finished: bool) -> Vec<Value> {
     let mut results = vec![
         json_of(&summary(execution, true, true, None)),
+        start_go(),
         json_of(&cluster(cluster_id, true, false)),
         json!({"ClusterId": cluster_id, "Protected": true, "Previous": false}),
         json!({"ClusterId": cluster_id, "StepIds": ["s-1", "s-2"]}),

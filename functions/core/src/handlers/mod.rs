@@ -14,11 +14,13 @@
 //! | Submit_Pipeline_Steps | `add_steps.rs` |
 //! | Check_Steps | `check_steps.rs` (its verdict in `verdict.rs`, its report in `report.rs`) |
 //! | Terminate_Cluster, Cleanup_Terminate_Cluster, Cleanup_Terminate_Orphan_Cluster | `terminate_cluster.rs` |
+//! | Check_Start_Conditions | `start_check.rs` (the rule and the answer; the handler, check-start, is in emrflow-executions) |
 
 mod add_steps;
 mod check_steps;
 mod ensure_cluster;
 mod report;
+mod start_check;
 mod state_size;
 mod summary;
 mod terminate_cluster;
@@ -40,11 +42,16 @@ use crate::json::read_payload;
 use crate::EmrflowError;
 
 pub use add_steps::{AddSteps, AddStepsRequest, AddStepsResponse};
+pub use check_steps::WakeOn;
 pub use check_steps::{
     CheckSteps, CheckStepsRequest, CheckStepsResponse, Progress, EVENT_HEARTBEAT_SECONDS,
 };
 pub use ensure_cluster::{EnsureCluster, EnsureClusterRequest, EnsureClusterResponse};
 pub use report::{attempt_report, AttemptReport, StepReport};
+pub use start_check::{
+    queue_place, QueuePlace, QueuedRun, StartCheck, StartFacts, StartVerdict, WaitingFor,
+    DATA_HEARTBEAT_SECONDS, QUEUE_POLL_SECONDS, START_CHECK_JSON_BYTES, UNLISTED_POLL_SECONDS,
+};
 pub use state_size::STATE_LIMIT_BYTES;
 pub use summary::RunSummary;
 pub use terminate_cluster::{TerminateCluster, TerminateClusterRequest, TerminateClusterResponse};

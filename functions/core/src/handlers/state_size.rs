@@ -13,6 +13,7 @@ use super::ensure_cluster::EnsureClusterResponse;
 use super::report::{
     AttemptReport, StepReport, MESSAGE_JSON_BYTES, REASON_JSON_BYTES, SKIP_REASON_JSON_BYTES,
 };
+use super::start_check::START_CHECK_JSON_BYTES;
 use super::summary::RunSummary;
 use super::terminate_cluster::{TerminateClusterResponse, NOTE_JSON_BYTES};
 use super::termination_protection::TerminationProtectionResponse;
@@ -159,7 +160,11 @@ pub fn worst_case_state_bytes(summary: &RunSummary, normalized: &NormalizedInput
     // cut to MAX_MESSAGE_BYTES, its JSON at most twice that, and the cleanup-failure cause
     // quotes both once more.
     let failure = 6 * (2 * MAX_MESSAGE_BYTES + 256);
-    let common = bytes(summary) + bytes(&cluster) + bytes(&protection) + bytes(&submitted);
+    let common = bytes(summary)
+        + START_CHECK_JSON_BYTES
+        + bytes(&cluster)
+        + bytes(&protection)
+        + bytes(&submitted);
     let success = common + final_check + bytes(&termination);
     let failed = common + running_check.max(failed_check) + failure + bytes(&termination);
     success.max(failed) + SLACK_BYTES

@@ -23,6 +23,24 @@ pub struct RunSummary {
     pub step_completion: StepCompletion,
     pub poll_interval_seconds: u32,
     pub max_run_minutes: u32,
+    /// How many runs of the pipeline may go at once (README, "When a run starts"). The
+    /// defaults read histories written before these keys existed.
+    #[serde(default = "one")]
+    pub max_concurrent_runs: u32,
+    /// False when the input asked to start beside earlier runs instead of queueing.
+    #[serde(default = "yes")]
+    pub wait_for_earlier_runs: bool,
+    /// How many WaitFor objects must exist before the run starts.
+    #[serde(default)]
+    pub waits_for_objects: usize,
     /// The largest the execution state can grow for this spec (kept under 256 KiB).
     pub worst_case_state_bytes: usize,
+}
+
+fn one() -> u32 {
+    crate::pipeline::DEFAULT_MAX_CONCURRENT_RUNS
+}
+
+fn yes() -> bool {
+    true
 }

@@ -65,6 +65,9 @@ impl ValidateInput {
             step_completion: self.deployment.step_completion_of(&normalized.pipeline),
             poll_interval_seconds: normalized.pipeline.poll_interval_seconds(),
             max_run_minutes: normalized.pipeline.max_run_minutes(),
+            max_concurrent_runs: normalized.pipeline.max_concurrent_runs(),
+            wait_for_earlier_runs: normalized.wait_for_earlier_runs,
+            waits_for_objects: normalized.pipeline.waits_for_objects().len(),
             worst_case_state_bytes: 0,
         };
         summary.worst_case_state_bytes = check_state_size(&summary, &normalized, input_bytes)?;

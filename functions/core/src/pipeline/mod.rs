@@ -7,7 +7,8 @@
 //!   `dependencies.rs` those of the graph keys (DependsOn, Retry, TimeoutSeconds);
 //! - [`for_each`]: steps over a list — the `ForEach` key, the input's `Items`, and the
 //!   expansion into one instance per item;
-//! //! - [`compile`]: each step as EMR's StepConfig;
+//! - [`start`]: when a run may start (MaxConcurrentRuns, QueueTimeoutMinutes, WaitFor);
+//! - [`compile`]: each step as EMR's StepConfig;
 //! - [`schedule`]: `Schedule` (cron or rate, time zone, processing day), with EventBridge's
 //!   cron dialect in `cron.rs`.
 
@@ -18,6 +19,7 @@ mod dependencies;
 mod for_each;
 mod render;
 mod schedule;
+mod start;
 mod steps;
 mod validate;
 
@@ -44,6 +46,10 @@ pub use render::{PlaceholderValues, ITEM, PLACEHOLDERS};
 pub use schedule::{
     Rate, RateUnit, ScheduleSpec, When, DEFAULT_PROCESSING_DAY_OFFSET, DEFAULT_TIMEZONE,
     PROCESSING_DAY_OFFSET_LIMIT,
+};
+pub use start::{
+    WaitFor, DEFAULT_MAX_CONCURRENT_RUNS, DEFAULT_QUEUE_TIMEOUT_MINUTES,
+    DEFAULT_WAIT_FOR_TIMEOUT_MINUTES, MAX_CONCURRENT_RUNS, MAX_WAIT_FOR_OBJECTS,
 };
 pub use steps::{
     CommandStep, CustomJarStep, DeployMode, RunIf, S3DistCpStep, S3Path, ScriptStep,
@@ -88,6 +94,15 @@ pub struct PipelineSpec {
     /// executions start, not what they run, so an execution's pipeline leaves it out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<ScheduleSpec>,
+    /// How many runs of this pipeline may go at once; later ones queue in start order.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_concurrent_runs: Option<u32>,
+    /// How long a queued run waits for earlier ones before it ends with PipelineBusy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub queue_timeout_minutes: Option<u32>,
+    /// Input objects that must exist before any cluster is created.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub wait_for: Option<WaitFor>,
     pub cluster: ClusterConfig,
     pub steps: Vec<StepSpec>,
 }

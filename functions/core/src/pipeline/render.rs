@@ -98,10 +98,13 @@ fn walk(value: &Value, location: String, visit: &mut dyn FnMut(&str, &str)) {
     }
 }
 
-/// Whether a key of the serialized spec is one where placeholders are rendered: the steps
-/// and Cluster.LogUri.
+/// Whether a key of the serialized spec is one where placeholders are rendered: the steps,
+/// Cluster.LogUri and the objects of WaitFor.
 fn renders_placeholders(location: &str) -> bool {
-    location == "Steps" || location.starts_with("Steps[") || location == "Cluster.LogUri"
+    location == "Steps"
+        || location.starts_with("Steps[")
+        || location == "Cluster.LogUri"
+        || location.starts_with("WaitFor.S3[")
 }
 
 /// The step a key of the serialized spec belongs to (`Steps[3].Args[0]` → 3).
@@ -164,7 +167,7 @@ impl PipelineSpec {
             problem = if !renders_placeholders(location) {
                 Some(spec_error(
                     location,
-                    "placeholders are rendered only in Steps and Cluster.LogUri",
+                    "placeholders are rendered only in Steps, Cluster.LogUri and WaitFor.S3",
                 ))
             } else if item_unmapped {
                 Some(spec_error(
@@ -195,8 +198,9 @@ impl PipelineSpec {
         }
     }
 
-    /// The spec with every placeholder in the steps and in LogUri replaced, but `{{Item}}`,
-    /// which each instance of a mapped step renders with its item ([`StepSpec::render_item`]).
+    /// The spec with every placeholder in the steps, LogUri and WaitFor.S3 replaced, but
+    /// `{{Item}}`, which each instance of a mapped step renders with its item
+    /// ([`StepSpec::render_item`]).
     pub fn render(&self, values: &PlaceholderValues) -> Result<PipelineSpec, EmrflowError> {
         let mut value = serde_json::to_value(self).map_err(internal_serialization_error)?;
         let mut unknown = Vec::new();
@@ -210,6 +214,9 @@ impl PipelineSpec {
         }
         if let Some(log_uri) = value.get_mut("Cluster").and_then(|c| c.get_mut("LogUri")) {
             render_strings(log_uri, &mut render_text);
+        }
+        if let Some(objects) = value.get_mut("WaitFor").and_then(|w| w.get_mut("S3")) {
+            render_strings(objects, &mut render_text);
         }
         if let Some(name) = unknown.first() {
             return Err(EmrflowError::invalid_input(format!(

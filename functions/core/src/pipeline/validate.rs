@@ -62,6 +62,7 @@ impl PipelineSpec {
         if let Some(schedule) = &self.schedule {
             schedule.validate()?;
         }
+        self.validate_start()?;
         self.cluster.validate()?;
         self.validate_steps()?;
         self.check_placeholders_known()

@@ -84,14 +84,14 @@ impl TokenStore for DynamoTokenStore {
         Ok(())
     }
 
-    async fn waiters_of(&self, cluster_id: &str) -> Result<Vec<Waiter>, EmrflowError> {
+    async fn waiters_of(&self, waits_on: &str) -> Result<Vec<Waiter>, EmrflowError> {
         let items: Vec<_> = self
             .client
             .query()
             .table_name(&self.table)
             .key_condition_expression(format!("{CLUSTER_ID} = :cluster"))
             .filter_expression(format!("{EXPIRES_AT} > :now"))
-            .expression_attribute_values(":cluster", s(cluster_id))
+            .expression_attribute_values(":cluster", s(waits_on))
             .expression_attribute_values(":now", n(now_epoch_seconds()))
             .consistent_read(true)
             .into_paginator()
@@ -107,7 +107,7 @@ impl TokenStore for DynamoTokenStore {
                     EmrflowError::new(
                         ErrorName::InternalError,
                         format!(
-                            "Query on table {}: an item of cluster {cluster_id} is not a waiter: {problem}",
+                            "Query on table {}: an item of {waits_on} is not a waiter: {problem}",
                             self.table
                         ),
                     )
@@ -118,7 +118,7 @@ impl TokenStore for DynamoTokenStore {
 
     async fn delete(
         &self,
-        cluster_id: &str,
+        waits_on: &str,
         waiter: &str,
         task_token: &str,
     ) -> Result<bool, EmrflowError> {
@@ -126,7 +126,7 @@ impl TokenStore for DynamoTokenStore {
             .client
             .delete_item()
             .table_name(&self.table)
-            .key(CLUSTER_ID, s(cluster_id))
+            .key(CLUSTER_ID, s(waits_on))
             .key(WAITER, s(waiter))
             .condition_expression(format!("{TASK_TOKEN} = :token"))
             .expression_attribute_values(":token", s(task_token))

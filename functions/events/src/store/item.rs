@@ -2,7 +2,7 @@
 //!
 //! | attribute | type | |
 //! |---|---|---|
-//! | `ClusterId` | S | partition key |
+//! | `ClusterId` | S | partition key: what the waiter waits on — the cluster id of a step wait, or the object `s3://bucket/key` of a data wait (the attribute keeps its first name, so the deployed table is not replaced) |
 //! | `Waiter` | S | sort key: the execution name |
 //! | `TaskToken` | S | the delete condition |
 //! | `StepIds` | L of S (a string set is read too) | a list, because a set cannot be empty |
@@ -24,7 +24,7 @@ pub(crate) type Item = HashMap<String, AttributeValue>;
 
 pub(crate) fn to_item(waiter: &Waiter) -> Item {
     HashMap::from([
-        (CLUSTER_ID.into(), s(&waiter.cluster_id)),
+        (CLUSTER_ID.into(), s(&waiter.waits_on)),
         (WAITER.into(), s(&waiter.waiter)),
         (TASK_TOKEN.into(), s(&waiter.task_token)),
         (
@@ -77,7 +77,7 @@ impl TryFrom<&Item> for Waiter {
             }),
         }?;
         Ok(Waiter {
-            cluster_id: text(CLUSTER_ID)?,
+            waits_on: text(CLUSTER_ID)?,
             waiter: text(WAITER)?,
             task_token: text(TASK_TOKEN)?,
             step_ids: step_ids(item.get(STEP_IDS))?,
@@ -111,7 +111,7 @@ mod tests {
 
     fn waiter(step_ids: &[&str]) -> Waiter {
         Waiter {
-            cluster_id: "j-ABC".into(),
+            waits_on: "j-ABC".into(),
             waiter: "daily-2026-11-21".into(),
             task_token: "token-1".into(),
             step_ids: step_ids.iter().map(|id| id.to_string()).collect(),

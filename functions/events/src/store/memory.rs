@@ -11,7 +11,7 @@ use super::TokenStore;
 use crate::waiter::now_epoch_seconds;
 use crate::Waiter;
 
-/// Waiters keyed like the table: (cluster id, execution name). The std Mutex is never held
+/// Waiters keyed like the table: (what they wait on, execution name). The std Mutex is never held
 /// across an `.await` (no operation awaits), so it cannot block the runtime.
 #[derive(Debug, Default)]
 pub struct MemoryTokenStore {
@@ -41,29 +41,29 @@ impl MemoryTokenStore {
 #[async_trait]
 impl TokenStore for MemoryTokenStore {
     async fn put(&self, waiter: &Waiter) -> Result<(), EmrflowError> {
-        let key = (waiter.cluster_id.clone(), waiter.waiter.clone());
+        let key = (waiter.waits_on.clone(), waiter.waiter.clone());
         self.lock().insert(key, waiter.clone());
         Ok(())
     }
 
-    async fn waiters_of(&self, cluster_id: &str) -> Result<Vec<Waiter>, EmrflowError> {
+    async fn waiters_of(&self, waits_on: &str) -> Result<Vec<Waiter>, EmrflowError> {
         let now = now_epoch_seconds();
         Ok(self
             .lock()
             .values()
-            .filter(|waiter| waiter.cluster_id == cluster_id && !waiter.is_expired(now))
+            .filter(|waiter| waiter.waits_on == waits_on && !waiter.is_expired(now))
             .cloned()
             .collect())
     }
 
     async fn delete(
         &self,
-        cluster_id: &str,
+        waits_on: &str,
         waiter: &str,
         task_token: &str,
     ) -> Result<bool, EmrflowError> {
         let mut waiters = self.lock();
-        let key = (cluster_id.to_string(), waiter.to_string());
+        let key = (waits_on.to_string(), waiter.to_string());
         let holds_token = waiters
             .get(&key)
             .is_some_and(|stored| stored.task_token == task_token);

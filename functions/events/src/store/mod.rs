@@ -14,22 +14,22 @@ pub use dynamodb::DynamoTokenStore;
 pub use item::{BadItem, CLUSTER_ID, EXPIRES_AT, STEP_IDS, TASK_TOKEN, WAITER};
 pub use memory::MemoryTokenStore;
 
-/// The waiters, by cluster. Events are unordered and delivered at least once, so every
+/// The waiters, by what they wait on (a cluster id or an `s3://` object). Events are unordered and delivered at least once, so every
 /// operation is safe to repeat and none assumes another came first.
 #[async_trait]
 pub trait TokenStore: Send + Sync {
-    /// Records `waiter`, replacing the same execution's earlier wait on the cluster.
+    /// Records `waiter`, replacing the same execution's earlier wait on the same thing.
     async fn put(&self, waiter: &Waiter) -> Result<(), EmrflowError>;
 
-    /// The cluster's waiters that have not expired (an expired record may still be stored:
+    /// The waiters on `waits_on` that have not expired (an expired record may still be stored:
     /// DynamoDB's TTL deletes lazily).
-    async fn waiters_of(&self, cluster_id: &str) -> Result<Vec<Waiter>, EmrflowError>;
+    async fn waiters_of(&self, waits_on: &str) -> Result<Vec<Waiter>, EmrflowError>;
 
     /// Deletes the execution's waiter only while it still holds `task_token`, so an old event
     /// never deletes a newer wait. False when nothing was deleted (gone, or replaced).
     async fn delete(
         &self,
-        cluster_id: &str,
+        waits_on: &str,
         waiter: &str,
         task_token: &str,
     ) -> Result<bool, EmrflowError>;

@@ -20,7 +20,7 @@ use emrflow_events::Waiter;
 /// A waiter of `execution` on `cluster_id`, live for an hour.
 pub fn waiter(cluster_id: &str, execution: &str, token: &str, step_ids: &[&str]) -> Waiter {
     Waiter {
-        cluster_id: cluster_id.into(),
+        waits_on: cluster_id.into(),
         waiter: execution.into(),
         task_token: token.into(),
         step_ids: step_ids.iter().map(|id| id.to_string()).collect(),

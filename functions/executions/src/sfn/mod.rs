@@ -81,33 +81,6 @@ impl SfnExecutions {
         classify_aws_sdk_error("Step Functions", operation, &self.endpoint, error)
     }
 
-    /// DescribeExecution.
-    pub async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError> {
-        let arn = self.arn_of(execution);
-        let output = self
-            .client
-            .describe_execution()
-            .execution_arn(&arn)
-            .send()
-            .await
-            .map_err(|error| self.classify("DescribeExecution", error))?;
-        Ok(ExecutionDescription {
-            execution_arn: output.execution_arn().to_string(),
-            state_machine_arn: output.state_machine_arn().to_string(),
-            name: output
-                .name()
-                .map(str::to_string)
-                .unwrap_or_else(|| crate::port::execution_name(&arn).to_string()),
-            status: status(output.status())?,
-            start_date: utc(output.start_date()),
-            stop_date: output.stop_date().map(utc),
-            input: output.input().map(str::to_string),
-            output: output.output().map(str::to_string),
-            error: output.error().map(str::to_string),
-            cause: output.cause().map(str::to_string),
-        })
-    }
-
     /// Every page of GetExecutionHistory, oldest event first, with the execution's data.
     pub async fn history(
         &self,
@@ -211,6 +184,32 @@ impl Executions for SfnExecutions {
             });
         }
         Ok(executions)
+    }
+
+    async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError> {
+        let arn = self.arn_of(execution);
+        let output = self
+            .client
+            .describe_execution()
+            .execution_arn(&arn)
+            .send()
+            .await
+            .map_err(|error| self.classify("DescribeExecution", error))?;
+        Ok(ExecutionDescription {
+            execution_arn: output.execution_arn().to_string(),
+            state_machine_arn: output.state_machine_arn().to_string(),
+            name: output
+                .name()
+                .map(str::to_string)
+                .unwrap_or_else(|| crate::port::execution_name(&arn).to_string()),
+            status: status(output.status())?,
+            start_date: utc(output.start_date()),
+            stop_date: output.stop_date().map(utc),
+            input: output.input().map(str::to_string),
+            output: output.output().map(str::to_string),
+            error: output.error().map(str::to_string),
+            cause: output.cause().map(str::to_string),
+        })
     }
 
     async fn record(&self, execution: &str) -> Result<ExecutionRecord, EmrflowError> {
