@@ -20,7 +20,8 @@ fn label_text(text: &str) -> String {
     text.replace('"', "#quot;")
 }
 
-fn step_label(step: &StepSpec) -> String {
+/// What a step is, in a few words: `Spark · retry 1× · timeout 600s · CONTINUE`.
+pub fn step_facts(step: &StepSpec) -> String {
     let mut facts = vec![step.kind.type_name().to_string()];
     if let Some(retry) = step.retry {
         facts.push(format!("retry {}×", retry.max_attempts));
@@ -31,14 +32,47 @@ fn step_label(step: &StepSpec) -> String {
     if step.action_on_failure != ActionOnFailure::CancelAndWait {
         facts.push(step.action_on_failure.as_str().to_string());
     }
-    format!("{}<br/>{}", label_text(&step.name), facts.join(" · "))
+    facts.join(" · ")
+}
+
+fn step_label(step: &StepSpec) -> String {
+    format!("{}<br/>{}", label_text(&step.name), step_facts(step))
+}
+
+/// One arrow of a pipeline's step graph: `to` waits for `from` (indices in spec order), as
+/// its RunIf says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepEdge {
+    pub from: usize,
+    pub to: usize,
+    pub run_if: RunIf,
+}
+
+/// The arrows of a pipeline's step graph as a person reads them, for every drawing of it
+/// (Mermaid here, the console's SVG): each dependency, and a list pipeline's order as a
+/// chain when the cluster runs one step at a time.
+pub fn step_edges(spec: &PipelineSpec) -> Vec<StepEdge> {
+    let graph = Graph::new(spec);
+    let one_at_a_time = spec.cluster.step_concurrency_level() == 1;
+    let mut edges = Vec::new();
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let mut deps = node.deps.clone();
+        if graph.mode == Mode::List && one_at_a_time && index > 0 {
+            deps.push(index - 1);
+        }
+        edges.extend(deps.into_iter().map(|from| StepEdge {
+            from,
+            to: index,
+            run_if: node.run_if,
+        }));
+    }
+    edges
 }
 
 /// The step graph of a pipeline: a node per step, an edge per dependency (labelled with the
 /// RunIf when it is not ALL_SUCCEEDED). A list pipeline's order is drawn as a chain when the
 /// cluster runs one step at a time, and as side-by-side steps when it runs several.
 pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
-    let graph = Graph::new(spec);
     let ids: Vec<String> = spec
         .steps
         .iter()
@@ -49,19 +83,12 @@ pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
     for (index, step) in spec.steps.iter().enumerate() {
         lines.push(format!("  {}[\"{}\"]", ids[index], step_label(step)));
     }
-    let one_at_a_time = spec.cluster.step_concurrency_level() == 1;
-    for (index, node) in graph.nodes.iter().enumerate() {
-        let mut deps = node.deps.clone();
-        if graph.mode == Mode::List && one_at_a_time && index > 0 {
-            deps.push(index - 1);
-        }
-        for dep in deps {
-            let edge = match node.run_if {
-                RunIf::AllSucceeded => " --> ".to_string(),
-                other => format!(" -. {} .-> ", other.as_str()),
-            };
-            lines.push(format!("  {}{edge}{}", ids[dep], ids[index]));
-        }
+    for edge in step_edges(spec) {
+        let arrow = match edge.run_if {
+            RunIf::AllSucceeded => " --> ".to_string(),
+            other => format!(" -. {} .-> ", other.as_str()),
+        };
+        lines.push(format!("  {}{arrow}{}", ids[edge.from], ids[edge.to]));
     }
     lines.join("\n") + "\n"
 }

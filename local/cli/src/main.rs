@@ -26,6 +26,8 @@ enum Command {
     Operate(emrflow::operate::OperateCommand),
     /// Print a pipeline's step graph or the state machine as Mermaid.
     Diagram(DiagramArgs),
+    /// Serve web pages of the runs on loopback: step graph, attempts in time, logs.
+    Console(emrflow::console::ConsoleArgs),
 }
 
 #[derive(Args)]
@@ -133,6 +135,7 @@ async fn main() -> ExitCode {
             .await
         }
         Command::Operate(command) => emrflow::operate::run(command).await,
+        Command::Console(args) => emrflow::console::run(args).await,
     };
     match outcome {
         Ok(code) => code,

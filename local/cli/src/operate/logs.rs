@@ -8,7 +8,8 @@
 
 use clap::{Args, ValueEnum};
 use emrflow_executions::StepView;
-use emrflow_vocabulary::logs::{read_log, LogStream};
+use emrflow_core::handlers::AttemptReport;
+use emrflow_vocabulary::logs::LogStream;
 use serde::Serialize;
 
 use super::{json_text, Backend, Printed, Target};
@@ -96,30 +97,21 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
         )
     })?;
     let stream = LogStream::from(args.stream);
-    let folder = attempt.log_location.as_deref().ok_or_else(|| {
-        "the cluster has no LogUri: EMR keeps step logs only on the cluster's primary node"
-            .to_string()
-    })?;
-    let uri = format!("{folder}{}", stream.file_name());
-    let Some(bytes) = backend.logs.read(&uri).await? else {
-        return Ok(Printed::failed(format!(
-            "{uri} is not there yet: EMR uploads a step's logs about every five minutes while it runs, and once more when it ends (step '{}' is {}). Try again in a few minutes.\n",
-            step.name, attempt.state
-        )));
-    };
-    let text = read_log(&bytes);
-    let lines: Vec<&str> = text.lines().collect();
+    let uri = log_uri(attempt, stream)?;
     let tail = args.tail.unwrap_or(if args.step.is_none() {
         DEFAULT_TAIL_LINES
     } else {
         0
     });
-    let from = if tail == 0 {
-        0
-    } else {
-        lines.len().saturating_sub(tail)
+    let Some(log) = backend.logs.tail(&uri, tail).await? else {
+        return Ok(Printed::failed(format!(
+            "{}\n",
+            not_there_yet(&uri, &step.name, attempt)
+        )));
     };
-    let shown = lines[from..].join("\n");
+    let from = log.first_line() - 1;
+    let shown = log.lines.join("\n");
+    let lines = log.total_lines;
     if args.target.json {
         return json_text(&LogView {
             execution: record.name(),
@@ -129,16 +121,16 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
             step_state: attempt.state.as_str(),
             stream: stream.name(),
             uri: &uri,
-            lines: lines.len(),
+            lines,
             shown_from_line: from + 1,
             text: shown,
         })
         .map(Printed::ok);
     }
     let range = if from == 0 {
-        format!("{} lines", lines.len())
+        format!("{lines} lines")
     } else {
-        format!("last {} of {} lines", lines.len() - from, lines.len())
+        format!("last {} of {lines} lines", lines - from)
     };
     Ok(Printed::ok(format!(
         "── {} of step '{}' (attempt {}, {} {}) — {uri} ({range})\n{shown}\n",
@@ -148,6 +140,31 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
         attempt.step_id,
         attempt.state
     )))
+}
+
+/// Where one log of an attempt is: `<LogUri>/<cluster>/steps/<step>/<stream>.gz`.
+pub fn log_uri(attempt: &AttemptReport, stream: LogStream) -> Result<String, String> {
+    let folder = attempt.log_location.as_deref().ok_or_else(|| {
+        "the cluster has no LogUri: EMR keeps step logs only on the cluster's primary node"
+            .to_string()
+    })?;
+    Ok(format!("{folder}{}", stream.file_name()))
+}
+
+/// What to say of a log that is not in S3 (yet).
+pub fn not_there_yet(uri: &str, step: &str, attempt: &AttemptReport) -> String {
+    format!(
+        "{uri} is not there yet: EMR uploads a step's logs about every five minutes while it runs, and once more when it ends (step '{step}' is {}). Try again in a few minutes.",
+        attempt.state
+    )
+}
+
+/// The step whose log explains a failed execution: the last one with a failed attempt.
+pub fn failed_step(steps: &[StepView]) -> Option<&StepView> {
+    steps
+        .iter()
+        .rev()
+        .find(|step| step.failed_attempt().is_some())
 }
 
 /// `--step` by name or EMR step id; without it, the failed step of a failed execution.
@@ -176,11 +193,7 @@ fn choose_step<'a>(
             });
     }
     if failed {
-        if let Some(step) = steps
-            .iter()
-            .rev()
-            .find(|step| step.failed_attempt().is_some())
-        {
+        if let Some(step) = failed_step(steps) {
             return Ok(step);
         }
     }
