@@ -3,7 +3,8 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help run test build bench validate template deploy start teardown fmt lint unit asl-validate \
-        spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli data-lake
+        spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli data-lake \
+        browser-tools screenshots
 
 PYSPARK_VERSION       := 4.3.0
 CARGO_LAMBDA_VERSION  := 1.9.2
@@ -62,7 +63,7 @@ fmt: ## rustfmt check
 lint: ## clippy, warnings are errors
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: spark-env aws-cli moto-tools ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path, the token store on moto
+unit: spark-env aws-cli moto-tools browser-tools ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path, the token store on moto
 	cargo test --workspace
 
 asl-validate: node-tools ## the definition passes asl-validator
@@ -89,6 +90,11 @@ build: lambda-tools ## cross-compile every function for arm64 into target/lambda
 	for f in $(PIPELINE_FUNCTIONS); do rm -rf target/lambda/$$f/pipelines target/lambda/$$f/pipeline.json && \
 	  mkdir -p target/lambda/$$f/pipelines && cp $(PIPELINES)/*.json target/lambda/$$f/pipelines/; done
 	@for f in $(FUNCTIONS); do python3 infra/is_aarch64_elf.py target/lambda/$$f/bootstrap || exit 1; done
+
+# The console's pages as a person sees them, written by its browser test (README shows one).
+screenshots: spark-env browser-tools ## the console's pages as PNG: docs/console-*.png (headless Chromium)
+	mkdir -p docs
+	EMRFLOW_SCREENSHOTS=$(CURDIR)/docs cargo test -q -p emrflow --test console_browser
 
 bench: spark-env build ## speed, cost and size targets (never in timed tests): see tests/bench/
 	@# The functions and a hello-world lambda_runtime binary, built alike, for the cold starts.
@@ -127,6 +133,15 @@ $(LAMBDA_VENV)/.cargo-lambda-$(CARGO_LAMBDA_VERSION):
 	$(LAMBDA_VENV)/bin/pip install --quiet --disable-pip-version-check \
 	  cargo-lambda==$(CARGO_LAMBDA_VERSION) ziglang==$(ZIG_VERSION)
 	touch $@
+
+# Headless Chromium and its WebDriver for the console's browser tests (local/cli/tests/
+# console_browser.rs): Debian's packages, installed once (as root, or through sudo).
+browser-tools: ## Debian's chromium and chromium-driver, for the console's browser tests
+	@if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then \
+	  as_root=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$as_root apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$as_root apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
+	fi
 
 # moto's server: a real DynamoDB peer on loopback for the token store's tests (functions/events).
 moto-tools: $(MOTO_VENV)/.moto-$(MOTO_VERSION)

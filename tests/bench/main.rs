@@ -6,10 +6,12 @@
 //! - [`local`]: real local executions (duration, event detection lag, 50 and 200 executions
 //!   at once against EMR's default API token buckets);
 //! - [`cold_start`]: every function's cold start beside a hello-world lambda_runtime binary,
-//!   and its zipped arm64 package.
+//!   and its zipped arm64 package;
+//! - [`console`]: `emrflow console`'s pages, 256 steps with retries and 1,000 records.
 
 mod canned;
 mod cold_start;
+mod console;
 mod local;
 mod report;
 
@@ -37,6 +39,9 @@ async fn main() {
     }
     if wanted("local") {
         local::measure(&mut report).await;
+    }
+    if wanted("console") {
+        console::measure(&mut report).await;
     }
     if wanted("cold_start") {
         cold_start::measure(&mut report).await;

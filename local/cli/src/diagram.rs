@@ -20,7 +20,8 @@ fn label_text(text: &str) -> String {
     text.replace('"', "#quot;")
 }
 
-fn step_label(step: &StepSpec) -> String {
+/// What a step is, in a few words: `Spark · retry 1× · timeout 600s · CONTINUE`.
+pub fn step_facts(step: &StepSpec) -> String {
     let mut facts = vec![step.kind.type_name().to_string()];
     if let Some(retry) = step.retry {
         facts.push(format!("retry {}×", retry.max_attempts));
@@ -31,27 +32,32 @@ fn step_label(step: &StepSpec) -> String {
     if step.action_on_failure != ActionOnFailure::CancelAndWait {
         facts.push(step.action_on_failure.as_str().to_string());
     }
-    let items = match &step.for_each {
-        None => String::new(),
-        Some(ForEach::Items(items)) => format!("<br/>for each {}", items.join(", ")),
-        Some(ForEach::FromInput {
+    facts.join(" · ")
+}
+
+/// The items of a step with ForEach, in words: `for each tenant_a, tenant_b`.
+pub fn step_items(step: &StepSpec) -> Option<String> {
+    Some(match step.for_each.as_ref()? {
+        ForEach::Items(items) => format!("for each {}", items.join(", ")),
+        ForEach::FromInput {
             from_input,
             default: None,
-        }) => format!("<br/>for each Items.{from_input}"),
-        Some(ForEach::FromInput {
+        } => format!("for each Items.{from_input}"),
+        ForEach::FromInput {
             from_input,
             default: Some(items),
-        }) => format!(
-            "<br/>for each Items.{from_input} (default {})",
+        } => format!(
+            "for each Items.{from_input} (default {})",
             items.join(", ")
         ),
-    };
-    format!(
-        "{}<br/>{}{}",
-        label_text(&step.name),
-        facts.join(" · "),
-        label_text(&items)
-    )
+    })
+}
+
+fn step_label(step: &StepSpec) -> String {
+    let items = step_items(step)
+        .map(|items| format!("<br/>{}", label_text(&items)))
+        .unwrap_or_default();
+    format!("{}<br/>{}{items}", label_text(&step.name), step_facts(step))
 }
 
 /// A step's node: a box, or a double-edged box for a step drawn once for all its items.
@@ -63,13 +69,45 @@ fn node(id: &str, step: &StepSpec) -> String {
     }
 }
 
+/// One arrow of a pipeline's step graph: `to` waits for `from` (indices in spec order), as
+/// its RunIf says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepEdge {
+    pub from: usize,
+    pub to: usize,
+    pub run_if: RunIf,
+    /// Both ends are steps with ForEach: the arrow holds item by item.
+    pub per_item: bool,
+}
+
+/// The arrows of a pipeline's step graph as a person reads them, for every drawing of it
+/// (Mermaid here, the console's SVG): each dependency, and a list pipeline's order as a
+/// chain when the cluster runs one step at a time.
+pub fn step_edges(spec: &PipelineSpec) -> Vec<StepEdge> {
+    let graph = Graph::new(spec);
+    let one_at_a_time = spec.cluster.step_concurrency_level() == 1;
+    let mut edges = Vec::new();
+    for (index, node) in graph.nodes.iter().enumerate() {
+        let mut deps = node.deps.clone();
+        if graph.mode == Mode::List && one_at_a_time && index > 0 {
+            deps.push(index - 1);
+        }
+        edges.extend(deps.into_iter().map(|from| StepEdge {
+            from,
+            to: index,
+            run_if: node.run_if,
+            per_item: node.spec.for_each.is_some() && graph.nodes[from].spec.for_each.is_some(),
+        }));
+    }
+    edges
+}
+
 /// The step graph of a pipeline: a node per step, an edge per dependency (labelled with the
 /// RunIf when it is not ALL_SUCCEEDED). A list pipeline's order is drawn as a chain when the
 /// cluster runs one step at a time, and as side-by-side steps when it runs several. A step
 /// with ForEach is drawn once, with its items; an edge between two of them, which holds item
 /// by item, says `per item`.
 pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
-    let graph = Graph::new(spec);
     let ids: Vec<String> = spec
         .steps
         .iter()
@@ -80,22 +118,14 @@ pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
     for (index, step) in spec.steps.iter().enumerate() {
         lines.push(node(&ids[index], step));
     }
-    let one_at_a_time = spec.cluster.step_concurrency_level() == 1;
-    for (index, node) in graph.nodes.iter().enumerate() {
-        let mut deps = node.deps.clone();
-        if graph.mode == Mode::List && one_at_a_time && index > 0 {
-            deps.push(index - 1);
-        }
-        for dep in deps {
-            let per_item = node.spec.for_each.is_some() && graph.nodes[dep].spec.for_each.is_some();
-            let edge = match (node.run_if, per_item) {
-                (RunIf::AllSucceeded, false) => " --> ".to_string(),
-                (RunIf::AllSucceeded, true) => " -- per item --> ".to_string(),
-                (other, false) => format!(" -. {} .-> ", other.as_str()),
-                (other, true) => format!(" -. {} per item .-> ", other.as_str()),
-            };
-            lines.push(format!("  {}{edge}{}", ids[dep], ids[index]));
-        }
+    for edge in step_edges(spec) {
+        let arrow = match (edge.run_if, edge.per_item) {
+            (RunIf::AllSucceeded, false) => " --> ".to_string(),
+            (RunIf::AllSucceeded, true) => " -- per item --> ".to_string(),
+            (other, false) => format!(" -. {} .-> ", other.as_str()),
+            (other, true) => format!(" -. {} per item .-> ", other.as_str()),
+        };
+        lines.push(format!("  {}{arrow}{}", ids[edge.from], ids[edge.to]));
     }
     lines.join("\n") + "\n"
 }

@@ -9,8 +9,10 @@
 //! - [`events`]: EMR's events of the embedded local EMR waking the execution (await-steps,
 //!   emr-events in process); [`diagram`]: `emrflow diagram` (Mermaid);
 //! - [`operate`]: `start`, `runs`, `show`, `watch`, `logs`, `stop`, one file per command;
-//! - [`render`]: the terminal views (progress lines, history table, runs, show).
+//! - [`render`]: the terminal views (progress lines, history table, runs, show);
+//! - [`console`]: `emrflow console`, the same views as web pages on loopback.
 
+pub mod console;
 pub mod defaults;
 pub mod definition;
 pub mod diagram;

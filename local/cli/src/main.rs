@@ -26,6 +26,8 @@ enum Command {
     Operate(emrflow::operate::OperateCommand),
     /// Print a pipeline's step graph or the state machine as Mermaid.
     Diagram(DiagramArgs),
+    /// Serve web pages of the runs on loopback: step graph, attempts in time, logs.
+    Console(emrflow::console::ConsoleArgs),
     /// Write a small working pipeline, its input and a local S3 to DIR, to run with
     /// `emrflow local run` there (no Spark needed).
     Init(InitArgs),
@@ -164,6 +166,7 @@ async fn main() -> ExitCode {
             .await
         }
         Command::Operate(command) => emrflow::operate::run(command).await,
+        Command::Console(args) => emrflow::console::run(args).await,
     };
     match outcome {
         Ok(code) => code,

@@ -16,7 +16,7 @@ use emrflow_executions::{
     list_execution_steps, ExecutionRecord, Executions, Launcher, LocalExecutions, SfnExecutions,
     StepView,
 };
-use emrflow_vocabulary::logs::LogStream;
+use emrflow_vocabulary::logs::{tail_log, LogStream, LogTail};
 use emrflow_vocabulary::s3::parse_s3_uri;
 
 use super::locate::state_machine_of_stack;
@@ -28,6 +28,16 @@ use crate::local_emr_client;
 pub trait LogStore: Send + Sync {
     /// The object's bytes; None when there is no such object (yet).
     async fn read(&self, uri: &str) -> Result<Option<Vec<u8>>, String>;
+
+    /// The log's last `lines` lines (0: all), through [`tail_log`]; None when there is no
+    /// such object (yet). A store that can stream the object overrides this, so a huge log
+    /// is never held whole.
+    async fn tail(&self, uri: &str, lines: usize) -> Result<Option<LogTail>, String> {
+        Ok(self
+            .read(uri)
+            .await?
+            .map(|bytes| tail_log(&bytes[..], lines)))
+    }
 
     /// A running step's log as it is being written, and where it was read; None where it
     /// cannot be read live (on AWS: EMR uploads a running step's logs every few minutes).
@@ -146,6 +156,18 @@ impl LogStore for LocalLogs {
             }
         }
         Ok(None)
+    }
+
+    /// Streams the file: only the kept lines are held.
+    async fn tail(&self, uri: &str, lines: usize) -> Result<Option<LogTail>, String> {
+        let path = emrflow_local_emr::local_s3_path(&self.root, uri);
+        let read = tokio::task::spawn_blocking(move || match std::fs::File::open(&path) {
+            Ok(file) => Ok(Some(tail_log(file, lines))),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+            Err(error) => Err(format!("cannot read {}: {error}", path.display())),
+        });
+        read.await
+            .map_err(|error| format!("reading the log stopped: {error}"))?
     }
 }
 

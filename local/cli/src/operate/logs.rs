@@ -12,7 +12,7 @@
 use clap::{Args, ValueEnum};
 use emrflow_core::handlers::AttemptReport;
 use emrflow_executions::{step_to_explain, ExecutionRecord, StepView};
-use emrflow_vocabulary::logs::{read_log, LogStream};
+use emrflow_vocabulary::logs::{tail_log, LogStream};
 use serde::Serialize;
 
 use super::cause::{explain, Explanation};
@@ -97,19 +97,16 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
         Chosen::NeverRan(text) => return Ok(Printed::failed(text)),
     };
     let stream = LogStream::from(args.stream);
-    let folder = attempt.log_location.as_deref().ok_or_else(|| {
-        "the cluster has no LogUri: EMR keeps step logs only on the cluster's primary node"
-            .to_string()
-    })?;
-    let uri = format!("{folder}{}", stream.file_name());
+    let uri = log_uri(attempt, stream)?;
+    let folder = uri.strip_suffix(stream.file_name()).unwrap_or(&uri);
     let (source, bytes, live) = match backend.logs.read(&uri).await? {
         Some(bytes) => (uri.clone(), bytes, false),
         None => match read_live(backend, &record, attempt, folder, stream).await? {
             Some((path, bytes)) => (path, bytes, true),
             None => {
                 return Ok(Printed::failed(format!(
-                    "{uri} is not there yet: EMR uploads a step's logs about every five minutes while it runs, and once more when it ends (step '{}' is {}). Try again in a few minutes.\n",
-                    step.name, attempt.state
+                    "{}\n",
+                    not_there_yet(&uri, &step.name, attempt)
                 )))
             }
         },
@@ -118,19 +115,15 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
         true => Some(explain(backend.logs.as_ref(), folder, Some((stream, &bytes))).await?),
         false => None,
     };
-    let text = read_log(&bytes);
-    let lines: Vec<&str> = text.lines().collect();
     let tail = args.tail.unwrap_or(if args.step.is_none() {
         DEFAULT_TAIL_LINES
     } else {
         0
     });
-    let from = if tail == 0 {
-        0
-    } else {
-        lines.len().saturating_sub(tail)
-    };
-    let shown = lines[from..].join("\n");
+    let log = tail_log(&bytes[..], tail);
+    let from = log.first_line() - 1;
+    let shown = log.lines.join("\n");
+    let lines = log.total_lines;
     if args.target.json {
         return json_text(&LogView {
             execution: record.name(),
@@ -141,7 +134,7 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
             stream: stream.name(),
             uri: &source,
             live,
-            lines: lines.len(),
+            lines,
             shown_from_line: from + 1,
             text: shown,
             probable_cause: explanation,
@@ -149,9 +142,9 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
         .map(Printed::ok);
     }
     let range = if from == 0 {
-        format!("{} lines", lines.len())
+        format!("{lines} lines")
     } else {
-        format!("last {} of {} lines", lines.len() - from, lines.len())
+        format!("last {} of {lines} lines", lines - from)
     };
     let cause = match &explanation {
         Some(found @ Explanation::Found { .. }) => format!("{}\n", found.text()),
@@ -170,6 +163,23 @@ pub async fn logs(backend: &Backend, args: &LogsArgs) -> Result<Printed, String>
         attempt.step_id,
         attempt.state
     )))
+}
+
+/// Where one log of an attempt is: `<LogUri>/<cluster>/steps/<step>/<stream>.gz`.
+pub fn log_uri(attempt: &AttemptReport, stream: LogStream) -> Result<String, String> {
+    let folder = attempt.log_location.as_deref().ok_or_else(|| {
+        "the cluster has no LogUri: EMR keeps step logs only on the cluster's primary node"
+            .to_string()
+    })?;
+    Ok(format!("{folder}{}", stream.file_name()))
+}
+
+/// What to say of a log that is not in S3 (yet).
+pub fn not_there_yet(uri: &str, step: &str, attempt: &AttemptReport) -> String {
+    format!(
+        "{uri} is not there yet: EMR uploads a step's logs about every five minutes while it runs, and once more when it ends (step '{step}' is {}). Try again in a few minutes.",
+        attempt.state
+    )
 }
 
 /// A running step's log as it is being written (the local EMR's plain file).

@@ -1,0 +1,57 @@
+//! Where the console listens: loopback only. The console shows logs, inputs and causes and
+//! (with `--allow-actions`) stops and starts executions with the user's credentials; it has
+//! no login, so it must not be reachable from another machine.
+//!
+//! The one loopback rule of the project is being added to the local EMR crate
+//! (`emrflow_local_emr::loopback::parse_listen_addr`); until it is on main, this function
+//! keeps the same contract (`HOST:PORT` text in, a loopback socket address or the reason out)
+//! and is the one place to switch over.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+/// The address to listen on for `--host HOST --port N`: `127.x.y.z`, `::1` or `localhost`
+/// (as 127.0.0.1); anything else is refused, saying why and what to use instead.
+pub fn listen_addr(host: &str, port: u16) -> Result<SocketAddr, String> {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    let ip = if host.eq_ignore_ascii_case("localhost") {
+        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    } else {
+        host.parse::<IpAddr>().map_err(|_| refusal(host, port))?
+    };
+    if ip.is_loopback() {
+        Ok(SocketAddr::new(ip, port))
+    } else {
+        Err(refusal(host, port))
+    }
+}
+
+fn refusal(host: &str, port: u16) -> String {
+    format!(
+        "will not listen on {host}, only on loopback: the console has no login and shows your executions' inputs, causes and logs (and with --allow-actions stops and starts them with your credentials), so it must not be reachable from another machine. Use --host 127.0.0.1 (the default), ::1 or localhost; to open it from another machine, forward the port over SSH (ssh -L {port}:127.0.0.1:{port} THIS-HOST)."
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts_are_accepted_and_localhost_is_127_0_0_1() {
+        // GIVEN the ways a person writes loopback WHEN parsed THEN loopback addresses
+        assert_eq!(listen_addr("127.0.0.1", 8686), Ok("127.0.0.1:8686".parse().unwrap()));
+        assert_eq!(listen_addr("localhost", 0), Ok("127.0.0.1:0".parse().unwrap()));
+        assert_eq!(listen_addr("[::1]", 9), Ok("[::1]:9".parse().unwrap()));
+        assert_eq!(listen_addr("127.0.0.2", 9), Ok("127.0.0.2:9".parse().unwrap()));
+    }
+
+    #[test]
+    fn any_other_host_is_refused_saying_why_and_what_to_use() {
+        // GIVEN every interface, a LAN address, a name, a public IPv6 address
+        for host in ["0.0.0.0", "192.168.1.20", "example.com", "::", "2001:db8::1"] {
+            // WHEN parsed THEN refused, in words that say why and what to do instead
+            let refused = listen_addr(host, 8686).expect_err(host);
+            assert!(refused.contains("only on loopback"), "{refused}");
+            assert!(refused.contains("ssh -L 8686:127.0.0.1:8686"), "{refused}");
+        }
+    }
+}

@@ -1,0 +1,100 @@
+//! A pipeline's page: its step graph and its recent runs. Its schedule and its cost are
+//! each one section here, empty for now ([`schedule_section`], [`cost_section`]): the work
+//! that adds them fills those two functions.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use emrflow_core::PipelineSpec;
+use emrflow_executions::ListFilter;
+use maud::{html, Markup};
+
+use super::data::execution_pipeline;
+use super::graph::StepGraph;
+use super::page::{live_region, respond, shell, Problem};
+use super::runs_page::{read_rows, runs_table, Row};
+use super::Console;
+
+/// Executions read to find a pipeline's recent runs.
+const RECENT: usize = 100;
+const REFRESH_SECONDS: u32 = 5;
+
+pub async fn pipeline_page(
+    State(console): State<Arc<Console>>,
+    Path(name): Path<String>,
+) -> Result<Response, Problem> {
+    let rows = read_rows(&console, ListFilter { status: None, limit: RECENT })
+        .await
+        .map_err(|problem| {
+            Problem::new(StatusCode::BAD_GATEWAY, "The executions could not be listed", problem)
+        })?;
+    let runs: Vec<&Row> = rows
+        .iter()
+        .filter(|row| row.pipeline.as_deref() == Some(name.as_str()))
+        .collect();
+    let spec = spec_of(&console, &name, &runs).await;
+    if runs.is_empty() && spec.is_none() {
+        return Err(Problem::not_found(
+            format!("No pipeline {name}"),
+            format!("none of the last {RECENT} executions ran a pipeline named '{name}', and the console's pipeline file is another one"),
+        ));
+    }
+    let active = runs
+        .iter()
+        .any(|row| row.run.as_ref().is_ok_and(|run| !run.status.has_ended()));
+    let body = html! {
+        h1 { "Pipeline " (name) }
+        section {
+            h2 { "Step graph" }
+            @match &spec {
+                Some(spec) => { div.scroll { (StepGraph::of(Some(spec), None).svg(false)) } }
+                None => { p.muted { "The spec of this pipeline is not at hand (give the console --pipeline FILE)." } }
+            }
+        }
+        (schedule_section(&name))
+        (cost_section(&name))
+        section {
+            h2 { "Recent runs" }
+            (live_region(active, REFRESH_SECONDS, runs_table(&runs)))
+        }
+    };
+    let crumbs = html! { a href="/" { "Runs" } " › " span { (name) } };
+    Ok(respond(StatusCode::OK, shell(&name, crumbs, body)))
+}
+
+/// The spec: the console's pipeline file when it has this name, else the newest run's.
+async fn spec_of(console: &Console, name: &str, runs: &[&Row]) -> Option<PipelineSpec> {
+    if let Some(spec) = console.default_pipeline.as_ref().filter(|s| s.name == name) {
+        return Some(spec.clone());
+    }
+    for row in runs.iter().take(5) {
+        if let Ok(record) = console.backend.executions.record(&row.name).await {
+            if let Some(spec) = execution_pipeline(&record, console.default_pipeline.as_ref()) {
+                return Some(spec);
+            }
+        }
+    }
+    None
+}
+
+/// The pipeline's schedule (not shown yet: the work on schedules fills this in).
+pub fn schedule_section(_pipeline: &str) -> Markup {
+    html! {
+        section #schedule {
+            h2 { "Schedule" }
+            p.muted { "Not shown yet." }
+        }
+    }
+}
+
+/// What the pipeline's runs cost (not shown yet: the work on costs fills this in).
+pub fn cost_section(_pipeline: &str) -> Markup {
+    html! {
+        section #cost {
+            h2 { "Cost" }
+            p.muted { "Not shown yet." }
+        }
+    }
+}
