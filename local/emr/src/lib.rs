@@ -17,8 +17,11 @@
 //! - [`step_run`]: a task per running step; [`step_logs`]: where its logs go.
 //! - [`exec`]: what a step's HadoopJarStep runs locally (s3 mapping, Spark, streaming,
 //!   s3-dist-cp, processes).
-//! - [`events`]: EMR's EventBridge events of cluster and step state changes.
-//! - [`faults`]: fault injection; [`inspect`]: read-only inspection, for tests.
+//! - [`events`]: EMR's EventBridge events of cluster and step state changes, made from the
+//!   facts the model hands over.
+//! - [`faults`]: the handle to inject faults; [`fault_state`]: what is injected, as the
+//!   shared state holds it; [`inspect`]: read-only inspection, for tests.
+//! - [`timings`]: how long a cluster's phases take.
 //!
 //! EMR's vocabulary (states, ActionOnFailure, StepConfig, FailureDetails, limits, log
 //! locations) is `emrflow-vocabulary`'s, re-exported here where this crate shows it.
@@ -28,6 +31,7 @@ mod api;
 mod error;
 mod events;
 mod exec;
+mod fault_state;
 mod faults;
 mod inspect;
 mod lifecycle;
@@ -36,6 +40,7 @@ mod server;
 mod state;
 mod step_logs;
 mod step_run;
+mod timings;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -47,57 +52,13 @@ pub use error::EmrError;
 pub use exec::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
 pub use faults::{Faults, EMR_DEFAULT_BURST, EMR_DEFAULT_REFILL_PER_SECOND};
 pub use inspect::{ClusterSnapshot, Inspector, StepSnapshot};
+pub use timings::Timings;
 
 use exec::Layout;
 use state::Shared;
 
 /// The AWS account id of everything local (cluster ARNs, the local runner's executions).
 pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
-
-/// How long the simulated phases take.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timings {
-    /// Time in STARTING.
-    pub startup: Duration,
-    /// Time in BOOTSTRAPPING (after the bootstrap actions ran).
-    pub bootstrap: Duration,
-    /// Time in TERMINATING.
-    pub terminate: Duration,
-    /// How often a cluster's scheduler looks again without being woken (idle timeout checks).
-    pub poll: Duration,
-    /// How long one second of `AutoTerminationPolicy.IdleTimeout` lasts (tests shrink it).
-    pub idle_second: Duration,
-    /// How long a stopped step's processes get between SIGTERM and SIGKILL.
-    pub stop_grace: Duration,
-}
-
-impl Default for Timings {
-    /// Realistic-feeling but short, for a local demo (~1.5 s to a ready cluster).
-    fn default() -> Self {
-        Timings {
-            startup: Duration::from_millis(1000),
-            bootstrap: Duration::from_millis(500),
-            terminate: Duration::from_millis(500),
-            poll: Duration::from_millis(200),
-            idle_second: Duration::from_secs(1),
-            stop_grace: Duration::from_secs(2),
-        }
-    }
-}
-
-impl Timings {
-    /// Millisecond phases for tests.
-    pub fn fast() -> Self {
-        Timings {
-            startup: Duration::from_millis(10),
-            bootstrap: Duration::from_millis(10),
-            terminate: Duration::from_millis(10),
-            poll: Duration::from_millis(5),
-            idle_second: Duration::from_millis(1),
-            stop_grace: Duration::from_millis(200),
-        }
-    }
-}
 
 /// Configuration of a [`LocalEmr`].
 #[derive(Debug, Clone)]

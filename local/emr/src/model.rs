@@ -12,7 +12,7 @@ use emrflow_vocabulary::{
 use serde_json::{json, Map, Value};
 use tokio::sync::Notify;
 
-use crate::events::{cluster_event, step_event, PendingEvent};
+use crate::events::{cluster_event, step_event, ClusterFacts, PendingEvent, StepFacts};
 
 #[derive(Debug, Clone)]
 pub(crate) struct StateChange {
@@ -98,6 +98,17 @@ impl Step {
         status
     }
 
+    /// What EMR's step events say of it.
+    fn facts(&self) -> StepFacts<'_> {
+        StepFacts {
+            id: &self.id,
+            name: &self.name,
+            state: self.state,
+            action_on_failure: self.action_on_failure,
+            started: self.started,
+        }
+    }
+
     /// `Step` (DescribeStep) and `StepSummary` (ListSteps) share these fields.
     pub fn to_json(&self) -> Value {
         json!({
@@ -149,21 +160,36 @@ pub(crate) struct Cluster {
 }
 
 impl Cluster {
+    /// What EMR's events say of it.
+    fn facts(&self) -> ClusterFacts<'_> {
+        ClusterFacts {
+            id: &self.id,
+            name: &self.name,
+            state: self.state,
+            reason: self
+                .state_change
+                .as_ref()
+                .map(|change| (change.code.as_str(), change.message.as_str())),
+        }
+    }
+
     /// The events of a cluster just created: STARTING, and PENDING for each of its steps.
     pub fn record_creation(&mut self) {
         let now = Utc::now();
-        self.outbox
-            .extend(cluster_event(self, ClusterState::Starting, now));
+        let mut events: Vec<PendingEvent> = Vec::new();
+        events.extend(cluster_event(&self.facts(), ClusterState::Starting, now));
         for step in &self.steps {
-            self.outbox.extend(step_event(self, step, now));
+            events.extend(step_event(&self.facts(), &step.facts(), now));
         }
+        self.outbox.extend(events);
     }
 
     /// New PENDING steps, after those the cluster has.
     pub fn add_steps(&mut self, steps: Vec<Step>) {
         let now = Utc::now();
         for step in steps {
-            self.outbox.extend(step_event(self, &step, now));
+            let event = step_event(&self.facts(), &step.facts(), now);
+            self.outbox.extend(event);
             self.steps.push(step);
         }
     }
@@ -175,7 +201,7 @@ impl Cluster {
         }
         let previous = self.state;
         self.state = state;
-        let event = cluster_event(self, previous, Utc::now());
+        let event = cluster_event(&self.facts(), previous, Utc::now());
         self.outbox.extend(event);
         true
     }
@@ -205,7 +231,7 @@ impl Cluster {
             }
             _ => {}
         }
-        let event = step_event(self, &self.steps[index], now);
+        let event = step_event(&self.facts(), &self.steps[index].facts(), now);
         self.outbox.extend(event);
     }
 
