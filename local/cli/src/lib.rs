@@ -20,7 +20,6 @@ pub mod render;
 
 pub use local_run::{finished_record, run_from_cli, CliRun};
 
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -233,13 +232,15 @@ pub fn print_diagram(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `emrflow local emr`: serves until SIGINT (Ctrl-C) or SIGTERM, then terminates its
-/// clusters (their step processes end with them) and says which.
+/// `emrflow local emr`: serves on `addr` (loopback only: the local EMR's one rule) until
+/// SIGINT (Ctrl-C) or SIGTERM, then terminates its clusters (their step processes end with
+/// them) and says which.
 pub async fn serve_local_emr(
-    addr: SocketAddr,
+    addr: &str,
     root: PathBuf,
     throttle_like_emr: bool,
 ) -> Result<ExitCode, String> {
+    let addr = emrflow_local_emr::loopback::parse_listen_addr(addr)?;
     let emr = local_emr(&root, throttle_like_emr);
     let listener = tokio::net::TcpListener::bind(addr)
         .await

@@ -49,9 +49,9 @@ enum Local {
 
 #[derive(Args)]
 struct EmrArgs {
-    /// Address to listen on (loopback).
+    /// Address to listen on: loopback only (127.0.0.1:PORT, [::1]:PORT or localhost:PORT).
     #[arg(long, default_value = "127.0.0.1:4599")]
-    addr: std::net::SocketAddr,
+    addr: String,
     /// Folder for the local S3 (`<root>/s3/<bucket>/<key>`) and step work dirs.
     #[arg(long, default_value = ".local")]
     root: PathBuf,
@@ -111,7 +111,7 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Diagram(args) => emrflow::print_diagram(args.pipeline, args.definition),
         Command::Local(Local::Emr(args)) => {
-            emrflow::serve_local_emr(args.addr, args.root, args.throttle_like_emr).await
+            emrflow::serve_local_emr(&args.addr, args.root, args.throttle_like_emr).await
         }
         Command::Local(Local::Run(args)) => {
             emrflow::run_from_cli(emrflow::CliRun {

@@ -35,6 +35,7 @@ mod fault_state;
 mod faults;
 mod inspect;
 mod lifecycle;
+pub mod loopback;
 mod model;
 mod server;
 mod state;
@@ -204,18 +205,24 @@ impl LocalEmr {
         }
     }
 
-    /// The axum router (EMR on `POST /`, admin routes under `/_emrflow/`), to embed.
+    /// The axum router (EMR on `POST /`, admin routes under `/_emrflow/`), to embed. Whoever
+    /// embeds it binds the listener: on loopback only ([`loopback::check_loopback`]).
     pub fn router(&self) -> axum::Router {
         server::router(self.shared.clone())
     }
 
-    /// Serves on `listener` until the task is dropped or the listener fails.
+    /// Serves on `listener` until the task is dropped or the listener fails. A listener that
+    /// is not on loopback is refused ([`loopback`]): the endpoint runs commands for anyone
+    /// who reaches it.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        not_beyond_loopback(listener.local_addr()?)?;
         axum::serve(listener, self.router()).await
     }
 
-    /// Binds `addr` (port 0: any free port) and serves in a background task.
+    /// Binds `addr` (port 0: any free port; loopback only, see [`loopback`]) and serves in a
+    /// background task.
     pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<RunningLocalEmr> {
+        not_beyond_loopback(addr)?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(self.clone().serve(listener));
@@ -252,6 +259,7 @@ impl LocalEmr {
         listener: tokio::net::TcpListener,
     ) -> std::io::Result<Stopped> {
         use tokio::signal::unix::{signal, SignalKind};
+        not_beyond_loopback(listener.local_addr()?)?;
         let mut interrupt = signal(SignalKind::interrupt())?;
         let mut terminate = signal(SignalKind::terminate())?;
         let (signal, failure) = tokio::select! {
@@ -276,6 +284,12 @@ pub fn local_s3_path(root: &Path, uri: &str) -> PathBuf {
         spark_sql: None,
     }
     .uri_to_path(uri)
+}
+
+/// [`loopback::check_loopback`] as the I/O error a bind would give.
+fn not_beyond_loopback(addr: SocketAddr) -> std::io::Result<()> {
+    loopback::check_loopback(addr)
+        .map_err(|refusal| std::io::Error::new(std::io::ErrorKind::PermissionDenied, refusal))
 }
 
 fn absolute(path: &Path) -> PathBuf {
