@@ -33,7 +33,7 @@ use emrflow_asl::{
 };
 use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{Handlers, PipelineSpec, SdkEmr};
-use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
+use emrflow_local_emr::{EmrThrottling, LocalEmr, LocalEmrConfig};
 use serde_json::Value;
 
 use definition::{
@@ -199,12 +199,12 @@ pub fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
     Ok(())
 }
 
-/// A local EMR over `root`, throttled like EMR's defaults when asked. Which spark-submit its
+/// A local EMR over `root`, throttled like EMR's quotas when asked. Which spark-submit its
 /// steps run is the local EMR's own rule (`emrflow_local_emr::locate_spark_submit`).
-pub(crate) fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
+pub(crate) fn local_emr(root: &Path, throttle_like_emr: Option<EmrThrottling>) -> LocalEmr {
     let emr = LocalEmr::new(LocalEmrConfig::new(root));
-    if throttle_like_emr {
-        emr.faults().rate_limit_like_emr();
+    if let Some(throttling) = throttle_like_emr {
+        emr.faults().rate_limit_like_emr_with(throttling, 1.0);
     }
     emr
 }
@@ -238,13 +238,14 @@ pub fn print_diagram(
 pub async fn serve_local_emr(
     addr: &str,
     root: PathBuf,
-    throttle_like_emr: bool,
+    throttle_like_emr: Option<EmrThrottling>,
 ) -> Result<ExitCode, String> {
     let addr = emrflow_local_emr::loopback::parse_listen_addr(addr)?;
     let emr = local_emr(&root, throttle_like_emr);
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+    let addr = listener.local_addr().unwrap_or(addr);
     eprintln!(
         "local EMR on http://{addr} (S3 at {}; state is in memory and lost when it stops)\n  aws emr list-clusters --endpoint-url http://{addr}",
         emr.s3_root().display()

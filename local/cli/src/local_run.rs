@@ -24,7 +24,7 @@ use emrflow_executions::{
     list_execution_steps, reap, ExecutionDescription, ExecutionRecord, ExecutionStatus,
     LocalRecorder, LocalRun,
 };
-use emrflow_local_emr::RunningLocalEmr;
+use emrflow_local_emr::{EmrThrottling, RunningLocalEmr};
 use serde_json::{json, Value};
 
 use crate::definition::{load_local_definition, local_execution_arn, local_state_machine_arn};
@@ -43,7 +43,7 @@ pub struct CliRun {
     pub name: Option<String>,
     pub time_scale: f64,
     pub json: bool,
-    pub throttle_like_emr: bool,
+    pub throttle_like_emr: Option<EmrThrottling>,
     pub step_completion: StepCompletion,
 }
 

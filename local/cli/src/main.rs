@@ -55,9 +55,10 @@ struct EmrArgs {
     /// Folder for the local S3 (`<root>/s3/<bucket>/<key>`) and step work dirs.
     #[arg(long, default_value = ".local")]
     root: PathBuf,
-    /// Throttle every operation as EMR does by default (burst 5, refilled at 0.5 calls/s).
-    #[arg(long)]
-    throttle_like_emr: bool,
+    /// Throttle as EMR's API quotas do: per-operation (alone: each operation EMR's default
+    /// bucket, and one for the account) or uniform (burst 5, 0.5 calls/s each).
+    #[arg(long, value_name = "MODEL", num_args = 0..=1, default_missing_value = "per-operation")]
+    throttle_like_emr: Option<emrflow_local_emr::EmrThrottling>,
 }
 
 #[derive(Args)]
@@ -89,9 +90,10 @@ struct RunArgs {
     /// Print the history as GetExecutionHistory JSON instead of the console view.
     #[arg(long)]
     json: bool,
-    /// Throttle the embedded local EMR as EMR does by default (burst 5, 0.5 calls/s).
-    #[arg(long)]
-    throttle_like_emr: bool,
+    /// Throttle the embedded local EMR as EMR's API quotas do: per-operation (alone) or
+    /// uniform, as `emrflow local emr`.
+    #[arg(long, value_name = "MODEL", num_args = 0..=1, default_missing_value = "per-operation")]
+    throttle_like_emr: Option<emrflow_local_emr::EmrThrottling>,
     /// How the execution learns that steps ended: EMR's events (with a heartbeat check as the
     /// net), or polling. Pipelines that set StepCompletion keep theirs.
     #[arg(long, value_enum, default_value_t = Completion::Events)]

@@ -5,45 +5,15 @@ use std::collections::HashMap;
 use std::time::Instant;
 
 use crate::error::EmrError;
-
-/// Per-operation token bucket: `burst` tokens, refilled at `per_second`.
-#[derive(Debug, Clone)]
-pub(crate) struct TokenBucket {
-    per_second: f64,
-    burst: f64,
-    tokens: f64,
-    refilled_at: Instant,
-}
-
-impl TokenBucket {
-    pub fn full(per_second: f64, burst: u32) -> Self {
-        TokenBucket {
-            per_second,
-            burst: f64::from(burst),
-            tokens: f64::from(burst),
-            refilled_at: Instant::now(),
-        }
-    }
-
-    fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
-        self.refilled_at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
+use crate::quotas::{OperationBuckets, TokenBucket};
 
 #[derive(Debug, Default)]
 pub(crate) struct FaultState {
     pub throttle_next: HashMap<String, u32>,
+    /// Buckets set for one operation each ([`crate::Faults::rate_limit`]).
     pub rate_limits: HashMap<String, TokenBucket>,
-    /// (per_second, burst) of the bucket every other operation gets on its first call.
-    pub every_operation_limit: Option<(f64, u32)>,
+    /// Buckets for every operation: EMR's quotas, or a uniform size.
+    pub every_operation: Option<OperationBuckets>,
     pub lose_next: HashMap<String, u32>,
     pub fail_next_bootstraps: Vec<String>,
     pub failing_step_names: Vec<String>,
@@ -60,15 +30,14 @@ impl FaultState {
                 return Err(EmrError::Throttling);
             }
         }
-        if let Some((per_second, burst)) = self.every_operation_limit {
-            self.rate_limits
-                .entry(operation.to_string())
-                .or_insert_with(|| TokenBucket::full(per_second, burst));
-        }
-        if let Some(bucket) = self.rate_limits.get_mut(operation) {
-            if !bucket.take(Instant::now()) {
-                return Err(EmrError::Throttling);
-            }
+        let now = Instant::now();
+        let own = self.rate_limits.get_mut(operation);
+        let admitted = match &mut self.every_operation {
+            Some(buckets) => buckets.admit(operation, own, now),
+            None => own.is_none_or(|bucket| bucket.take(now)),
+        };
+        if !admitted {
+            return Err(EmrError::Throttling);
         }
         Ok(())
     }

@@ -20,7 +20,8 @@
 //! - [`events`]: EMR's EventBridge events of cluster and step state changes, made from the
 //!   facts the model hands over.
 //! - [`faults`]: the handle to inject faults; [`fault_state`]: what is injected, as the
-//!   shared state holds it; [`inspect`]: read-only inspection, for tests.
+//!   shared state holds it; [`quotas`]: EMR's API quotas as token buckets; [`inspect`]:
+//!   read-only inspection, for tests.
 //! - [`timings`]: how long a cluster's phases take.
 //!
 //! EMR's vocabulary (states, ActionOnFailure, StepConfig, FailureDetails, limits, log
@@ -37,6 +38,7 @@ mod inspect;
 mod lifecycle;
 pub mod loopback;
 mod model;
+pub mod quotas;
 mod server;
 mod state;
 mod step_logs;
@@ -51,8 +53,9 @@ use std::time::Duration;
 pub use emrflow_vocabulary::{ClusterState, FailureDetails, StepState};
 pub use error::EmrError;
 pub use exec::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
-pub use faults::{Faults, EMR_DEFAULT_BURST, EMR_DEFAULT_REFILL_PER_SECOND};
+pub use faults::Faults;
 pub use inspect::{ClusterSnapshot, Inspector, StepSnapshot};
+pub use quotas::EmrThrottling;
 pub use timings::Timings;
 
 use exec::Layout;
@@ -146,7 +149,7 @@ impl LocalEmr {
                 tracing::info!(spark_submit = %path.display(), "Spark steps run this spark-submit")
             }
             None => tracing::warn!(
-                "no spark-submit found: Spark steps will fail (see locate_spark_submit)"
+                "no spark-submit found: Spark and Hive steps will fail (set {SPARK_SUBMIT_ENV}, install the project's PySpark with make spark-env, or put spark-submit on PATH)"
             ),
         }
         let spark_sql = exec::locate_spark_sql(spark_submit.as_deref());
