@@ -23,6 +23,7 @@ pub use local_run::{finished_record, run_from_cli, CliRun};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_emr::config::retry::RetryConfig;
@@ -201,12 +202,23 @@ pub fn seed_local_s3(from: &Path, s3_root: &Path) -> Result<(), String> {
 
 /// A local EMR over `root`, throttled like EMR's quotas when asked. Which spark-submit its
 /// steps run is the local EMR's own rule (`emrflow_local_emr::locate_spark_submit`).
-pub(crate) fn local_emr(root: &Path, throttle_like_emr: Option<EmrThrottling>) -> LocalEmr {
-    let emr = LocalEmr::new(LocalEmrConfig::new(root));
+pub(crate) fn local_emr(
+    root: &Path,
+    throttle_like_emr: Option<EmrThrottling>,
+    provisioning_seconds: Option<f64>,
+) -> Result<LocalEmr, String> {
+    let mut config = LocalEmrConfig::new(root);
+    if let Some(seconds) = provisioning_seconds {
+        let total = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            "--provisioning-seconds must be a number of seconds, 0 or more".to_string()
+        })?;
+        config = config.with_provisioning(total);
+    }
+    let emr = LocalEmr::new(config);
     if let Some(throttling) = throttle_like_emr {
         emr.faults().rate_limit_like_emr_with(throttling, 1.0);
     }
-    emr
+    Ok(emr)
 }
 
 /// `emrflow diagram`: the pipeline's step graph or the state machine, as Mermaid.
@@ -239,9 +251,10 @@ pub async fn serve_local_emr(
     addr: &str,
     root: PathBuf,
     throttle_like_emr: Option<EmrThrottling>,
+    provisioning_seconds: Option<f64>,
 ) -> Result<ExitCode, String> {
     let addr = emrflow_local_emr::loopback::parse_listen_addr(addr)?;
-    let emr = local_emr(&root, throttle_like_emr);
+    let emr = local_emr(&root, throttle_like_emr, provisioning_seconds)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;

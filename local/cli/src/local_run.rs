@@ -44,6 +44,8 @@ pub struct CliRun {
     pub time_scale: f64,
     pub json: bool,
     pub throttle_like_emr: Option<EmrThrottling>,
+    /// STARTING + BOOTSTRAPPING of the embedded local EMR's clusters, before --time-scale.
+    pub provisioning_seconds: Option<f64>,
     pub step_completion: StepCompletion,
 }
 
@@ -132,7 +134,10 @@ async fn start_emr(run: &CliRun) -> Result<(String, Option<RunningLocalEmr>), St
     if let Some(url) = &run.emr_endpoint {
         return Ok((url.clone(), None));
     }
-    let emr = local_emr(&run.root, run.throttle_like_emr);
+    let provisioning = run
+        .provisioning_seconds
+        .map(|seconds| seconds * run.time_scale);
+    let emr = local_emr(&run.root, run.throttle_like_emr, provisioning)?;
     if let Some(from) = &run.s3_from {
         seed_local_s3(from, &emr.s3_root())?;
     }

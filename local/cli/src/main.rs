@@ -59,6 +59,9 @@ struct EmrArgs {
     /// bucket, and one for the account) or uniform (burst 5, 0.5 calls/s each).
     #[arg(long, value_name = "MODEL", num_args = 0..=1, default_missing_value = "per-operation")]
     throttle_like_emr: Option<emrflow_local_emr::EmrThrottling>,
+    /// Seconds a new cluster spends STARTING and BOOTSTRAPPING together (default 1.5).
+    #[arg(long, value_name = "N")]
+    provisioning_seconds: Option<f64>,
 }
 
 #[derive(Args)]
@@ -94,6 +97,10 @@ struct RunArgs {
     /// uniform, as `emrflow local emr`.
     #[arg(long, value_name = "MODEL", num_args = 0..=1, default_missing_value = "per-operation")]
     throttle_like_emr: Option<emrflow_local_emr::EmrThrottling>,
+    /// Seconds the embedded local EMR's clusters spend STARTING and BOOTSTRAPPING together
+    /// (default 1.5), multiplied by --time-scale as waits are.
+    #[arg(long, value_name = "N")]
+    provisioning_seconds: Option<f64>,
     /// How the execution learns that steps ended: EMR's events (with a heartbeat check as the
     /// net), or polling. Pipelines that set StepCompletion keep theirs.
     #[arg(long, value_enum, default_value_t = Completion::Events)]
@@ -113,7 +120,13 @@ async fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Diagram(args) => emrflow::print_diagram(args.pipeline, args.definition),
         Command::Local(Local::Emr(args)) => {
-            emrflow::serve_local_emr(&args.addr, args.root, args.throttle_like_emr).await
+            emrflow::serve_local_emr(
+                &args.addr,
+                args.root,
+                args.throttle_like_emr,
+                args.provisioning_seconds,
+            )
+            .await
         }
         Command::Local(Local::Run(args)) => {
             emrflow::run_from_cli(emrflow::CliRun {
@@ -127,6 +140,7 @@ async fn main() -> ExitCode {
                 time_scale: args.time_scale,
                 json: args.json,
                 throttle_like_emr: args.throttle_like_emr,
+                provisioning_seconds: args.provisioning_seconds,
                 step_completion: match args.step_completion {
                     Completion::Events => emrflow_core::pipeline::StepCompletion::Events,
                     Completion::Polling => emrflow_core::pipeline::StepCompletion::Polling,

@@ -92,6 +92,13 @@ impl LocalEmrConfig {
         self.timings = timings;
         self
     }
+
+    /// Clusters take `total` to provision: STARTING and BOOTSTRAPPING together
+    /// ([`Timings::with_provisioning`]); the other timings stay.
+    pub fn with_provisioning(mut self, total: Duration) -> Self {
+        self.timings = self.timings.with_provisioning(total);
+        self
+    }
 }
 
 /// The local EMR service. Cheap to clone; clones share the same clusters.
