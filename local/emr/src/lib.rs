@@ -50,6 +50,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use emrflow_vocabulary::logs::LogStream;
 pub use emrflow_vocabulary::{ClusterState, FailureDetails, StepState};
 pub use error::EmrError;
 pub use exec::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
@@ -165,6 +166,10 @@ impl LocalEmr {
             spark_submit,
             spark_sql,
         };
+        // The local S3 exists with the endpoint, empty or not: steps may write into it at once.
+        if let Err(err) = std::fs::create_dir_all(layout.s3_root()) {
+            tracing::warn!(%err, "could not make the local S3 folder");
+        }
         if let Err(err) = exec::install_shim(&layout) {
             tracing::warn!(%err, "could not write the spark-submit shim; scripts calling spark-submit may not run locally");
         }
@@ -249,14 +254,26 @@ impl LocalEmr {
         self.shared.terminate_all("The local EMR is shutting down")
     }
 
-    /// [`LocalEmr::terminate_all_clusters`], then waits until no step process is left (at most
-    /// the stop grace and a few seconds more).
+    /// [`LocalEmr::terminate_all_clusters`], then waits until every cluster has ended — no
+    /// step process left, logs sealed, its work folder removed — at most the stop grace and a
+    /// few seconds more.
     pub async fn stop(&self) -> Vec<String> {
         let terminated = self.terminate_all_clusters();
         let deadline = tokio::time::Instant::now()
+            + self.shared.timings.terminate
             + self.shared.timings.stop_grace * 2
             + Duration::from_secs(5);
-        while self.shared.groups.count() > 0 && tokio::time::Instant::now() < deadline {
+        let all_ended = || {
+            self.shared.with_inner(|inner| {
+                inner
+                    .clusters
+                    .iter()
+                    .all(|cluster| cluster.state.is_terminated())
+            })
+        };
+        while (self.shared.groups.count() > 0 || !all_ended())
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         terminated
@@ -288,18 +305,32 @@ impl LocalEmr {
 /// Where `uri` (`s3://bucket/key`, s3a://, s3n://, file://) lives for a local EMR over
 /// `root`, without starting one: how `emrflow logs --local` reads the step logs it wrote.
 pub fn local_s3_path(root: &Path, uri: &str) -> PathBuf {
-    Layout {
-        root: absolute(root),
-        spark_submit: None,
-        spark_sql: None,
-    }
-    .uri_to_path(uri)
+    layout_of(root).uri_to_path(uri)
 }
 
 /// [`loopback::check_loopback`] as the I/O error a bind would give.
 fn not_beyond_loopback(addr: SocketAddr) -> std::io::Result<()> {
     loopback::check_loopback(addr)
         .map_err(|refusal| std::io::Error::new(std::io::ErrorKind::PermissionDenied, refusal))
+}
+
+/// Where a running step's `stream` is written, live, by a local EMR over `root`:
+/// `<root>/logs/<cluster-id>/steps/<step-id>/<controller|stderr|stdout>` (plain text, growing
+/// while the step runs). Once the step ended it is there no more under a LogUri (it is
+/// gzipped to `<LogUri>/<cluster-id>/steps/<step-id>/<stream>.gz`); without one it stays.
+pub fn live_step_log(root: &Path, cluster_id: &str, step_id: &str, stream: LogStream) -> PathBuf {
+    layout_of(root)
+        .live_step_log_dir(cluster_id, step_id)
+        .join(stream.name())
+}
+
+/// The folders of a local EMR over `root`, without starting one.
+fn layout_of(root: &Path) -> Layout {
+    Layout {
+        root: absolute(root),
+        spark_submit: None,
+        spark_sql: None,
+    }
 }
 
 fn absolute(path: &Path) -> PathBuf {
