@@ -150,8 +150,8 @@ async fn the_largest_accepted_spec_failing_everywhere_reports_every_step_within_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_executions_under_emr_like_throttling_all_succeed() {
-    // GIVEN EMR's default token bucket on every operation (burst 5, 0.5 calls/s — refilled as
-    // fast as the harness's clock runs), and twelve executions started at once
+    // GIVEN EMR's API quotas (each operation its default bucket, all together the account's —
+    // refilled as fast as the harness's clock runs), and twelve executions started at once
     let harness = Harness::start().await;
     harness.throttle_like_emr();
     let spec = two_good_steps(&harness);

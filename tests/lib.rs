@@ -12,7 +12,8 @@ use emrflow_asl::{
 };
 use emrflow_core::PipelineSpec;
 use emrflow_local_emr::{
-    ClusterSnapshot, ClusterState, LocalEmr, LocalEmrConfig, RunningLocalEmr, Timings,
+    ClusterSnapshot, ClusterState, EmrThrottling, LocalEmr, LocalEmrConfig, RunningLocalEmr,
+    Timings,
 };
 use serde_json::{json, Value};
 
@@ -139,13 +140,13 @@ impl Harness {
         self.emr.emr.inspect().operation_count(operation)
     }
 
-    /// EMR's default token bucket on every operation (burst 5, 0.5 calls a second), refilled
-    /// as fast as the harness's clock runs.
+    /// EMR's API quotas (each operation its default bucket, all together the account's),
+    /// refilled as fast as the harness's clock runs.
     pub fn throttle_like_emr(&self) {
         self.emr
             .emr
             .faults()
-            .rate_limit_every_operation(0.5 / self.time_scale, 5);
+            .rate_limit_like_emr_with(EmrThrottling::PerOperation, self.time_scale);
     }
 
     /// `executions` executions of `pipeline` started at once (named `load-<n>`).

@@ -2,7 +2,8 @@
 //! holds `controller.gz`, `stderr.gz` and `stdout.gz` (EMR gzips the node's plain logs as it
 //! uploads them, about every five minutes). Every reader in the project reads through
 //! [`read_log`], or [`tail_log`] when only the end is wanted: it streams, so a huge log is
-//! never held whole.
+//! never held whole. Every explanation
+//! of a failure comes from [`probable_cause`].
 
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
@@ -177,6 +178,228 @@ fn line_text(line: &[u8]) -> String {
         return format!("{kept} … [line cut at {TAIL_LINE_BYTES} bytes]");
     }
     String::from_utf8_lossy(line).into_owned()
+}
+
+/// The line that explains a failure, and where it is: what mrjob calls the "probable cause
+/// of failure".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProbableCause {
+    /// The line, without its surrounding blanks.
+    pub line: String,
+    /// The log it is in: [`LogStream::Stderr`] or [`LogStream::Stdout`].
+    pub stream: LogStream,
+    /// Its line number in that log, from 1.
+    pub line_number: usize,
+}
+
+/// The line of a failed step's stderr or stdout that explains the failure, if one does:
+/// a Python traceback's last line (`pyspark…AnalysisException: [UNRESOLVED_COLUMN…] …`,
+/// `FileNotFoundError: …`); a Java or Scala exception (`Exception in thread "main" …`,
+/// `…Exception: …`, `…Error: …`), the root `Caused by:` of a chain when it says more than the
+/// wrapper; `Error: …`, `FAILED: …` and Spark's `[ERROR_CLASS] …` lines; an ERROR log line;
+/// "No such file or directory", "command not found", "Permission denied". Never an INFO, WARN
+/// or DEBUG log line, nor a stack frame. The better kind wins (in that order), then the later
+/// line, then stderr.
+pub fn probable_cause(stderr: &str, stdout: &str) -> Option<ProbableCause> {
+    let in_stderr = cause_in(stderr).map(|(kind, index)| (kind, LogStream::Stderr, index, stderr));
+    let in_stdout = cause_in(stdout).map(|(kind, index)| (kind, LogStream::Stdout, index, stdout));
+    let best = match (in_stderr, in_stdout) {
+        (Some(err), Some(out)) if out.0 < err.0 => Some(out),
+        (Some(err), _) => Some(err),
+        (None, out) => out,
+    };
+    best.and_then(|(_, stream, index, text)| {
+        let line = text.lines().nth(index)?.trim().to_string();
+        Some(ProbableCause {
+            line,
+            stream,
+            line_number: index + 1,
+        })
+    })
+}
+
+/// What kind of explanation a line is; the first kinds explain best.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Cause {
+    PythonException,
+    Exception,
+    ErrorLine,
+    BareException,
+    ErrorLog,
+    MissingThing,
+}
+
+/// The best explanation in one log: its kind and line index (the last of the best kind).
+fn cause_in(text: &str) -> Option<(Cause, usize)> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found: Vec<(Cause, usize)> = python_exception(&lines).into_iter().collect();
+    found.extend(exception_chains(&lines));
+    found.extend(
+        lines
+            .iter()
+            .enumerate()
+            .filter_map(|(index, line)| line_cause(line).map(|cause| (cause, index))),
+    );
+    found
+        .into_iter()
+        .min_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)))
+}
+
+/// The last Python traceback's exception line: the first line after `Traceback (most recent
+/// call last):` that is not one of its (indented) frames.
+fn python_exception(lines: &[&str]) -> Option<(Cause, usize)> {
+    let start = lines
+        .iter()
+        .rposition(|line| line.trim_end() == "Traceback (most recent call last):")?;
+    (start + 1..lines.len())
+        .find(|&index| !lines[index].trim().is_empty() && !indented(lines[index]))
+        .map(|index| (Cause::PythonException, index))
+}
+
+/// Each Java exception chain (a thrown exception and its `Caused by:` lines) at its best line:
+/// the root cause when it has a message, else the first line that has one.
+fn exception_chains(lines: &[&str]) -> Vec<(Cause, usize)> {
+    let mut chains: Vec<Vec<(usize, bool)>> = Vec::new();
+    for (index, line) in lines.iter().enumerate() {
+        if indented(line) || is_log_line(line) {
+            continue;
+        }
+        let (caused_by, rest) = match line.strip_prefix("Caused by: ") {
+            Some(rest) => (true, rest),
+            None => (false, line.trim()),
+        };
+        let Some(has_message) = exception(rest) else {
+            continue;
+        };
+        match chains.last_mut() {
+            Some(chain) if caused_by => chain.push((index, has_message)),
+            _ => chains.push(vec![(index, has_message)]),
+        }
+    }
+    chains
+        .iter()
+        .filter_map(|chain| {
+            let root = chain.last()?;
+            let said = if root.1 {
+                Some(root)
+            } else {
+                chain.iter().find(|link| link.1)
+            };
+            Some(match said {
+                Some(&(index, _)) => (Cause::Exception, index),
+                None => (Cause::BareException, root.0),
+            })
+        })
+        .collect()
+}
+
+/// Whether `text` starts with a thrown exception (`Exception in thread "main" X: …`,
+/// `a.b.SomeException: …`, `ValueError: …`), and if so whether it has a message.
+fn exception(text: &str) -> Option<bool> {
+    let text = match text.strip_prefix("Exception in thread \"") {
+        Some(rest) => rest.split_once("\" ").map_or(rest, |(_, after)| after),
+        None => text,
+    };
+    let (name, message) = match text.split_once(':') {
+        Some((name, message)) => (name, message.trim()),
+        None => (text.trim_end(), ""),
+    };
+    let is_class = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || "._$".contains(c))
+        && name.chars().next().is_some_and(|c| c.is_alphabetic())
+        && ["Exception", "Error", "Failure", "Throwable"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix));
+    is_class.then_some(!message.is_empty())
+}
+
+/// What a single line explains, when it is not a frame, an exception or a quiet log line.
+fn line_cause(line: &str) -> Option<Cause> {
+    if indented(line) || line.trim().is_empty() {
+        return None;
+    }
+    let line = line.trim();
+    let level = log_level(line);
+    if matches!(level, Some(Level::Quiet)) {
+        return None;
+    }
+    const ERROR_PREFIXES: [&str; 6] = [
+        "Error:",
+        "ERROR:",
+        "error:",
+        "Error in query:",
+        "FAILED:",
+        "Fatal error:",
+    ];
+    if ERROR_PREFIXES.iter().any(|prefix| line.starts_with(prefix)) || is_error_class(line) {
+        return Some(Cause::ErrorLine);
+    }
+    if level.is_some() {
+        return Some(Cause::ErrorLog);
+    }
+    const MISSING: [&str; 4] = [
+        "No such file or directory",
+        "command not found",
+        "Permission denied",
+        "can't open file",
+    ];
+    MISSING
+        .iter()
+        .any(|words| line.contains(words))
+        .then_some(Cause::MissingThing)
+}
+
+/// Spark's error class line: `[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column …`.
+fn is_error_class(line: &str) -> bool {
+    let Some((class, rest)) = line
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once("] "))
+    else {
+        return false;
+    };
+    !rest.is_empty()
+        && class.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && class
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_' || c == '.')
+}
+
+fn indented(line: &str) -> bool {
+    line.starts_with([' ', '\t']) || line.trim_start().starts_with("... ")
+}
+
+enum Level {
+    Quiet,
+    Error,
+}
+
+/// A log line's level: log4j (`24/11/21 10:00:00 INFO Class: …`), Python logging
+/// (`WARNING:root:…`), bracketed (`[INFO] …`) or JSON (`{"ts": …, "level": "INFO", …}`: every
+/// JSON log line counts as quiet, its text being a record, not a sentence).
+fn log_level(line: &str) -> Option<Level> {
+    if line.starts_with('{') && line.contains("\"level\"") {
+        return Some(Level::Quiet);
+    }
+    // The level comes first, or after a timestamp: `java.lang.X: INFO table…` is no log line.
+    let timestamp = |token: &str| {
+        token
+            .chars()
+            .all(|c| c.is_ascii_digit() || "/:-.,TZ+[]".contains(c))
+    };
+    let mut tokens = line.split_whitespace().take(4);
+    let level = tokens.by_ref().find(|token| !timestamp(token))?;
+    let level = level.trim_start_matches('[').split([':', ']']).next()?;
+    match level {
+        "INFO" | "WARN" | "WARNING" | "DEBUG" | "TRACE" | "NOTICE" => Some(Level::Quiet),
+        "ERROR" | "FATAL" | "SEVERE" | "CRITICAL" => Some(Level::Error),
+        _ => None,
+    }
+}
+
+fn is_log_line(line: &str) -> bool {
+    log_level(line.trim()).is_some()
 }
 
 #[cfg(test)]

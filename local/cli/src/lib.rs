@@ -31,6 +31,7 @@ use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use aws_sdk_emr::config::retry::RetryConfig;
@@ -44,7 +45,7 @@ use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{Deployment, Dispatch, EmrApi, Handler, PipelineSpec, SdkEmr};
 use emrflow_executions::handlers::{CheckStart, ExecutionsOf};
 use emrflow_executions::{Executions, LocalExecutions, LocalRecorder, LocalRun};
-use emrflow_local_emr::{LocalEmr, LocalEmrConfig};
+use emrflow_local_emr::{EmrThrottling, LocalEmr, LocalEmrConfig};
 use serde_json::Value;
 
 use definition::{
@@ -294,14 +295,25 @@ fn recording(recorder: Arc<LocalRecorder>, observer: Arc<dyn Observer>) -> Arc<d
     ))
 }
 
-/// A local EMR over `root`, throttled like EMR's defaults when asked. Which spark-submit its
+/// A local EMR over `root`, throttled like EMR's quotas when asked. Which spark-submit its
 /// steps run is the local EMR's own rule (`emrflow_local_emr::locate_spark_submit`).
-pub(crate) fn local_emr(root: &Path, throttle_like_emr: bool) -> LocalEmr {
-    let emr = LocalEmr::new(LocalEmrConfig::new(root));
-    if throttle_like_emr {
-        emr.faults().rate_limit_like_emr();
+pub(crate) fn local_emr(
+    root: &Path,
+    throttle_like_emr: Option<EmrThrottling>,
+    provisioning_seconds: Option<f64>,
+) -> Result<LocalEmr, String> {
+    let mut config = LocalEmrConfig::new(root);
+    if let Some(seconds) = provisioning_seconds {
+        let total = Duration::try_from_secs_f64(seconds).map_err(|_| {
+            "--provisioning-seconds must be a number of seconds, 0 or more".to_string()
+        })?;
+        config = config.with_provisioning(total);
     }
-    emr
+    let emr = LocalEmr::new(config);
+    if let Some(throttling) = throttle_like_emr {
+        emr.faults().rate_limit_like_emr_with(throttling, 1.0);
+    }
+    Ok(emr)
 }
 
 /// `emrflow diagram`: the pipeline's step graph or the state machine, as Mermaid.
@@ -327,17 +339,21 @@ pub fn print_diagram(
     Ok(ExitCode::SUCCESS)
 }
 
-/// `emrflow local emr`: serves until SIGINT (Ctrl-C) or SIGTERM, then terminates its
-/// clusters (their step processes end with them) and says which.
+/// `emrflow local emr`: serves on `addr` (loopback only: the local EMR's one rule) until
+/// SIGINT (Ctrl-C) or SIGTERM, then terminates its clusters (their step processes end with
+/// them) and says which.
 pub async fn serve_local_emr(
-    addr: SocketAddr,
+    addr: &str,
     root: PathBuf,
-    throttle_like_emr: bool,
+    throttle_like_emr: Option<EmrThrottling>,
+    provisioning_seconds: Option<f64>,
 ) -> Result<ExitCode, String> {
-    let emr = local_emr(&root, throttle_like_emr);
+    let addr = emrflow_local_emr::loopback::parse_listen_addr(addr)?;
+    let emr = local_emr(&root, throttle_like_emr, provisioning_seconds)?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
+    let addr = listener.local_addr().unwrap_or(addr);
     eprintln!(
         "local EMR on http://{addr} (S3 at {}; state is in memory and lost when it stops)\n  aws emr list-clusters --endpoint-url http://{addr}",
         emr.s3_root().display()

@@ -28,7 +28,7 @@ use emrflow_executions::{
     list_execution_steps, reap, ExecutionDescription, ExecutionRecord, ExecutionStatus,
     LocalRecorder,
 };
-use emrflow_local_emr::RunningLocalEmr;
+use emrflow_local_emr::{EmrThrottling, RunningLocalEmr};
 use serde_json::{json, Value};
 
 use crate::defaults::RunFiles;
@@ -79,7 +79,9 @@ pub struct CliRun {
     pub name: Option<String>,
     pub time_scale: f64,
     pub json: bool,
-    pub throttle_like_emr: bool,
+    pub throttle_like_emr: Option<EmrThrottling>,
+    /// STARTING + BOOTSTRAPPING of the embedded local EMR's clusters, before --time-scale.
+    pub provisioning_seconds: Option<f64>,
     pub step_completion: StepCompletion,
 }
 
@@ -215,7 +217,10 @@ async fn start_emr(run: &CliRun) -> Result<(String, Option<RunningLocalEmr>), St
     if let Some(url) = &run.emr_endpoint {
         return Ok((url.clone(), None));
     }
-    let emr = local_emr(&run.root, run.throttle_like_emr);
+    let provisioning = run
+        .provisioning_seconds
+        .map(|seconds| seconds * run.time_scale);
+    let emr = local_emr(&run.root, run.throttle_like_emr, provisioning)?;
     let running = emr
         .spawn(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await

@@ -63,15 +63,19 @@ enum Local {
 
 #[derive(Args)]
 struct EmrArgs {
-    /// Address to listen on (loopback).
+    /// Address to listen on: loopback only (127.0.0.1:PORT, [::1]:PORT or localhost:PORT).
     #[arg(long, default_value = "127.0.0.1:4599")]
-    addr: std::net::SocketAddr,
+    addr: String,
     /// Folder for the local S3 (`<root>/s3/<bucket>/<key>`) and step work dirs.
     #[arg(long, default_value = emrflow::defaults::DEFAULT_ROOT)]
     root: PathBuf,
-    /// Throttle every operation as EMR does by default (burst 5, refilled at 0.5 calls/s).
-    #[arg(long)]
-    throttle_like_emr: bool,
+    /// Throttle as EMR's API quotas do: per-operation (alone: each operation EMR's default
+    /// bucket, and one for the account) or uniform (burst 5, 0.5 calls/s each).
+    #[arg(long, value_name = "MODEL", num_args = 0..=1, default_missing_value = "per-operation")]
+    throttle_like_emr: Option<emrflow_local_emr::EmrThrottling>,
+    /// Seconds a new cluster spends STARTING and BOOTSTRAPPING together (default 1.5).
+    #[arg(long, value_name = "N")]
+    provisioning_seconds: Option<f64>,
 }
 
 #[derive(Args)]
@@ -119,9 +123,14 @@ struct RunArgs {
     /// Print the history as GetExecutionHistory JSON instead of the console view.
     #[arg(long)]
     json: bool,
-    /// Throttle the embedded local EMR as EMR does by default (burst 5, 0.5 calls/s).
-    #[arg(long)]
-    throttle_like_emr: bool,
+    /// Throttle the embedded local EMR as EMR's API quotas do: per-operation (alone) or
+    /// uniform, as `emrflow local emr`.
+    #[arg(long, value_name = "MODEL", num_args = 0..=1, default_missing_value = "per-operation")]
+    throttle_like_emr: Option<emrflow_local_emr::EmrThrottling>,
+    /// Seconds the embedded local EMR's clusters spend STARTING and BOOTSTRAPPING together
+    /// (default 1.5), multiplied by --time-scale as waits are.
+    #[arg(long, value_name = "N")]
+    provisioning_seconds: Option<f64>,
     /// How the execution learns that steps ended: EMR's events (with a heartbeat check as the
     /// net), or polling. Pipelines that set StepCompletion keep theirs.
     #[arg(long, value_enum, default_value_t = Completion::Events)]
@@ -142,7 +151,13 @@ async fn main() -> ExitCode {
         Command::Diagram(args) => emrflow::print_diagram(args.pipeline, args.definition),
         Command::Init(args) => emrflow::starter::init(&args.dir, args.force),
         Command::Local(Local::Emr(args)) => {
-            emrflow::serve_local_emr(args.addr, args.root, args.throttle_like_emr).await
+            emrflow::serve_local_emr(
+                &args.addr,
+                args.root,
+                args.throttle_like_emr,
+                args.provisioning_seconds,
+            )
+            .await
         }
         Command::Local(Local::Run(args)) => {
             emrflow::run_from_cli(emrflow::CliRun {
@@ -158,6 +173,7 @@ async fn main() -> ExitCode {
                 time_scale: args.time_scale,
                 json: args.json,
                 throttle_like_emr: args.throttle_like_emr,
+                provisioning_seconds: args.provisioning_seconds,
                 step_completion: match args.step_completion {
                     Completion::Events => emrflow_core::pipeline::StepCompletion::Events,
                     Completion::Polling => emrflow_core::pipeline::StepCompletion::Polling,

@@ -2,10 +2,10 @@
 //! (EMR Management Guide, "Monitor CloudWatch events": the states that send one, their
 //! severity and message), in EventBridge's envelope.
 //!
-//! A state change records its event in its cluster's outbox ([`PendingEvent`], made in
-//! [`crate::model`]); every critical section of the shared state ends by publishing the
-//! outboxes to the subscribers, so events leave in the order the changes happened, under
-//! the lock that made them.
+//! A state change records its event in its cluster's outbox ([`PendingEvent`], made from
+//! the facts [`crate::model`] hands over: [`ClusterFacts`], [`StepFacts`]); every critical
+//! section of the shared state ends by publishing the outboxes to the subscribers, so events
+//! leave in the order the changes happened, under the lock that made them.
 //!
 //! - "EMR Cluster State Change": STARTING, RUNNING, WAITING, TERMINATED,
 //!   TERMINATED_WITH_ERRORS (EMR sends none for BOOTSTRAPPING or TERMINATING);
@@ -14,12 +14,11 @@
 //!   FAILED (none for INTERRUPTED).
 
 use chrono::{DateTime, Utc};
-use emrflow_vocabulary::{ClusterState, StepState};
+use emrflow_vocabulary::{ActionOnFailure, ClusterState, StepState};
 use serde_json::{json, Value};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::faults::FaultState;
-use crate::model::{Cluster, Step};
+use crate::fault_state::FaultState;
 
 pub(crate) const CLUSTER_STATE_CHANGE: &str = "EMR Cluster State Change";
 pub(crate) const STEP_STATUS_CHANGE: &str = "EMR Step Status Change";
@@ -32,6 +31,24 @@ pub(crate) struct PendingEvent {
     detail: Value,
 }
 
+/// What EMR's events say of a cluster.
+pub(crate) struct ClusterFacts<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub state: ClusterState,
+    /// The code and message of the cluster's last state change, if any.
+    pub reason: Option<(&'a str, &'a str)>,
+}
+
+/// What EMR's events say of a step.
+pub(crate) struct StepFacts<'a> {
+    pub id: &'a str,
+    pub name: &'a str,
+    pub state: StepState,
+    pub action_on_failure: ActionOnFailure,
+    pub started: Option<DateTime<Utc>>,
+}
+
 /// EMR's way of writing a time in an event message.
 fn when(time: DateTime<Utc>) -> String {
     time.format("%Y-%m-%d %H:%M UTC").to_string()
@@ -39,15 +56,12 @@ fn when(time: DateTime<Utc>) -> String {
 
 /// The event EMR sends when `cluster` enters its current state, coming from `previous`.
 pub(crate) fn cluster_event(
-    cluster: &Cluster,
+    cluster: &ClusterFacts,
     previous: ClusterState,
     now: DateTime<Utc>,
 ) -> Option<PendingEvent> {
     let who = format!("{} ({})", cluster.id, cluster.name);
-    let code = cluster
-        .state_change
-        .as_ref()
-        .map_or("", |change| change.code.as_str());
+    let code = cluster.reason.map_or("", |(code, _)| code);
     let (severity, message) = match cluster.state {
         ClusterState::Starting => ("INFO", format!("Amazon EMR cluster {who} was requested at {} and is being created.", when(now))),
         ClusterState::Running => ("INFO", format!("Amazon EMR cluster {who} began running steps at {}.", when(now))),
@@ -60,8 +74,8 @@ pub(crate) fn cluster_event(
         ClusterState::TerminatedWithErrors => ("CRITICAL", format!("Amazon EMR Cluster {who} has terminated with errors at {} with a reason of {code}.", when(now))),
         ClusterState::Bootstrapping | ClusterState::Terminating => return None,
     };
-    let reason = match &cluster.state_change {
-        Some(change) => json!({ "code": change.code, "message": change.message }),
+    let reason = match cluster.reason {
+        Some((code, message)) => json!({ "code": code, "message": message }),
         None => json!({ "code": "" }),
     };
     Some(PendingEvent {
@@ -80,11 +94,11 @@ pub(crate) fn cluster_event(
 
 /// The event EMR sends when `step` of `cluster` enters its current state.
 pub(crate) fn step_event(
-    cluster: &Cluster,
-    step: &Step,
+    cluster: &ClusterFacts,
+    step: &StepFacts,
     now: DateTime<Utc>,
 ) -> Option<PendingEvent> {
-    let (id, name) = (&step.id, &step.name);
+    let (id, name) = (step.id, step.name);
     let on = format!("Amazon EMR cluster {} ({})", cluster.id, cluster.name);
     let (severity, message) = match step.state {
         StepState::Pending => ("INFO", format!("Step {id} ({name}) was added to {on} at {} and is pending execution.", when(now))),

@@ -1,116 +1,13 @@
 //! Fault injection, for tests of the code that calls EMR: throttling, lost responses, failing
 //! bootstraps and steps, dying clusters.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
 use crate::error::EmrError;
+use crate::fault_state::FaultState;
+use crate::quotas::{EmrThrottling, OperationBuckets, Quota, TokenBucket};
 use crate::state::Shared;
-
-/// EMR's documented default API rate limit, per operation: a burst of 5 calls, refilled at 0.5
-/// calls a second (the example the EMR Management Guide gives in "What are Amazon EMR Service
-/// Quotas"). An account's own quotas, in Service Quotas, may differ by operation.
-pub const EMR_DEFAULT_BURST: u32 = 5;
-pub const EMR_DEFAULT_REFILL_PER_SECOND: f64 = 0.5;
-
-/// Per-operation token bucket: `burst` tokens, refilled at `per_second`.
-#[derive(Debug, Clone)]
-struct TokenBucket {
-    per_second: f64,
-    burst: f64,
-    tokens: f64,
-    refilled_at: Instant,
-}
-
-impl TokenBucket {
-    fn full(per_second: f64, burst: u32) -> Self {
-        TokenBucket {
-            per_second,
-            burst: f64::from(burst),
-            tokens: f64::from(burst),
-            refilled_at: Instant::now(),
-        }
-    }
-
-    fn take(&mut self, now: Instant) -> bool {
-        let elapsed = now.duration_since(self.refilled_at).as_secs_f64();
-        self.tokens = (self.tokens + elapsed * self.per_second).min(self.burst);
-        self.refilled_at = now;
-        if self.tokens >= 1.0 {
-            self.tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-}
-
-#[derive(Debug, Default)]
-pub(crate) struct FaultState {
-    throttle_next: HashMap<String, u32>,
-    rate_limits: HashMap<String, TokenBucket>,
-    /// (per_second, burst) of the bucket every other operation gets on its first call.
-    every_operation_limit: Option<(f64, u32)>,
-    lose_next: HashMap<String, u32>,
-    pub fail_next_bootstraps: Vec<String>,
-    pub failing_step_names: Vec<String>,
-    drop_events: u32,
-    duplicate_events: u32,
-}
-
-impl FaultState {
-    /// Called before an operation runs: a throttled call never reaches the handler.
-    pub fn check_throttle(&mut self, operation: &str) -> Result<(), EmrError> {
-        if let Some(remaining) = self.throttle_next.get_mut(operation) {
-            if *remaining > 0 {
-                *remaining -= 1;
-                return Err(EmrError::Throttling);
-            }
-        }
-        if let Some((per_second, burst)) = self.every_operation_limit {
-            self.rate_limits
-                .entry(operation.to_string())
-                .or_insert_with(|| TokenBucket::full(per_second, burst));
-        }
-        if let Some(bucket) = self.rate_limits.get_mut(operation) {
-            if !bucket.take(Instant::now()) {
-                return Err(EmrError::Throttling);
-            }
-        }
-        Ok(())
-    }
-
-    /// Called after an operation ran: whether its response is to be lost.
-    pub fn take_lost_response(&mut self, operation: &str) -> bool {
-        match self.lose_next.get_mut(operation) {
-            Some(remaining) if *remaining > 0 => {
-                *remaining -= 1;
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// How many times the next event is delivered: 0 (dropped), 2 (duplicated) or 1.
-    pub fn event_deliveries(&mut self) -> usize {
-        if self.drop_events > 0 {
-            self.drop_events -= 1;
-            0
-        } else if self.duplicate_events > 0 {
-            self.duplicate_events -= 1;
-            2
-        } else {
-            1
-        }
-    }
-
-    pub fn step_should_fail(&self, step_name: &str) -> bool {
-        self.failing_step_names
-            .iter()
-            .any(|fragment| step_name.contains(fragment.as_str()))
-    }
-}
 
 /// Handle to inject faults; cheap to clone, shared with the running server.
 #[derive(Clone)]
@@ -132,27 +29,44 @@ impl Faults {
         });
     }
 
-    /// A token bucket for `operation`: at most `burst` calls at once, refilled at
+    /// A token bucket for `operation` alone: at most `burst` calls at once, refilled at
     /// `per_second`; a call without a token fails with ThrottlingException, as EMR's API
-    /// rate limits do (the numbers are yours to choose: AWS's own quotas vary).
+    /// rate limits do. It replaces the operation's bucket of the models below (EMR's account
+    /// bucket still applies).
     pub fn rate_limit(&self, operation: &str, per_second: f64, burst: u32) {
-        let bucket = TokenBucket::full(per_second, burst);
+        let bucket = TokenBucket::full(Quota { burst, per_second }, 1.0, Instant::now());
         self.shared
             .with_inner(|inner| inner.faults.rate_limits.insert(operation.into(), bucket));
     }
 
-    /// A token bucket of its own for every operation (one set with [`Faults::rate_limit`]
-    /// keeps its own numbers).
+    /// A token bucket of its own for every operation, all of one size (one set with
+    /// [`Faults::rate_limit`] keeps its own numbers).
     pub fn rate_limit_every_operation(&self, per_second: f64, burst: u32) {
-        self.shared.with_inner(|inner| {
-            inner.faults.every_operation_limit = Some((per_second, burst));
-        });
+        let buckets = OperationBuckets::uniform(Quota { burst, per_second });
+        self.shared
+            .with_inner(|inner| inner.faults.every_operation = Some(buckets));
     }
 
-    /// Every operation throttled as EMR does by default ([`EMR_DEFAULT_BURST`] calls at once,
-    /// refilled at [`EMR_DEFAULT_REFILL_PER_SECOND`]): to see a workflow live with it.
+    /// Every operation throttled as EMR does by default: each operation its own bucket of
+    /// EMR's default size, and all of them together the account's bucket
+    /// ([`crate::quotas`]): to see a workflow live with EMR's quotas.
     pub fn rate_limit_like_emr(&self) {
-        self.rate_limit_every_operation(EMR_DEFAULT_REFILL_PER_SECOND, EMR_DEFAULT_BURST);
+        self.rate_limit_like_emr_with(EmrThrottling::PerOperation, 1.0);
+    }
+
+    /// Every operation a bucket of the same size, burst 5 refilled at 0.5 calls a second
+    /// ([`crate::quotas::UNIFORM_QUOTA`]), and no account bucket: the simpler model.
+    pub fn rate_limit_like_emr_uniformly(&self) {
+        self.rate_limit_like_emr_with(EmrThrottling::Uniform, 1.0);
+    }
+
+    /// EMR's buckets in the model given, refilled as fast as a clock at `time_scale` needs
+    /// (a second of workflow time lasting `time_scale` seconds, as `--time-scale`: 0.1
+    /// refills ten times as fast).
+    pub fn rate_limit_like_emr_with(&self, throttling: EmrThrottling, time_scale: f64) {
+        let buckets = OperationBuckets::like_emr(throttling, time_scale, Instant::now());
+        self.shared
+            .with_inner(|inner| inner.faults.every_operation = Some(buckets));
     }
 
     /// The next call of `operation` is applied (a cluster is created, steps are added…)

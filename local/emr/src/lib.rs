@@ -17,8 +17,12 @@
 //! - [`step_run`]: a task per running step; [`step_logs`]: where its logs go.
 //! - [`exec`]: what a step's HadoopJarStep runs locally (s3 mapping, Spark, streaming,
 //!   s3-dist-cp, processes).
-//! - [`events`]: EMR's EventBridge events of cluster and step state changes.
-//! - [`faults`]: fault injection; [`inspect`]: read-only inspection, for tests.
+//! - [`events`]: EMR's EventBridge events of cluster and step state changes, made from the
+//!   facts the model hands over.
+//! - [`faults`]: the handle to inject faults; [`fault_state`]: what is injected, as the
+//!   shared state holds it; [`quotas`]: EMR's API quotas as token buckets; [`inspect`]:
+//!   read-only inspection, for tests.
+//! - [`timings`]: how long a cluster's phases take.
 //!
 //! EMR's vocabulary (states, ActionOnFailure, StepConfig, FailureDetails, limits, log
 //! locations) is `emrflow-vocabulary`'s, re-exported here where this crate shows it.
@@ -28,76 +32,38 @@ mod api;
 mod error;
 mod events;
 mod exec;
+mod fault_state;
 mod faults;
 mod inspect;
 mod lifecycle;
+pub mod loopback;
 mod model;
+pub mod quotas;
 mod server;
 mod state;
 mod step_logs;
 mod step_run;
+mod timings;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use emrflow_vocabulary::logs::LogStream;
 pub use emrflow_vocabulary::{ClusterState, FailureDetails, StepState};
 pub use error::EmrError;
 pub use exec::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
-pub use faults::{Faults, EMR_DEFAULT_BURST, EMR_DEFAULT_REFILL_PER_SECOND};
+pub use faults::Faults;
 pub use inspect::{ClusterSnapshot, Inspector, StepSnapshot};
+pub use quotas::EmrThrottling;
+pub use timings::Timings;
 
 use exec::Layout;
 use state::Shared;
 
 /// The AWS account id of everything local (cluster ARNs, the local runner's executions).
 pub const LOCAL_ACCOUNT_ID: &str = "000000000000";
-
-/// How long the simulated phases take.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Timings {
-    /// Time in STARTING.
-    pub startup: Duration,
-    /// Time in BOOTSTRAPPING (after the bootstrap actions ran).
-    pub bootstrap: Duration,
-    /// Time in TERMINATING.
-    pub terminate: Duration,
-    /// How often a cluster's scheduler looks again without being woken (idle timeout checks).
-    pub poll: Duration,
-    /// How long one second of `AutoTerminationPolicy.IdleTimeout` lasts (tests shrink it).
-    pub idle_second: Duration,
-    /// How long a stopped step's processes get between SIGTERM and SIGKILL.
-    pub stop_grace: Duration,
-}
-
-impl Default for Timings {
-    /// Realistic-feeling but short, for a local demo (~1.5 s to a ready cluster).
-    fn default() -> Self {
-        Timings {
-            startup: Duration::from_millis(1000),
-            bootstrap: Duration::from_millis(500),
-            terminate: Duration::from_millis(500),
-            poll: Duration::from_millis(200),
-            idle_second: Duration::from_secs(1),
-            stop_grace: Duration::from_secs(2),
-        }
-    }
-}
-
-impl Timings {
-    /// Millisecond phases for tests.
-    pub fn fast() -> Self {
-        Timings {
-            startup: Duration::from_millis(10),
-            bootstrap: Duration::from_millis(10),
-            terminate: Duration::from_millis(10),
-            poll: Duration::from_millis(5),
-            idle_second: Duration::from_millis(1),
-            stop_grace: Duration::from_millis(200),
-        }
-    }
-}
 
 /// Configuration of a [`LocalEmr`].
 #[derive(Debug, Clone)]
@@ -125,6 +91,13 @@ impl LocalEmrConfig {
 
     pub fn with_timings(mut self, timings: Timings) -> Self {
         self.timings = timings;
+        self
+    }
+
+    /// Clusters take `total` to provision: STARTING and BOOTSTRAPPING together
+    /// ([`Timings::with_provisioning`]); the other timings stay.
+    pub fn with_provisioning(mut self, total: Duration) -> Self {
+        self.timings = self.timings.with_provisioning(total);
         self
     }
 }
@@ -185,7 +158,7 @@ impl LocalEmr {
             }
             // Said where it matters: a Spark or Hive step fails with the same advice.
             None => tracing::info!(
-                "no spark-submit found: Spark and Hive steps will fail; set {SPARK_SUBMIT_ENV} or put spark-submit on PATH"
+                "no spark-submit found: Spark and Hive steps will fail (set {SPARK_SUBMIT_ENV}, install the project's PySpark with make spark-env, or put spark-submit on PATH)"
             ),
         }
         let spark_sql = exec::locate_spark_sql(spark_submit.as_deref());
@@ -194,6 +167,10 @@ impl LocalEmr {
             spark_submit,
             spark_sql,
         };
+        // The local S3 exists with the endpoint, empty or not: steps may write into it at once.
+        if let Err(err) = std::fs::create_dir_all(layout.s3_root()) {
+            tracing::warn!(%err, "could not make the local S3 folder");
+        }
         if let Err(err) = exec::install_shim(&layout) {
             tracing::warn!(%err, "could not write the spark-submit shim; scripts calling spark-submit may not run locally");
         }
@@ -244,18 +221,24 @@ impl LocalEmr {
         }
     }
 
-    /// The axum router (EMR on `POST /`, admin routes under `/_emrflow/`), to embed.
+    /// The axum router (EMR on `POST /`, admin routes under `/_emrflow/`), to embed. Whoever
+    /// embeds it binds the listener: on loopback only ([`loopback::check_loopback`]).
     pub fn router(&self) -> axum::Router {
         server::router(self.shared.clone())
     }
 
-    /// Serves on `listener` until the task is dropped or the listener fails.
+    /// Serves on `listener` until the task is dropped or the listener fails. A listener that
+    /// is not on loopback is refused ([`loopback`]): the endpoint runs commands for anyone
+    /// who reaches it.
     pub async fn serve(self, listener: tokio::net::TcpListener) -> std::io::Result<()> {
+        not_beyond_loopback(listener.local_addr()?)?;
         axum::serve(listener, self.router()).await
     }
 
-    /// Binds `addr` (port 0: any free port) and serves in a background task.
+    /// Binds `addr` (port 0: any free port; loopback only, see [`loopback`]) and serves in a
+    /// background task.
     pub async fn spawn(self, addr: SocketAddr) -> std::io::Result<RunningLocalEmr> {
+        not_beyond_loopback(addr)?;
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let server = tokio::spawn(self.clone().serve(listener));
@@ -272,14 +255,26 @@ impl LocalEmr {
         self.shared.terminate_all("The local EMR is shutting down")
     }
 
-    /// [`LocalEmr::terminate_all_clusters`], then waits until no step process is left (at most
-    /// the stop grace and a few seconds more).
+    /// [`LocalEmr::terminate_all_clusters`], then waits until every cluster has ended — no
+    /// step process left, logs sealed, its work folder removed — at most the stop grace and a
+    /// few seconds more.
     pub async fn stop(&self) -> Vec<String> {
         let terminated = self.terminate_all_clusters();
         let deadline = tokio::time::Instant::now()
+            + self.shared.timings.terminate
             + self.shared.timings.stop_grace * 2
             + Duration::from_secs(5);
-        while self.shared.groups.count() > 0 && tokio::time::Instant::now() < deadline {
+        let all_ended = || {
+            self.shared.with_inner(|inner| {
+                inner
+                    .clusters
+                    .iter()
+                    .all(|cluster| cluster.state.is_terminated())
+            })
+        };
+        while (self.shared.groups.count() > 0 || !all_ended())
+            && tokio::time::Instant::now() < deadline
+        {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         terminated
@@ -292,6 +287,7 @@ impl LocalEmr {
         listener: tokio::net::TcpListener,
     ) -> std::io::Result<Stopped> {
         use tokio::signal::unix::{signal, SignalKind};
+        not_beyond_loopback(listener.local_addr()?)?;
         let mut interrupt = signal(SignalKind::interrupt())?;
         let mut terminate = signal(SignalKind::terminate())?;
         let (signal, failure) = tokio::select! {
@@ -310,12 +306,32 @@ impl LocalEmr {
 /// Where `uri` (`s3://bucket/key`, s3a://, s3n://, file://) lives for a local EMR over
 /// `root`, without starting one: how `emrflow logs --local` reads the step logs it wrote.
 pub fn local_s3_path(root: &Path, uri: &str) -> PathBuf {
+    layout_of(root).uri_to_path(uri)
+}
+
+/// [`loopback::check_loopback`] as the I/O error a bind would give.
+fn not_beyond_loopback(addr: SocketAddr) -> std::io::Result<()> {
+    loopback::check_loopback(addr)
+        .map_err(|refusal| std::io::Error::new(std::io::ErrorKind::PermissionDenied, refusal))
+}
+
+/// Where a running step's `stream` is written, live, by a local EMR over `root`:
+/// `<root>/logs/<cluster-id>/steps/<step-id>/<controller|stderr|stdout>` (plain text, growing
+/// while the step runs). Once the step ended it is there no more under a LogUri (it is
+/// gzipped to `<LogUri>/<cluster-id>/steps/<step-id>/<stream>.gz`); without one it stays.
+pub fn live_step_log(root: &Path, cluster_id: &str, step_id: &str, stream: LogStream) -> PathBuf {
+    layout_of(root)
+        .live_step_log_dir(cluster_id, step_id)
+        .join(stream.name())
+}
+
+/// The folders of a local EMR over `root`, without starting one.
+fn layout_of(root: &Path) -> Layout {
     Layout {
         root: absolute(root),
         spark_submit: None,
         spark_sql: None,
     }
-    .uri_to_path(uri)
 }
 
 fn absolute(path: &Path) -> PathBuf {

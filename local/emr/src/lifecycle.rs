@@ -8,11 +8,12 @@ use std::time::{Duration, Instant};
 use chrono::Utc;
 use emrflow_vocabulary::{ClusterState, StepState};
 use tokio::sync::Notify;
+use tokio::task::JoinHandle;
 
 use crate::exec::{self, ClusterConfigurations, ProcessEnd, ProcessSpec};
 use crate::model::{BootstrapAction, Cluster};
 use crate::state::{begin_termination, Inner, Shared};
-use crate::step_logs::{BootstrapLogs, StepLogs};
+use crate::step_logs::{remove_empty_dirs, BootstrapLogs, StepLogs};
 use crate::step_run::{run_step, Launch};
 
 pub(crate) fn spawn_cluster_driver(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify>) {
@@ -44,6 +45,7 @@ fn accepts_steps(shared: &Shared, cluster_id: &str) -> bool {
 
 async fn drive_cluster(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify>) {
     let timings = shared.timings.clone();
+    let mut step_tasks: Vec<JoinHandle<()>> = Vec::new();
     let started_ok = pause(&shared, &cluster_id, &wake, timings.startup).await
         && bootstrap(&shared, &cluster_id).await
         && pause(&shared, &cluster_id, &wake, timings.bootstrap).await;
@@ -57,9 +59,14 @@ async fn drive_cluster(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify
         loop {
             let launches = shared.with_inner(|inner| schedule(inner, &cluster_id, &shared));
             let Some(launches) = launches else { break };
+            step_tasks.retain(|task| !task.is_finished());
             for launch in launches {
                 tracing::info!(cluster = %cluster_id, step = %launch.step_id, name = %launch.step_name, "step RUNNING");
-                tokio::spawn(run_step(shared.clone(), cluster_id.clone(), launch));
+                step_tasks.push(tokio::spawn(run_step(
+                    shared.clone(),
+                    cluster_id.clone(),
+                    launch,
+                )));
             }
             tokio::select! {
                 () = wake.notified() => {}
@@ -68,15 +75,8 @@ async fn drive_cluster(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify
         }
     }
     tokio::time::sleep(timings.terminate).await;
-    wait_for_processes(&shared, &cluster_id).await;
-    // The cluster's local disk (step work dirs, its Hive metastore and warehouse) goes with
-    // it, as an EMR cluster's instances do; its logs and the local S3 stay.
-    let cluster_dir = shared.layout.cluster_dir(&cluster_id);
-    if let Err(error) = tokio::fs::remove_dir_all(&cluster_dir).await {
-        if error.kind() != std::io::ErrorKind::NotFound {
-            tracing::warn!(%error, dir = %cluster_dir.display(), "could not remove a terminated cluster's folder");
-        }
-    }
+    wait_for_steps(&shared, &cluster_id, step_tasks).await;
+    release_node(&shared, &cluster_id).await;
     shared.with_inner(|inner| {
         if let Ok(cluster) = inner.cluster_mut(&cluster_id) {
             let final_state = cluster.final_state.unwrap_or(ClusterState::Terminated);
@@ -87,14 +87,34 @@ async fn drive_cluster(shared: Arc<Shared>, cluster_id: String, wake: Arc<Notify
     });
 }
 
-/// TERMINATING lasts until the cluster's step processes have ended (they get the stop grace,
-/// then SIGKILL), so a TERMINATED cluster has none left.
-async fn wait_for_processes(shared: &Shared, cluster_id: &str) {
+/// TERMINATING lasts until the cluster's steps have ended — their processes (they get the
+/// stop grace, then SIGKILL) and their tasks (logs sealed, end recorded) — so a TERMINATED
+/// cluster has none left.
+async fn wait_for_steps(shared: &Shared, cluster_id: &str, step_tasks: Vec<JoinHandle<()>>) {
     let deadline =
         tokio::time::Instant::now() + shared.timings.stop_grace * 2 + Duration::from_secs(5);
     while shared.groups.count_of(cluster_id) > 0 && tokio::time::Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
+    for task in step_tasks {
+        if tokio::time::timeout_at(deadline, task).await.is_err() {
+            tracing::warn!(cluster = %cluster_id, "a step of a terminating cluster did not end in time");
+        }
+    }
+}
+
+/// The cluster's local disk (step work dirs, its Hive metastore and warehouse) goes with it,
+/// as an EMR cluster's instances do, and so do the node's log folders its sealed logs left
+/// empty; its logs and the local S3 stay.
+async fn release_node(shared: &Shared, cluster_id: &str) {
+    let cluster_dir = shared.layout.cluster_dir(cluster_id);
+    if let Err(error) = tokio::fs::remove_dir_all(&cluster_dir).await {
+        if error.kind() != std::io::ErrorKind::NotFound {
+            tracing::warn!(%error, dir = %cluster_dir.display(), "could not remove a terminated cluster's folder");
+        }
+    }
+    let node_logs = shared.layout.node_log_dir(cluster_id);
+    let _ = tokio::task::spawn_blocking(move || remove_empty_dirs(&node_logs)).await;
 }
 
 /// BOOTSTRAPPING: runs the bootstrap actions (mapped scripts) in order; on failure the

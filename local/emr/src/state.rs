@@ -12,9 +12,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use crate::error::EmrError;
 use crate::events::EventBus;
 use crate::exec::{Layout, ProcessGroups, Supervision};
-use crate::faults::FaultState;
+use crate::fault_state::FaultState;
 use crate::model::{Cluster, StateChange};
-use crate::Timings;
+use crate::timings::Timings;
 
 #[derive(Debug, Default)]
 pub(crate) struct Inner {

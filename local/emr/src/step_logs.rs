@@ -1,15 +1,17 @@
-//! Where a cluster's logs go and what is written there. Under a LogUri, as EMR lays them:
-//! `<LogUri>/<cluster-id>/steps/<step-id>/{controller,stderr,stdout}.gz` — the processes
-//! write plain files while they run (as on EMR's node), gzipped into place when the step
-//! ends ([`seal`]). Without a LogUri, EMR keeps only the node's plain logs; so does the
-//! local EMR, under `<root>/logs/`.
+//! Where a cluster's logs go and what is written there. While a step runs, its processes
+//! write plain `controller`, `stderr` and `stdout` on the node, as EMR's do:
+//! `<root>/logs/<cluster-id>/steps/<step-id>/` ([`Layout::live_step_log_dir`], public as
+//! [`crate::live_step_log`]). When it ends they are gzipped where EMR puts them under a
+//! LogUri, `<LogUri>/<cluster-id>/steps/<step-id>/{controller,stderr,stdout}.gz` ([`seal`]),
+//! and the node's copies removed. Without a LogUri, EMR keeps only the node's plain logs; so
+//! does the local EMR: they stay where they were written.
 
 use std::fs::{self, File, OpenOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
-use emrflow_vocabulary::logs::{step_log_prefix, LogStream};
+use emrflow_vocabulary::logs::{probable_cause, read_log, step_log_prefix, LogStream};
 use flate2::write::GzEncoder;
 use flate2::Compression;
 
@@ -24,14 +26,15 @@ fn log_base(layout: &Layout, log_uri: Option<&str>) -> (String, bool) {
     }
 }
 
-/// One step's log folder: `<base>/<cluster-id>/steps/<step-id>/`.
+/// One step's logs: written on the node while it runs, sealed under the LogUri when it ends.
 #[derive(Debug, Clone)]
 pub(crate) struct StepLogs {
-    /// The folder on this machine.
+    /// Where its processes write, on this machine.
     pub dir: PathBuf,
+    /// Under a LogUri: the folder on this machine where the logs are gzipped when it ends.
+    sealed_dir: Option<PathBuf>,
     /// The folder as clients name it (ends with `/`).
     shown: String,
-    gzipped: bool,
 }
 
 impl StepLogs {
@@ -39,9 +42,9 @@ impl StepLogs {
         let (base, gzipped) = log_base(layout, log_uri);
         let shown = step_log_prefix(&base, cluster_id, step_id);
         StepLogs {
-            dir: layout.uri_to_path(&shown),
+            dir: layout.live_step_log_dir(cluster_id, step_id),
+            sealed_dir: gzipped.then(|| layout.uri_to_path(&shown)),
             shown,
-            gzipped,
         }
     }
 
@@ -52,18 +55,23 @@ impl StepLogs {
 
     /// A stream's log as clients find it once the step ended (FailureDetails.LogFile).
     pub fn uri(&self, stream: LogStream) -> String {
-        let name = if self.gzipped {
-            stream.file_name()
-        } else {
-            stream.name()
+        let name = match self.sealed_dir {
+            Some(_) => stream.file_name(),
+            None => stream.name(),
         };
         format!("{}{name}", self.shown)
     }
 
-    /// The step ended: its logs go into place.
+    /// The step ended: under a LogUri its logs are gzipped into place, and the node's folder
+    /// goes (the cluster's end removes the folders left empty above it).
     pub async fn seal(&self) {
-        if self.gzipped {
-            seal(&self.dir, &LogStream::ALL.map(LogStream::name)).await;
+        if let Some(sealed_dir) = &self.sealed_dir {
+            if let Err(error) = fs::create_dir_all(sealed_dir) {
+                tracing::warn!(%error, dir = %sealed_dir.display(), "could not make a step's log folder; its logs stay on the node");
+                return;
+            }
+            seal(&self.dir, sealed_dir, &LogStream::ALL.map(LogStream::name)).await;
+            let _ = fs::remove_dir(&self.dir);
         }
     }
 }
@@ -89,20 +97,21 @@ impl BootstrapLogs {
 
     pub async fn seal(&self) {
         if self.gzipped {
-            seal(&self.dir, &["stdout", "stderr"]).await;
+            seal(&self.dir, &self.dir, &["stdout", "stderr"]).await;
         }
     }
 }
 
-/// Gzips each plain log of `dir` named in `names` into `<name>.gz`, then removes the plain
-/// one (best effort: a log that cannot be sealed stays plain, and is said so).
-async fn seal(dir: &Path, names: &[&str]) {
+/// Gzips each plain log of `dir` named in `names` into `<into>/<name>.gz`, then removes the
+/// plain one (best effort: a log that cannot be sealed stays plain, and is said so).
+async fn seal(dir: &Path, into: &Path, names: &[&str]) {
     for name in names {
         let plain = dir.join(name);
         if !plain.is_file() {
             continue;
         }
-        let sealed = tokio::task::spawn_blocking(move || gzip_into_place(&plain)).await;
+        let gz = into.join(format!("{name}.gz"));
+        let sealed = tokio::task::spawn_blocking(move || gzip_into_place(&plain, &gz)).await;
         match sealed {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
@@ -115,16 +124,27 @@ async fn seal(dir: &Path, names: &[&str]) {
     }
 }
 
-fn gzip_into_place(plain: &Path) -> std::io::Result<()> {
-    let mut gz = plain.as_os_str().to_owned();
-    gz.push(".gz");
-    let mut partial = gz.clone();
+fn gzip_into_place(plain: &Path, gz: &Path) -> std::io::Result<()> {
+    let mut partial = gz.as_os_str().to_owned();
     partial.push(".partial");
     let mut encoder = GzEncoder::new(File::create(&partial)?, Compression::default());
     std::io::copy(&mut File::open(plain)?, &mut encoder)?;
     encoder.finish()?.flush()?;
-    fs::rename(&partial, &gz)?;
+    fs::rename(&partial, gz)?;
     fs::remove_file(plain)
+}
+
+/// Removes the folders under `dir` that hold no file, `dir` too if it ends up empty (what a
+/// terminated cluster's node leaves once its logs went to the LogUri).
+pub(crate) fn remove_empty_dirs(dir: &Path) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            if entry.file_type().is_ok_and(|kind| kind.is_dir()) {
+                remove_empty_dirs(&entry.path());
+            }
+        }
+    }
+    let _ = fs::remove_dir(dir);
 }
 
 /// Appends timestamped lines to the step's controller log (best effort: a log that
@@ -147,24 +167,43 @@ impl ControllerLog {
     }
 }
 
-/// The last `lines` non-blank lines of a log file.
-fn tail_lines(path: &Path, lines: usize) -> String {
-    let text = fs::read_to_string(path).unwrap_or_default();
+/// What a failed process's FailureDetails say: Message and the log LogFile names.
+pub(crate) struct Explanation {
+    /// The probable cause, else the last lines of stderr (else stdout); None when both are
+    /// empty.
+    pub message: Option<String>,
+    /// Where the probable cause was found; stderr when none was.
+    pub log: LogStream,
+}
+
+/// A failed process's explanation from its logs ([`probable_cause`]: the line that explains
+/// the failure), else today's words: the logs' last lines.
+pub(crate) fn explain_failure(stderr: &Path, stdout: &Path) -> Explanation {
+    let read = |path: &Path| {
+        fs::read(path)
+            .map(|bytes| read_log(&bytes))
+            .unwrap_or_default()
+    };
+    let (stderr, stdout) = (read(stderr), read(stdout));
+    if let Some(cause) = probable_cause(&stderr, &stdout) {
+        return Explanation {
+            message: Some(cause.line),
+            log: cause.stream,
+        };
+    }
+    Explanation {
+        message: [stderr, stdout]
+            .iter()
+            .map(|text| last_lines(text, 5))
+            .find(|tail| !tail.is_empty()),
+        log: LogStream::Stderr,
+    }
+}
+
+/// The last `lines` non-blank lines of a log.
+fn last_lines(text: &str, lines: usize) -> String {
     let kept: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     kept[kept.len().saturating_sub(lines)..].join("\n")
-}
-
-/// The end of stderr, else of stdout; None when both are empty.
-pub(crate) fn log_tail(stderr: &Path, stdout: &Path) -> Option<String> {
-    [stderr, stdout]
-        .into_iter()
-        .map(|log| tail_lines(log, 5))
-        .find(|tail| !tail.is_empty())
-}
-
-/// FailureDetails.Message: the end of stderr, else of stdout, else the reason itself.
-pub(crate) fn failure_message(stderr: &Path, stdout: &Path, reason: &str) -> String {
-    log_tail(stderr, stdout).unwrap_or_else(|| reason.to_string())
 }
 
 /// Words as a person would type them in a shell: quoted only where needed.

@@ -11,11 +11,10 @@ use emrflow_vocabulary::{FailureDetails, HadoopJarStep, StepState};
 use tokio::sync::Notify;
 
 use crate::exec::{
-    self, hive_error_line, signal_name, ClusterConfigurations, DistCp, FailureMessage, Plan,
-    ProcessEnd, ProcessSpec, StepContext,
+    self, signal_name, ClusterConfigurations, DistCp, Plan, ProcessEnd, ProcessSpec, StepContext,
 };
 use crate::state::{apply_action_on_failure, Shared};
-use crate::step_logs::{display_words, failure_message, log_tail, ControllerLog, StepLogs};
+use crate::step_logs::{display_words, explain_failure, ControllerLog, StepLogs};
 
 /// A step the scheduler just moved to RUNNING.
 pub(crate) struct Launch {
@@ -33,10 +32,12 @@ pub(crate) struct Launch {
 
 enum StepOutcome {
     Completed,
-    /// FailureDetails' reason, and its message when there is one worth its own words.
+    /// FailureDetails' reason, its message when there is one worth its own words, and the
+    /// log that explains it (LogFile).
     Failed {
         reason: String,
         message: Option<String>,
+        log: LogStream,
     },
     Stopped,
 }
@@ -46,6 +47,7 @@ impl StepOutcome {
         StepOutcome::Failed {
             reason: reason.into(),
             message: Some(message.into()),
+            log: LogStream::Stderr,
         }
     }
 }
@@ -77,11 +79,18 @@ pub(crate) async fn run_step(shared: Arc<Shared>, cluster_id: String, launch: La
             (StepState::Running, StepOutcome::Stopped) => {
                 cluster.set_step_state(index, StepState::Interrupted, now)
             }
-            (StepState::Running, StepOutcome::Failed { reason, message }) => {
+            (
+                StepState::Running,
+                StepOutcome::Failed {
+                    reason,
+                    message,
+                    log,
+                },
+            ) => {
                 cluster.steps[index].failure = Some(FailureDetails {
                     reason: Some(reason),
                     message,
-                    log_file: Some(launch.logs.uri(LogStream::Stderr)),
+                    log_file: Some(launch.logs.uri(log)),
                 });
                 cluster.set_step_state(index, StepState::Failed, now);
                 let action = cluster.steps[index].action_on_failure;
@@ -249,24 +258,26 @@ fn process_outcome(end: ProcessEnd, spec: &ProcessSpec, launch: &Launch) -> Step
         ProcessEnd::Stopped => StepOutcome::Stopped,
         ProcessEnd::Exited(code) => {
             let reason = format!("Step failed with exit code {code}");
-            let hive_error = match spec.failure {
-                FailureMessage::HiveError => {
-                    hive_error_line(&fs::read_to_string(&stderr).unwrap_or_default())
-                }
-                FailureMessage::LogTail => None,
-            };
-            let message = hive_error.unwrap_or_else(|| failure_message(&stderr, &stdout, &reason));
-            StepOutcome::failed(reason, message)
+            let explained = explain_failure(&stderr, &stdout);
+            StepOutcome::Failed {
+                message: Some(explained.message.unwrap_or_else(|| reason.clone())),
+                reason,
+                log: explained.log,
+            }
         }
-        // The reason names the signal; the message is the log's end, or nothing: never the
-        // same words twice.
-        ProcessEnd::Signalled(signal) => StepOutcome::Failed {
-            reason: format!(
-                "Step failed: the process was killed by {}",
-                signal_name(signal)
-            ),
-            message: log_tail(&stderr, &stdout),
-        },
+        // The reason names the signal; the message is what the logs explain, or nothing:
+        // never the same words twice.
+        ProcessEnd::Signalled(signal) => {
+            let explained = explain_failure(&stderr, &stdout);
+            StepOutcome::Failed {
+                reason: format!(
+                    "Step failed: the process was killed by {}",
+                    signal_name(signal)
+                ),
+                message: explained.message,
+                log: explained.log,
+            }
+        }
         ProcessEnd::CouldNotStart(error) => {
             let _ = fs::write(&stderr, format!("{error}\n"));
             StepOutcome::failed("Step failed: the command could not be started", error)

@@ -9,6 +9,7 @@ use aws_sdk_emr::types::{
     ActionOnFailure, BootstrapActionConfig, ClusterState, ScriptBootstrapActionConfig, StepState,
 };
 use common::{emr_call, failure_details, http, shell_step, Harness, WAIT};
+use emrflow_local_emr::EmrThrottling;
 
 #[tokio::test]
 async fn given_throttle_next_when_called_then_throttling_exception_then_normal_again() {
@@ -49,10 +50,10 @@ async fn given_a_token_bucket_when_calls_exceed_the_burst_then_they_are_throttle
 }
 
 #[tokio::test]
-async fn given_emr_default_limits_when_an_operation_bursts_then_the_sixth_call_is_throttled() {
+async fn given_the_uniform_model_when_an_operation_bursts_then_the_sixth_call_is_throttled() {
     let harness = Harness::start().await;
-    // GIVEN every operation throttled like EMR's documented default (burst 5, 0.5/s)
-    harness.emr().faults().rate_limit_like_emr();
+    // GIVEN every operation throttled by the uniform model (burst 5, 0.5/s each)
+    harness.emr().faults().rate_limit_like_emr_uniformly();
     let client = harness.client_without_retries();
     // WHEN six ListClusters calls come at once THEN five pass and the sixth is throttled
     for call in 1..=5 {
@@ -72,6 +73,47 @@ async fn given_emr_default_limits_when_an_operation_bursts_then_the_sixth_call_i
         .await
         .expect_err("unknown id");
     assert_eq!(error.code(), Some("InvalidRequestException"));
+}
+
+#[tokio::test]
+async fn given_emrs_quotas_when_operations_burst_then_each_has_its_size_and_the_account_caps_all() {
+    let harness = Harness::start().await;
+    // GIVEN EMR's per-operation quotas, refilled slowly enough not to matter here
+    harness
+        .emr()
+        .faults()
+        .rate_limit_like_emr_with(EmrThrottling::PerOperation, 1000.0);
+    let client = harness.client_without_retries();
+    // WHEN 21 ListClusters calls come at once THEN 20 pass (its burst) and the 21st is throttled
+    for call in 1..=20 {
+        client
+            .list_clusters()
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("call {call}: {e}"));
+    }
+    let error = client.list_clusters().send().await.expect_err("21st");
+    assert_eq!(error.code(), Some("ThrottlingException"));
+    // AND DescribeCluster has a bucket of its own: answered, not throttled
+    for _ in 0..5 {
+        let error = client
+            .describe_cluster()
+            .cluster_id("j-NOSUCH")
+            .send()
+            .await
+            .expect_err("unknown id");
+        assert_eq!(error.code(), Some("InvalidRequestException"));
+    }
+    // AND with the account's 25 calls used, a full DescribeStep bucket does not help
+    let error = client
+        .describe_step()
+        .cluster_id("j-NOSUCH")
+        .step_id("s-NOSUCH")
+        .send()
+        .await
+        .expect_err("account bucket empty");
+    assert_eq!(error.code(), Some("ThrottlingException"));
+    assert_eq!(error.message(), Some("Rate exceeded"));
 }
 
 #[tokio::test]

@@ -131,3 +131,30 @@ async fn given_legacy_terminate_job_flow_when_a_step_fails_then_terminating_then
         .wait_cluster(&cluster_id, &[ClusterState::TerminatedWithErrors], WAIT)
         .await;
 }
+
+#[tokio::test]
+async fn given_an_address_beyond_loopback_when_served_then_refused_before_listening() {
+    // GIVEN a local EMR, and a listener on every interface
+    let root = tempfile::tempdir().expect("root");
+    let emr = emrflow_local_emr::LocalEmr::new(emrflow_local_emr::LocalEmrConfig::new(root.path()));
+    // WHEN it is spawned on 0.0.0.0 THEN refused, saying why
+    let refused = emr
+        .clone()
+        .spawn("0.0.0.0:0".parse().expect("addr"))
+        .await
+        .err()
+        .expect("refused");
+    assert!(
+        refused.to_string().contains("only on loopback"),
+        "{refused}"
+    );
+    // AND a listener already bound beyond loopback is refused by serve too
+    let listener = tokio::net::TcpListener::bind("0.0.0.0:0")
+        .await
+        .expect("bind");
+    let refused = emr.serve(listener).await.expect_err("refused");
+    assert!(
+        refused.to_string().contains("remote command execution"),
+        "{refused}"
+    );
+}

@@ -159,6 +159,7 @@ fn recording_spark_submit(dir: &Path) -> PathBuf {
 async fn given_yarn_cluster_options_when_spark_steps_run_then_spark_gets_local_client_and_local_paths(
 ) {
     let (_tools, harness) = with_recording_spark_submit().await;
+    harness.put("s3://code/job.py", "print('job')\n");
     let cluster_id = harness.run_cluster("spark-args", vec![]).await;
     let s3 = harness.emr().s3_root().display().to_string();
     // WHEN a command-runner spark-submit step runs with EMR's options

@@ -1,6 +1,5 @@
 //! Clusters: RunJobFlow, DescribeCluster, ListClusters, SetTerminationProtection,
-//! TerminateJobFlows, ModifyCluster, GetAutoTerminationPolicy and the read-only listings of
-//! a cluster's parts.
+//! TerminateJobFlows, ModifyCluster and the read-only listings of a cluster's parts.
 
 use std::sync::Arc;
 
@@ -13,7 +12,7 @@ use tokio::sync::Notify;
 
 use super::instances::JobFlowInstancesConfig;
 use super::steps::new_steps;
-use super::wire::{in_sandbox, page, required, states, timestamp};
+use super::wire::{in_sandbox, page, required, states, timestamp, ClusterIdInput};
 use crate::error::EmrError;
 use crate::lifecycle::spawn_cluster_driver;
 use crate::model::{new_cluster_id, BootstrapAction, Cluster};
@@ -55,12 +54,6 @@ pub(super) struct RunJobFlowInput {
     tags: Vec<KeyValue>,
     step_concurrency_level: Option<u32>,
     auto_termination_policy: Option<AutoTerminationPolicy>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(rename_all = "PascalCase", default)]
-pub(super) struct ClusterIdInput {
-    cluster_id: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -149,8 +142,8 @@ fn new_cluster(shared: &Shared, input: RunJobFlowInput) -> Result<Cluster, EmrEr
             }))
             .chain(configuration_values),
     )?;
+    let collections = instances.collections()?;
     let id = new_cluster_id();
-    let collections = instances.collections();
     Ok(Cluster {
         arn: format!(
             "arn:aws:elasticmapreduce:{}:{}:cluster/{id}",
@@ -173,6 +166,7 @@ fn new_cluster(shared: &Shared, input: RunJobFlowInput) -> Result<Cluster, EmrEr
         instance_collection_type: collections.kind,
         instance_groups: collections.groups,
         instance_fleets: collections.fleets,
+        instances: collections.instances,
         tags: input.tags,
         termination_protected: instances.termination_protected.unwrap_or(false),
         // EMR's API default: a cluster without KeepJobFlowAliveWhenNoSteps ends after its steps.
@@ -180,6 +174,7 @@ fn new_cluster(shared: &Shared, input: RunJobFlowInput) -> Result<Cluster, EmrEr
         step_concurrency_level: concurrency,
         idle_timeout_seconds: input.auto_termination_policy.and_then(|p| p.idle_timeout),
         idle_since: None,
+        managed_scaling_policy: None,
         bootstrap_actions: input
             .bootstrap_actions
             .into_iter()
@@ -222,19 +217,6 @@ pub(super) fn list_cluster_part(
         let mut output = serde_json::Map::new();
         output.insert(key.to_string(), render(cluster));
         Ok(Value::Object(output))
-    })
-}
-
-pub(super) fn get_auto_termination_policy(
-    shared: &Shared,
-    input: ClusterIdInput,
-) -> Result<Value, EmrError> {
-    shared.with_inner(|inner| {
-        let cluster = inner.cluster(&input.cluster_id)?;
-        Ok(match cluster.idle_timeout_seconds {
-            Some(idle) => json!({ "AutoTerminationPolicy": { "IdleTimeout": idle } }),
-            None => json!({}),
-        })
     })
 }
 

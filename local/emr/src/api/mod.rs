@@ -3,6 +3,8 @@
 
 mod clusters;
 mod instances;
+mod policies;
+mod releases;
 mod steps;
 mod tags;
 mod wire;
@@ -28,7 +30,17 @@ pub(crate) fn handle(
         "SetTerminationProtection" => clusters::set_termination_protection(shared, parse(body)?),
         "TerminateJobFlows" => clusters::terminate_job_flows(shared, parse(body)?),
         "ModifyCluster" => clusters::modify_cluster(shared, parse(body)?),
-        "GetAutoTerminationPolicy" => clusters::get_auto_termination_policy(shared, parse(body)?),
+        "PutAutoTerminationPolicy" => policies::put_auto_termination_policy(shared, parse(body)?),
+        "GetAutoTerminationPolicy" => policies::get_auto_termination_policy(shared, parse(body)?),
+        "RemoveAutoTerminationPolicy" => {
+            policies::remove_auto_termination_policy(shared, parse(body)?)
+        }
+        "PutManagedScalingPolicy" => policies::put_managed_scaling_policy(shared, parse(body)?),
+        "GetManagedScalingPolicy" => policies::get_managed_scaling_policy(shared, parse(body)?),
+        "RemoveManagedScalingPolicy" => {
+            policies::remove_managed_scaling_policy(shared, parse(body)?)
+        }
+        "ListReleaseLabels" => releases::list_release_labels(parse(body)?),
         "ListBootstrapActions" => clusters::list_cluster_part(
             shared,
             parse(body)?,
@@ -53,6 +65,7 @@ pub(crate) fn handle(
             "InstanceFleets",
             Cluster::instance_fleets_json,
         ),
+        "ListInstances" => instances::list_instances(shared, parse(body)?),
         other => Err(EmrError::UnknownOperation(format!(
             "The local EMR does not implement the operation {other}."
         ))),

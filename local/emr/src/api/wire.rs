@@ -1,14 +1,22 @@
-//! What every operation shares: reading a request body, EMR's "is required" check, and
-//! EMR's Marker paging of lists.
+//! What every operation shares: reading a request body, the request naming only a cluster,
+//! EMR's "is required" check, and EMR's Marker paging of lists.
 
 use chrono::{DateTime, TimeZone, Utc};
 use emrflow_vocabulary::limits::LIST_PAGE_SIZE;
 use emrflow_vocabulary::UnknownState;
 use serde::de::DeserializeOwned;
+use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::error::EmrError;
 use crate::exec::check_s3_uris;
+
+/// The request of the operations that name only a cluster.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase", default)]
+pub(super) struct ClusterIdInput {
+    pub cluster_id: String,
+}
 
 /// The request body as `T`; an empty body is `{}` (the SDKs send one for no parameters).
 pub(super) fn parse<T: DeserializeOwned>(body: &[u8]) -> Result<T, EmrError> {

@@ -11,11 +11,9 @@
 use std::fs;
 use std::path::Path;
 
-use regex::Regex;
-
 use super::sandbox::check_s3_uris;
 use super::spark::LOCAL_MASTER;
-use super::{FailureMessage, ProcessSpec, Refusal, StepContext};
+use super::{ProcessSpec, Refusal, StepContext};
 
 fn usage(message: String) -> Refusal {
     Refusal::new("Step failed: bad hive-script arguments", message)
@@ -163,26 +161,8 @@ pub(crate) fn plan_hive(context: &StepContext, args: &[String]) -> Result<Proces
         command.extend(value);
     }
     let mut spec = ProcessSpec::new(spark_sql.display().to_string(), command, context);
-    spec.failure = FailureMessage::HiveError;
     spec.uses_metastore = true;
     Ok(spec)
-}
-
-/// The line of spark-sql's stderr that says what went wrong in the HiveQL: Spark's error
-/// class line (`[PARSE_SYNTAX_ERROR] Syntax error at or near …`), `Error in query: …`, or a
-/// ParseException / AnalysisException.
-pub(crate) fn hive_error_line(stderr: &str) -> Option<String> {
-    let error_class = Regex::new(r"^\[[A-Z][A-Z0-9_.]*\] ").ok()?;
-    stderr
-        .lines()
-        .map(str::trim)
-        .find(|line| {
-            error_class.is_match(line)
-                || line.starts_with("Error in query:")
-                || line.contains("ParseException")
-                || line.contains("AnalysisException")
-        })
-        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -240,22 +220,5 @@ mod tests {
             let refusal = hive_options(&bad).expect_err("refused");
             assert!(refusal.message.contains(says), "{}", refusal.message);
         }
-    }
-
-    #[test]
-    fn the_hiveql_error_line_is_found_in_spark_sqls_stderr() {
-        // GIVEN stderr of a failed spark-sql, Spark 4 and Spark 3 forms
-        let spark4 = "WARN x\nSpark master: local[2]\n\n[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'. SQLSTATE: 42601 (line 1, pos 0)\n\n== SQL ==\nSELEC 1\n";
-        let spark3 = "INFO y\nError in query: Table or view not found: nope; line 1 pos 14\n";
-        // WHEN searched THEN the error line, and none in a clean log
-        assert_eq!(
-            hive_error_line(spark4).as_deref(),
-            Some("[PARSE_SYNTAX_ERROR] Syntax error at or near 'SELEC'. SQLSTATE: 42601 (line 1, pos 0)")
-        );
-        assert_eq!(
-            hive_error_line(spark3).as_deref(),
-            Some("Error in query: Table or view not found: nope; line 1 pos 14")
-        );
-        assert_eq!(hive_error_line("Time taken: 1.2 seconds\n"), None);
     }
 }

@@ -28,6 +28,17 @@ impl Layout {
         self.root.join("work").join(cluster_id)
     }
 
+    /// `<root>/logs/<cluster-id>`: the node's logs of a cluster.
+    pub fn node_log_dir(&self, cluster_id: &str) -> PathBuf {
+        self.root.join("logs").join(cluster_id)
+    }
+
+    /// `<root>/logs/<cluster-id>/steps/<step-id>`: where a step's processes write its
+    /// `controller`, `stderr` and `stdout` while it runs, as on EMR's node.
+    pub fn live_step_log_dir(&self, cluster_id: &str, step_id: &str) -> PathBuf {
+        self.node_log_dir(cluster_id).join("steps").join(step_id)
+    }
+
     pub fn work_dir(&self, cluster_id: &str, name: &str) -> PathBuf {
         self.cluster_dir(cluster_id).join(name)
     }

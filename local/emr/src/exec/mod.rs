@@ -26,8 +26,8 @@ pub use spark::{locate_spark_submit, nearest_in_ancestors, SPARK_SUBMIT_ENV};
 pub(crate) use configurations::ClusterConfigurations;
 pub(crate) use distcp::DistCp;
 pub(crate) use groups::ProcessGroups;
-pub(crate) use hive::hive_error_line;
 pub(crate) use layout::Layout;
+use layout::S3_SCHEMES;
 pub(crate) use process::{run_process, signal_name, ProcessEnd, Supervision};
 pub(crate) use sandbox::check_s3_uris;
 pub(crate) use spark::{install_shim, locate_spark_sql};
@@ -52,15 +52,6 @@ impl Refusal {
     }
 }
 
-/// Where a failed process's FailureDetails.Message comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FailureMessage {
-    /// The last lines of stderr (else stdout).
-    LogTail,
-    /// The HiveQL error line of spark-sql's stderr ([`hive_error_line`]), else the tail.
-    HiveError,
-}
-
 #[derive(Debug, Clone)]
 pub(crate) struct ProcessSpec {
     pub program: String,
@@ -68,7 +59,6 @@ pub(crate) struct ProcessSpec {
     pub env: Vec<(String, String)>,
     /// Files to create once the process succeeded (hadoop-streaming's `_SUCCESS`).
     pub on_success_touch: Vec<PathBuf>,
-    pub failure: FailureMessage,
     /// Opens the cluster's Derby metastore, which one process at a time may hold.
     pub uses_metastore: bool,
 }
@@ -80,7 +70,6 @@ impl ProcessSpec {
             args,
             env: context.step_env(None),
             on_success_touch: vec![],
-            failure: FailureMessage::LogTail,
             uses_metastore: false,
         }
     }
@@ -94,7 +83,6 @@ impl ProcessSpec {
             args,
             env: layout.step_env(None),
             on_success_touch: vec![],
-            failure: FailureMessage::LogTail,
             uses_metastore: false,
         }
     }
@@ -223,7 +211,7 @@ fn plan_command_runner(context: &StepContext, args: &[String]) -> Result<Plan, R
     };
     let mapped = || rest.iter().map(|a| layout.map_s3(a)).collect::<Vec<_>>();
     match command.as_str() {
-        "spark-submit" => plan_spark_submit(context, mapped()).map(Plan::Process),
+        "spark-submit" => plan_spark_submit(context, rest).map(Plan::Process),
         "hive-script" => hive::plan_hive(context, rest).map(Plan::Process),
         "hadoop-streaming" => {
             streaming::plan_streaming(context, rest).map(Plan::Process)
@@ -242,19 +230,64 @@ fn plan_command_runner(context: &StepContext, args: &[String]) -> Result<Plan, R
 }
 
 /// spark-submit on local Spark, the cluster's spark-defaults first so the step's own
-/// options win.
-fn plan_spark_submit(context: &StepContext, mapped: Vec<String>) -> Result<ProcessSpec, Refusal> {
+/// options win. An application that is not there fails the step at once, as a missing JAR does.
+fn plan_spark_submit(context: &StepContext, args: &[String]) -> Result<ProcessSpec, Refusal> {
     let Some(spark_submit) = &context.layout.spark_submit else {
         return Err(Refusal::new(
             "Step failed: no local spark-submit",
             format!("spark-submit was not found: set {SPARK_SUBMIT_ENV}, install the project's PySpark (make spark-env) or put spark-submit on PATH"),
         ));
     };
-    let mut args = context.configurations.spark_conf_args();
-    args.extend(mapped);
+    if let Some(application) = spark::spark_application(args) {
+        check_spark_application(context, application)?;
+    }
+    let mut spark_args = context.configurations.spark_conf_args();
+    spark_args.extend(args.iter().map(|arg| context.layout.map_s3(arg)));
     Ok(ProcessSpec::new(
         spark_submit.display().to_string(),
-        spark::rewrite_spark_submit_args(&args),
+        spark::rewrite_spark_submit_args(&spark_args),
         context,
     ))
+}
+
+/// The application given to spark-submit exists: an `s3://` location in the local S3, a
+/// `file:` URI or an absolute path. A relative path (the step's work dir, or a file shipped
+/// with `--files`), Spark's own names (`spark-internal`…) and other schemes (`hdfs://`,
+/// `local:`…) are left to spark-submit.
+fn check_spark_application(context: &StepContext, application: &str) -> Result<(), Refusal> {
+    let not_found =
+        |message: String| Refusal::new("Step failed: Spark application not found", message);
+    if let Some(scheme) = S3_SCHEMES
+        .iter()
+        .map(|scheme| scheme.trim_end_matches('/'))
+        .find(|scheme| {
+            application.starts_with(scheme) && !application.starts_with(&format!("{scheme}//"))
+        })
+    {
+        return Err(not_found(format!(
+            "{application} is not an S3 location: write {scheme}//bucket/key (two slashes)"
+        )));
+    }
+    let path = if let Some(path) = application
+        .strip_prefix("file://")
+        .or(application.strip_prefix("file:"))
+    {
+        PathBuf::from(path)
+    } else if S3_SCHEMES
+        .iter()
+        .any(|scheme| application.starts_with(scheme))
+    {
+        context.layout.uri_to_path(application)
+    } else if application.starts_with('/') {
+        PathBuf::from(application)
+    } else {
+        return Ok(());
+    };
+    if path.exists() {
+        return Ok(());
+    }
+    Err(not_found(format!(
+        "{application} does not exist (looked at {})",
+        path.display()
+    )))
 }

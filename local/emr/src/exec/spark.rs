@@ -150,43 +150,50 @@ fn local_master(master: &str) -> String {
     }
 }
 
+/// spark-submit's arguments split at the application: the options before it, each with its
+/// value (flags and `--opt=value` have none), and the application with its own arguments.
+fn split_options(args: &[String]) -> (Vec<(&String, Option<&String>)>, &[String]) {
+    let mut options = Vec::new();
+    let mut index = 0;
+    while let Some(arg) = args.get(index).filter(|arg| arg.starts_with('-')) {
+        let takes_value = !SPARK_FLAGS_WITHOUT_VALUE.contains(&arg.as_str()) && !arg.contains('=');
+        let value = args.get(index + 1).filter(|_| takes_value);
+        options.push((arg, value));
+        index += 1 + usize::from(value.is_some());
+    }
+    (options, &args[index.min(args.len())..])
+}
+
+/// The application spark-submit is given (a .py, .jar or .R), if any.
+pub(crate) fn spark_application(args: &[String]) -> Option<&str> {
+    split_options(args).1.first().map(String::as_str)
+}
+
 /// spark-submit options for local Spark: `--master yarn` (or none) → `--master local[2]`,
 /// `--deploy-mode cluster` → `client`. Only options before the application are touched.
 pub(crate) fn rewrite_spark_submit_args(args: &[String]) -> Vec<String> {
+    let (options, application) = split_options(args);
     let mut rewritten = Vec::with_capacity(args.len() + 2);
     let mut saw_master = false;
-    let mut index = 0;
-    while index < args.len() {
-        let arg = &args[index];
-        if !arg.starts_with('-') {
-            break;
-        }
-        let value = args.get(index + 1);
-        if let Some(master) = arg.strip_prefix("--master=") {
+    for (option, value) in options {
+        if let Some(master) = option.strip_prefix("--master=") {
             saw_master = true;
             rewritten.push(format!("--master={}", local_master(master)));
-        } else if arg.starts_with("--deploy-mode=") {
+        } else if option.starts_with("--deploy-mode=") {
             rewritten.push("--deploy-mode=client".to_string());
-        } else if SPARK_FLAGS_WITHOUT_VALUE.contains(&arg.as_str()) || arg.contains('=') {
-            rewritten.push(arg.clone());
         } else {
-            let value = match arg.as_str() {
+            rewritten.push(option.clone());
+            rewritten.extend(value.map(|value| match option.as_str() {
                 "--master" => {
                     saw_master = true;
-                    value.map(|master| local_master(master))
+                    local_master(value)
                 }
-                "--deploy-mode" => value.map(|_| "client".to_string()),
-                _ => value.cloned(),
-            };
-            rewritten.push(arg.clone());
-            if let Some(value) = value {
-                rewritten.push(value);
-                index += 1;
-            }
+                "--deploy-mode" => "client".to_string(),
+                _ => value.clone(),
+            }));
         }
-        index += 1;
     }
-    rewritten.extend(args[index.min(args.len())..].iter().cloned());
+    rewritten.extend(application.iter().cloned());
     if !saw_master {
         rewritten.splice(0..0, ["--master".to_string(), LOCAL_MASTER.to_string()]);
     }
@@ -238,6 +245,30 @@ mod tests {
             rewritten,
             strings(&["--master", "local[2]", "--deploy-mode=client", "job.py"])
         );
+    }
+
+    #[test]
+    fn the_application_is_the_first_argument_after_the_options() {
+        // GIVEN options with values, flags and key=value forms before the application
+        let args = strings(&[
+            "--master",
+            "yarn",
+            "--conf",
+            "a=b",
+            "--verbose",
+            "--deploy-mode=cluster",
+            "s3://code/app.py",
+            "--date",
+            "2026-11-21",
+        ]);
+        // WHEN the application is asked THEN the .py, not an option's value nor its own args
+        assert_eq!(spark_application(&args), Some("s3://code/app.py"));
+        assert_eq!(
+            spark_application(&strings(&["--class", "com.example.Main", "app.jar"])),
+            Some("app.jar")
+        );
+        // AND options alone name none
+        assert_eq!(spark_application(&strings(&["--version"])), None);
     }
 
     #[test]

@@ -1,113 +1,25 @@
-//! In-memory cluster and step records, the state changes every path makes through them, and
-//! their rendering in EMR's JSON shapes. EMR's vocabulary (states, ActionOnFailure,
-//! HadoopJarStep, FailureDetails) is `emrflow-vocabulary`'s.
+//! A cluster's record: what RunJobFlow asked for, its state and times, its steps and
+//! instances, the state changes every path makes through it (each recording its event), and
+//! its JSON as DescribeCluster, ListClusters and the listings of its parts show it.
 
 use std::sync::Arc;
 use std::time::Instant;
 
 use chrono::{DateTime, Utc};
-use emrflow_vocabulary::{
-    ActionOnFailure, ClusterState, FailureDetails, HadoopJarStep, KeyValue, StepState,
-};
-use serde_json::{json, Map, Value};
+use emrflow_vocabulary::{ClusterState, KeyValue, StepState};
+use serde_json::{json, Value};
 use tokio::sync::Notify;
 
-use crate::events::{cluster_event, step_event, PendingEvent};
-
-#[derive(Debug, Clone)]
-pub(crate) struct StateChange {
-    pub code: String,
-    pub message: String,
-}
+use super::instance::{Instance, InstanceLife};
+use super::shapes::{state_change_json, timeline_json, StateChange};
+use super::step::Step;
+use crate::events::{cluster_event, step_event, ClusterFacts, PendingEvent};
 
 #[derive(Debug, Clone)]
 pub(crate) struct BootstrapAction {
     pub name: String,
     pub path: String,
     pub args: Vec<String>,
-}
-
-#[derive(Debug)]
-pub(crate) struct Step {
-    pub id: String,
-    pub name: String,
-    pub config: HadoopJarStep,
-    pub action_on_failure: ActionOnFailure,
-    pub state: StepState,
-    pub state_change: Option<StateChange>,
-    pub failure: Option<FailureDetails>,
-    pub created: DateTime<Utc>,
-    pub started: Option<DateTime<Utc>>,
-    pub ended: Option<DateTime<Utc>>,
-    /// Set while the step's process runs: notified to stop it.
-    pub kill: Option<Arc<Notify>>,
-}
-
-impl Step {
-    pub fn new(name: String, config: HadoopJarStep, action_on_failure: ActionOnFailure) -> Self {
-        Step {
-            id: new_step_id(),
-            name,
-            config,
-            action_on_failure,
-            state: StepState::Pending,
-            state_change: None,
-            failure: None,
-            created: Utc::now(),
-            started: None,
-            ended: None,
-            kill: None,
-        }
-    }
-
-    fn config_json(&self) -> Value {
-        let properties: Map<String, Value> = self
-            .config
-            .properties
-            .iter()
-            .map(|pair| (pair.key.clone(), Value::String(pair.value.clone())))
-            .collect();
-        let mut config = json!({
-            "Jar": self.config.jar,
-            "Args": self.config.args,
-            "Properties": properties,
-        });
-        if let Some(main_class) = &self.config.main_class {
-            config["MainClass"] = json!(main_class);
-        }
-        config
-    }
-
-    fn status_json(&self) -> Value {
-        let mut status = json!({
-            "State": self.state.as_str(),
-            "StateChangeReason": state_change_json(self.state_change.as_ref()),
-            "Timeline": timeline_json(self.created, &[("StartDateTime", self.started), ("EndDateTime", self.ended)]),
-        });
-        if let Some(failure) = &self.failure {
-            let details: Map<String, Value> = [
-                ("Reason", &failure.reason),
-                ("Message", &failure.message),
-                ("LogFile", &failure.log_file),
-            ]
-            .into_iter()
-            .filter_map(|(key, value)| Some((key.to_string(), json!(value.as_ref()?))))
-            .collect();
-            status["FailureDetails"] = Value::Object(details);
-        }
-        status
-    }
-
-    /// `Step` (DescribeStep) and `StepSummary` (ListSteps) share these fields.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "Id": self.id,
-            "Name": self.name,
-            "Config": self.config_json(),
-            "ActionOnFailure": self.action_on_failure,
-            "Status": self.status_json(),
-        })
-    }
 }
 
 #[derive(Debug)]
@@ -132,11 +44,15 @@ pub(crate) struct Cluster {
     /// `ListInstanceGroups` / `ListInstanceFleets` answers, built at RunJobFlow.
     pub instance_groups: Vec<Value>,
     pub instance_fleets: Vec<Value>,
+    /// The instances those groups or fleets asked for (ListInstances).
+    pub instances: Vec<Instance>,
     pub tags: Vec<KeyValue>,
     pub termination_protected: bool,
     pub keep_alive: bool,
     pub step_concurrency_level: u32,
     pub idle_timeout_seconds: Option<u64>,
+    /// PutManagedScalingPolicy's policy, kept and shown as given: nothing scales locally.
+    pub managed_scaling_policy: Option<Value>,
     pub idle_since: Option<Instant>,
     pub bootstrap_actions: Vec<BootstrapAction>,
     pub steps: Vec<Step>,
@@ -149,21 +65,36 @@ pub(crate) struct Cluster {
 }
 
 impl Cluster {
+    /// What EMR's events say of it.
+    fn facts(&self) -> ClusterFacts<'_> {
+        ClusterFacts {
+            id: &self.id,
+            name: &self.name,
+            state: self.state,
+            reason: self
+                .state_change
+                .as_ref()
+                .map(|change| (change.code.as_str(), change.message.as_str())),
+        }
+    }
+
     /// The events of a cluster just created: STARTING, and PENDING for each of its steps.
     pub fn record_creation(&mut self) {
         let now = Utc::now();
-        self.outbox
-            .extend(cluster_event(self, ClusterState::Starting, now));
+        let mut events: Vec<PendingEvent> = Vec::new();
+        events.extend(cluster_event(&self.facts(), ClusterState::Starting, now));
         for step in &self.steps {
-            self.outbox.extend(step_event(self, step, now));
+            events.extend(step_event(&self.facts(), &step.facts(), now));
         }
+        self.outbox.extend(events);
     }
 
     /// New PENDING steps, after those the cluster has.
     pub fn add_steps(&mut self, steps: Vec<Step>) {
         let now = Utc::now();
         for step in steps {
-            self.outbox.extend(step_event(self, &step, now));
+            let event = step_event(&self.facts(), &step.facts(), now);
+            self.outbox.extend(event);
             self.steps.push(step);
         }
     }
@@ -175,7 +106,7 @@ impl Cluster {
         }
         let previous = self.state;
         self.state = state;
-        let event = cluster_event(self, previous, Utc::now());
+        let event = cluster_event(&self.facts(), previous, Utc::now());
         self.outbox.extend(event);
         true
     }
@@ -205,7 +136,7 @@ impl Cluster {
             }
             _ => {}
         }
-        let event = step_event(self, &self.steps[index], now);
+        let event = step_event(&self.facts(), &self.steps[index].facts(), now);
         self.outbox.extend(event);
     }
 
@@ -293,6 +224,17 @@ impl Cluster {
         })
     }
 
+    /// The life its instances follow.
+    pub fn instance_life(&self) -> InstanceLife<'_> {
+        InstanceLife {
+            cluster_state: self.state,
+            created: self.created,
+            ready: self.ready,
+            ended: self.ended,
+            reason: self.state_change.as_ref(),
+        }
+    }
+
     /// Instance groups/fleets have no life of their own here: they follow the cluster.
     fn instance_status_json(&self) -> Value {
         let state = match self.state {
@@ -344,51 +286,4 @@ impl Cluster {
                 .collect(),
         )
     }
-}
-
-fn state_change_json(change: Option<&StateChange>) -> Value {
-    match change {
-        Some(change) => json!({ "Code": change.code, "Message": change.message }),
-        None => json!({}),
-    }
-}
-
-/// `{"CreationDateTime": …}` plus each of `later` that happened.
-fn timeline_json(created: DateTime<Utc>, later: &[(&str, Option<DateTime<Utc>>)]) -> Value {
-    let mut timeline = json!({ "CreationDateTime": epoch(created) });
-    for (key, time) in later {
-        if let Some(time) = time {
-            timeline[*key] = json!(epoch(*time));
-        }
-    }
-    timeline
-}
-
-/// EMR's JSON protocol sends timestamps as epoch seconds (a JSON number).
-pub(crate) fn epoch(time: DateTime<Utc>) -> f64 {
-    time.timestamp_millis() as f64 / 1000.0
-}
-
-const ID_ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-
-fn random_id(prefix: &str, length: usize) -> String {
-    let suffix: String = (0..length)
-        .map(|_| char::from(ID_ALPHABET[fastrand::usize(..ID_ALPHABET.len())]))
-        .collect();
-    format!("{prefix}{suffix}")
-}
-
-/// `j-` + 13 characters, like EMR's cluster ids.
-pub(crate) fn new_cluster_id() -> String {
-    random_id("j-", 13)
-}
-
-/// `ig-`/`if-` + 13 characters, like EMR's instance group and fleet ids.
-pub(crate) fn new_instance_collection_id(prefix: &str) -> String {
-    random_id(prefix, 13)
-}
-
-/// `s-` + 13 characters, like EMR's step ids.
-fn new_step_id() -> String {
-    random_id("s-", 13)
 }
