@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
@@ -33,6 +33,7 @@ use crate::definition::{Handling, State, StateKind, StateList, StateMachine, Tra
 use crate::error::{names, runtime, StateError, TaskError};
 use crate::history::*;
 use crate::path::Template;
+use crate::timestamp;
 
 pub use options::{ExecutionOptions, FnObserver, NoopObserver, Observer, TaskInvoker};
 pub use outcome::{ExecutionResult, ExecutionStatus};
@@ -128,10 +129,6 @@ async fn guard_timeout<T>(
     }
 }
 
-fn timestamp_text(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
 fn data_limit(what: &str) -> StateError {
     TaskError::new(
         names::DATA_LIMIT_EXCEEDED,
@@ -173,7 +170,7 @@ impl<'a> Run<'a> {
         let execution_context = json!({
             "Id": options.execution_arn(),
             "Name": options.name,
-            "StartTime": timestamp_text(start_date),
+            "StartTime": timestamp::text(start_date),
             "Input": options.input,
             "RoleArn": options.role_arn,
             "RedriveCount": 0,
@@ -245,7 +242,7 @@ impl<'a> Run<'a> {
             "StateMachine": self.state_machine_context,
             "State": {
                 "Name": state_name,
-                "EnteredTime": timestamp_text(entered),
+                "EnteredTime": timestamp::text(entered),
                 "RetryCount": retry_count,
             },
         });
