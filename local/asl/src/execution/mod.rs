@@ -117,9 +117,9 @@ async fn guard_timeout<T>(
     if clock.is_virtual() {
         // Virtual sleeps return at once, so a racing timer would always win; judge by the
         // clock time the work consumed instead.
-        let started = clock.now();
+        let started = clock.timer_now();
         let value = work.await;
-        let used = (clock.now() - started).to_std().unwrap_or_default();
+        let used = (clock.timer_now() - started).to_std().unwrap_or_default();
         (used <= limit).then_some(value)
     } else {
         tokio::select! {
@@ -152,8 +152,9 @@ enum Step {
 
 struct Run<'a> {
     options: &'a ExecutionOptions,
-    /// When the top-level TimeoutSeconds runs out; checked as each state is entered so a
-    /// loop on a virtual clock (where no timer can interrupt it) still ends.
+    /// When the top-level TimeoutSeconds runs out, in the clock's timer time; checked as each
+    /// state is entered so a loop on a virtual clock (where no timer can interrupt it) still
+    /// ends.
     deadline: Option<DateTime<Utc>>,
     history: Mutex<Vec<HistoryEvent>>,
     transitions: AtomicU64,
@@ -179,9 +180,10 @@ impl<'a> Run<'a> {
             "Id": options.state_machine_arn(),
             "Name": options.state_machine_name,
         });
+        let started = options.clock.timer_now();
         let deadline = machine
             .timeout_seconds
-            .map(|seconds| start_date + chrono::Duration::seconds(seconds as i64));
+            .map(|seconds| started + chrono::Duration::seconds(seconds as i64));
         Self {
             options,
             deadline,
@@ -192,6 +194,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The time to record (events, `$$` times): wall-clock time under a scaled clock.
     fn now(&self) -> DateTime<Utc> {
         self.options.clock.now()
     }
@@ -211,7 +214,8 @@ impl<'a> Run<'a> {
     }
 
     fn check_limits(&self) -> Result<(), StateError> {
-        if self.deadline.is_some_and(|deadline| self.now() > deadline) {
+        let timer_now = self.options.clock.timer_now();
+        if self.deadline.is_some_and(|deadline| timer_now > deadline) {
             return Err(TaskError::new(EXECUTION_DEADLINE, "TimeoutSeconds elapsed"));
         }
         // Keep one slot for the closing ExecutionFailed event.

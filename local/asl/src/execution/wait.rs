@@ -30,8 +30,12 @@ impl Run<'_> {
         effective: &Value,
         context: &Value,
     ) -> Result<Duration, StateError> {
-        let until =
-            |target: DateTime<Utc>| (target - self.now()).to_std().unwrap_or(Duration::ZERO);
+        // A scaled clock's timer runs ahead of the wall clock, so it reaches the target sooner.
+        let until = |target: DateTime<Utc>| {
+            (target - self.options.clock.timer_now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        };
         Ok(match wait {
             WaitState::Seconds(seconds) => Duration::from_secs(*seconds),
             WaitState::Timestamp(target) => until(*target),
