@@ -65,8 +65,8 @@ def catch(errors, result_path, next_state):
 
 # --- States ----------------------------------------------------------------------------------
 
-# Where every failure after Validate_Input goes: the start of the cleanup path.
-CLEANUP = "Cleanup_Restore_Protection_Needed"
+# Where every failure after Validate_Input goes: its cause put in words, then cleanup.
+CLEANUP = "Failure_In_Words"
 
 
 def task(comment, function, parameters, result_path, next_state,
@@ -123,6 +123,18 @@ def equals(variable, text):
     return {"Variable": variable, "StringEquals": text}
 
 
+def is_not_text(variable):
+    return {"Variable": variable, "IsString": False}
+
+
+def matches(variable, pattern):
+    return {"Variable": variable, "StringMatches": pattern}
+
+
+def any_of(*conditions):
+    return {"Or": list(conditions)}
+
+
 def present(variable):
     return {"Variable": variable, "IsPresent": True}
 
@@ -146,9 +158,15 @@ def states_format(template, *arguments):
 
 def cleanup_failed(comment, cause_template, *arguments):
     """A Pass that replaces $.Failure with CleanupFailed, whose cause says what may be left
-    and the commands to finish by hand, then names both errors: cleanup's and the run's."""
-    cause = cause_template + " (cleanup error: {}; the run had failed with: {})"
-    errors = ["States.JsonToString($.CleanupFailure)", "States.JsonToString($.Failure)"]
+    and the commands to finish by hand, then names both errors, in words (`in_words` ran on
+    both): cleanup's and the run's."""
+    cause = cause_template + " (cleanup error: {}: {}; the run had failed with: {}: {})"
+    errors = [
+        "$.CleanupFailure.Error",
+        "$.CleanupFailure.Cause",
+        "$.Failure.Error",
+        "$.Failure.Cause",
+    ]
     return {
         "Type": "Pass",
         "Comment": comment,
@@ -158,6 +176,61 @@ def cleanup_failed(comment, cause_template, *arguments):
         },
         "ResultPath": "$.Failure",
         "Next": "Execution_Failed",
+    }
+
+
+# A Lambda function's error reaches Catch with Lambda's error payload as its Cause, JSON text:
+# {"errorType": …, "errorMessage": …} (keys in this order on AWS; sorted, errorMessage first,
+# from other runtimes and the local runner). Lambda's service errors and the States.* errors
+# have a plain-text Cause. A person reads the message, so `in_words` replaces a payload with
+# its errorMessage and lets any other text through. A Pass cannot Catch: a failing intrinsic
+# there would end the execution with States.Runtime and no cleanup. So only text shaped like
+# the payload (a string errorMessage, a closing brace) reaches States.StringToJson, and a
+# missing or non-text Cause is named as such.
+LAMBDA_PAYLOADS = ['{"errorType":*"errorMessage":"*}', '{"errorMessage":"*}']
+
+
+def in_words(name, error_path, next_state):
+    """The states that put the Cause of the {Error, Cause} at `error_path` in words, then go
+    to `next_state`; the first is `{name}_In_Words`."""
+    cause = error_path + ".Cause"
+    return {
+        f"{name}_In_Words": choice(
+            "Lambda's error payload becomes its errorMessage; any other text stays as it is.",
+            [
+                when(absent(cause), f"{name}_Without_Cause"),
+                when(is_not_text(cause), f"{name}_Without_Cause"),
+                when(
+                    any_of(*(matches(cause, pattern) for pattern in LAMBDA_PAYLOADS)),
+                    f"{name}_Parse_Lambda_Error",
+                ),
+            ],
+            default=next_state,
+        ),
+        f"{name}_Parse_Lambda_Error": {
+            "Type": "Pass",
+            "Comment": "The payload's JSON, beside the error.",
+            "Parameters": {"Payload.$": f"States.StringToJson({cause})"},
+            "ResultPath": error_path + ".Lambda",
+            "Next": f"{name}_Lambda_Message",
+        },
+        f"{name}_Lambda_Message": {
+            "Type": "Pass",
+            "Comment": "The error, with the payload's errorMessage as its cause.",
+            "Parameters": {
+                "Error.$": error_path + ".Error",
+                "Cause.$": error_path + ".Lambda.Payload.errorMessage",
+            },
+            "ResultPath": error_path,
+            "Next": next_state,
+        },
+        f"{name}_Without_Cause": {
+            "Type": "Pass",
+            "Comment": "The error came without a cause in text: say so.",
+            "Parameters": {"Error.$": error_path + ".Error", "Cause": "no cause was given"},
+            "ResultPath": error_path,
+            "Next": next_state,
+        },
     }
 
 
@@ -346,6 +419,9 @@ STATES["Wrapping_Up"] = {
 
 # --- Cleanup: every failure after Validate_Input -----------------------------------------------
 
+# The run's error in words first: Execution_Failed shows it, and CleanupFailed quotes it.
+STATES.update(in_words("Failure", "$.Failure", "Cleanup_Restore_Protection_Needed"))
+
 STATES["Cleanup_Restore_Protection_Needed"] = choice(
     "Cleanup starts here: is there a cluster whose protection this execution may have changed?",
     [when(present(CLUSTER_ID), "Cleanup_Restore_Protection")],
@@ -392,6 +468,14 @@ STATES["Cleanup_Outcome"] = choice(
             all_of(present("$.Cleanup.Terminated"), is_true("$.Cleanup.Terminated")),
             "Execution_Failed",
         ),
+    ],
+    default="Cleanup_Failure_In_Words",
+)
+STATES.update(in_words("Cleanup_Failure", "$.CleanupFailure", "Cleanup_Failure_Kind"))
+STATES["Cleanup_Failure_Kind"] = choice(
+    "What cleanup could not finish: terminating the cluster, giving its protection back, or "
+    "finding the cluster whose id never reached the state machine.",
+    [
         when(
             all_of(present(CLUSTER_ID), *CREATED_TO_TERMINATE),
             "Describe_Cleanup_Failure",
