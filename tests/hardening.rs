@@ -213,15 +213,18 @@ async fn cleanup_that_cannot_finish_says_so_plainly() {
     // WHEN the execution runs
     let run = harness.run_observed(input(), spec, observer).await;
     harness.emr.emr.faults().release();
-    // THEN it ends CleanupFailed naming the cluster, how to end it, and the original error
+    // THEN it ends CleanupFailed naming the cluster, how to end it, and both errors in words
     let (error, cause) = run.failure();
     assert_eq!(error, "CleanupFailed");
     let cluster = &harness.clusters()[0].id;
     for expected in [
         format!("cleanup failed: cluster {cluster} may still be running"),
         format!("aws emr terminate-clusters --cluster-ids {cluster}"),
-        "StepFailed".to_string(),
+        "(cleanup error: States.Timeout: The state Cleanup_".to_string(),
+        "; the run had failed with: StepFailed: step 'fail [test-execution]'".to_string(),
     ] {
         assert!(cause.contains(&expected), "'{expected}' not in: {cause}");
     }
+    // AND no error is quoted as JSON inside it
+    assert!(!cause.contains('"') && !cause.contains('{'), "{cause}");
 }

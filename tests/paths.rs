@@ -320,8 +320,12 @@ async fn the_cluster_dying_during_a_step_fails_with_cluster_failed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_step_that_hangs_past_max_run_minutes_times_out_and_the_cluster_is_terminated() {
-    // GIVEN a step that never ends, in a pipeline allowed one minute
-    let harness = Harness::start().await;
+    // GIVEN a step that never ends, in a pipeline allowed one minute: a real minute, as
+    // check-steps judges MaxRunMinutes on the execution's recorded (wall-clock) times; so the
+    // clock runs in real time too (scaled, its one-second polls would spin through the
+    // history's quota before that minute is up)
+    let mut harness = Harness::start().await;
+    harness.time_scale = 1.0;
     harness.script("hang.sh", "sleep 600");
     let mut spec = pipeline(json!([script_step("hang", "hang.sh", "CANCEL_AND_WAIT")]));
     spec["MaxRunMinutes"] = json!(1);

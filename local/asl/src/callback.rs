@@ -137,7 +137,7 @@ impl Entry {
         if !matches!(self.phase, Phase::Open) {
             return;
         }
-        let now = self.clock.now();
+        let now = self.clock.timer_now();
         if let Some((_, kind)) = self.deadlines().into_iter().find(|(when, _)| now >= *when) {
             self.phase = Phase::TimedOut(kind);
         }
@@ -178,7 +178,7 @@ impl TaskTokens {
     pub fn send_task_heartbeat(&self, token: &str) -> Result<(), CallbackError> {
         self.with_open(token, |entry| {
             if entry.beat_from.is_some() {
-                entry.beat_from = Some(entry.clock.now());
+                entry.beat_from = Some(entry.clock.timer_now());
             }
         })
     }
@@ -215,7 +215,7 @@ impl TaskTokens {
         let token = new_token();
         let wake = Arc::new(Notify::new());
         let entry = Entry {
-            started: clock.now(),
+            started: clock.timer_now(),
             clock,
             phase: Phase::Open,
             wake: wake.clone(),
@@ -261,7 +261,7 @@ impl TokenLease {
     /// The invoked function returned: the heartbeat clock starts now.
     pub(crate) fn function_returned(&self) {
         if let Some(entry) = self.tokens.lock().get_mut(&self.token) {
-            entry.beat_from = Some(entry.clock.now());
+            entry.beat_from = Some(entry.clock.timer_now());
         }
     }
 

@@ -1,4 +1,10 @@
 //! Clocks: where the interpreter gets "now" and how it waits.
+//!
+//! A clock keeps two times apart. `now` is what is recorded (history timestamps, the
+//! execution's start and stop dates, the context object's times): wall-clock time, except on
+//! a virtual clock. `timer_now` is the time `sleep` waits in, which deadlines are measured
+//! against (TimeoutSeconds, HeartbeatSeconds, a Wait's Timestamp): a ScaledClock runs it
+//! faster than the wall clock, so scaling shortens waits and never changes a record.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -9,9 +15,15 @@ use chrono::{DateTime, Utc};
 /// Source of time for an execution: event timestamps, `$$` times, Wait and Retry delays.
 #[async_trait]
 pub trait Clock: Send + Sync {
-    /// Current time as the execution sees it.
+    /// The time to record: event timestamps, the execution's start and stop dates, `$$`
+    /// times. Wall-clock time on a real or scaled clock.
     fn now(&self) -> DateTime<Utc>;
-    /// Waits `duration` of this clock's time.
+    /// The time `sleep` waits in and deadlines are measured against. It is `now` except on a
+    /// ScaledClock, where it runs `1 / factor` times faster.
+    fn timer_now(&self) -> DateTime<Utc> {
+        self.now()
+    }
+    /// Waits `duration` of this clock's timer time.
     async fn sleep(&self, duration: Duration);
     /// True when `sleep` returns at once and only moves the clock forward (virtual time).
     /// Timeouts then cannot race a real timer, so the interpreter judges them after the
@@ -36,8 +48,9 @@ impl Clock for RealClock {
     }
 }
 
-/// Time that runs `1 / factor` times faster than real time: with factor 0.01 a 60 s Wait
-/// takes 0.6 s, and `now()` advances 60 s over it.
+/// Waits that run `1 / factor` times faster than real time: with factor 0.01 a 60 s Wait
+/// takes 0.6 s, and `timer_now()` advances 60 s over it. What is recorded stays wall-clock
+/// time: `now()` advances 0.6 s.
 #[derive(Debug, Clone)]
 pub struct ScaledClock {
     factor: f64,
@@ -69,6 +82,10 @@ impl ScaledClock {
 #[async_trait]
 impl Clock for ScaledClock {
     fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn timer_now(&self) -> DateTime<Utc> {
         let real_elapsed = self.origin_instant.elapsed().as_secs_f64();
         let clock_elapsed = Duration::from_secs_f64(real_elapsed / self.factor);
         self.origin_wall + chrono::Duration::from_std(clock_elapsed).unwrap_or_default()

@@ -1,6 +1,6 @@
 //! History events in the shape of Step Functions' GetExecutionHistory.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::{Serialize, Serializer};
 
 /// One history event. Serializes exactly like an element of GetExecutionHistory's
@@ -51,7 +51,7 @@ pub struct HistoryEvent {
 }
 
 fn rfc3339_millis<S: Serializer>(time: &DateTime<Utc>, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(&time.to_rfc3339_opts(SecondsFormat::Millis, true))
+    serializer.serialize_str(&crate::timestamp::text(*time))
 }
 
 impl HistoryEvent {

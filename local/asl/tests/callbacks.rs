@@ -505,18 +505,15 @@ async fn heartbeat_seconds_is_scaled_like_other_waits_on_a_scaled_clock() {
     // WHEN it runs
     let real_start = Instant::now();
     let result = execute(&machine(definition), options).await;
-    // THEN it times out after about 0.3 s of real time and 60 s of clock time
+    // THEN it times out after about 0.3 s of real time, which is what its recorded start
+    // and stop dates span (they are wall-clock times)
     let real = real_start.elapsed();
     assert!(
         real >= Duration::from_millis(290) && real < Duration::from_secs(5),
         "{real:?}"
     );
     assert_eq!(failed_with(&result), "States.HeartbeatTimeout");
-    assert!(
-        (59..=75).contains(&seconds(&result)),
-        "{}",
-        seconds(&result)
-    );
+    assert!(seconds(&result) < 5, "{}", seconds(&result));
 }
 
 #[tokio::test]

@@ -134,25 +134,43 @@ async fn wait_seconds_path_that_is_not_a_number_is_a_runtime_error() {
 }
 
 #[tokio::test]
-async fn scaled_clock_shrinks_real_waiting() {
-    // GIVEN a 60 s Wait on a clock scaled by 0.005
-    let definition =
-        json!({"StartAt": "W", "States": {"W": {"Type": "Wait", "Seconds": 60, "End": true}}});
+async fn a_scaled_clock_shortens_waits_and_records_wall_clock_times() {
+    // GIVEN a one-hour Wait on a clock scaled by 0.0001, then a Pass reading the `$$` times
+    let definition = json!({"StartAt": "W", "States": {
+        "W": {"Type": "Wait", "Seconds": 3600, "Next": "Read"},
+        "Read": {"Type": "Pass", "End": true, "Parameters": {
+            "Started.$": "$$.Execution.StartTime", "Entered.$": "$$.State.EnteredTime"}}}});
     let clock = virtual_clock();
     let invoker = Arc::new(ScriptedInvoker::new(clock));
     let options = emrflow_asl::ExecutionOptions::new("scaled", json!({}), invoker)
-        .with_clock(Arc::new(ScaledClock::new(0.005)));
-    let real_start = Instant::now();
+        .with_clock(Arc::new(ScaledClock::new(0.0001)));
+    let (wall_before, real_start) = (chrono::Utc::now(), Instant::now());
     // WHEN it runs
     let result = emrflow_asl::execute(&machine(definition), options).await;
-    // THEN it took about 0.3 s of real time but about 60 s of clock time
-    let real = real_start.elapsed();
+    let (wall_after, real) = (chrono::Utc::now(), real_start.elapsed());
+    // THEN the Wait took about 0.36 s of real time
     assert!(
-        real >= Duration::from_millis(290) && real < Duration::from_secs(5),
+        real >= Duration::from_millis(350) && real < Duration::from_secs(5),
         "{real:?}"
     );
-    let clock_elapsed = (result.stop_date - result.start_date).num_seconds();
-    assert!((59..=70).contains(&clock_elapsed), "{clock_elapsed}");
+    // AND every recorded time is wall-clock time: the history's timestamps, the start and
+    // stop dates and the context object's times all fall within the real run
+    let wall = wall_before..=wall_after;
+    for event in &result.history {
+        assert!(wall.contains(&event.timestamp), "{}", event.event_type);
+    }
+    assert!(wall.contains(&result.start_date) && wall.contains(&result.stop_date));
+    let output = result.output.expect("output");
+    for key in ["Started", "Entered"] {
+        let text = output[key].as_str().expect("a timestamp");
+        let time = chrono::DateTime::parse_from_rfc3339(text).expect("RFC 3339");
+        assert!(
+            wall.contains(&time.with_timezone(&chrono::Utc)),
+            "{key}: {text}"
+        );
+    }
+    let span = result.stop_date - result.start_date;
+    assert!(span < chrono::Duration::seconds(5), "{span}");
 }
 
 #[tokio::test]

@@ -131,6 +131,22 @@ pub fn pipeline_diagram(spec: &PipelineSpec) -> String {
 }
 
 /// A Choice rule in a few words: `Check.Verdict = COMPLETED and TerminateCluster = true`.
+/// A transition's label: Mermaid ends one at `:` or `;`, so those (and `"`, `#`) are written
+/// as entity codes.
+fn edge_label(text: &str) -> String {
+    let mut label = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '#' => label.push_str("#35;"),
+            '"' => label.push_str("#quot;"),
+            ':' => label.push_str("#58;"),
+            ';' => label.push_str("#59;"),
+            other => label.push(other),
+        }
+    }
+    label
+}
+
 fn rule_text(rule: &Value) -> String {
     for (key, joiner) in [("And", " and "), ("Or", " or ")] {
         if let Some(rules) = rule.get(key).and_then(Value::as_array) {
@@ -152,6 +168,9 @@ fn rule_text(rule: &Value) -> String {
             .map(|(key, value)| match key.as_str() {
                 "IsPresent" if value == true => "is present".to_string(),
                 "IsPresent" => "is absent".to_string(),
+                "IsString" if value == true => "is text".to_string(),
+                "IsString" => "is not text".to_string(),
+                "StringMatches" => format!("matches {}", value.as_str().unwrap_or_default()),
                 _ => format!(
                     "= {}",
                     value
@@ -228,7 +247,8 @@ pub fn definition_diagram(definition: &Value) -> String {
                 lines.push(format!("  state {name} <<choice>>"));
                 for rule in state["Choices"].as_array().into_iter().flatten() {
                     if let Some(next) = rule["Next"].as_str() {
-                        lines.push(format!("  {name} --> {next}: {}", rule_text(rule)));
+                        let label = edge_label(&rule_text(rule));
+                        lines.push(format!("  {name} --> {next}: {label}"));
                     }
                 }
                 if let Some(default) = state["Default"].as_str() {
@@ -367,6 +387,24 @@ mod tests {
             "C --> S: v = ok",
             "C --> F: otherwise",
             "S --> [*]",
+        ] {
+            assert!(diagram.contains(line), "{line} missing in\n{diagram}");
+        }
+    }
+
+    #[test]
+    fn a_rule_label_keeps_mermaid_separators_out() {
+        // GIVEN a Choice rule whose pattern has quotes and colons, and a non-text test
+        let definition = json!({"StartAt": "C", "States": {
+            "C": {"Type": "Choice", "Choices": [
+                {"Variable": "$.e.Cause", "StringMatches": "{\"errorMessage\":\"*}", "Next": "P"},
+                {"Variable": "$.e.Cause", "IsString": false, "Next": "P"}], "Default": "P"},
+            "P": {"Type": "Succeed"}}});
+        // WHEN drawn THEN the label says it with entity codes, and in words
+        let diagram = definition_diagram(&definition);
+        for line in [
+            "C --> P: e.Cause matches {#quot;errorMessage#quot;#58;#quot;*}",
+            "C --> P: e.Cause is not text",
         ] {
             assert!(diagram.contains(line), "{line} missing in\n{diagram}");
         }

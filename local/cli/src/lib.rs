@@ -56,10 +56,13 @@ pub use events::LocalEvents;
 
 /// An aws-sdk-emr client for a local endpoint: dummy credentials, nothing leaves the machine.
 /// The SDK retries as on AWS (3 attempts) but backs off in milliseconds, not seconds: a local
-/// endpoint recovers at once, and a scaled clock would otherwise time the Task out.
+/// endpoint recovers at once, and a scaled clock would otherwise time the Task out. Its
+/// timeouts are the deployed functions' (`emr_timeouts`): an endpoint that accepts a
+/// connection and never answers (a stopped local EMR) ends a call with AwsTransient.
 pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
     let config = aws_sdk_emr::Config::builder()
         .behavior_version(BehaviorVersion::latest())
+        .timeout_config(emrflow_core::runtime::emr_timeouts())
         .retry_config(
             RetryConfig::standard().with_initial_backoff(std::time::Duration::from_millis(10)),
         )

@@ -6,7 +6,12 @@
 //! on AWS, the reaper runs — here in process, against the local EMR: it cancels the
 //! execution's steps and terminates (or hands back) its cluster. Last, the embedded local EMR
 //! stops and ends every step process. A FAILED or TIMED_OUT execution is reaped too, as the
-//! EventBridge rule does on AWS.
+//! EventBridge rule does on AWS. What runs after the execution is bounded, and says so when
+//! it waits ([`after`]).
+
+mod after;
+
+pub use after::LOOK_BUDGET;
 
 mod claim;
 
@@ -25,8 +30,7 @@ use emrflow_core::deployment::load_pipeline_folder;
 use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{PipelineSpec, SdkEmr};
 use emrflow_executions::{
-    list_execution_steps, reap, ExecutionDescription, ExecutionRecord, ExecutionStatus,
-    LocalRecorder,
+    ExecutionDescription, ExecutionRecord, ExecutionStatus, LocalRecorder,
 };
 use emrflow_local_emr::{EmrThrottling, RunningLocalEmr};
 use serde_json::{json, Value};
@@ -196,15 +200,13 @@ pub async fn run_from_cli(run: CliRun) -> Result<ExitCode, String> {
     recorder.finish(record.execution.clone());
     print_result(&result, run.json)?;
     let emr = SdkEmr::with_endpoint_url(local_emr_client(&endpoint), &endpoint);
-    if record.execution.status.is_reaped() {
-        reap_locally(&emr, &record).await;
-    }
-    if let Ok(Some(steps)) = list_execution_steps(&emr, &record).await {
-        recorder.steps(&steps);
-    }
-    if let Some(running) = embedded {
-        stop_embedded(running).await;
-    }
+    let after = after::AfterRun {
+        emr: &emr,
+        endpoint: &endpoint,
+        record: &record,
+        recorder: &recorder,
+    };
+    after.finish(embedded).await;
     Ok(if matches!(result.status, AslStatus::Succeeded) {
         ExitCode::SUCCESS
     } else {
@@ -253,20 +255,13 @@ fn note_no_event_feed(pipelines: &BTreeMap<String, PipelineSpec>, input: &Value)
 }
 
 /// Stops `stop`'s execution on the first SIGINT or SIGTERM, with the error and cause
-/// `emrflow stop --local` asked for when it sent the SIGTERM. Later signals are swallowed
-/// (tokio keeps its handlers installed), so cleanup is not cut short by a second Ctrl-C.
+/// `emrflow stop --local` asked for when it sent the SIGTERM. A signal while the execution
+/// ends is swallowed (tokio keeps its handlers installed); one during the look at EMR after
+/// it leaves that look ([`after`]).
 async fn stop_on_signal(stop: StopHandle, recorder: Arc<LocalRecorder>) {
-    use tokio::signal::unix::{signal, SignalKind};
-    let (Ok(mut interrupt), Ok(mut terminate)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
+    let Some(signal) = next_signal().await else {
         tracing::warn!("cannot listen for Ctrl-C: stopping this run will leave its cluster to the idle timeout");
         return;
-    };
-    let signal = tokio::select! {
-        _ = interrupt.recv() => "SIGINT",
-        _ = terminate.recv() => "SIGTERM",
     };
     anstream::eprintln!("\n{signal}: stopping the execution; then its steps are cancelled and its cluster cleaned up");
     let (error, cause) = match recorder.stop_request() {
@@ -277,6 +272,21 @@ async fn stop_on_signal(stop: StopHandle, recorder: Arc<LocalRecorder>) {
         ),
     };
     stop.stop(error, cause);
+}
+
+/// The next SIGINT (Ctrl-C) or SIGTERM, by name; None when they cannot be listened for.
+async fn next_signal() -> Option<&'static str> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let (Ok(mut interrupt), Ok(mut terminate)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return None;
+    };
+    Some(tokio::select! {
+        _ = interrupt.recv() => "SIGINT",
+        _ = terminate.recv() => "SIGTERM",
+    })
 }
 
 /// Prints a progress line per event (timed from ExecutionStarted) and records it.
@@ -348,36 +358,6 @@ pub fn finished_record(result: &ExecutionResult, name: &str, input: &Value) -> E
         .filter_map(|event| serde_json::to_value(event).ok())
         .collect();
     ExecutionRecord::from_history(description, events)
-}
-
-/// The reaper against the local EMR, saying what it did.
-async fn reap_locally(emr: &SdkEmr, record: &ExecutionRecord) {
-    match reap(emr, record).await {
-        Ok(report) => {
-            for action in &report.actions {
-                anstream::eprintln!("reaper: {action}");
-            }
-            anstream::eprintln!("reaper: {}", report.outcome);
-        }
-        Err(error) => anstream::eprintln!(
-            "reaper: {} ({}); the local EMR's shutdown below still ends its clusters",
-            error,
-            error.name()
-        ),
-    }
-}
-
-/// Stops the embedded local EMR and waits for its step processes to end.
-async fn stop_embedded(running: RunningLocalEmr) {
-    let terminated = running.stop().await;
-    if terminated.is_empty() {
-        anstream::eprintln!("stopped the local EMR: no cluster was left running");
-    } else {
-        anstream::eprintln!(
-            "stopped the local EMR: terminated cluster(s) {} (TerminateCluster false) and ended their step processes",
-            terminated.join(", ")
-        );
-    }
 }
 
 fn print_result(result: &ExecutionResult, json: bool) -> Result<(), String> {

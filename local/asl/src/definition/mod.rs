@@ -25,7 +25,9 @@ use serde_json::{Map, Value};
 use crate::error::DefinitionError;
 use crate::path::FilterPath;
 
-pub(crate) use choice::ChoiceState;
+pub(crate) use choice::{
+    ChoiceRule, ChoiceState, Comparison, Family, GlobToken, Operand, Operator, TypeTest,
+};
 pub(crate) use fail::{FailState, FailText};
 pub(crate) use fields::Fields;
 pub(crate) use integration::{check_invocation_type, Integration};
@@ -98,11 +100,6 @@ impl StateMachine {
     /// The top-level StartAt state.
     pub fn start_at(&self) -> &str {
         &self.root.start_at
-    }
-
-    /// Names of the top-level states, sorted.
-    pub fn state_names(&self) -> Vec<&str> {
-        self.root.states.keys().map(String::as_str).collect()
     }
 
     /// The definition as loaded.

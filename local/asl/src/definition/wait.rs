@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use super::fields::Fields;
 use crate::error::DefinitionError;
 use crate::path::DataPath;
+use crate::timestamp;
 
 #[derive(Debug, Clone)]
 pub(crate) enum WaitState {
@@ -36,7 +37,7 @@ impl WaitState {
             ),
             "Timestamp" => {
                 let text = fields.req_str("Timestamp")?;
-                Self::Timestamp(crate::choice::parse_timestamp(text).ok_or_else(|| {
+                Self::Timestamp(timestamp::parse(text).ok_or_else(|| {
                     fields.error(format!(
                         "field 'Timestamp': '{text}' is not an RFC 3339 timestamp"
                     ))

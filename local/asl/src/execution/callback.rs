@@ -126,24 +126,26 @@ fn answered(answer: Answer) -> Result<Value, Ending> {
 
 /// Clock time from now until `when` (zero when it has passed).
 fn until(clock: &dyn Clock, when: DateTime<Utc>) -> Duration {
-    (when - clock.now()).to_std().unwrap_or(Duration::ZERO)
+    (when - clock.timer_now())
+        .to_std()
+        .unwrap_or(Duration::ZERO)
 }
 
 /// Lets every other task run, on a virtual clock: true as soon as the token is answered
 /// or heartbeated, or the clock moves (another task's sleep); false when the quiet rounds
 /// passed with none of that, which means nothing else can happen.
 async fn settle(clock: &dyn Clock, lease: &TokenLease) -> bool {
-    let before = clock.now();
+    let before = clock.timer_now();
     let quiet = async {
         for _ in 0..QUIET_ROUNDS {
             for _ in 0..YIELDS_PER_ROUND {
                 tokio::task::yield_now().await;
-                if clock.now() != before {
+                if clock.timer_now() != before {
                     return true;
                 }
             }
             tokio::time::sleep(QUIET_PAUSE).await;
-            if clock.now() != before {
+            if clock.timer_now() != before {
                 return true;
             }
         }

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
 use futures::FutureExt;
 use serde_json::{json, Value};
@@ -33,6 +33,7 @@ use crate::definition::{Handling, State, StateKind, StateList, StateMachine, Tra
 use crate::error::{names, runtime, StateError, TaskError};
 use crate::history::*;
 use crate::path::Template;
+use crate::timestamp;
 
 pub use options::{ExecutionOptions, FnObserver, NoopObserver, Observer, TaskInvoker};
 pub use outcome::{ExecutionResult, ExecutionStatus};
@@ -116,9 +117,9 @@ async fn guard_timeout<T>(
     if clock.is_virtual() {
         // Virtual sleeps return at once, so a racing timer would always win; judge by the
         // clock time the work consumed instead.
-        let started = clock.now();
+        let started = clock.timer_now();
         let value = work.await;
-        let used = (clock.now() - started).to_std().unwrap_or_default();
+        let used = (clock.timer_now() - started).to_std().unwrap_or_default();
         (used <= limit).then_some(value)
     } else {
         tokio::select! {
@@ -126,10 +127,6 @@ async fn guard_timeout<T>(
             _ = clock.sleep(limit) => None,
         }
     }
-}
-
-fn timestamp_text(time: DateTime<Utc>) -> String {
-    time.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
 
 fn data_limit(what: &str) -> StateError {
@@ -155,8 +152,9 @@ enum Step {
 
 struct Run<'a> {
     options: &'a ExecutionOptions,
-    /// When the top-level TimeoutSeconds runs out; checked as each state is entered so a
-    /// loop on a virtual clock (where no timer can interrupt it) still ends.
+    /// When the top-level TimeoutSeconds runs out, in the clock's timer time; checked as each
+    /// state is entered so a loop on a virtual clock (where no timer can interrupt it) still
+    /// ends.
     deadline: Option<DateTime<Utc>>,
     history: Mutex<Vec<HistoryEvent>>,
     transitions: AtomicU64,
@@ -173,7 +171,7 @@ impl<'a> Run<'a> {
         let execution_context = json!({
             "Id": options.execution_arn(),
             "Name": options.name,
-            "StartTime": timestamp_text(start_date),
+            "StartTime": timestamp::text(start_date),
             "Input": options.input,
             "RoleArn": options.role_arn,
             "RedriveCount": 0,
@@ -182,9 +180,10 @@ impl<'a> Run<'a> {
             "Id": options.state_machine_arn(),
             "Name": options.state_machine_name,
         });
+        let started = options.clock.timer_now();
         let deadline = machine
             .timeout_seconds
-            .map(|seconds| start_date + chrono::Duration::seconds(seconds as i64));
+            .map(|seconds| started + chrono::Duration::seconds(seconds as i64));
         Self {
             options,
             deadline,
@@ -195,6 +194,7 @@ impl<'a> Run<'a> {
         }
     }
 
+    /// The time to record (events, `$$` times): wall-clock time under a scaled clock.
     fn now(&self) -> DateTime<Utc> {
         self.options.clock.now()
     }
@@ -214,7 +214,8 @@ impl<'a> Run<'a> {
     }
 
     fn check_limits(&self) -> Result<(), StateError> {
-        if self.deadline.is_some_and(|deadline| self.now() > deadline) {
+        let timer_now = self.options.clock.timer_now();
+        if self.deadline.is_some_and(|deadline| timer_now > deadline) {
             return Err(TaskError::new(EXECUTION_DEADLINE, "TimeoutSeconds elapsed"));
         }
         // Keep one slot for the closing ExecutionFailed event.
@@ -245,7 +246,7 @@ impl<'a> Run<'a> {
             "StateMachine": self.state_machine_context,
             "State": {
                 "Name": state_name,
-                "EnteredTime": timestamp_text(entered),
+                "EnteredTime": timestamp::text(entered),
                 "RetryCount": retry_count,
             },
         });

@@ -8,6 +8,7 @@ use serde_json::Value;
 use super::Run;
 use crate::definition::{State, WaitState};
 use crate::error::{names, runtime, StateError};
+use crate::timestamp;
 
 impl Run<'_> {
     pub(super) async fn run_wait(
@@ -29,8 +30,12 @@ impl Run<'_> {
         effective: &Value,
         context: &Value,
     ) -> Result<Duration, StateError> {
-        let until =
-            |target: DateTime<Utc>| (target - self.now()).to_std().unwrap_or(Duration::ZERO);
+        // A scaled clock's timer runs ahead of the wall clock, so it reaches the target sooner.
+        let until = |target: DateTime<Utc>| {
+            (target - self.options.clock.timer_now())
+                .to_std()
+                .unwrap_or(Duration::ZERO)
+        };
         Ok(match wait {
             WaitState::Seconds(seconds) => Duration::from_secs(*seconds),
             WaitState::Timestamp(target) => until(*target),
@@ -46,15 +51,12 @@ impl Run<'_> {
             }
             WaitState::TimestampPath(path) => {
                 let value = path.select_or(effective, context, names::RUNTIME, "TimestampPath")?;
-                let target = value
-                    .as_str()
-                    .and_then(crate::choice::parse_timestamp)
-                    .ok_or_else(|| {
-                        runtime(format!(
-                            "TimestampPath '{}' must select an RFC 3339 timestamp, got {value}",
-                            path.text()
-                        ))
-                    })?;
+                let target = value.as_str().and_then(timestamp::parse).ok_or_else(|| {
+                    runtime(format!(
+                        "TimestampPath '{}' must select an RFC 3339 timestamp, got {value}",
+                        path.text()
+                    ))
+                })?;
                 until(target)
             }
         })
