@@ -363,7 +363,7 @@ async fn data_still_missing_at_its_deadline_ends_input_not_ready_naming_the_miss
         ]
     );
     assert!(
-        cause.contains(&format!("1 of the 2 WaitFor object(s)"))
+        cause.contains("1 of the 2 WaitFor object(s)")
             && cause.contains(&format!("s3://raw/orders/{DAY}/_SUCCESS")),
         "{cause}"
     );

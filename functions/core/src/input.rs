@@ -67,19 +67,22 @@ pub fn derive(
 }
 
 /// The name of the pipeline an execution input runs, read leniently from the input as
-/// DescribeExecution returns it (JSON text): its inline `Pipeline.Name`, else the deployed
-/// pipeline's. None when the input names none (such an execution fails its validation). The
-/// start queue groups running executions by it.
+/// DescribeExecution returns it (JSON text): its `PipelineName`, else its inline
+/// `Pipeline.Name`, else the only deployed pipeline's. None when the input names none (such an
+/// execution fails its validation). The start queue groups running executions by it.
 pub fn pipeline_name_of(input: &str, deployment: &Deployment) -> Option<String> {
     let input: Value = serde_json::from_str(input).ok()?;
+    if let Some(name) = input.get("PipelineName") {
+        return name.as_str().map(str::to_string);
+    }
     match input.get("Pipeline") {
         Some(Value::Object(pipeline)) => pipeline
             .get("Name")
             .and_then(Value::as_str)
             .map(str::to_string),
         Some(Value::Null) | None => deployment
-            .default_pipeline
-            .as_ref()
+            .pipeline(None)
+            .ok()
             .map(|pipeline| pipeline.name.clone()),
         Some(_) => None,
     }

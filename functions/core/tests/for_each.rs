@@ -59,7 +59,7 @@ fn normalized(
         input,
         EXECUTION,
         "2026-11-22T06:00:00Z",
-        &Deployment::new(REGION).with_default_pipeline(spec),
+        &Deployment::new(REGION).with_pipeline(spec),
     )
 }
 

@@ -214,10 +214,6 @@ impl Executions for LocalExecutions {
         Ok(ExecutionRecord::from_history(file.description, events))
     }
 
-    async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError> {
-        Ok(self.execution_file(execution)?.description)
-    }
-
     async fn start(&self, name: &str, input: &str) -> Result<Started, EmrflowError> {
         let launcher = self.launcher.as_ref().ok_or_else(|| {
             EmrflowError::invalid_input("local executions start with `emrflow local run`")

@@ -63,11 +63,6 @@ pub trait Executions: Send + Sync {
     async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError>;
     /// DescribeExecution and the whole history, read into one record.
     async fn record(&self, execution: &str) -> Result<ExecutionRecord, EmrflowError>;
-    /// DescribeExecution alone (its input included). By default read from the record; an
-    /// adapter may skip the history.
-    async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError> {
-        Ok(self.record(execution).await?.execution)
-    }
     /// DescribeExecution and the history events after `after_event` (GetExecutionHistory's
     /// ids), oldest first: what `emrflow watch` reads at each look. By default the whole
     /// record is read and the seen events dropped; an adapter may read only the new ones.

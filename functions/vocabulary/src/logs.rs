@@ -463,8 +463,16 @@ mod tests {
     #[test]
     fn a_tail_keeps_the_last_lines_of_a_gzipped_or_plain_log_and_counts_them_all() {
         // GIVEN a gzipped log of 100,000 lines in two members, and a plain one with CRLF
-        let mut members = gzip(&(1..=50_000).map(|n| format!("line {n}\n")).collect::<String>());
-        members.extend(gzip(&(50_001..=100_000).map(|n| format!("line {n}\n")).collect::<String>()));
+        let mut members = gzip(
+            &(1..=50_000)
+                .map(|n| format!("line {n}\n"))
+                .collect::<String>(),
+        );
+        members.extend(gzip(
+            &(50_001..=100_000)
+                .map(|n| format!("line {n}\n"))
+                .collect::<String>(),
+        ));
         // WHEN their last 3 lines are asked
         let tail = tail_log(&members[..], 3);
         let plain = tail_log(&b"a\r\nb\r\nlast without end"[..], 2);
@@ -486,7 +494,11 @@ mod tests {
         let tail = tail_log(huge.as_bytes(), 5);
         let broken = tail_log(&whole[..whole.len() / 2], 2);
         // THEN the huge line is cut to the limit, and the broken stream says so last
-        assert!(tail.lines[0].len() < TAIL_LINE_BYTES + 100, "{}", tail.lines[0].len());
+        assert!(
+            tail.lines[0].len() < TAIL_LINE_BYTES + 100,
+            "{}",
+            tail.lines[0].len()
+        );
         assert!(tail.lines[0].ends_with("[line cut at 4096 bytes]"));
         assert_eq!(tail.lines[1], "after");
         let last = broken.lines.last().expect("a line");

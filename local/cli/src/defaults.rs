@@ -104,7 +104,10 @@ mod tests {
         std::fs::create_dir(dir.path().join(S3_FOLDER)).expect("mkdir");
         // WHEN nothing is given THEN those three are used, and said
         let files = RunFiles::resolve(dir.path(), None, None, None, None).expect("found");
-        assert_eq!(files.pipelines, Pipelines::File(PathBuf::from(PIPELINE_FILE)));
+        assert_eq!(
+            files.pipelines,
+            Pipelines::File(PathBuf::from(PIPELINE_FILE))
+        );
         assert_eq!(files.input, INPUT_FILE);
         assert_eq!(files.s3_from, Some(PathBuf::from(S3_FOLDER)));
         assert_eq!(files.found.len(), 3);
@@ -117,7 +120,10 @@ mod tests {
             Some("elsewhere".into()),
         )
         .expect("given");
-        assert_eq!(given.pipelines, Pipelines::File(PathBuf::from("other.json")));
+        assert_eq!(
+            given.pipelines,
+            Pipelines::File(PathBuf::from("other.json"))
+        );
         assert!(given.found.is_empty());
     }
 

@@ -46,10 +46,7 @@ pub fn step_items(step: &StepSpec) -> Option<String> {
         ForEach::FromInput {
             from_input,
             default: Some(items),
-        } => format!(
-            "for each Items.{from_input} (default {})",
-            items.join(", ")
-        ),
+        } => format!("for each Items.{from_input} (default {})", items.join(", ")),
     })
 }
 

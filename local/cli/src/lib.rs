@@ -27,7 +27,6 @@ pub use local_run::{finished_record, run_from_cli, CliRun, Pipelines};
 pub use seed::seed_local_s3;
 
 use std::collections::BTreeMap;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -62,7 +61,7 @@ pub use events::LocalEvents;
 pub fn local_emr_client(endpoint_url: &str) -> aws_sdk_emr::Client {
     let config = aws_sdk_emr::Config::builder()
         .behavior_version(BehaviorVersion::latest())
-        .timeout_config(emrflow_core::runtime::emr_timeouts())
+        .timeout_config(emrflow_core::sdk::emr_timeouts())
         .retry_config(
             RetryConfig::standard().with_initial_backoff(std::time::Duration::from_millis(10)),
         )

@@ -29,9 +29,7 @@ use emrflow_asl::{
 use emrflow_core::deployment::load_pipeline_folder;
 use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{PipelineSpec, SdkEmr};
-use emrflow_executions::{
-    ExecutionDescription, ExecutionRecord, ExecutionStatus, LocalRecorder,
-};
+use emrflow_executions::{ExecutionDescription, ExecutionRecord, ExecutionStatus, LocalRecorder};
 use emrflow_local_emr::{EmrThrottling, RunningLocalEmr};
 use serde_json::{json, Value};
 

@@ -97,10 +97,7 @@ fn a_key_given_twice_in_the_execution_input_is_refused_wherever_it_is_read() {
     for output in &runs {
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert_eq!(output.status.code(), Some(2), "{stderr}");
-        assert!(
-            stderr.contains("key 'TerminateCluster' twice"),
-            "{stderr}"
-        );
+        assert!(stderr.contains("key 'TerminateCluster' twice"), "{stderr}");
     }
     assert!(!root.path().join("executions").exists());
 }
@@ -202,7 +199,11 @@ fn without_aws_credentials_the_command_says_so_and_what_to_set() {
     // GIVEN no AWS credentials anywhere (no variables, no ~/.aws)
     let home = tempfile::tempdir().expect("temp dir");
     for args in [
-        &["runs", "--state-machine", "arn:aws:states:eu-west-1:123456789012:stateMachine:emrflow"][..],
+        &[
+            "runs",
+            "--state-machine",
+            "arn:aws:states:eu-west-1:123456789012:stateMachine:emrflow",
+        ][..],
         &["runs", "--region", "eu-west-1"][..],
     ] {
         // WHEN an operate command is run against AWS
@@ -217,7 +218,13 @@ fn without_aws_credentials_the_command_says_so_and_what_to_set() {
                 && stderr.contains("aws configure"),
             "{stderr}"
         );
-        for debug in ["SdkBody", "FailedToLoadToken", "ProviderError", "IMDS", "\u{1b}["] {
+        for debug in [
+            "SdkBody",
+            "FailedToLoadToken",
+            "ProviderError",
+            "IMDS",
+            "\u{1b}[",
+        ] {
             assert!(!stderr.contains(debug), "{debug}: {stderr}");
         }
     }
@@ -254,7 +261,10 @@ fn a_failures_cause_is_printed_once() {
         1,
         "{all}"
     );
-    assert!(all.contains("Cause: key 'ClusterId': required when"), "{all}");
+    assert!(
+        all.contains("Cause: key 'ClusterId': required when"),
+        "{all}"
+    );
     // AND the error is still named where it happened
     assert!(all.contains("✗ TaskFailed: InvalidInput"), "{all}");
 }

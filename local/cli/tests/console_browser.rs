@@ -53,10 +53,16 @@ impl Driver {
             });
         let deadline = Instant::now() + Duration::from_secs(20);
         while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "{CHROMEDRIVER} did not listen within 20 s");
+            assert!(
+                Instant::now() < deadline,
+                "{CHROMEDRIVER} did not listen within 20 s"
+            );
             std::thread::sleep(Duration::from_millis(100));
         }
-        Driver { child, url: format!("http://127.0.0.1:{port}") }
+        Driver {
+            child,
+            url: format!("http://127.0.0.1:{port}"),
+        }
     }
 }
 
@@ -91,12 +97,19 @@ async fn browser(driver: &Driver, profile: &std::path::Path) -> Client {
 struct BrowserLog;
 
 impl WebDriverCompatibleCommand for BrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
     }
 
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type": "browser"}"#.to_string()))
+        (
+            http::Method::POST,
+            Some(r#"{"type": "browser"}"#.to_string()),
+        )
     }
 }
 
@@ -113,42 +126,85 @@ async fn page_errors(client: &Client) -> Vec<String> {
         .filter(|entry| entry["level"] == "SEVERE")
         .map(|entry| entry["message"].to_string())
         .collect();
-    let caught = client.execute("return window.emrflowErrors || ['the console script did not run'];", vec![]).await.expect("script");
-    errors.extend(caught.as_array().into_iter().flatten().map(Value::to_string));
+    let caught = client
+        .execute(
+            "return window.emrflowErrors || ['the console script did not run'];",
+            vec![],
+        )
+        .await
+        .expect("script");
+    errors.extend(
+        caught
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(Value::to_string),
+    );
     errors
 }
 
 async fn script(client: &Client, code: &str) -> Value {
-    client.execute(code, vec![]).await.unwrap_or_else(|error| panic!("{code}: {error}"))
+    client
+        .execute(code, vec![])
+        .await
+        .unwrap_or_else(|error| panic!("{code}: {error}"))
 }
 
 async fn fill_of(client: &Client, step: &str) -> String {
     let code = format!(
         "return getComputedStyle(document.querySelector('g.node[data-step=\"{step}\"] rect')).fill;"
     );
-    script(client, &code).await.as_str().unwrap_or_default().to_string()
+    script(client, &code)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 async fn screenshot(client: &Client, name: &str, height: u32) {
     let Some(dir) = std::env::var_os("EMRFLOW_SCREENSHOTS") else {
         return;
     };
-    client.set_window_size(1400, height).await.expect("window size");
+    client
+        .set_window_size(1400, height)
+        .await
+        .expect("window size");
     let png = client.screenshot().await.expect("a screenshot");
     let path = PathBuf::from(dir).join(format!("console-{name}.png"));
     std::fs::write(&path, png).unwrap_or_else(|error| panic!("{}: {error}", path.display()));
-    client.set_window_size(1400, 1000).await.expect("window size");
+    client
+        .set_window_size(1400, 1000)
+        .await
+        .expect("window size");
 }
 
 /// A running recorded run: validate_raw done, curate_orders and daily_stats running.
 fn live_steps(done: bool) -> Vec<StepView> {
     let start = six_am() + chrono::Duration::hours(3);
-    let state = |done| if done { StepState::Completed } else { StepState::Running };
+    let state = |done| {
+        if done {
+            StepState::Completed
+        } else {
+            StepState::Running
+        }
+    };
     let end = |at| done.then_some(at);
     [
-        step("validate_raw", PipelineStepState::Completed, vec![attempt(1, StepState::Completed, 2, Some(10), start)]),
-        step("curate_orders", state(done).into(), vec![attempt(1, state(done), 12, end(60), start)]),
-        step("daily_stats", state(done).into(), vec![attempt(1, state(done), 12, end(50), start)]),
+        step(
+            "validate_raw",
+            PipelineStepState::Completed,
+            vec![attempt(1, StepState::Completed, 2, Some(10), start)],
+        ),
+        step(
+            "curate_orders",
+            state(done).into(),
+            vec![attempt(1, state(done), 12, end(60), start)],
+        ),
+        step(
+            "daily_stats",
+            state(done).into(),
+            vec![attempt(1, state(done), 12, end(50), start)],
+        ),
     ]
     .iter()
     .map(StepView::from)
@@ -166,8 +222,15 @@ async fn a_person_sees_the_pipeline_its_attempts_its_failure_and_a_live_run_in_c
     rejected_run(root.path(), six_am() + chrono::Duration::hours(2));
     let live_start = six_am() + chrono::Duration::hours(3);
     let input = json!({"ProcessingDate": "2026-11-21", "Pipeline": sample_pipeline()});
-    let recorder = LocalRecorder::create(root.path(), description("live", ExecutionStatus::Running, live_start, &input), LocalRun::default()).expect("recorder");
-    let so_far = history_until_running(&input, "live", live_start, 2).running().len();
+    let recorder = LocalRecorder::create(
+        root.path(),
+        description("live", ExecutionStatus::Running, live_start, &input),
+        LocalRun::default(),
+    )
+    .expect("recorder");
+    let so_far = history_until_running(&input, "live", live_start, 2)
+        .running()
+        .len();
     let whole = history_until_running(&input, "live", live_start, 2)
         .task(CHECK_STEPS, "check-steps", &final_check(&[]))
         .succeeded(&json!({}));
@@ -181,18 +244,38 @@ async fn a_person_sees_the_pipeline_its_attempts_its_failure_and_a_live_run_in_c
     let client = browser(&driver, profile.path()).await;
 
     // WHEN the runs page is opened THEN every run is listed, the newest first
-    client.goto(&format!("{}/", console.base)).await.expect("the runs page");
-    let rows = client.find_all(Locator::Css("table.runs tbody tr")).await.expect("rows");
+    client
+        .goto(&format!("{}/", console.base))
+        .await
+        .expect("the runs page");
+    let rows = client
+        .find_all(Locator::Css("table.runs tbody tr"))
+        .await
+        .expect("rows");
     assert_eq!(rows.len(), 5);
     let first = rows[0].attr("data-execution").await.expect("attr");
-    assert_eq!(first.as_deref(), Some(failed.as_str()), "the real run is the newest");
-    assert_eq!(page_errors(&client).await, Vec::<String>::new(), "the runs page");
+    assert_eq!(
+        first.as_deref(),
+        Some(failed.as_str()),
+        "the real run is the newest"
+    );
+    assert_eq!(
+        page_errors(&client).await,
+        Vec::<String>::new(),
+        "the runs page"
+    );
     screenshot(&client, "runs", 700).await;
 
     // WHEN the failed run's page is opened
-    client.goto(&format!("{}/runs/{failed}", console.base)).await.expect("the run page");
+    client
+        .goto(&format!("{}/runs/{failed}", console.base))
+        .await
+        .expect("the run page");
     // THEN five boxes: validate_raw red, run_report green, the three it stopped not run
-    let nodes = client.find_all(Locator::Css("svg.graph g.node")).await.expect("nodes");
+    let nodes = client
+        .find_all(Locator::Css("svg.graph g.node"))
+        .await
+        .expect("nodes");
     assert_eq!(nodes.len(), 5);
     assert_eq!(fill_of(&client, "validate_raw").await, FAILED_FILL);
     assert_eq!(fill_of(&client, "run_report").await, COMPLETED_FILL);
@@ -200,36 +283,127 @@ async fn a_person_sees_the_pipeline_its_attempts_its_failure_and_a_live_run_in_c
         assert_eq!(fill_of(&client, skipped).await, NOT_RUN_FILL, "{skipped}");
     }
     // AND one Gantt bar per attempt (two steps ran once each)
-    let bars = client.find_all(Locator::Css("svg.gantt rect.bar")).await.expect("bars");
+    let bars = client
+        .find_all(Locator::Css("svg.gantt rect.bar"))
+        .await
+        .expect("bars");
     assert_eq!(bars.len(), 2);
     // AND the failed step's stderr is on the page, the error and its probable cause above
-    let log = client.find(Locator::Css("details[data-step=\"validate_raw\"] .log pre")).await.expect("the failed step's log");
+    let log = client
+        .find(Locator::Css("details[data-step=\"validate_raw\"] .log pre"))
+        .await
+        .expect("the failed step's log");
     let text = log.text().await.expect("log text");
-    assert!(text.contains("the day's raw data has not arrived"), "{text}");
-    let panel = client.find(Locator::Css(".failure-panel")).await.expect("the failure").text().await.expect("text");
-    assert!(panel.contains("StepFailed") && panel.contains("probable cause"), "{panel}");
+    assert!(
+        text.contains("the day's raw data has not arrived"),
+        "{text}"
+    );
+    let panel = client
+        .find(Locator::Css(".failure-panel"))
+        .await
+        .expect("the failure")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        panel.contains("StepFailed") && panel.contains("probable cause"),
+        "{panel}"
+    );
     // AND the path is compact: the loop's rounds folded, so fewer lines than states entered
-    let history: Value = serde_json::from_str(&std::fs::read_to_string(root.path().join("executions").join(&failed).join("history.json")).expect("the history")).expect("JSON");
-    let entered = history["events"].as_array().expect("events").iter().filter(|event| event.get("stateEnteredEventDetails").is_some()).count();
-    let path = client.find_all(Locator::Css("ol.path li")).await.expect("path").len();
+    let history: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            root.path()
+                .join("executions")
+                .join(&failed)
+                .join("history.json"),
+        )
+        .expect("the history"),
+    )
+    .expect("JSON");
+    let entered = history["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .filter(|event| event.get("stateEnteredEventDetails").is_some())
+        .count();
+    let path = client
+        .find_all(Locator::Css("ol.path li"))
+        .await
+        .expect("path")
+        .len();
     assert!(path < entered, "{path} lines for {entered} states entered");
-    assert!(client.find(Locator::Css("ol.path .times")).await.is_ok(), "a loop is counted");
-    assert_eq!(page_errors(&client).await, Vec::<String>::new(), "the failed run's page");
+    assert!(
+        client.find(Locator::Css("ol.path .times")).await.is_ok(),
+        "a loop is counted"
+    );
+    assert_eq!(
+        page_errors(&client).await,
+        Vec::<String>::new(),
+        "the failed run's page"
+    );
     screenshot(&client, "run-failed", 1500).await;
 
     // WHEN the retried run's page is opened THEN a bar per attempt, two for curate_orders
-    client.goto(&format!("{}/runs/retried", console.base)).await.expect("the run page");
-    assert_eq!(client.find_all(Locator::Css("svg.gantt rect.bar")).await.expect("bars").len(), 6);
-    assert_eq!(client.find_all(Locator::Css("svg.gantt rect.bar[data-step=\"curate_orders\"]")).await.expect("bars").len(), 2);
-    assert_eq!(client.find_all(Locator::Css("g.node[data-step=\"curate_orders\"] circle.attempt")).await.expect("dots").len(), 2);
+    client
+        .goto(&format!("{}/runs/retried", console.base))
+        .await
+        .expect("the run page");
+    assert_eq!(
+        client
+            .find_all(Locator::Css("svg.gantt rect.bar"))
+            .await
+            .expect("bars")
+            .len(),
+        6
+    );
+    assert_eq!(
+        client
+            .find_all(Locator::Css(
+                "svg.gantt rect.bar[data-step=\"curate_orders\"]"
+            ))
+            .await
+            .expect("bars")
+            .len(),
+        2
+    );
+    assert_eq!(
+        client
+            .find_all(Locator::Css(
+                "g.node[data-step=\"curate_orders\"] circle.attempt"
+            ))
+            .await
+            .expect("dots")
+            .len(),
+        2
+    );
     // AND opening a step loads its log without an error
-    client.find(Locator::Css("details[data-step=\"publish\"] summary")).await.expect("a step").click().await.expect("opened");
-    client.wait().at_most(Duration::from_secs(10)).for_element(Locator::Css("details[data-step=\"publish\"] .log-body.loaded")).await.expect("the log part loads");
-    assert_eq!(page_errors(&client).await, Vec::<String>::new(), "the retried run's page");
+    client
+        .find(Locator::Css("details[data-step=\"publish\"] summary"))
+        .await
+        .expect("a step")
+        .click()
+        .await
+        .expect("opened");
+    client
+        .wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(
+            "details[data-step=\"publish\"] .log-body.loaded",
+        ))
+        .await
+        .expect("the log part loads");
+    assert_eq!(
+        page_errors(&client).await,
+        Vec::<String>::new(),
+        "the retried run's page"
+    );
     screenshot(&client, "run-retried", 1500).await;
 
     // WHEN the live run's page is open and the run goes on to its end
-    client.goto(&format!("{}/runs/live", console.base)).await.expect("the live page");
+    client
+        .goto(&format!("{}/runs/live", console.base))
+        .await
+        .expect("the live page");
     let loaded_at = script(&client, "return window.emrflowLoadedAt;").await;
     assert_eq!(fill_of(&client, "curate_orders").await, RUNNING_FILL);
     recorder.steps(&live_steps(true));
@@ -242,7 +416,11 @@ async fn a_person_sees_the_pipeline_its_attempts_its_failure_and_a_live_run_in_c
     // THEN the page shows it SUCCEEDED and the box completed, without a reload
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let status = script(&client, "return document.querySelector('.run-head [data-status]').dataset.status;").await;
+        let status = script(
+            &client,
+            "return document.querySelector('.run-head [data-status]').dataset.status;",
+        )
+        .await;
         if status == "SUCCEEDED" {
             break;
         }
@@ -250,25 +428,54 @@ async fn a_person_sees_the_pipeline_its_attempts_its_failure_and_a_live_run_in_c
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     assert_eq!(fill_of(&client, "curate_orders").await, COMPLETED_FILL);
-    assert_eq!(script(&client, "return window.emrflowLoadedAt;").await, loaded_at, "the page was reloaded");
-    assert_eq!(page_errors(&client).await, Vec::<String>::new(), "the live page");
+    assert_eq!(
+        script(&client, "return window.emrflowLoadedAt;").await,
+        loaded_at,
+        "the page was reloaded"
+    );
+    assert_eq!(
+        page_errors(&client).await,
+        Vec::<String>::new(),
+        "the live page"
+    );
 
     // WHEN the runs whose names, causes and logs are markup are opened THEN they are text,
     // nothing of theirs ran
     for name in [TRICKY_NAME, MARKUP_NAME] {
         let path = percent_encoding::utf8_percent_encode(name, percent_encoding::NON_ALPHANUMERIC);
-        client.goto(&format!("{}/runs/{path}", console.base)).await.expect("the page");
+        client
+            .goto(&format!("{}/runs/{path}", console.base))
+            .await
+            .expect("the page");
         let injected = script(&client, "return [typeof window.pwned, document.querySelectorAll('main img, main script, main b, main svg:not(.graph):not(.gantt)').length];").await;
         assert_eq!(injected, json!(["undefined", 0]), "{name}");
-        let heading = client.find(Locator::Css("h1")).await.expect("h1").text().await.expect("text");
+        let heading = client
+            .find(Locator::Css("h1"))
+            .await
+            .expect("h1")
+            .text()
+            .await
+            .expect("text");
         assert!(heading.contains(name), "{heading}");
         assert_eq!(page_errors(&client).await, Vec::<String>::new(), "{name}");
     }
 
     // WHEN an unknown run is opened THEN a page says so
-    client.goto(&format!("{}/runs/nope", console.base)).await.expect("a page");
-    let message = client.find(Locator::Css(".problem .message")).await.expect("a message").text().await.expect("text");
-    assert!(message.contains("no local execution named 'nope'"), "{message}");
+    client
+        .goto(&format!("{}/runs/nope", console.base))
+        .await
+        .expect("a page");
+    let message = client
+        .find(Locator::Css(".problem .message"))
+        .await
+        .expect("a message")
+        .text()
+        .await
+        .expect("text");
+    assert!(
+        message.contains("no local execution named 'nope'"),
+        "{message}"
+    );
 
     client.close().await.expect("the session ends");
 }

@@ -52,9 +52,16 @@ fn init_then_local_run_succeeds_with_the_installed_binary_alone() {
     // THEN it writes the starter and prints the exact commands to run next
     assert!(init.status.success(), "{}", text(&init));
     let printed = String::from_utf8_lossy(&init.stdout);
-    assert!(printed.contains("cd demo\n  emrflow local run\n"), "{printed}");
+    assert!(
+        printed.contains("cd demo\n  emrflow local run\n"),
+        "{printed}"
+    );
     let demo = work.join("demo");
-    for file in ["pipeline.json", "input.json", "s3/emrflow-starter/jobs/summarize.py"] {
+    for file in [
+        "pipeline.json",
+        "input.json",
+        "s3/emrflow-starter/jobs/summarize.py",
+    ] {
         assert!(demo.join(file).is_file(), "{file} missing");
     }
     // AND a second init into the same folder is refused, naming --force
@@ -68,22 +75,39 @@ fn init_then_local_run_succeeds_with_the_installed_binary_alone() {
     assert!(output.status.success(), "{all}");
     assert!(all.contains("Status: SUCCEEDED"), "{all}");
     assert!(
-        all.contains("using the pipeline pipeline.json, the input input.json, the local S3 folder s3/"),
+        all.contains(
+            "using the pipeline pipeline.json, the input input.json, the local S3 folder s3/"
+        ),
         "{all}"
     );
-    for step in ["validate_raw", "summarize", "count_customers", "publish", "run_report"] {
+    for step in [
+        "validate_raw",
+        "summarize",
+        "count_customers",
+        "publish",
+        "run_report",
+    ] {
         assert!(all.contains(&format!("{step} COMPLETED")), "{step}: {all}");
     }
     let published = demo.join(".local/s3/emrflow-starter/published/date=2026-11-21/summary.csv");
     assert!(published.is_file(), "{all}");
     // AND the runs are listed where the run kept them, the failure demo fails saying why
     let runs = run(&emrflow, sandbox.path(), &demo, &["runs", "--local"]);
-    assert!(String::from_utf8_lossy(&runs.stdout).contains("SUCCEEDED"), "{}", text(&runs));
+    assert!(
+        String::from_utf8_lossy(&runs.stdout).contains("SUCCEEDED"),
+        "{}",
+        text(&runs)
+    );
     let failed = run(
         &emrflow,
         sandbox.path(),
         &demo,
-        &["local", "run", "--input", r#"{"ProcessingDate":"2026-11-20"}"#],
+        &[
+            "local",
+            "run",
+            "--input",
+            r#"{"ProcessingDate":"2026-11-20"}"#,
+        ],
     );
     assert_eq!(failed.status.code(), Some(1), "{}", text(&failed));
     assert!(
@@ -104,6 +128,9 @@ fn local_run_in_an_empty_folder_says_how_to_start() {
     let output = run(&emrflow, sandbox.path(), &empty, &["local", "run"]);
     assert_eq!(output.status.code(), Some(2));
     let all = text(&output);
-    assert!(all.contains("no pipeline spec") && all.contains("emrflow init DIR"), "{all}");
+    assert!(
+        all.contains("no pipeline spec") && all.contains("emrflow init DIR"),
+        "{all}"
+    );
     assert!(!all.contains("statemachine/emrflow.asl.json"), "{all}");
 }

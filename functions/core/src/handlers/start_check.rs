@@ -283,7 +283,11 @@ mod tests {
         let normalized = crate::input::ExecutionInput::default();
         let pipeline = sample();
         let normalized = normalized
-            .normalize("run-1", started, Some(&pipeline), "us-east-1")
+            .normalize(
+                "run-1",
+                started,
+                &crate::Deployment::new("us-east-1").with_pipeline(pipeline),
+            )
             .unwrap();
         let facts = StartFacts {
             normalized: &normalized,

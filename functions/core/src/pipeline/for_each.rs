@@ -231,13 +231,16 @@ pub struct InstanceItem {
     pub key: String,
 }
 
+/// Per step, in spec order: its items and the key they came from, or None when unmapped.
+type ResolvedItems<'a> = Vec<Option<(&'a [String], String)>>;
+
 impl PipelineSpec {
     /// The items of every mapped step for this execution, and the key each list came from
     /// (`Steps[0].ForEach`, `Steps[0].ForEach.Default`, `Items.Tenants`).
     fn resolve_items<'a>(
         &'a self,
         input: &'a InputItems,
-    ) -> Result<Vec<Option<(&'a [String], String)>>, EmrflowError> {
+    ) -> Result<ResolvedItems<'a>, EmrflowError> {
         let named: BTreeSet<&str> = self
             .steps
             .iter()

@@ -9,8 +9,8 @@ use emrflow_vocabulary::limits::{
 
 use super::cluster::check_s3_location;
 use super::dependencies::check_graph;
-use super::spec_error;
 use super::for_each::check_for_each;
+use super::spec_error;
 use super::{
     ActionOnFailure, Instance, Mode, PipelineSpec, StepSpec, MAX_RUN_MINUTES_LIMIT,
     POLL_INTERVAL_SECONDS,

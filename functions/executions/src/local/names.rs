@@ -24,6 +24,19 @@ pub enum NameTaken {
     Refused(EmrflowError),
 }
 
+impl std::fmt::Display for NameTaken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            NameTaken::SameInputRunning(description) => write!(
+                f,
+                "an execution named '{}' runs now with the same input",
+                description.name
+            ),
+            NameTaken::Refused(error) => write!(f, "{}: {error}", error.name()),
+        }
+    }
+}
+
 impl ExecutionFile {
     /// StartExecution's answer for a name this record already has, asked again with `input`.
     pub(super) fn taken_by(&self, input: &str) -> NameTaken {

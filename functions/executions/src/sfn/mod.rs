@@ -218,11 +218,6 @@ impl Executions for SfnExecutions {
         Ok(ExecutionRecord::from_history(description, events))
     }
 
-    async fn describe(&self, execution: &str) -> Result<ExecutionDescription, EmrflowError> {
-        // The inherent DescribeExecution above (inherent methods come first).
-        SfnExecutions::describe(self, execution).await
-    }
-
     async fn progress(&self, execution: &str, after_event: u64) -> Result<Progress, EmrflowError> {
         // Described first: when it says the execution ended, the history read next is whole.
         let description = self.describe(execution).await?;

@@ -73,7 +73,11 @@ pub async fn stop(
         .stop(&name, None, Some("stopped from emrflow console"))
         .await
         .map_err(|error| Problem::new(StatusCode::BAD_GATEWAY, "Not stopped", error.to_string()))?;
-    let title = if outcome.stopped { "Stopped" } else { "Not stopped" };
+    let title = if outcome.stopped {
+        "Stopped"
+    } else {
+        "Not stopped"
+    };
     let body = html! {
         section {
             h1 { (title) " " (name) }
@@ -81,7 +85,10 @@ pub async fn stop(
             p { a href=(run_href(&name)) { "Back to the run" } }
         }
     };
-    Ok(respond(StatusCode::OK, shell(title, html! { a href="/" { "Runs" } }, body)))
+    Ok(respond(
+        StatusCode::OK,
+        shell(title, html! { a href="/" { "Runs" } }, body),
+    ))
 }
 
 pub async fn rerun(
@@ -96,7 +103,11 @@ pub async fn rerun(
         .record(&name)
         .await
         .map_err(|error| Problem::not_found(format!("No execution {name}"), error.to_string()))?;
-    let input = record.execution.input.clone().unwrap_or_else(|| "{}".into());
+    let input = record
+        .execution
+        .input
+        .clone()
+        .unwrap_or_else(|| "{}".into());
     let new_name = format!("rerun-{}", Utc::now().format("%Y%m%dT%H%M%SZ"));
     let started = console
         .backend

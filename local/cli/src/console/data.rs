@@ -35,10 +35,7 @@ pub async fn load_run(console: &Console, name: &str) -> Result<RunData, Problem>
         .record(name)
         .await
         .map_err(|error| {
-            Problem::not_found(
-                format!("No execution {name} to show"),
-                error.to_string(),
-            )
+            Problem::not_found(format!("No execution {name} to show"), error.to_string())
         })?;
     let (steps, steps_problem) = match console.backend.steps_of(&record).await {
         Ok(steps) => (steps, None),
@@ -74,7 +71,7 @@ pub fn execution_pipeline(
         .unwrap_or("us-east-1");
     let mut deployment = Deployment::new(region);
     if let Some(default) = default {
-        deployment = deployment.with_default_pipeline(default.clone());
+        deployment = deployment.with_pipeline(default.clone());
     }
     let start = record
         .execution

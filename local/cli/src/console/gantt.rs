@@ -6,7 +6,7 @@
 //! wait since the latest submission).
 
 use chrono::{DateTime, Duration, Utc};
-use emrflow_core::emr::StepState;
+use emrflow_core::emr::PipelineStepState;
 use emrflow_executions::events::{entered_state, parse_time, timestamp};
 use emrflow_executions::StepView;
 use maud::{html, Markup};
@@ -40,7 +40,7 @@ struct Bar<'a> {
     row: usize,
     step: &'a str,
     attempt: u32,
-    state: StepState,
+    state: PipelineStepState,
     queued_from: Option<DateTime<Utc>>,
     start: DateTime<Utc>,
     end: DateTime<Utc>,
@@ -54,15 +54,17 @@ pub fn gantt(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
 ) -> Markup {
-    let rows: Vec<&StepView> = steps.iter().filter(|step| !step.attempts.is_empty()).collect();
+    let rows: Vec<&StepView> = steps
+        .iter()
+        .filter(|step| !step.attempts.is_empty())
+        .collect();
     let mut bars = Vec::new();
     for (row, step) in rows.iter().enumerate() {
         for attempt in &step.attempts {
             let started = attempt.started_at.as_deref().and_then(parse_time);
             let ended = attempt.ended_at.as_deref().and_then(parse_time);
-            let latest_submission = |before: DateTime<Utc>| {
-                submitted.iter().rev().find(|at| **at <= before).copied()
-            };
+            let latest_submission =
+                |before: DateTime<Utc>| submitted.iter().rev().find(|at| **at <= before).copied();
             let (queued_from, start) = match started {
                 Some(start) => (latest_submission(start).filter(|at| *at < start), start),
                 // Not started: waiting in EMR's queue since it was submitted.
@@ -80,7 +82,12 @@ pub fn gantt(
             });
         }
     }
-    let last = bars.iter().map(|bar| bar.end).max().unwrap_or(until).max(until);
+    let last = bars
+        .iter()
+        .map(|bar| bar.end)
+        .max()
+        .unwrap_or(until)
+        .max(until);
     let span = (last - from).num_milliseconds().max(1000) as f64;
     let x = |at: DateTime<Utc>| {
         LABEL_WIDTH + ((at - from).num_milliseconds().max(0) as f64 / span * CHART_WIDTH)
@@ -144,18 +151,23 @@ fn seconds_text(duration: Duration) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use emrflow_core::emr::PipelineStepState;
+    use emrflow_core::emr::StepState;
     use emrflow_core::handlers::AttemptReport;
 
     fn at(seconds: i64) -> DateTime<Utc> {
         parse_time("2026-11-22T06:00:00Z").expect("a time") + Duration::seconds(seconds)
     }
 
-    fn attempt(number: u32, state: StepState, start: Option<i64>, end: Option<i64>) -> AttemptReport {
+    fn attempt(
+        number: u32,
+        state: StepState,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> AttemptReport {
         AttemptReport {
             attempt: number,
             step_id: format!("s-{number}"),
-            state,
+            state: state.into(),
             started_at: start.map(|s| at(s).to_rfc3339()),
             ended_at: end.map(|s| at(s).to_rfc3339()),
             log_location: None,
@@ -169,6 +181,7 @@ mod tests {
         // a step skipped (no attempt)
         let steps = vec![
             StepView {
+                skip_reason: None,
                 name: "curate".into(),
                 state: PipelineStepState::Completed,
                 attempts: vec![
@@ -177,11 +190,13 @@ mod tests {
                 ],
             },
             StepView {
+                skip_reason: None,
                 name: "stats".into(),
                 state: PipelineStepState::Running,
                 attempts: vec![attempt(1, StepState::Running, Some(30), None)],
             },
             StepView {
+                skip_reason: None,
                 name: "report".into(),
                 state: PipelineStepState::Skipped,
                 attempts: vec![],

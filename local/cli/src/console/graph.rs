@@ -4,7 +4,7 @@
 //! from the one reading of a spec's graph (`diagram::step_edges`). Without a spec, the
 //! steps the record knows are drawn, without arrows.
 
-use emrflow_core::emr::{PipelineStepState, StepState};
+use emrflow_core::emr::PipelineStepState;
 use emrflow_core::pipeline::RunIf;
 use emrflow_core::PipelineSpec;
 use emrflow_executions::StepView;
@@ -30,7 +30,7 @@ pub struct GraphNode {
     pub facts: Option<String>,
     /// None: never submitted (or not known to have been).
     pub state: Option<PipelineStepState>,
-    pub attempts: Vec<StepState>,
+    pub attempts: Vec<PipelineStepState>,
 }
 
 /// One arrow: `to` waits for `from` (node indices).
@@ -177,6 +177,7 @@ pub fn shorten(text: &str, chars: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use emrflow_core::emr::StepState;
     use emrflow_core::handlers::AttemptReport;
 
     fn spec() -> PipelineSpec {
@@ -192,7 +193,7 @@ mod tests {
         AttemptReport {
             attempt: number,
             step_id: format!("s-{number}"),
-            state,
+            state: state.into(),
             started_at: None,
             ended_at: None,
             log_location: None,
@@ -205,18 +206,25 @@ mod tests {
         // GIVEN the sample spec, validate_raw failed once then completed, curate running
         let steps = vec![
             StepView {
+                skip_reason: None,
                 name: "validate_raw".into(),
                 state: PipelineStepState::Completed,
-                attempts: vec![attempt(1, StepState::Failed), attempt(2, StepState::Completed)],
+                attempts: vec![
+                    attempt(1, StepState::Failed),
+                    attempt(2, StepState::Completed),
+                ],
             },
             StepView {
+                skip_reason: None,
                 name: "curate_orders".into(),
                 state: PipelineStepState::Running,
                 attempts: vec![attempt(1, StepState::Running)],
             },
         ];
         // WHEN drawn while the run goes on
-        let svg = StepGraph::of(Some(&spec()), Some(&steps)).svg(false).into_string();
+        let svg = StepGraph::of(Some(&spec()), Some(&steps))
+            .svg(false)
+            .into_string();
         // THEN five boxes, each with its state's class, two dots on validate_raw, and the
         // ALL_DONE arrow dashed and labelled
         assert_eq!(svg.matches("<g class=\"node ").count(), 5, "{svg}");
@@ -232,6 +240,7 @@ mod tests {
     fn names_with_html_are_escaped_and_steps_without_a_spec_are_drawn_as_known() {
         // GIVEN no spec and a step whose name is markup
         let steps = vec![StepView {
+            skip_reason: None,
             name: "<script>alert(1)</script>".into(),
             state: PipelineStepState::Failed,
             attempts: vec![attempt(1, StepState::Failed)],

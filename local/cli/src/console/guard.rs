@@ -53,7 +53,10 @@ fn check(hosts: &[String], method: &Method, headers: &HeaderMap) -> Result<(), P
         .get(header::HOST)
         .and_then(|value| value.to_str().ok())
         .unwrap_or_default();
-    if !hosts.iter().any(|allowed| allowed.eq_ignore_ascii_case(host)) {
+    if !hosts
+        .iter()
+        .any(|allowed| allowed.eq_ignore_ascii_case(host))
+    {
         return Err(Problem::new(
             StatusCode::MISDIRECTED_REQUEST,
             "Not this console's address",
@@ -103,10 +106,27 @@ mod tests {
         let hosts = allowed_hosts("127.0.0.1:8686".parse().unwrap());
         // WHEN asked by its address, by localhost, and by a rebound name
         // THEN the first two are served, the third refused
-        assert!(check(&hosts, &Method::GET, &headers(&[("host", "127.0.0.1:8686")])).is_ok());
-        assert!(check(&hosts, &Method::GET, &headers(&[("host", "localhost:8686")])).is_ok());
-        let refused = check(&hosts, &Method::GET, &headers(&[("host", "evil.example:8686")]));
-        assert_eq!(refused.map_err(|p| p.status), Err(StatusCode::MISDIRECTED_REQUEST));
+        assert!(check(
+            &hosts,
+            &Method::GET,
+            &headers(&[("host", "127.0.0.1:8686")])
+        )
+        .is_ok());
+        assert!(check(
+            &hosts,
+            &Method::GET,
+            &headers(&[("host", "localhost:8686")])
+        )
+        .is_ok());
+        let refused = check(
+            &hosts,
+            &Method::GET,
+            &headers(&[("host", "evil.example:8686")]),
+        );
+        assert_eq!(
+            refused.map_err(|p| p.status),
+            Err(StatusCode::MISDIRECTED_REQUEST)
+        );
     }
 
     #[test]
@@ -117,14 +137,30 @@ mod tests {
         };
         // GIVEN POSTs: from its page, from another site, with no Origin, cross-site fetch
         // WHEN checked THEN only the first passes
-        assert_eq!(post(&[("host", "127.0.0.1:8686"), ("origin", "http://127.0.0.1:8686")]), Ok(()));
         assert_eq!(
-            post(&[("host", "127.0.0.1:8686"), ("origin", "https://evil.example")]),
+            post(&[
+                ("host", "127.0.0.1:8686"),
+                ("origin", "http://127.0.0.1:8686")
+            ]),
+            Ok(())
+        );
+        assert_eq!(
+            post(&[
+                ("host", "127.0.0.1:8686"),
+                ("origin", "https://evil.example")
+            ]),
             Err(StatusCode::FORBIDDEN)
         );
-        assert_eq!(post(&[("host", "127.0.0.1:8686")]), Err(StatusCode::FORBIDDEN));
         assert_eq!(
-            post(&[("host", "127.0.0.1:8686"), ("origin", "http://127.0.0.1:8686"), ("sec-fetch-site", "cross-site")]),
+            post(&[("host", "127.0.0.1:8686")]),
+            Err(StatusCode::FORBIDDEN)
+        );
+        assert_eq!(
+            post(&[
+                ("host", "127.0.0.1:8686"),
+                ("origin", "http://127.0.0.1:8686"),
+                ("sec-fetch-site", "cross-site")
+            ]),
             Err(StatusCode::FORBIDDEN)
         );
     }

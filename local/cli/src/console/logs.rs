@@ -37,7 +37,10 @@ pub async fn step_log(
             Problem::new(
                 StatusCode::BAD_REQUEST,
                 "Unknown log",
-                format!("'{}' is not a step log (stderr, stdout, controller)", query.stream),
+                format!(
+                    "'{}' is not a step log (stderr, stdout, controller)",
+                    query.stream
+                ),
             )
         })?;
     let record = console
@@ -50,31 +53,58 @@ pub async fn step_log(
         .backend
         .steps_of(&record)
         .await
-        .map_err(|problem| Problem::new(StatusCode::BAD_GATEWAY, "The steps could not be read", problem))?
+        .map_err(|problem| {
+            Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "The steps could not be read",
+                problem,
+            )
+        })?
         .unwrap_or_default();
     let missing = || {
         Problem::not_found(
             "No such step attempt",
-            format!("{name} has no attempt {} of a step '{}'", query.attempt, query.step),
+            format!(
+                "{name} has no attempt {} of a step '{}'",
+                query.attempt, query.step
+            ),
         )
     };
-    let step = steps.iter().find(|step| step.name == query.step).ok_or_else(missing)?;
+    let step = steps
+        .iter()
+        .find(|step| step.name == query.step)
+        .ok_or_else(missing)?;
     let attempt = step
         .attempts
         .iter()
         .find(|attempt| attempt.attempt == query.attempt)
         .ok_or_else(missing)?;
-    let uri = log_uri(attempt, stream)
-        .map_err(|problem| Problem::not_found("No log", problem))?;
+    let uri = log_uri(attempt, stream).map_err(|problem| Problem::not_found("No log", problem))?;
     if query.download.is_some() {
         let bytes = console
             .backend
             .logs
             .read(&uri)
             .await
-            .map_err(|problem| Problem::new(StatusCode::BAD_GATEWAY, "The log could not be read", problem))?
-            .ok_or_else(|| Problem::not_found("No log yet", not_there_yet(&uri, &step.name, attempt)))?;
-        return Ok(download(bytes, &format!("{name}-{}-{}-{}", step.name, attempt.attempt, stream.file_name())));
+            .map_err(|problem| {
+                Problem::new(
+                    StatusCode::BAD_GATEWAY,
+                    "The log could not be read",
+                    problem,
+                )
+            })?
+            .ok_or_else(|| {
+                Problem::not_found("No log yet", not_there_yet(&uri, &step.name, attempt))
+            })?;
+        return Ok(download(
+            bytes,
+            &format!(
+                "{name}-{}-{}-{}",
+                step.name,
+                attempt.attempt,
+                stream.file_name()
+            ),
+        ));
     }
     let tail = match console.backend.logs.tail(&uri, TAIL_LINES).await {
         Ok(Some(tail)) => Ok(tail),
@@ -88,13 +118,22 @@ pub async fn step_log(
 fn download(bytes: Vec<u8>, name: &str) -> Response {
     let safe: String = name
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || "-_.".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     let gzip = bytes.starts_with(&[0x1f, 0x8b]);
     let (kind, file) = if gzip {
         ("application/gzip", safe)
     } else {
-        ("text/plain; charset=utf-8", safe.trim_end_matches(".gz").to_string())
+        (
+            "text/plain; charset=utf-8",
+            safe.trim_end_matches(".gz").to_string(),
+        )
     };
     let mut response = bytes.into_response();
     secure(&mut response);

@@ -82,14 +82,26 @@ pub fn router(console: Arc<Console>) -> Router {
         .route("/runs/{name}/stop", post(actions::stop))
         .route("/runs/{name}/rerun", post(actions::rerun))
         .route("/pipelines/{name}", get(pipeline_page::pipeline_page))
-        .route("/assets/console.css", get(|| asset(page::STYLESHEET, "text/css")))
-        .route("/assets/console.js", get(|| asset(page::SCRIPT, "text/javascript")))
+        .route(
+            "/assets/console.css",
+            get(|| asset(page::STYLESHEET, "text/css")),
+        )
+        .route(
+            "/assets/console.js",
+            get(|| asset(page::SCRIPT, "text/javascript")),
+        )
         // Browsers ask for it on every page: nothing, rather than a 404 in their console.
         .route("/favicon.ico", get(|| async { StatusCode::NO_CONTENT }))
         .fallback(|| async {
-            Problem::not_found("No such page", "the console has the runs (/), a run (/runs/NAME) and a pipeline (/pipelines/NAME)")
+            Problem::not_found(
+                "No such page",
+                "the console has the runs (/), a run (/runs/NAME) and a pipeline (/pipelines/NAME)",
+            )
         })
-        .layer(axum::middleware::from_fn_with_state(console.clone(), guard::guard))
+        .layer(axum::middleware::from_fn_with_state(
+            console.clone(),
+            guard::guard,
+        ))
         .with_state(console)
 }
 

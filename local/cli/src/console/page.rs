@@ -5,7 +5,7 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use emrflow_core::emr::{PipelineStepState, StepState};
+use emrflow_core::emr::PipelineStepState;
 use emrflow_executions::ExecutionStatus;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
@@ -66,7 +66,10 @@ pub fn secure(response: &mut Response) {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
 }
@@ -127,8 +130,8 @@ pub fn step_class(state: PipelineStepState) -> &'static str {
 }
 
 /// The CSS class of one attempt's EMR state.
-pub fn attempt_class(state: StepState) -> &'static str {
-    step_class(state.into())
+pub fn attempt_class(state: PipelineStepState) -> &'static str {
+    step_class(state)
 }
 
 /// The CSS class of an execution's status.

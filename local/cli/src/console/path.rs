@@ -73,7 +73,10 @@ mod tests {
 
     fn lines(names: &[&str]) -> Vec<Vec<(String, usize)>> {
         let events: Vec<Value> = names.iter().map(|name| entered(name)).collect();
-        state_path(&events).into_iter().map(|step| step.states).collect()
+        state_path(&events)
+            .into_iter()
+            .map(|step| step.states)
+            .collect()
     }
 
     #[test]
@@ -104,6 +107,8 @@ mod tests {
         // GIVEN states entered once each WHEN compacted THEN one line per state, in order
         let path = lines(&["A", "B", "C"]);
         assert_eq!(path.len(), 3);
-        assert!(path.iter().all(|states| states.len() == 1 && states[0].1 == 1));
+        assert!(path
+            .iter()
+            .all(|states| states.len() == 1 && states[0].1 == 1));
     }
 }

@@ -25,11 +25,21 @@ pub async fn pipeline_page(
     State(console): State<Arc<Console>>,
     Path(name): Path<String>,
 ) -> Result<Response, Problem> {
-    let rows = read_rows(&console, ListFilter { status: None, limit: RECENT })
-        .await
-        .map_err(|problem| {
-            Problem::new(StatusCode::BAD_GATEWAY, "The executions could not be listed", problem)
-        })?;
+    let rows = read_rows(
+        &console,
+        ListFilter {
+            status: None,
+            limit: RECENT,
+        },
+    )
+    .await
+    .map_err(|problem| {
+        Problem::new(
+            StatusCode::BAD_GATEWAY,
+            "The executions could not be listed",
+            problem,
+        )
+    })?;
     let runs: Vec<&Row> = rows
         .iter()
         .filter(|row| row.pipeline.as_deref() == Some(name.as_str()))

@@ -18,14 +18,13 @@ use super::actions::action_buttons;
 use super::data::{load_run, RunData};
 use super::gantt::{gantt, submissions};
 use super::graph::StepGraph;
-use super::page::{
-    date_time, live_region, pipeline_href, respond, shell, status_badge, Problem,
-};
+use super::page::{date_time, live_region, pipeline_href, respond, shell, status_badge, Problem};
 use super::path::state_path;
 use super::steps_section::{steps_section, AwsLinks, InlineLog};
 use super::Console;
-use crate::operate::logs::{failed_step, log_uri, not_there_yet};
+use crate::operate::logs::{log_uri, not_there_yet};
 use crate::render::duration_text;
+use emrflow_executions::step_to_explain;
 
 /// Lines of the failed step's stderr that come with the page.
 const INLINE_TAIL_LINES: usize = 40;
@@ -53,7 +52,11 @@ pub async fn run_page(
     if query.fragment.is_some() {
         return Ok(respond(StatusCode::OK, live));
     }
-    let pipeline = data.record.summary.as_ref().map(|s| s.pipeline_name.clone());
+    let pipeline = data
+        .record
+        .summary
+        .as_ref()
+        .map(|s| s.pipeline_name.clone());
     let crumbs = html! {
         a href="/" { "Runs" }
         @if let Some(pipeline) = &pipeline {
@@ -69,7 +72,7 @@ pub async fn run_page(
 
 /// The stderr tail of the step that explains a failure (as `emrflow logs` picks it).
 async fn inline_log(console: &Console, data: &RunData) -> Option<InlineLog> {
-    let step = failed_step(data.steps.as_deref()?)?;
+    let step = step_to_explain(data.steps.as_deref()?)?.0;
     let attempt = step.failed_attempt()?;
     let tail = match log_uri(attempt, LogStream::Stderr) {
         Ok(uri) => match console.backend.logs.tail(&uri, INLINE_TAIL_LINES).await {
@@ -93,7 +96,11 @@ fn run_body(console: &Console, data: &RunData, inline: Option<&InlineLog>) -> Ma
     let ended = execution.status.has_ended();
     let graph = StepGraph::of(data.spec.as_ref(), data.steps.as_deref());
     let order: Vec<String> = graph.nodes.iter().map(|node| node.name.clone()).collect();
-    let region = execution.execution_arn.split(':').nth(3).unwrap_or("us-east-1");
+    let region = execution
+        .execution_arn
+        .split(':')
+        .nth(3)
+        .unwrap_or("us-east-1");
     let aws = (!console.backend.is_local()).then(|| AwsLinks {
         region,
         cluster_id: record.cluster_id(),
@@ -202,13 +209,24 @@ fn failure_panel(data: &RunData, inline: Option<&InlineLog>) -> Markup {
 /// The failed step's own words (EMR's FailureDetails message, else the last line of its
 /// stderr), or what the error name means.
 fn probable_cause(data: &RunData, inline: Option<&InlineLog>) -> Option<String> {
-    if let Some(step) = data.steps.as_deref().and_then(failed_step) {
-        let details = step.failed_attempt().and_then(|a| a.failure_details.as_ref());
+    if let Some(step) = data
+        .steps
+        .as_deref()
+        .and_then(step_to_explain)
+        .map(|(step, _)| step)
+    {
+        let details = step
+            .failed_attempt()
+            .and_then(|a| a.failure_details.as_ref());
         let words = details
             .and_then(|d| d.message.clone().or_else(|| d.reason.clone()))
             .or_else(|| {
                 let tail = inline?.tail.as_ref().ok()?;
-                tail.lines.iter().rev().find(|l| !l.trim().is_empty()).cloned()
+                tail.lines
+                    .iter()
+                    .rev()
+                    .find(|l| !l.trim().is_empty())
+                    .cloned()
             });
         return Some(match words {
             Some(words) => format!("step '{}' failed: {words}", step.name),

@@ -53,7 +53,12 @@ pub async fn read_rows(console: &Console, filter: ListFilter) -> Result<Vec<Row>
     let now = Utc::now();
     let mut rows = Vec::with_capacity(listed.len());
     for summary in listed {
-        let row = match console.backend.executions.record(&summary.execution_arn).await {
+        let row = match console
+            .backend
+            .executions
+            .record(&summary.execution_arn)
+            .await
+        {
             Ok(record) => Row {
                 name: summary.name,
                 pipeline: record.summary.as_ref().map(|s| s.pipeline_name.clone()),
@@ -88,7 +93,11 @@ pub async fn runs_page(
     let rows = read_rows(&console, ListFilter { status, limit })
         .await
         .map_err(|problem| {
-            Problem::new(StatusCode::BAD_GATEWAY, "The executions could not be listed", problem)
+            Problem::new(
+                StatusCode::BAD_GATEWAY,
+                "The executions could not be listed",
+                problem,
+            )
         })?;
     let pipelines = pipelines_of(&rows);
     let wanted = query.pipeline.as_deref().filter(|p| !p.is_empty());
@@ -110,7 +119,10 @@ pub async fn runs_page(
         (filters(&pipelines, wanted, status, limit))
         (live)
     };
-    Ok(respond(StatusCode::OK, shell("Runs", html! { span { "Runs" } }, body)))
+    Ok(respond(
+        StatusCode::OK,
+        shell("Runs", html! { span { "Runs" } }, body),
+    ))
 }
 
 /// The pipelines among `rows`, sorted.

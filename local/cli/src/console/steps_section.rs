@@ -39,9 +39,9 @@ impl AwsLinks<'_> {
         let location = parse_s3_uri(location).ok()?;
         Some(format!(
             "https://s3.console.aws.amazon.com/s3/buckets/{}?region={}&prefix={}",
-            encode(&location.bucket),
+            encode(location.bucket),
             self.region,
-            encode(&location.key)
+            encode(location.key)
         ))
     }
 }

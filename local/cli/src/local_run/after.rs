@@ -12,7 +12,7 @@
 
 use std::time::Duration;
 
-use emrflow_core::pipeline::cluster_name;
+use emrflow_core::naming::cluster_name;
 use emrflow_core::SdkEmr;
 use emrflow_executions::{list_execution_steps, reap, ExecutionRecord, LocalRecorder};
 use emrflow_local_emr::RunningLocalEmr;

@@ -257,7 +257,10 @@ mod tests {
         // WHEN shown as progress THEN who stopped it (its cause comes once, at the end), and
         // the same step line as the local runner's
         let line = progress_line(&aborted, started()).expect("shown");
-        assert!(line.contains("■ execution ABORTED (SIGINT)\u{1b}"), "{line}");
+        assert!(
+            line.contains("■ execution ABORTED (SIGINT)\u{1b}"),
+            "{line}"
+        );
         let line = progress_line(&check, started()).expect("shown");
         assert!(line.ends_with("steps: running curate"), "{line}");
     }

@@ -33,14 +33,25 @@ pub fn real_failed_run(root: &Path) -> String {
     let name = "local-failed-2026-11-20";
     let output = Command::new(env!("CARGO_BIN_EXE_emrflow"))
         .current_dir(repo_root())
-        .args(["local", "run", "--input", r#"{"ProcessingDate":"2026-11-20"}"#, "--name", name])
+        .args([
+            "local",
+            "run",
+            "--input",
+            r#"{"ProcessingDate":"2026-11-20"}"#,
+            "--name",
+            name,
+        ])
         .args(["--s3-from", "examples/s3", "--time-scale", "0.1", "--root"])
         .arg(root)
         .env("NO_COLOR", "1")
         .output()
         .expect("emrflow local run");
     let text = String::from_utf8_lossy(&output.stdout);
-    assert!(text.contains("Status: FAILED"), "the sample run did not fail as designed:\n{text}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        text.contains("Status: FAILED"),
+        "the sample run did not fail as designed:\n{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     name.to_string()
 }
 
@@ -49,16 +60,44 @@ pub fn real_failed_run(root: &Path) -> String {
 pub fn retried_run(root: &Path, name: &str, start: DateTime<Utc>) {
     let input = json!({"ProcessingDate": "2026-11-21", "Pipeline": sample_pipeline()});
     let steps = vec![
-        step("validate_raw", PipelineStepState::Completed, vec![attempt(1, StepState::Completed, 5, Some(40), start)]),
-        step("curate_orders", PipelineStepState::Completed, vec![
-            attempt(1, StepState::Failed, 45, Some(120), start),
-            attempt(2, StepState::Completed, 150, Some(330), start),
-        ]),
-        step("daily_stats", PipelineStepState::Completed, vec![attempt(1, StepState::Completed, 60, Some(200), start)]),
-        step("publish", PipelineStepState::Completed, vec![attempt(1, StepState::Completed, 340, Some(420), start)]),
-        step("run_report", PipelineStepState::Completed, vec![attempt(1, StepState::Completed, 425, Some(470), start)]),
+        step(
+            "validate_raw",
+            PipelineStepState::Completed,
+            vec![attempt(1, StepState::Completed, 5, Some(40), start)],
+        ),
+        step(
+            "curate_orders",
+            PipelineStepState::Completed,
+            vec![
+                attempt(1, StepState::Failed, 45, Some(120), start),
+                attempt(2, StepState::Completed, 150, Some(330), start),
+            ],
+        ),
+        step(
+            "daily_stats",
+            PipelineStepState::Completed,
+            vec![attempt(1, StepState::Completed, 60, Some(200), start)],
+        ),
+        step(
+            "publish",
+            PipelineStepState::Completed,
+            vec![attempt(1, StepState::Completed, 340, Some(420), start)],
+        ),
+        step(
+            "run_report",
+            PipelineStepState::Completed,
+            vec![attempt(1, StepState::Completed, 425, Some(470), start)],
+        ),
     ];
-    record_finished_run(root, name, &input, start, &steps, ExecutionStatus::Succeeded, 6);
+    record_finished_run(
+        root,
+        name,
+        &input,
+        start,
+        &steps,
+        ExecutionStatus::Succeeded,
+        6,
+    );
 }
 
 /// A recorded failed run whose step name and stderr are markup (Step Functions refuses
@@ -73,7 +112,12 @@ pub fn rejected_run(root: &Path, start: DateTime<Utc>) {
     use emrflow_executions::fixtures::{description, History, TaskFamily};
     use emrflow_executions::{LocalRecorder, LocalRun};
     let input = json!({"ProcessingDate": "<svg onload=window.pwned=4>"});
-    let recorder = LocalRecorder::create(root, description(MARKUP_NAME, ExecutionStatus::Running, start, &input), LocalRun::default()).expect("recorder");
+    let recorder = LocalRecorder::create(
+        root,
+        description(MARKUP_NAME, ExecutionStatus::Running, start, &input),
+        LocalRun::default(),
+    )
+    .expect("recorder");
     let cause = "key ProcessingDate: '<svg onload=window.pwned=4>' is not a date";
     for event in History::new(start, &input, TaskFamily::Task)
         .failed_task("Validate_Input", "validate-input", "InvalidInput", cause)
@@ -95,9 +139,22 @@ pub fn tricky_run(root: &Path, start: DateTime<Utc>) {
     }
     let input = json!({"ProcessingDate": "2026-11-21", "Pipeline": pipeline});
     let failed = attempt(1, StepState::Failed, 5, Some(30), start);
-    write_log(root, &failed.log_location.clone().expect("a location"), "stderr.gz", "<b onmouseover=window.pwned=3>bold</b>\n");
+    write_log(
+        root,
+        &failed.log_location.clone().expect("a location"),
+        "stderr.gz",
+        "<b onmouseover=window.pwned=3>bold</b>\n",
+    );
     let steps = vec![step(TRICKY_STEP, PipelineStepState::Failed, vec![failed])];
-    record_finished_run(root, TRICKY_NAME, &input, start, &steps, ExecutionStatus::Failed, 1);
+    record_finished_run(
+        root,
+        TRICKY_NAME,
+        &input,
+        start,
+        &steps,
+        ExecutionStatus::Failed,
+        1,
+    );
 }
 
 /// Writes `text` gzipped as `<location><file>` in the local S3 under `root`.
@@ -123,7 +180,11 @@ pub fn log_folder(step_id: &str) -> String {
 /// A record whose history is not JSON.
 pub fn corrupt_run(root: &Path, name: &str) {
     retried_run(root, name, six_am() - Duration::days(3));
-    std::fs::write(root.join("executions").join(name).join("history.json"), "{\"events\": [tru").expect("written");
+    std::fs::write(
+        root.join("executions").join(name).join("history.json"),
+        "{\"events\": [tru",
+    )
+    .expect("written");
 }
 
 /// `emrflow console` on a free loopback port over `root`, stopped when dropped.
@@ -193,7 +254,10 @@ pub struct Reply {
 /// One HTTP/1.1 request to `addr`, `headers` as given (Host included), read to the end.
 pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> Reply {
     let mut stream = TcpStream::connect(addr).expect("connects");
-    let mut request = format!("{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
@@ -205,12 +269,25 @@ pub fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body
     stream.write_all(request.as_bytes()).expect("sent");
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).expect("read");
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .unwrap_or(raw.len());
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let rest = raw.get(split + 4..).unwrap_or_default();
-    let status = head.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let chunked = head.to_ascii_lowercase().contains("transfer-encoding: chunked");
-    let body = if chunked { unchunk(rest) } else { rest.to_vec() };
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let chunked = head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked");
+    let body = if chunked {
+        unchunk(rest)
+    } else {
+        rest.to_vec()
+    };
     Reply {
         status,
         headers: head,
@@ -222,13 +299,17 @@ fn unchunk(mut rest: &[u8]) -> Vec<u8> {
     let mut body = Vec::new();
     while let Some(end) = rest.windows(2).position(|w| w == b"\r\n") {
         let size = String::from_utf8_lossy(&rest[..end]);
-        let Ok(size) = usize::from_str_radix(size.trim(), 16) else { break };
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
         let after = &rest[end + 2..];
         if size == 0 || after.len() < size {
             break;
         }
         body.extend_from_slice(&after[..size]);
-        rest = after[size..].strip_prefix(b"\r\n").unwrap_or(&after[size..]);
+        rest = after[size..]
+            .strip_prefix(b"\r\n")
+            .unwrap_or(&after[size..]);
     }
     body
 }
