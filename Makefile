@@ -2,7 +2,7 @@
 # with only Rust, Python 3.11 + pip, Node and Java: they install the rest into .venv/ and .tools/.
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
-.PHONY: help run test build bench validate template deploy start teardown fmt lint unit asl-validate \
+.PHONY: help run test test-slow build bench validate template deploy start teardown fmt lint unit asl-validate \
         spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli data-lake \
         browser-tools screenshots
 
@@ -63,8 +63,13 @@ fmt: ## rustfmt check
 lint: ## clippy, warnings are errors
 	cargo clippy --workspace --all-targets -- -D warnings
 
-unit: spark-env aws-cli moto-tools browser-tools ## all Rust tests: core, handlers, local EMR, ASL interpreter, every state machine path, the token store on moto
+unit: spark-env aws-cli moto-tools browser-tools ## all Rust tests but the slow suites: core, handlers, local EMR, ASL interpreter, every state machine path, the token store on moto
 	cargo test --workspace
+
+# The slow end-to-end suites (whole Spark and Hive pipelines, the runner's bounded exit with a
+# hung EMR): `#[ignore = "slow: make test-slow"]`, run by CI after `make test`.
+test-slow: spark-env aws-cli moto-tools ## the slow end-to-end suites: data lake, multi-tenant, Hive, a hung EMR
+	cargo test --workspace -- --ignored
 
 asl-validate: node-tools ## the definition passes asl-validator
 	$(NPM_PREFIX)/node_modules/.bin/asl-validator --json-path statemachine/emrflow.asl.json

@@ -115,6 +115,7 @@ fn row<'a>(
         .unwrap_or_else(|| panic!("no {key} {id} in {rows:?}"))
 }
 
+#[ignore = "slow: make test-slow"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_data_lake_pipeline_runs_from_raw_events_to_analytics_report_and_archive() {
     assert_spark_submit_available();

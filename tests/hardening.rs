@@ -10,6 +10,7 @@ use std::time::Duration;
 use emrflow::local_handlers;
 use emrflow_asl::{FnObserver, HistoryEvent, PAYLOAD_LIMIT_BYTES};
 use emrflow_core::{Function, PipelineSpec};
+use emrflow_local_emr::EmrThrottling;
 use emrflow_tests::{pipeline, script_step, state_entered, two_good_steps, Harness};
 use serde_json::{json, Value};
 
@@ -151,10 +152,17 @@ async fn the_largest_accepted_spec_failing_everywhere_reports_every_step_within_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_executions_under_emr_like_throttling_all_succeed() {
     // GIVEN EMR's API quotas (each operation its default bucket, all together the account's —
-    // refilled as fast as the harness's clock runs), and twelve executions started at once
+    // refilled ten times as fast as EMR, a tenth of the harness's clock: twelve RunJobFlow at
+    // once pass a burst of 10 however the calls spread), and twelve executions started at once
     let harness = Harness::start().await;
-    harness.throttle_like_emr();
-    let spec = two_good_steps(&harness);
+    harness
+        .emr
+        .emr
+        .faults()
+        .rate_limit_like_emr_with(EmrThrottling::PerOperation, 0.1);
+    let mut spec = two_good_steps(&harness);
+    // (twelve runs of one pipeline at once: MaxConcurrentRuns lets them, instead of queueing)
+    spec["MaxConcurrentRuns"] = json!(12);
     // WHEN they run together
     let runs = harness.run_many(12, input(), spec).await;
     // THEN EMR throttled them, and every one succeeded all the same

@@ -34,6 +34,28 @@ pub struct Harness {
     _root: tempfile::TempDir,
 }
 
+/// A ScaledClock whose recorded times run as fast as its timers, for path tests of deadlines
+/// that are measured on recorded times (QueueTimeoutMinutes, WaitFor's TimeoutMinutes): the
+/// minute passes at the test's pace. Tests only — emrflow itself records wall-clock times.
+pub struct FastForwardClock(ScaledClock);
+
+impl FastForwardClock {
+    pub fn new(factor: f64) -> FastForwardClock {
+        FastForwardClock(ScaledClock::new(factor))
+    }
+}
+
+#[async_trait::async_trait]
+impl Clock for FastForwardClock {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.timer_now()
+    }
+
+    async fn sleep(&self, duration: Duration) {
+        self.0.sleep(duration).await
+    }
+}
+
 pub struct Run {
     pub result: ExecutionResult,
     pub events: Vec<Value>,

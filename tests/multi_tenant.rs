@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 
 use emrflow::seed_local_s3;
 use emrflow_tests::examples::{
-    assert_spark_submit_available, example, example_json, first_attempt, millis, step_states,
+    assert_spark_submit_available, example, first_attempt, millis, pipeline_json, step_states,
 };
 use emrflow_tests::Harness;
 use serde_json::{json, Value};
@@ -43,6 +43,7 @@ fn stdout_of(harness: &Harness, attempt: &Value) -> String {
     text
 }
 
+#[ignore = "slow: make test-slow"]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_multi_tenant_pipeline_runs_each_tenants_chain_then_the_platform_aggregation() {
     assert_spark_submit_available();
@@ -52,7 +53,7 @@ async fn the_multi_tenant_pipeline_runs_each_tenants_chain_then_the_platform_agg
     let harness = Harness::start().await;
     let s3_root = harness.emr.emr.s3_root();
     seed_local_s3(&example("s3"), &s3_root).expect("seeded");
-    let pipeline = example_json("pipelines/multi-tenant.json");
+    let pipeline = pipeline_json("multi-tenant.json");
 
     // WHEN the day runs
     let run = harness

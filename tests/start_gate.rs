@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use emrflow_asl::{ExecutionStatus, FnObserver, HistoryEvent, NoopObserver, Observer, StopHandle};
-use emrflow_tests::{pipeline, script_step, state_entered, Harness, Run};
+use emrflow_tests::{pipeline, script_step, state_entered, FastForwardClock, Harness, Run};
 use serde_json::{json, Value};
 
 const DAY: &str = "2026-11-21";
@@ -108,8 +108,9 @@ async fn a_second_run_waits_for_the_first_and_starts_when_it_ends() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_third_run_still_queued_past_its_deadline_ends_pipeline_busy() {
     // GIVEN a run going, a second queued behind it, and a third whose queue deadline is one
-    // minute
-    let harness = Harness::start().await;
+    // minute (of the test's fast-forwarded time)
+    let mut harness = Harness::start().await;
+    harness.clock = Some(Arc::new(FastForwardClock::new(harness.time_scale)));
     let spec = one_step(&harness, "sleep 3");
     let impatient = with(spec.clone(), "QueueTimeoutMinutes", json!(1));
     // WHEN the three start in that order
@@ -140,6 +141,9 @@ async fn a_third_run_still_queued_past_its_deadline_ends_pipeline_busy() {
             "Ready_To_Start",
             "Wait_For_Earlier_Runs",
             "Check_Start_Conditions",
+            "Not_Started_In_Words",
+            "Not_Started_Parse_Lambda_Error",
+            "Not_Started_Lambda_Message",
             "Not_Started"
         ]
     );
@@ -331,8 +335,10 @@ async fn late_data_waits_without_any_emr_call_and_starts_when_the_object_arrives
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn data_still_missing_at_its_deadline_ends_input_not_ready_naming_the_missing_objects() {
-    // GIVEN a pipeline waiting one minute for two objects, one of which is there
-    let harness = Harness::start().await;
+    // GIVEN a pipeline waiting one minute (of the test's fast-forwarded time) for two
+    // objects, one of which is there
+    let mut harness = Harness::start().await;
+    harness.clock = Some(Arc::new(FastForwardClock::new(harness.time_scale)));
     let spec = with(
         one_step(&harness, "echo work"),
         "WaitFor",
@@ -359,6 +365,9 @@ async fn data_still_missing_at_its_deadline_ends_input_not_ready_naming_the_miss
             "Ready_To_Start",
             "Wait_For_Input_Data",
             "Check_Start_Conditions",
+            "Not_Started_In_Words",
+            "Not_Started_Parse_Lambda_Error",
+            "Not_Started_Lambda_Message",
             "Not_Started"
         ]
     );

@@ -288,7 +288,9 @@ fn source_lines_matching(patterns: &[regex::Regex]) -> Vec<String> {
             let text = std::fs::read_to_string(&path).expect("readable source");
             for (number, line) in text.lines().enumerate() {
                 let code = line.trim_start();
-                if !code.starts_with("//") && patterns.iter().any(|p| p.is_match(code)) {
+                // Comments and attributes (`#[arg(num_args = 0..=1)]`) are not messages.
+                let message_line = !code.starts_with("//") && !code.starts_with("#[");
+                if message_line && patterns.iter().any(|p| p.is_match(code)) {
                     found.push(format!("{}:{}: {code}", path.display(), number + 1));
                 }
             }

@@ -31,7 +31,7 @@ async fn console_over(root: &Path) -> String {
     let addr = listener.local_addr().expect("an address");
     let console = Arc::new(Console {
         backend: Backend::local(root),
-        default_pipeline: None,
+        pipelines: Default::default(),
         token: None,
         hosts: allowed_hosts(addr),
     });
@@ -77,7 +77,7 @@ async fn time_get(host: &str, path: &str) -> (f64, f64) {
 fn sample_input() -> Value {
     let text = std::fs::read_to_string(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../examples/pipeline.json"
+        "/../pipelines/daily-etl.json"
     ))
     .expect("the sample");
     let pipeline: Value = serde_json::from_str(&text).expect("JSON");

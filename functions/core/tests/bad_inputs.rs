@@ -621,7 +621,7 @@ async fn an_execution_input_too_large_for_a_task_input_is_refused() {
 async fn pipeline_name_with_an_inline_pipeline() {
     assert_input_rejected(
         json!({"PipelineName": "daily-etl", "Pipeline": sample_pipeline()}),
-        "key PipelineName: give PipelineName (a deployed pipeline) or Pipeline",
+        "key 'PipelineName': give PipelineName (a deployed pipeline) or Pipeline",
     )
     .await;
 }
@@ -635,7 +635,7 @@ async fn pipeline_name_of_the_wrong_type() {
 async fn pipeline_name_that_is_not_deployed() {
     assert_input_rejected(
         json!({"PipelineName": "nightly"}),
-        "key PipelineName: 'nightly' is not a deployed pipeline (deployed: daily-etl)",
+        "key 'PipelineName': 'nightly' is not a deployed pipeline (deployed: daily-etl)",
     )
     .await;
 }
@@ -644,7 +644,7 @@ async fn pipeline_name_that_is_not_deployed() {
 async fn inline_pipeline_with_a_schedule_in_an_unknown_time_zone() {
     assert_pipeline_rejected(
         |p| p["Schedule"] = json!({"Cron": "0 2 * * ? *", "Timezone": "Mars/Olympus_Mons"}),
-        "key Schedule.Timezone",
+        "key 'Schedule.Timezone'",
     )
     .await;
 }

@@ -307,23 +307,23 @@ async fn assert_steps_rejected(steps: Value, input: Value, expected: &str) {
 #[tokio::test]
 async fn bad_lists_in_the_spec_are_refused_naming_the_key() {
     for (for_each, expected) in [
-        (json!([]), "key Steps[0].ForEach: the list is empty"),
+        (json!([]), "key 'Steps[0].ForEach': the list is empty"),
         (
             json!(["a", "b", "a"]),
-            "key Steps[0].ForEach[2]: 'a' is item 0 already",
+            "key 'Steps[0].ForEach[2]': 'a' is item 0 already",
         ),
         (
             json!(["a", "b c"]),
-            "key Steps[0].ForEach[1]: 'b c' is not an item name",
+            "key 'Steps[0].ForEach[1]': 'b c' is not an item name",
         ),
-        (json!(["a", "x]"]), "key Steps[0].ForEach[1]"),
+        (json!(["a", "x]"]), "key 'Steps[0].ForEach[1]'"),
         (
             json!(["a", 2]),
-            "key Steps[0].ForEach: item 1 is 2, not a string",
+            "key 'Steps[0].ForEach': item 1 is 2, not a string",
         ),
         (
             json!("tenant_a"),
-            "key Steps[0].ForEach: expected a list of items",
+            "key 'Steps[0].ForEach': expected a list of items",
         ),
         (
             json!({"FromInput": "Tenants", "Defaults": ["a"]}),
@@ -331,11 +331,11 @@ async fn bad_lists_in_the_spec_are_refused_naming_the_key() {
         ),
         (
             json!({"FromInput": "Items.Tenants"}),
-            "key Steps[0].ForEach.FromInput: 'Items.Tenants' must be",
+            "key 'Steps[0].ForEach.FromInput': 'Items.Tenants' must be",
         ),
         (
             json!({"FromInput": "Tenants", "Default": []}),
-            "key Steps[0].ForEach.Default: the list is empty",
+            "key 'Steps[0].ForEach.Default': the list is empty",
         ),
     ] {
         assert_steps_rejected(
@@ -355,7 +355,7 @@ async fn item_outside_a_mapped_step_is_refused() {
             command("report", json!({"Args": ["{{Item}}"]}))
         ]),
         json!({}),
-        "key Steps[1].Args[0]: {{Item}} is rendered only in a step with ForEach",
+        "key 'Steps[1].Args[0]': {{Item}} is rendered only in a step with ForEach",
     )
     .await;
 }
@@ -369,7 +369,7 @@ async fn mapped_steps_over_different_lists_cannot_wait_item_by_item() {
                 command("load", json!({"ForEach": other, "DependsOn": ["etl"]}))
             ]),
             json!({"Items": {"Tenants": ["a", "b"]}}),
-            "key Steps[1].DependsOn: step 'load'",
+            "key 'Steps[1].DependsOn': step 'load'",
         )
         .await;
     }
@@ -383,7 +383,7 @@ async fn mapped_steps_over_different_lists_cannot_wait_item_by_item() {
             command("load", json!({"ForEach": {"FromInput": "Tenants"}}))
         ]),
         json!({}),
-        "key Steps[1].ForEach.Default: steps 'etl' and 'load'",
+        "key 'Steps[1].ForEach.Default': steps 'etl' and 'load'",
     )
     .await;
 }
@@ -392,23 +392,23 @@ async fn mapped_steps_over_different_lists_cannot_wait_item_by_item() {
 async fn bad_items_in_the_execution_input_are_refused_naming_the_key() {
     let steps = json!([command("etl", json!({"ForEach": {"FromInput": "Tenants"}}))]);
     for (input, expected) in [
-        (json!({}), "key Items.Tenants: required"),
+        (json!({}), "key 'Items.Tenants': required"),
         (
             json!({"Items": {"Tenants": "tenant_a"}}),
-            "key Items.Tenants: expected an array",
+            "key 'Items.Tenants': expected an array",
         ),
-        (json!({"Items": ["tenant_a"]}), "key Items"),
+        (json!({"Items": ["tenant_a"]}), "key 'Items'"),
         (
             json!({"Items": {"Tenants": []}}),
-            "key Items.Tenants: the list is empty",
+            "key 'Items.Tenants': the list is empty",
         ),
         (
             json!({"Items": {"Tenants": ["ok", "not/ok"]}}),
-            "key Items.Tenants[1]: 'not/ok' is not an item name",
+            "key 'Items.Tenants[1]': 'not/ok' is not an item name",
         ),
         (
             json!({"Items": {"Tenants": ["a"], "Regions": ["eu"]}}),
-            "key Items.Regions: no step of pipeline 'daily-etl' has ForEach {\"FromInput\": \"Regions\"}",
+            "key 'Items.Regions': no step of pipeline 'daily-etl' has ForEach {\"FromInput\": \"Regions\"}",
         ),
     ] {
         assert_steps_rejected(steps.clone(), input, expected).await;
@@ -431,7 +431,7 @@ async fn instances_count_toward_emrs_256_steps_with_their_retries() {
     assert_steps_rejected(
         json!([command("etl", json!({"ForEach": {"FromInput": "Tenants"}, "Retry": retried}))]),
         json!({"Items": {"Tenants": items}}),
-        "key Items.Tenants: with these items the pipeline runs 129 step instances and, with every attempt of every instance, could submit 258 EMR steps",
+        "key 'Items.Tenants': with these items the pipeline runs 129 step instances and, with every attempt of every instance, could submit 258 EMR steps",
     )
     .await;
 }
@@ -447,7 +447,7 @@ async fn the_step_name_limit_counts_the_item_and_the_execution_suffix() {
             json!({"ForEach": {"FromInput": "Tenants"}})
         )]),
         json!({"Items": {"Tenants": [item]}}),
-        "key Steps[0].Name: with item",
+        "key 'Steps[0].Name': with item",
     )
     .await;
 }
@@ -460,7 +460,7 @@ async fn instances_count_toward_the_execution_states_256_kib() {
     assert_steps_rejected(
         json!([command("etl", json!({"ForEach": {"FromInput": "Tenants"}, "Retry": {"MaxAttempts": 1}}))]),
         json!({"Items": {"Tenants": items}}),
-        "key Items.Tenants: with these items the pipeline runs 128 steps and instances, and in the worst case",
+        "key 'Items.Tenants': with these items the pipeline runs 128 steps and instances, and in the worst case",
     )
     .await;
 }

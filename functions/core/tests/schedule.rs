@@ -295,16 +295,16 @@ fn a_bad_schedule_in_a_pipeline_is_invalid_input_naming_the_key() {
     // GIVEN a pipeline whose Schedule is wrong in each way WHEN validated THEN InvalidInput
     // naming the key
     for (schedule, key) in [
-        (json!({"Cron": "0 2 * * * *"}), "key Schedule.Cron: '0 2 * * * *' is not a cron expression EventBridge Scheduler accepts"),
-        (json!({"Cron": "cron(0 2 * * ? *)"}), "key Schedule.Cron: write '0 2 * * ? *' without 'cron( )'"),
-        (json!({"Rate": "5 hour"}), "key Schedule.Rate"),
-        (json!({"Cron": "0 2 * * ? *", "Timezone": "Europe/Berln"}), "key Schedule.Timezone: 'Europe/Berln' is not an IANA time zone"),
-        (json!({"Cron": "0 2 * * ? *", "Timezone": "europe/berlin"}), "key Schedule.Timezone"),
-        (json!({"Cron": "0 2 * * ? *", "Rate": "1 day"}), "key Schedule: give Cron or Rate, not both"),
-        (json!({"Timezone": "UTC"}), "key Schedule: give Cron"),
-        (json!({"Cron": "0 2 * * ? *", "ProcessingDayOffset": 400}), "key Schedule.ProcessingDayOffset: 400"),
+        (json!({"Cron": "0 2 * * * *"}), "key 'Schedule.Cron': '0 2 * * * *' is not a cron expression EventBridge Scheduler accepts"),
+        (json!({"Cron": "cron(0 2 * * ? *)"}), "key 'Schedule.Cron': write '0 2 * * ? *' without 'cron( )'"),
+        (json!({"Rate": "5 hour"}), "key 'Schedule.Rate'"),
+        (json!({"Cron": "0 2 * * ? *", "Timezone": "Europe/Berln"}), "key 'Schedule.Timezone': 'Europe/Berln' is not an IANA time zone"),
+        (json!({"Cron": "0 2 * * ? *", "Timezone": "europe/berlin"}), "key 'Schedule.Timezone'"),
+        (json!({"Cron": "0 2 * * ? *", "Rate": "1 day"}), "key 'Schedule': give Cron or Rate, not both"),
+        (json!({"Timezone": "UTC"}), "key 'Schedule': give Cron"),
+        (json!({"Cron": "0 2 * * ? *", "ProcessingDayOffset": 400}), "key 'Schedule.ProcessingDayOffset': 400"),
         (json!({"Cron": "0 2 * * ? *", "Enable": false}), "Schedule.Enable"),
-        (json!({"Cron": "{{ProcessingDate}} 2 * * ? *"}), "key Schedule"),
+        (json!({"Cron": "{{ProcessingDate}} 2 * * ? *"}), "key 'Schedule'"),
     ] {
         let error = pipeline_with_schedule(schedule.clone()).expect_err(&schedule.to_string());
         assert_eq!(error.name(), ErrorName::InvalidInput);

@@ -95,7 +95,7 @@ impl AwaitData {
         check_execution_name(&name)?;
         if request.heartbeat_seconds == Some(0) {
             return Err(EmrflowError::invalid_input(
-                "key HeartbeatSeconds: must be at least 1",
+                "key 'HeartbeatSeconds': must be at least 1",
             ));
         }
         let normalized = derive(&request.execution, &self.deployment)?;

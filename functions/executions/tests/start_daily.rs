@@ -260,13 +260,13 @@ async fn given_a_tick_that_does_not_fit_the_deployment_when_handled_then_invalid
     for (tick, expected) in [
         (
             tick("nightly", "2026-11-22T05:00:00Z"),
-            "key PipelineName: 'nightly' is not a deployed pipeline (deployed: clicks, daily-etl, manual-only)",
+            "key 'PipelineName': 'nightly' is not a deployed pipeline (deployed: clicks, daily-etl, manual-only)",
         ),
         (
             tick("manual-only", "2026-11-22T05:00:00Z"),
             "pipeline 'manual-only' has no Schedule",
         ),
-        (tick("daily-etl", "22.11.2026"), "key ScheduledTime"),
+        (tick("daily-etl", "22.11.2026"), "key 'ScheduledTime'"),
     ] {
         // WHEN it is handled
         let error = starter.start(&tick).await.unwrap_err();

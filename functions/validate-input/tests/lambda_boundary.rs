@@ -96,7 +96,7 @@ async fn two_pipelines_with_one_name_fail_the_cold_start_naming_both_files() {
     assert!(
         error
             .error_message
-            .contains("b.json: pipeline spec: key Name: 'daily-etl'"),
+            .contains("b.json: pipeline spec: key 'Name': 'daily-etl'"),
         "{error:?}"
     );
     assert!(error.error_message.contains("a.json"), "{error:?}");

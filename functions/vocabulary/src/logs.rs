@@ -181,15 +181,21 @@ fn line_text(line: &[u8]) -> String {
 }
 
 /// The line that explains a failure, and where it is: what mrjob calls the "probable cause
-/// of failure".
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// of failure". As JSON: `{"line": …, "stream": "stderr", "lineNumber": 5}`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct ProbableCause {
     /// The line, without its surrounding blanks.
     pub line: String,
     /// The log it is in: [`LogStream::Stderr`] or [`LogStream::Stdout`].
+    #[serde(serialize_with = "stream_name")]
     pub stream: LogStream,
     /// Its line number in that log, from 1.
     pub line_number: usize,
+}
+
+fn stream_name<S: serde::Serializer>(stream: &LogStream, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(stream.name())
 }
 
 /// The line of a failed step's stderr or stdout that explains the failure, if one does:

@@ -48,24 +48,12 @@ impl RunFiles {
         s3_from: Option<PathBuf>,
     ) -> Result<RunFiles, String> {
         let mut found = Vec::new();
-        let pipelines = match (pipeline, pipelines) {
-            (Some(file), _) => Pipelines::File(file),
-            (None, Some(folder)) => Pipelines::Folder(folder),
-            (None, None) if dir.join(PIPELINE_FILE).is_file() => {
-                found.push(format!("the pipeline {PIPELINE_FILE}"));
-                Pipelines::File(PathBuf::from(PIPELINE_FILE))
-            }
-            (None, None) if dir.join(PIPELINES_FOLDER).is_dir() => {
-                found.push(format!("the pipelines folder {PIPELINES_FOLDER}/"));
-                Pipelines::Folder(PathBuf::from(PIPELINES_FOLDER))
-            }
-            (None, None) => {
-                return Err(format!(
-                    "no pipeline spec: there is no {PIPELINE_FILE} in {} (nor a {PIPELINES_FOLDER}/ folder); pass --pipeline FILE or --pipelines DIR, or write a working sample to start from with `emrflow init DIR`",
-                    dir.display()
-                ))
-            }
-        };
+        let pipelines = find_pipelines(dir, pipeline, pipelines, &mut found).ok_or_else(|| {
+            format!(
+                "no pipeline spec: there is no {PIPELINE_FILE} in {} (nor a {PIPELINES_FOLDER}/ folder); pass --pipeline FILE or --pipelines DIR, or write a working sample to start from with `emrflow init DIR`",
+                dir.display()
+            )
+        })?;
         let input = match input {
             Some(input) => input,
             None if dir.join(INPUT_FILE).is_file() => {
@@ -91,6 +79,30 @@ impl RunFiles {
     }
 }
 
+/// The pipelines deployed: `--pipeline FILE`, else `--pipelines DIR`, else `pipeline.json`
+/// in `dir`, else its `pipelines/` folder (what was found is said in `found`); None when
+/// there is none.
+pub fn find_pipelines(
+    dir: &Path,
+    pipeline: Option<PathBuf>,
+    pipelines: Option<PathBuf>,
+    found: &mut Vec<String>,
+) -> Option<Pipelines> {
+    match (pipeline, pipelines) {
+        (Some(file), _) => Some(Pipelines::File(file)),
+        (None, Some(folder)) => Some(Pipelines::Folder(folder)),
+        (None, None) if dir.join(PIPELINE_FILE).is_file() => {
+            found.push(format!("the pipeline {PIPELINE_FILE}"));
+            Some(Pipelines::File(dir.join(PIPELINE_FILE)))
+        }
+        (None, None) if dir.join(PIPELINES_FOLDER).is_dir() => {
+            found.push(format!("the pipelines folder {PIPELINES_FOLDER}/"));
+            Some(Pipelines::Folder(dir.join(PIPELINES_FOLDER)))
+        }
+        (None, None) => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,7 +118,7 @@ mod tests {
         let files = RunFiles::resolve(dir.path(), None, None, None, None).expect("found");
         assert_eq!(
             files.pipelines,
-            Pipelines::File(PathBuf::from(PIPELINE_FILE))
+            Pipelines::File(dir.path().join(PIPELINE_FILE))
         );
         assert_eq!(files.input, INPUT_FILE);
         assert_eq!(files.s3_from, Some(PathBuf::from(S3_FOLDER)));

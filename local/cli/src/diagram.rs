@@ -357,7 +357,11 @@ mod tests {
             "{diagram}"
         );
         assert!(diagram.contains("s2_aggregate --> s3_notify"), "{diagram}");
-        assert_eq!(diagram.matches("etl").count(), 2, "{diagram}");
+        assert_eq!(diagram.matches("s0_etl[[").count(), 1, "{diagram}");
+        assert!(
+            !diagram.contains("tenant_a]"),
+            "no node per item: {diagram}"
+        );
     }
 
     #[test]

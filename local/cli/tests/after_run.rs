@@ -132,6 +132,7 @@ fn printed_execution_seconds(stderr: &str) -> f64 {
         .unwrap_or_else(|_| panic!("no seconds in: {line}"))
 }
 
+#[ignore = "slow: make test-slow"]
 #[test]
 fn with_emr_hung_the_runner_gives_up_after_its_budget_and_says_how_to_finish() {
     // GIVEN an EMR endpoint that accepts connections and never answers

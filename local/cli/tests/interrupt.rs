@@ -204,7 +204,12 @@ async fn a_background_local_run_stops_with_emrflow_stop_and_leaves_nothing_runni
         "{}",
         String::from_utf8_lossy(&started.stderr)
     );
-    assert!(String::from_utf8_lossy(&started.stdout).contains("emrflow watch --local background"));
+    assert!(
+        String::from_utf8_lossy(&started.stdout)
+            .contains(&format!("emrflow watch --local --root {root} background")),
+        "{}",
+        String::from_utf8_lossy(&started.stdout)
+    );
     // AND its step runs (seen through the record it keeps while it runs)
     let local = LocalExecutions::new(dir.path());
     let mut running = false;

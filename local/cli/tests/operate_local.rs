@@ -157,7 +157,10 @@ fn runs_lists_the_newest_first_and_points_at_the_failed_ones_logs() {
         "{text}"
     );
     assert!(
-        text.contains("emrflow logs --local daily-2026-11-21"),
+        text.contains(&format!(
+            "emrflow logs --local --root {} daily-2026-11-21",
+            root.path().display()
+        )),
         "{text}"
     );
     // AND --status keeps the failed one, in JSON
@@ -237,7 +240,10 @@ fn show_gives_states_steps_and_the_error_and_watch_ends_with_the_status() {
     assert!(show.contains("s3://logs/emr/j-1/steps/s-2/"), "{show}");
     assert!(show.contains("Error  StepFailed"), "{show}");
     assert!(
-        show.contains("Next   emrflow logs --local daily-2026-11-21"),
+        show.contains(&format!(
+            "Next   emrflow logs --local --root {} daily-2026-11-21",
+            root.path().display()
+        )),
         "{show}"
     );
     assert_eq!(json["steps"][1]["Attempts"][0]["StepId"], "s-2");
@@ -264,7 +270,10 @@ fn a_running_execution_shows_what_runs_and_stop_explains_ctrl_c() {
     // THEN it is RUNNING, in Check_Steps, and next is watch
     assert!(show.starts_with("daily-2026-11-22  RUNNING"), "{show}");
     assert!(
-        show.contains("Next   emrflow watch --local daily-2026-11-22"),
+        show.contains(&format!(
+            "Next   emrflow watch --local --root {} daily-2026-11-22",
+            root.path().display()
+        )),
         "{show}"
     );
     // AND stop did nothing, saying how a local run stops
@@ -401,8 +410,10 @@ fn show_lists_skipped_and_timed_out_steps_and_says_why_from_the_steps_logs() {
         "{failed}"
     );
     assert!(
-        failed
-            .contains("Next   emrflow logs --local daily-2026-11-20   (the failed step's stderr)"),
+        failed.contains(&format!(
+            "Next   emrflow logs --local --root {} daily-2026-11-20   (the failed step's stderr)",
+            root.path().display()
+        )),
         "{failed}"
     );
     // AND the succeeded run shows why its skipped step never ran

@@ -58,7 +58,8 @@ fn the_repositorys_pipelines_validate_and_exit_zero() {
         "{text}"
     );
     assert!(text.contains("data-lake"), "{text}");
-    assert!(text.ends_with("2 valid, 0 problem(s)\n"), "{text}");
+    assert!(text.contains("multi-tenant"), "{text}");
+    assert!(text.ends_with("3 valid, 0 problem(s)\n"), "{text}");
 }
 
 #[test]
@@ -93,9 +94,9 @@ fn every_bad_pipeline_file_is_reported_with_its_file_and_key_and_exit_one() {
     let c = dir.join("c.json");
     let d = dir.join("d.json");
     for expected in [
-        format!("error  {}: pipeline spec: key Name: 'orders' is already the Name of {}", b.display(), dir.join("a.json").display()),
-        format!("error  {}: pipeline spec: key Schedule.Timezone: 'Europe/Berln' is not an IANA time zone", c.display()),
-        format!("error  {}: pipeline spec: key Schedule.Cron: '0 2 * * * *' is not a cron expression EventBridge Scheduler accepts", d.display()),
+        format!("error  {}: pipeline spec: key 'Name': 'orders' is already the Name of {}", b.display(), dir.join("a.json").display()),
+        format!("error  {}: pipeline spec: key 'Schedule.Timezone': 'Europe/Berln' is not an IANA time zone", c.display()),
+        format!("error  {}: pipeline spec: key 'Schedule.Cron': '0 2 * * * *' is not a cron expression EventBridge Scheduler accepts", d.display()),
         "1 valid, 3 problem(s)".to_string(),
     ] {
         assert!(text.contains(&expected), "'{expected}' not in:\n{text}");
@@ -120,7 +121,7 @@ fn an_execution_input_is_checked_against_the_pipelines_as_validate_input_would()
     assert_eq!(output.status.code(), Some(1), "{text}");
     assert!(
         text.contains(
-            "error  --input: key PipelineName: give PipelineName (a deployed pipeline) or Pipeline"
+            "error  --input: key 'PipelineName': give PipelineName (a deployed pipeline) or Pipeline"
         ),
         "{text}"
     );
@@ -180,7 +181,7 @@ fn a_pipeline_runs_locally_by_name_and_its_runs_and_last_run_are_found_by_pipeli
     let text = stdout(&unnamed);
     assert_eq!(unnamed.status.code(), Some(1), "{text}");
     assert!(
-        text.contains("PipelineName: required when more than one pipeline is deployed (deployed: clicks, orders)"),
+        text.contains("'PipelineName': required when more than one pipeline is deployed (deployed: clicks, orders)"),
         "{text}"
     );
     // AND WHEN clicks runs by name THEN it succeeds

@@ -58,7 +58,7 @@ fn host_port(text: &str) -> u16 {
 
 fn refusal(shown: &str, port: u16) -> String {
     format!(
-        "will not listen on {shown}, only on loopback: what emrflow serves has no authentication, and the local EMR runs Command and Script steps as commands on this machine, so anyone who could reach {shown} could run commands here (remote command execution). Use 127.0.0.1:{port}, [::1]:{port} or localhost:{port}; to use it from another machine, forward the port over SSH (ssh -L {port}:127.0.0.1:{port} THIS-HOST)."
+        "will not listen on {shown}, only on loopback: what emrflow serves has no authentication — the local EMR runs Command and Script steps as commands on this machine, the console shows your executions' inputs, causes and logs (and with --allow-actions stops and starts them with your credentials) — so anyone who could reach {shown} could run commands here (remote command execution) or act as you. Use 127.0.0.1:{port}, [::1]:{port} or localhost:{port}; to use it from another machine, forward the port over SSH (ssh -L {port}:127.0.0.1:{port} THIS-HOST)."
     )
 }
 

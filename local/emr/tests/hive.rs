@@ -58,6 +58,7 @@ INSERT OVERWRITE DIRECTORY 's3://out/${hiveconf:result}/'
   SELECT id, amount, dt, '${hiveconf:emrflow.source}' FROM sales ORDER BY id;
 ";
 
+#[ignore = "slow: make test-slow"]
 #[tokio::test]
 async fn given_hive_steps_on_one_cluster_when_they_run_then_tables_persist_between_steps_and_errors_are_named(
 ) {
@@ -187,6 +188,7 @@ fn aws_cli() -> Option<std::path::PathBuf> {
     })
 }
 
+#[ignore = "slow: make test-slow"]
 #[tokio::test]
 async fn given_the_aws_cli_when_it_adds_a_hive_step_then_the_script_runs_with_its_variables() {
     let Some(aws) = aws_cli() else {

@@ -182,7 +182,7 @@ impl StartFacts<'_> {
         EmrflowError::new(
             ErrorName::PipelineBusy,
             format!(
-                "pipeline '{}' allows {} run(s) at once (MaxConcurrentRuns) and {runs}; this run (ProcessingDate {}) waited its QueueTimeoutMinutes of {} and did not start — nothing was created. When they have ended, start it again (input key WaitForEarlierRuns false starts it beside them)",
+                "pipeline '{}' allows {} run(s) at once (MaxConcurrentRuns) and {runs}; this run (ProcessingDate {}) waited its QueueTimeoutMinutes of {} and did not start — nothing was created. When they have ended, start it again (the input key 'WaitForEarlierRuns' false starts it beside them)",
                 pipeline.name,
                 pipeline.max_concurrent_runs(),
                 self.normalized.processing_date,
@@ -313,7 +313,10 @@ mod tests {
     }
 
     fn sample() -> crate::PipelineSpec {
-        let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../examples/pipeline.json");
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../pipelines/daily-etl.json"
+        );
         crate::PipelineSpec::load(path).expect("sample pipeline")
     }
 }

@@ -184,8 +184,8 @@ pub(super) fn check_state_size(
     let worst = worst_case_state_bytes(summary, normalized);
     if worst > STATE_LIMIT_BYTES && !normalized.item_sources.is_empty() {
         return Err(EmrflowError::invalid_input(format!(
-            "key {}: with these items the pipeline runs {} steps and instances, and in the worst case (every one reported with every attempt) this execution's state reaches {worst} bytes, over Step Functions' limit of {STATE_LIMIT_BYTES} bytes; give fewer items, shorten step names or LogUri, lower Retry.MaxAttempts, or split the pipeline",
-            normalized.item_sources.join(", "),
+            "{}: with these items the pipeline runs {} steps and instances, and in the worst case (every one reported with every attempt) this execution's state reaches {worst} bytes, over Step Functions' limit of {STATE_LIMIT_BYTES} bytes; give fewer items, shorten step names or LogUri, lower Retry.MaxAttempts, or split the pipeline",
+            normalized.item_sources.iter().map(crate::words::key).collect::<Vec<_>>().join(", "),
             normalized.pipeline.steps.len()
         )));
     }

@@ -10,7 +10,7 @@ use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
 use super::cron::Cron;
-use crate::EmrflowError;
+use crate::{words, EmrflowError};
 
 /// Schedules without a Timezone run in UTC, as EventBridge Scheduler's do.
 pub const DEFAULT_TIMEZONE: &str = "UTC";
@@ -106,7 +106,8 @@ impl ScheduleSpec {
         let offset = self.processing_day_offset();
         if offset > PROCESSING_DAY_OFFSET_LIMIT {
             return Err(invalid(format!(
-                "key Schedule.ProcessingDayOffset: {offset} is outside 0..={PROCESSING_DAY_OFFSET_LIMIT}"
+                "key 'Schedule.ProcessingDayOffset': {offset} is outside {}",
+                words::range(&(0..=PROCESSING_DAY_OFFSET_LIMIT))
             )));
         }
         Ok(())
@@ -119,21 +120,21 @@ impl ScheduleSpec {
                 .map(When::Cron)
                 .map_err(|why| {
                     invalid(format!(
-                        "key Schedule.Cron: '{cron}' is not a cron expression EventBridge Scheduler accepts: {why}"
+                        "key 'Schedule.Cron': '{cron}' is not a cron expression EventBridge Scheduler accepts: {why}"
                     ))
                 }),
             (None, Some(rate)) => Rate::parse(unwrapped(rate, "rate", "Rate")?)
                 .map(When::Rate)
                 .map_err(|why| {
                     invalid(format!(
-                        "key Schedule.Rate: '{rate}' is not a rate EventBridge Scheduler accepts: {why}"
+                        "key 'Schedule.Rate': '{rate}' is not a rate EventBridge Scheduler accepts: {why}"
                     ))
                 }),
             (Some(_), Some(_)) => Err(invalid(
-                "key Schedule: give Cron or Rate, not both".to_string(),
+                "key 'Schedule': give Cron or Rate, not both".to_string(),
             )),
             (None, None) => Err(invalid(
-                "key Schedule: give Cron (e.g. \"0 2 * * ? *\") or Rate (e.g. \"12 hours\")"
+                "key 'Schedule': give Cron (e.g. \"0 2 * * ? *\") or Rate (e.g. \"12 hours\")"
                     .to_string(),
             )),
         }
@@ -144,7 +145,7 @@ impl ScheduleSpec {
         let name = self.timezone_name();
         Tz::from_str(name).map_err(|_| {
             invalid(format!(
-                "key Schedule.Timezone: '{name}' is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)"
+                "key 'Schedule.Timezone': '{name}' is not an IANA time zone name (e.g. Europe/Berlin, America/New_York, UTC)"
             ))
         })
     }
@@ -201,7 +202,7 @@ impl ScheduleSpec {
 fn unwrapped<'a>(text: &'a str, word: &str, key: &str) -> Result<&'a str, EmrflowError> {
     if text.trim_start().starts_with(&format!("{word}(")) {
         return Err(invalid(format!(
-            "key Schedule.{key}: write '{}' without '{word}( )' around it",
+            "key 'Schedule.{key}': write '{}' without '{word}( )' around it",
             text.trim()
                 .trim_start_matches(&format!("{word}("))
                 .trim_end_matches(')')

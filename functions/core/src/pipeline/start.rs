@@ -7,9 +7,9 @@ use std::ops::RangeInclusive;
 
 use serde::{Deserialize, Serialize};
 
-use super::{PipelineSpec, MAX_RUN_MINUTES_LIMIT};
+use super::{spec_error, PipelineSpec, MAX_RUN_MINUTES_LIMIT};
 use crate::objects::check_object_uri;
-use crate::EmrflowError;
+use crate::{words, EmrflowError};
 
 /// One run at a time: yesterday's run still going means today's would write the same tables.
 pub const DEFAULT_MAX_CONCURRENT_RUNS: u32 = 1;
@@ -61,13 +61,14 @@ impl PipelineSpec {
 
     /// MaxConcurrentRuns, QueueTimeoutMinutes and WaitFor, each InvalidInput naming the key.
     pub(super) fn validate_start(&self) -> Result<(), EmrflowError> {
-        let invalid = |message: String| Err(EmrflowError::invalid_input(message));
         if let Some(runs) = self.max_concurrent_runs {
             if !MAX_CONCURRENT_RUNS.contains(&runs) {
-                return invalid(format!(
-                    "pipeline spec: key MaxConcurrentRuns: {runs} is outside {}..={} (1 = a run waits for the one before it)",
-                    MAX_CONCURRENT_RUNS.start(),
-                    MAX_CONCURRENT_RUNS.end()
+                return Err(spec_error(
+                    "MaxConcurrentRuns",
+                    format!(
+                        "{runs} is outside {} (1 = a run waits for the one before it)",
+                        words::range(&MAX_CONCURRENT_RUNS)
+                    ),
                 ));
             }
         }
@@ -81,17 +82,17 @@ impl PipelineSpec {
             check_minutes("WaitFor.TimeoutMinutes", minutes)?;
         }
         if wait_for.s3.is_empty() || wait_for.s3.len() > MAX_WAIT_FOR_OBJECTS {
-            return invalid(format!(
-                "pipeline spec: key WaitFor.S3: {} objects; give 1 to {MAX_WAIT_FOR_OBJECTS} (or leave WaitFor out)",
-                wait_for.s3.len()
+            return Err(spec_error(
+                "WaitFor.S3",
+                format!(
+                    "{}; give 1 to {MAX_WAIT_FOR_OBJECTS} (or leave WaitFor out)",
+                    words::count(wait_for.s3.len() as u32, "object")
+                ),
             ));
         }
         for (index, uri) in wait_for.s3.iter().enumerate() {
-            check_object_uri(uri).map_err(|problem| {
-                EmrflowError::invalid_input(format!(
-                    "pipeline spec: key WaitFor.S3[{index}]: {problem}"
-                ))
-            })?;
+            check_object_uri(uri)
+                .map_err(|problem| spec_error(format!("WaitFor.S3[{index}]"), problem))?;
         }
         Ok(())
     }
@@ -101,8 +102,12 @@ fn check_minutes(key: &str, minutes: u32) -> Result<(), EmrflowError> {
     if (1..=MAX_RUN_MINUTES_LIMIT).contains(&minutes) {
         Ok(())
     } else {
-        Err(EmrflowError::invalid_input(format!(
-            "pipeline spec: key {key}: {minutes} is outside 1..={MAX_RUN_MINUTES_LIMIT} (a week)"
-        )))
+        Err(spec_error(
+            key,
+            format!(
+                "{minutes} is outside {} (a week)",
+                words::range(&(1..=MAX_RUN_MINUTES_LIMIT))
+            ),
+        ))
     }
 }

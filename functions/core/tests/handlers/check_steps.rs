@@ -236,20 +236,21 @@ async fn a_pipeline_timed_out_after_one_minute_says_so_in_the_singular() {
     let (handlers, cluster_id, ids) = cluster_with_steps(&fake).await;
     set_steps(&fake, &cluster_id, &ids, &["COMPLETED", "RUNNING"]);
     // WHEN checked
-    let error = handlers
+    let out = handlers
         .invoke(
             Function::CheckSteps,
             json!({"ClusterId": cluster_id, "CheckTime": "2026-11-22T00:31:01Z",
                    "Execution": execution_with_pipeline(|p| p["MaxRunMinutes"] = json!(1))}),
         )
         .await
-        .unwrap_err();
-    // THEN the time it ran is said in words, nouns agreeing with their numbers
+        .expect("a verdict");
+    // THEN the run failed, and the time it ran is said in words, nouns agreeing with numbers
+    assert_eq!(out["Verdict"], "FAILED");
+    assert_eq!(out["Error"], "PipelineTimedOut");
+    let cause = out["Cause"].as_str().unwrap_or_default();
     assert!(
-        error
-            .to_string()
-            .contains("has run 1 minute 1 second on cluster"),
-        "{error}"
+        cause.contains("has run 1 minute 1 second on cluster"),
+        "{cause}"
     );
 }
 

@@ -164,11 +164,11 @@ async fn with_several_pipelines_deployed_the_input_must_name_a_known_one() {
     for (error, key) in [
         (
             none,
-            "key PipelineName: required when more than one pipeline is deployed",
+            "key 'PipelineName': required when more than one pipeline is deployed",
         ),
         (
             unknown,
-            "key PipelineName: 'daily-elt' is not a deployed pipeline",
+            "key 'PipelineName': 'daily-elt' is not a deployed pipeline",
         ),
     ] {
         assert_eq!(error.name(), ErrorName::InvalidInput);

@@ -105,7 +105,7 @@ impl CheckStart {
     ) -> Result<QueuePlace, EmrflowError> {
         let state_machine = state_machine_arn_of(execution_arn).ok_or_else(|| {
             EmrflowError::invalid_input(format!(
-                "key ExecutionId: '{execution_arn}' is not an execution ARN (arn:…:execution:<state machine>:<name>)"
+                "key 'ExecutionId': '{execution_arn}' is not an execution ARN (arn:…:execution:<state machine>:<name>)"
             ))
         })?;
         let executions = (self.executions_of)(&state_machine);

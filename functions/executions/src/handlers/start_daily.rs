@@ -117,7 +117,7 @@ impl StartDaily {
             .map_err(|error| error.with_context("scheduled start"))?;
         let schedule = pipeline.schedule.as_ref().ok_or_else(|| {
             EmrflowError::invalid_input(format!(
-                "scheduled start: key PipelineName: pipeline '{}' has no Schedule in its file; a schedule left from an earlier deploy? Deploy again",
+                "scheduled start: key 'PipelineName': pipeline '{}' has no Schedule in its file; a schedule left from an earlier deploy? Deploy again",
                 pipeline.name
             ))
         })?;

@@ -1,34 +1,20 @@
-//! Where the console listens: loopback only. The console shows logs, inputs and causes and
-//! (with `--allow-actions`) stops and starts executions with the user's credentials; it has
-//! no login, so it must not be reachable from another machine.
-//!
-//! The one loopback rule of the project is being added to the local EMR crate
-//! (`emrflow_local_emr::loopback::parse_listen_addr`); until it is on main, this function
-//! keeps the same contract (`HOST:PORT` text in, a loopback socket address or the reason out)
-//! and is the one place to switch over.
+//! Where the console listens: loopback only, by the project's one rule
+//! ([`emrflow_local_emr::loopback`]). The console shows logs, inputs and causes and (with
+//! `--allow-actions`) stops and starts executions with the user's credentials; it has no
+//! login, so it must not be reachable from another machine.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 
 /// The address to listen on for `--host HOST --port N`: `127.x.y.z`, `::1` or `localhost`
 /// (as 127.0.0.1); anything else is refused, saying why and what to use instead.
 pub fn listen_addr(host: &str, port: u16) -> Result<SocketAddr, String> {
     let host = host.trim().trim_start_matches('[').trim_end_matches(']');
-    let ip = if host.eq_ignore_ascii_case("localhost") {
-        IpAddr::V4(Ipv4Addr::LOCALHOST)
+    let text = if host.contains(':') {
+        format!("[{host}]:{port}")
     } else {
-        host.parse::<IpAddr>().map_err(|_| refusal(host, port))?
+        format!("{host}:{port}")
     };
-    if ip.is_loopback() {
-        Ok(SocketAddr::new(ip, port))
-    } else {
-        Err(refusal(host, port))
-    }
-}
-
-fn refusal(host: &str, port: u16) -> String {
-    format!(
-        "will not listen on {host}, only on loopback: the console has no login and shows your executions' inputs, causes and logs (and with --allow-actions stops and starts them with your credentials), so it must not be reachable from another machine. Use --host 127.0.0.1 (the default), ::1 or localhost; to open it from another machine, forward the port over SSH (ssh -L {port}:127.0.0.1:{port} THIS-HOST)."
-    )
+    emrflow_local_emr::loopback::parse_listen_addr(&text)
 }
 
 #[cfg(test)]

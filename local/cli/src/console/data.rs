@@ -11,6 +11,7 @@ use emrflow_core::input::normalize;
 use emrflow_core::{Deployment, PipelineSpec};
 use emrflow_executions::{ExecutionRecord, StepView};
 use serde_json::Value;
+use std::collections::BTreeMap;
 
 use super::page::Problem;
 use super::Console;
@@ -41,7 +42,7 @@ pub async fn load_run(console: &Console, name: &str) -> Result<RunData, Problem>
         Ok(steps) => (steps, None),
         Err(problem) => (None, Some(problem)),
     };
-    let spec = execution_pipeline(&record, console.default_pipeline.as_ref());
+    let spec = execution_pipeline(&record, &console.pipelines);
     Ok(RunData {
         record,
         steps,
@@ -50,11 +51,11 @@ pub async fn load_run(console: &Console, name: &str) -> Result<RunData, Problem>
     })
 }
 
-/// The pipeline `record` ran: its input normalized (with `default` as the deployed
-/// pipeline), when the digest is validate-input's.
+/// The pipeline `record` ran: its input normalized (with `pipelines` deployed), when the
+/// digest is validate-input's.
 pub fn execution_pipeline(
     record: &ExecutionRecord,
-    default: Option<&PipelineSpec>,
+    pipelines: &BTreeMap<String, PipelineSpec>,
 ) -> Option<PipelineSpec> {
     let summary = record.summary.as_ref()?;
     let input: Value = record
@@ -63,16 +64,27 @@ pub fn execution_pipeline(
         .as_deref()
         .and_then(|text| serde_json::from_str(text).ok())
         .unwrap_or(Value::Null);
+    // An input that names no pipeline ran the only one deployed then: the summary names it,
+    // and the digest below proves it is the same spec.
+    let input = match input {
+        Value::Object(mut object)
+            if !object.contains_key("Pipeline") && !object.contains_key("PipelineName") =>
+        {
+            object.insert(
+                "PipelineName".into(),
+                Value::from(summary.pipeline_name.clone()),
+            );
+            Value::Object(object)
+        }
+        other => other,
+    };
     let region = record
         .execution
         .execution_arn
         .split(':')
         .nth(3)
         .unwrap_or("us-east-1");
-    let mut deployment = Deployment::new(region);
-    if let Some(default) = default {
-        deployment = deployment.with_pipeline(default.clone());
-    }
+    let deployment = Deployment::new(region).with_pipelines(pipelines.clone());
     let start = record
         .execution
         .start_date

@@ -183,7 +183,7 @@ mod tests {
     fn spec() -> PipelineSpec {
         let text = std::fs::read_to_string(concat!(
             env!("CARGO_MANIFEST_DIR"),
-            "/../../examples/pipeline.json"
+            "/../../pipelines/daily-etl.json"
         ))
         .expect("the sample pipeline");
         PipelineSpec::from_json_str(&text).expect("a valid spec")

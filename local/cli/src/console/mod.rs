@@ -28,6 +28,7 @@ pub mod run_page;
 pub mod runs_page;
 pub mod steps_section;
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -39,6 +40,8 @@ use axum::routing::{get, post};
 use axum::Router;
 use clap::Args;
 use emrflow_core::PipelineSpec;
+
+use crate::defaults::find_pipelines;
 
 use crate::operate::{Backend, Target};
 use page::{secure, Problem};
@@ -54,9 +57,13 @@ pub struct ConsoleArgs {
     /// Show Stop and Re-run buttons (POST, guarded by a token made at launch).
     #[arg(long)]
     pub allow_actions: bool,
-    /// The deployed pipeline spec, to draw the graph of runs whose input has no Pipeline
-    /// (default: examples/pipeline.json when it exists).
+    /// The pipelines folder deployed, to draw the graphs of runs whose input names a
+    /// deployed pipeline (default: pipelines/ in the current directory, unless there is a
+    /// pipeline.json).
     #[arg(long)]
+    pub pipelines: Option<PathBuf>,
+    /// One pipeline file deployed instead of a folder.
+    #[arg(long, conflicts_with = "pipelines")]
     pub pipeline: Option<PathBuf>,
     #[command(flatten)]
     pub target: Target,
@@ -65,8 +72,8 @@ pub struct ConsoleArgs {
 /// What every page reads from.
 pub struct Console {
     pub backend: Backend,
-    /// The deployed (or local) pipeline, for runs whose input carries none.
-    pub default_pipeline: Option<PipelineSpec>,
+    /// The deployed (or local) pipelines by Name, for runs whose input names one.
+    pub pipelines: BTreeMap<String, PipelineSpec>,
     /// This launch's token when actions are allowed.
     pub token: Option<String>,
     /// The Host values requests must name.
@@ -124,9 +131,16 @@ pub async fn serve(listener: tokio::net::TcpListener, console: Arc<Console>) -> 
 /// `emrflow console`.
 pub async fn run(args: ConsoleArgs) -> Result<ExitCode, String> {
     let addr = address::listen_addr(&args.host, args.port)?;
-    let default_pipeline = match &args.pipeline {
-        Some(path) => Some(PipelineSpec::load(path).map_err(|error| error.to_string())?),
-        None => PipelineSpec::load("examples/pipeline.json").ok(),
+    let here = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current directory: {error}"))?;
+    let pipelines = match find_pipelines(
+        &here,
+        args.pipeline.clone(),
+        args.pipelines.clone(),
+        &mut Vec::new(),
+    ) {
+        Some(deployed) => deployed.load()?,
+        None => BTreeMap::new(),
     };
     let backend = Backend::for_target(&args.target).await?;
     let listener = tokio::net::TcpListener::bind(addr)
@@ -153,7 +167,7 @@ pub async fn run(args: ConsoleArgs) -> Result<ExitCode, String> {
     println!("emrflow console on http://{bound}/ ({what}; {mode}); Ctrl-C stops it");
     let console = Arc::new(Console {
         backend,
-        default_pipeline,
+        pipelines,
         token,
         hosts: guard::allowed_hosts(bound),
     });

@@ -1,6 +1,6 @@
-//! A pipeline's page: its step graph and its recent runs. Its schedule and its cost are
-//! each one section here, empty for now ([`schedule_section`], [`cost_section`]): the work
-//! that adds them fills those two functions.
+//! A pipeline's page: its step graph, its schedule (from the deployed spec: expression, time
+//! zone, whether it is enabled, the next start) and its recent runs. Its cost is one section
+//! here, empty for now ([`cost_section`]): the work that adds costs fills that function.
 
 use std::sync::Arc;
 
@@ -60,10 +60,10 @@ pub async fn pipeline_page(
             h2 { "Step graph" }
             @match &spec {
                 Some(spec) => { div.scroll { (StepGraph::of(Some(spec), None).svg(false)) } }
-                None => { p.muted { "The spec of this pipeline is not at hand (give the console --pipeline FILE)." } }
+                None => { p.muted { "The spec of this pipeline is not at hand (give the console --pipelines DIR or --pipeline FILE)." } }
             }
         }
-        (schedule_section(&name))
+        (schedule_section(spec.as_ref()))
         (cost_section(&name))
         section {
             h2 { "Recent runs" }
@@ -74,14 +74,14 @@ pub async fn pipeline_page(
     Ok(respond(StatusCode::OK, shell(&name, crumbs, body)))
 }
 
-/// The spec: the console's pipeline file when it has this name, else the newest run's.
+/// The spec: the deployed pipeline of this name, else the newest run's.
 async fn spec_of(console: &Console, name: &str, runs: &[&Row]) -> Option<PipelineSpec> {
-    if let Some(spec) = console.default_pipeline.as_ref().filter(|s| s.name == name) {
+    if let Some(spec) = console.pipelines.get(name) {
         return Some(spec.clone());
     }
     for row in runs.iter().take(5) {
         if let Ok(record) = console.backend.executions.record(&row.name).await {
-            if let Some(spec) = execution_pipeline(&record, console.default_pipeline.as_ref()) {
+            if let Some(spec) = execution_pipeline(&record, &console.pipelines) {
                 return Some(spec);
             }
         }
@@ -89,12 +89,31 @@ async fn spec_of(console: &Console, name: &str, runs: &[&Row]) -> Option<Pipelin
     None
 }
 
-/// The pipeline's schedule (not shown yet: the work on schedules fills this in).
-pub fn schedule_section(_pipeline: &str) -> Markup {
+/// The pipeline's schedule as deployed: its expression in its time zone, paused or not, and
+/// the next start; a spec without one starts only by hand.
+pub fn schedule_section(spec: Option<&PipelineSpec>) -> Markup {
+    let schedule = spec.and_then(|spec| spec.schedule.as_ref());
+    let next = schedule.and_then(|schedule| match schedule.next_start(chrono::Utc::now()) {
+        Ok(Some(at)) => Some(at.format("%Y-%m-%d %H:%M %Z").to_string()),
+        _ => None,
+    });
     html! {
         section #schedule {
             h2 { "Schedule" }
-            p.muted { "Not shown yet." }
+            @match (spec, schedule) {
+                (None, _) => { p.muted { "The spec of this pipeline is not at hand." } }
+                (Some(_), None) => { p { "No schedule: it starts only by hand." } }
+                (Some(_), Some(schedule)) => {
+                    p {
+                        code { (schedule.expression().unwrap_or_else(|error| error.to_string())) }
+                        " in " (schedule.timezone_name())
+                        @if !schedule.enabled() { " — " strong { "paused" } " (Enabled: false)" }
+                    }
+                    @if let (true, Some(next)) = (schedule.enabled(), next) {
+                        p { "Next start: " (next) }
+                    }
+                }
+            }
         }
     }
 }

@@ -22,6 +22,7 @@ use super::page::{date_time, live_region, pipeline_href, respond, shell, status_
 use super::path::state_path;
 use super::steps_section::{steps_section, AwsLinks, InlineLog};
 use super::Console;
+use crate::operate::cause::{explain, Explanation};
 use crate::operate::logs::{log_uri, not_there_yet};
 use crate::render::duration_text;
 use emrflow_executions::step_to_explain;
@@ -82,10 +83,18 @@ async fn inline_log(console: &Console, data: &RunData) -> Option<InlineLog> {
         },
         Err(problem) => Err(problem),
     };
+    let probable = match attempt.log_location.as_deref() {
+        Some(folder) => match explain(console.backend.logs.as_ref(), folder, None).await {
+            Ok(Explanation::Found { cause, .. }) => Some(cause),
+            _ => None,
+        },
+        None => None,
+    };
     Some(InlineLog {
         step: step.name.clone(),
         attempt: attempt.attempt,
         tail,
+        probable,
     })
 }
 
@@ -206,8 +215,9 @@ fn failure_panel(data: &RunData, inline: Option<&InlineLog>) -> Markup {
     }
 }
 
-/// The failed step's own words (EMR's FailureDetails message, else the last line of its
-/// stderr), or what the error name means.
+/// The failed step's own words (EMR's FailureDetails message, else the line of its stderr or
+/// stdout that explains it: the project's one rule, as `show` finds it), or what the error
+/// name means.
 fn probable_cause(data: &RunData, inline: Option<&InlineLog>) -> Option<String> {
     if let Some(step) = data
         .steps
@@ -220,14 +230,7 @@ fn probable_cause(data: &RunData, inline: Option<&InlineLog>) -> Option<String> 
             .and_then(|a| a.failure_details.as_ref());
         let words = details
             .and_then(|d| d.message.clone().or_else(|| d.reason.clone()))
-            .or_else(|| {
-                let tail = inline?.tail.as_ref().ok()?;
-                tail.lines
-                    .iter()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .cloned()
-            });
+            .or_else(|| inline?.probable.as_ref().map(|cause| cause.line.clone()));
         return Some(match words {
             Some(words) => format!("step '{}' failed: {words}", step.name),
             None => format!("step '{}' failed; its stderr is below", step.name),

@@ -6,7 +6,7 @@ use emrflow_core::emr::FailureDetails;
 use emrflow_core::handlers::AttemptReport;
 use emrflow_executions::events::parse_time;
 use emrflow_executions::StepView;
-use emrflow_vocabulary::logs::{LogStream, LogTail};
+use emrflow_vocabulary::logs::{LogStream, LogTail, ProbableCause};
 use emrflow_vocabulary::s3::parse_s3_uri;
 use maud::{html, Markup};
 
@@ -19,6 +19,8 @@ pub struct InlineLog {
     pub attempt: u32,
     /// The tail, or why there is none (not uploaded yet, no LogUri, …).
     pub tail: Result<LogTail, String>,
+    /// The line of its stderr or stdout that explains the failure, as `show` finds it.
+    pub probable: Option<ProbableCause>,
 }
 
 /// Where the AWS console links point (None locally).

@@ -150,12 +150,10 @@ impl LogStore for LocalLogs {
         step: &LiveStep<'_>,
         stream: LogStream,
     ) -> Result<Option<(String, Vec<u8>)>, String> {
-        for path in live_log_paths(&self.root, step, stream) {
-            if let Some(bytes) = read_file(&path)? {
-                return Ok(Some((path.display().to_string(), bytes)));
-            }
-        }
-        Ok(None)
+        // The local EMR's own rule for where a running step writes on the node.
+        let path =
+            emrflow_local_emr::live_step_log(&self.root, step.cluster_id, step.step_id, stream);
+        Ok(read_file(&path)?.map(|bytes| (path.display().to_string(), bytes)))
     }
 
     /// Streams the file: only the kept lines are held.
@@ -177,20 +175,6 @@ fn read_file(path: &Path) -> Result<Option<Vec<u8>>, String> {
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(error) => Err(format!("cannot read {}: {error}", path.display())),
     }
-}
-
-/// Where the local EMR writes a running step's log: the step's work dir
-/// (`<root>/work/<cluster>/<step>/<stream>`), or, as it does today, the plain `<stream>` file
-/// in the step's log folder, gzipped into place when the step ends. (The CLI's adapter for
-/// the local EMR's own function for that path, once it has one.)
-fn live_log_paths(root: &Path, step: &LiveStep<'_>, stream: LogStream) -> [PathBuf; 2] {
-    [
-        root.join("work")
-            .join(step.cluster_id)
-            .join(step.step_id)
-            .join(stream.name()),
-        emrflow_local_emr::local_s3_path(root, &format!("{}{}", step.folder, stream.name())),
-    ]
 }
 
 /// Where an execution's steps come from when its history has no final report.

@@ -1,111 +1,15 @@
 //! Why a step failed, in its own logs: the line that explains it (mrjob's "probable cause of
-//! failure") — a Python traceback's last line, `…Exception: …`, `Error: …`, a file that does
-//! not exist — looked for in stderr and stdout, with where it was found. `show` puts it
+//! failure", the project's one rule: [`probable_cause`]) — a Python traceback's last line,
+//! `…Exception: …`, `Error: …`, a file that does not exist — looked for in stderr and stdout,
+//! with where it was found. `show` puts it
 //! under the execution's cause, `logs` above the log it shows. On AWS the logs reach S3 a
 //! few minutes after the step ends: until then, that is what is said.
 
-use std::sync::OnceLock;
-
-use emrflow_vocabulary::logs::{read_log, LogStream};
-use regex::Regex;
+use emrflow_vocabulary::logs::{probable_cause, read_log, LogStream, ProbableCause};
 use serde::Serialize;
 
 use super::LogStore;
 
-/// A line of a step's log that explains its failure.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ProbableCause {
-    pub line: String,
-    #[serde(serialize_with = "stream_name")]
-    pub stream: LogStream,
-    /// 1-based, in that stream's log.
-    pub line_number: usize,
-}
-
-fn stream_name<S: serde::Serializer>(stream: &LogStream, serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.serialize_str(stream.name())
-}
-
-/// Longest line kept of a probable cause (a Java message can run for pages).
-const MAX_CAUSE_CHARS: usize = 500;
-
-/// One way a log says why: the matching line's index and text.
-type Rule = fn(&str) -> Option<(usize, &str)>;
-
-/// The line of `stderr` or `stdout` that explains a step's failure.
-///
-/// This is the CLI's adapter for `emrflow_vocabulary::logs::probable_cause(stderr, stdout)`,
-/// which the local EMR uses for FailureDetails.Message: until that lands, a minimal version
-/// of the same rules, in the same order — the last Python traceback's closing line; else the
-/// first line naming an exception or an error; else the first one saying a file or path does
-/// not exist — each looked for in stderr, then stdout. (Switch the body to that function.)
-pub fn probable_cause(stderr: &str, stdout: &str) -> Option<ProbableCause> {
-    let streams = [(LogStream::Stderr, stderr), (LogStream::Stdout, stdout)];
-    let rules: [Rule; 3] = [traceback_end, exception_line, missing_file_line];
-    rules.iter().find_map(|rule| {
-        streams.iter().find_map(|(stream, text)| {
-            rule(text).map(|(index, line)| ProbableCause {
-                line: line.trim().chars().take(MAX_CAUSE_CHARS).collect(),
-                stream: *stream,
-                line_number: index + 1,
-            })
-        })
-    })
-}
-
-/// The closing line of the last `Traceback (most recent call last):` block: the first line
-/// after it that is not an indented frame.
-fn traceback_end(text: &str) -> Option<(usize, &str)> {
-    let lines: Vec<&str> = text.lines().collect();
-    let start = lines.iter().rposition(|line| {
-        line.trim_start()
-            .starts_with("Traceback (most recent call last)")
-    })?;
-    lines
-        .iter()
-        .enumerate()
-        .skip(start + 1)
-        .find(|(_, line)| !line.trim().is_empty() && !line.starts_with([' ', '\t']))
-        .map(|(index, line)| (index, *line))
-}
-
-/// Log4j-style lines at INFO or DEBUG tell what went well: never the cause.
-fn is_chatter(line: &str) -> bool {
-    line.contains(" INFO ") || line.contains(" DEBUG ")
-}
-
-/// The first line (0-based index) that is not chatter and matches `pattern`.
-fn first_match<'a>(
-    text: &'a str,
-    cell: &'static OnceLock<Option<Regex>>,
-    pattern: &str,
-) -> Option<(usize, &'a str)> {
-    let pattern = cell.get_or_init(|| Regex::new(pattern).ok()).as_ref()?;
-    text.lines()
-        .enumerate()
-        .find(|(_, line)| !is_chatter(line) && pattern.is_match(line))
-}
-
-fn exception_line(text: &str) -> Option<(usize, &str)> {
-    static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
-    first_match(
-        text,
-        &PATTERN,
-        r"(^|[\s:(])([\w.$]*(Exception|Error)|error|ERROR)(: |:$)",
-    )
-}
-
-fn missing_file_line(text: &str) -> Option<(usize, &str)> {
-    static PATTERN: OnceLock<Option<Regex>> = OnceLock::new();
-    first_match(
-        text,
-        &PATTERN,
-        r"(?i)no such file or directory|does not exist|not found|can't open file|cannot open",
-    )
-}
-
-/// What a step's logs say about why it failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase", tag = "found")]
 pub enum Explanation {

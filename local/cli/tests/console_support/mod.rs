@@ -20,9 +20,9 @@ pub fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-/// The sample pipeline (examples/pipeline.json) as JSON.
+/// The sample pipeline (pipelines/daily-etl.json) as JSON.
 pub fn sample_pipeline() -> Value {
-    let text = std::fs::read_to_string(repo_root().join("examples/pipeline.json"))
+    let text = std::fs::read_to_string(repo_root().join("pipelines/daily-etl.json"))
         .expect("the sample pipeline");
     serde_json::from_str(&text).expect("JSON")
 }
