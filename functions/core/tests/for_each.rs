@@ -327,7 +327,7 @@ async fn bad_lists_in_the_spec_are_refused_naming_the_key() {
         ),
         (
             json!({"FromInput": "Tenants", "Defaults": ["a"]}),
-            "unknown key Defaults",
+            "unknown key 'Defaults'",
         ),
         (
             json!({"FromInput": "Items.Tenants"}),

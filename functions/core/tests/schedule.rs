@@ -304,7 +304,7 @@ fn a_bad_schedule_in_a_pipeline_is_invalid_input_naming_the_key() {
         (json!({"Timezone": "UTC"}), "key 'Schedule': give Cron"),
         (json!({"Cron": "0 2 * * ? *", "ProcessingDayOffset": 400}), "key 'Schedule.ProcessingDayOffset': 400"),
         (json!({"Cron": "0 2 * * ? *", "Enable": false}), "Schedule.Enable"),
-        (json!({"Cron": "{{ProcessingDate}} 2 * * ? *"}), "key 'Schedule'"),
+        (json!({"Cron": "{{ProcessingDate}} 2 * * ? *"}), "key 'Schedule.Cron'"),
     ] {
         let error = pipeline_with_schedule(schedule.clone()).expect_err(&schedule.to_string());
         assert_eq!(error.name(), ErrorName::InvalidInput);

@@ -111,7 +111,7 @@ struct RawStep {
 }
 
 /// The keys every step takes, whatever its Type ([`RawStep`]'s fields and `Type`).
-const COMMON_KEYS: [&str; 8] = [
+const COMMON_KEYS: [&str; 9] = [
     "Name",
     "Type",
     "ActionOnFailure",
@@ -120,6 +120,7 @@ const COMMON_KEYS: [&str; 8] = [
     "RunIf",
     "Retry",
     "TimeoutSeconds",
+    "ForEach",
 ];
 
 const STEP_TYPES: [&str; 8] = [

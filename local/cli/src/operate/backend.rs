@@ -294,7 +294,8 @@ impl Backend {
         &self,
         record: &ExecutionRecord,
     ) -> Result<Option<Vec<StepView>>, String> {
-        if let Some(steps) = record.final_steps() {
+        // A final report that lists no step says nothing about them: look where they are.
+        if let Some(steps) = record.final_steps().filter(|steps| !steps.is_empty()) {
             return Ok(Some(steps));
         }
         match &self.steps {

@@ -40,6 +40,8 @@ pub fn real_failed_run(root: &Path) -> String {
             r#"{"ProcessingDate":"2026-11-20"}"#,
             "--name",
             name,
+            "--pipeline-name",
+            "daily-etl",
         ])
         .args(["--s3-from", "examples/s3", "--time-scale", "0.1", "--root"])
         .arg(root)
@@ -48,7 +50,7 @@ pub fn real_failed_run(root: &Path) -> String {
         .expect("emrflow local run");
     let text = String::from_utf8_lossy(&output.stdout);
     assert!(
-        text.contains("Status: FAILED"),
+        text.contains("Status: FAILED") && text.contains("StepFailed"),
         "the sample run did not fail as designed:\n{text}\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
