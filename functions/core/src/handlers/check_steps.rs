@@ -16,6 +16,7 @@ use super::report::{fit_report, step_reports, StepReport};
 use super::state_size::worst_case_report_bytes;
 use super::verdict::{failed_verdict, run_time_exceeded};
 use super::{Handler, Now};
+use crate::cost::{estimate, unknown_cost, Cost, CostWindow, Prices};
 use crate::deployment::Deployment;
 use crate::emr::{ClusterDescription, ClusterState, EmrApi, StepState, StepSummary};
 use crate::graph::evaluate::NodeView;
@@ -146,6 +147,9 @@ pub struct CheckStepsResponse {
     /// Every step's report, once the run is over (succeeded or failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepReport>>,
+    /// What the run cost, once it is over (succeeded or failed): one ListInstances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
 }
 
 /// What one look saw.
@@ -154,12 +158,14 @@ struct Look {
     steps: Vec<StepSummary>,
 }
 
-/// check-steps: EMR, the deployment (to re-derive the pipeline; its StepCompletion) and the
-/// clock retries and timeouts are judged by.
+/// check-steps: EMR, the deployment (to re-derive the pipeline; its StepCompletion), the
+/// clock retries and timeouts are judged by, and the prices a finished run's cost is
+/// estimated with.
 pub struct CheckSteps {
     pub emr: Arc<dyn EmrApi>,
     pub deployment: Arc<Deployment>,
     pub now: Now,
+    pub prices: Arc<dyn Prices>,
 }
 
 #[async_trait]
@@ -211,14 +217,50 @@ impl Handler for CheckSteps {
                 .then(|| run_time_exceeded(pipeline, start, check_time, ran, &graph, &evaluation))
                 .flatten()
         });
-        if let Some(error) = failure {
-            return Ok(failed(pipeline, &graph, &evaluation, &look.cluster, error));
+        let mut response = match failure {
+            Some(error) => failed(pipeline, &graph, &evaluation, &look.cluster, error),
+            None => self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start),
+        };
+        if matches!(response.verdict, Verdict::Completed | Verdict::Failed) {
+            let created = was_created_by(&look.cluster, &pipeline.name, &normalized.execution_name);
+            let window = if created {
+                CostWindow::WholeLife { until: now }
+            } else {
+                let from = held_since(&evaluation).unwrap_or(start);
+                CostWindow::Held { from, until: now }
+            };
+            response.cost = Some(self.cost(cluster_id, window, now).await);
         }
-        Ok(self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start))
+        Ok(response)
     }
 }
 
+/// When this execution began holding a reused cluster: its first step's creation.
+fn held_since(evaluation: &Evaluation<'_>) -> Option<DateTime<Utc>> {
+    evaluation
+        .nodes
+        .iter()
+        .flat_map(|node| node.attempts.iter())
+        .filter_map(|(_, step)| step.created_at.as_deref())
+        .filter_map(|text| DateTime::parse_from_rfc3339(text).ok())
+        .map(|time| time.with_timezone(&Utc))
+        .min()
+}
+
 impl CheckSteps {
+    /// The run's cost from one ListInstances; a failed call is an unknown cost, never a
+    /// failed run.
+    async fn cost(&self, cluster_id: &str, window: CostWindow, now: DateTime<Utc>) -> Cost {
+        match self.emr.list_instances(cluster_id).await {
+            Ok(instances) => estimate(&instances, window, self.prices.as_ref()).await,
+            Err(error) => {
+                tracing::warn!(%error, "the run's cost is unknown: ListInstances failed");
+                let why = format!("ListInstances on cluster {cluster_id} failed: {error}");
+                unknown_cost(&why, now, self.prices.as_ref())
+            }
+        }
+    }
+
     /// ListSteps (newest first, stopping before the execution began) and DescribeCluster.
     async fn look(&self, cluster_id: &str, start: DateTime<Utc>) -> Result<Look, EmrflowError> {
         let since = start - chrono::Duration::minutes(CLOCK_SKEW_MINUTES);
@@ -354,6 +396,7 @@ impl CheckSteps {
                     cluster.log_uri.as_deref(),
                 )
             }),
+            cost: None,
         }
     }
 
@@ -373,6 +416,7 @@ impl CheckSteps {
             error: None,
             cause: None,
             steps: None,
+            cost: None,
         }
     }
 }
@@ -415,5 +459,6 @@ fn failed(
         error: Some(error.name().as_str().to_string()),
         cause: Some(error.message().to_string()),
         steps: fit_report(reports, worst_case_report_bytes(pipeline)),
+        cost: None,
     }
 }

@@ -36,6 +36,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::cost::SnapshotPrices;
 use crate::deployment::Deployment;
 use crate::emr::EmrApi;
 use crate::json::read_payload;
@@ -189,6 +190,7 @@ impl Dispatch {
             },
             check_steps: CheckSteps {
                 emr: emr.clone(),
+                prices: Arc::new(SnapshotPrices::shipped(&deployment.region)),
                 deployment,
                 now,
             },
