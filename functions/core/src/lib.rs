@@ -80,6 +80,7 @@ mod tests {
                 "StepInterrupted",
                 "StepTimedOut",
                 "PipelineTimedOut",
+                "BudgetExceeded",
                 "PipelineBusy",
                 "InputNotReady",
                 "EmrThrottled",

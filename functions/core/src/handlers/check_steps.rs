@@ -12,6 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::budget::{budget_exceeded, hourly_rate};
 use super::report::{fit_report, step_reports, StepReport};
 use super::state_size::worst_case_report_bytes;
 use super::verdict::{failed_verdict, run_time_exceeded};
@@ -211,23 +212,37 @@ impl Handler for CheckSteps {
             )
             .await?;
         }
+        let created = was_created_by(&look.cluster, &pipeline.name, &normalized.execution_name);
+        // MaxCostUSD: the cluster's hourly rate from the pipeline's shape, no EMR call.
+        let rate = match pipeline.max_cost_usd {
+            Some(_) if created && !evaluation.finished() => {
+                Some(hourly_rate(pipeline, self.prices.as_ref(), now).await)
+            }
+            _ => None,
+        };
+        let held_from = held_since(&evaluation).unwrap_or(start);
         let failure = failed_verdict(&graph, &evaluation, &look.cluster).or_else(|| {
             let ran = &look.cluster;
             (!evaluation.finished())
                 .then(|| run_time_exceeded(pipeline, start, check_time, ran, &graph, &evaluation))
                 .flatten()
+                .or_else(|| {
+                    let rate = rate.as_ref()?;
+                    budget_exceeded(pipeline, rate, held_from, now, ran, &graph, &evaluation)
+                })
         });
         let mut response = match failure {
             Some(error) => failed(pipeline, &graph, &evaluation, &look.cluster, error),
             None => self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start),
         };
         if matches!(response.verdict, Verdict::Completed | Verdict::Failed) {
-            let created = was_created_by(&look.cluster, &pipeline.name, &normalized.execution_name);
             let window = if created {
                 CostWindow::WholeLife { until: now }
             } else {
-                let from = held_since(&evaluation).unwrap_or(start);
-                CostWindow::Held { from, until: now }
+                CostWindow::Held {
+                    from: held_from,
+                    until: now,
+                }
             };
             response.cost = Some(self.cost(cluster_id, window, now).await);
         }

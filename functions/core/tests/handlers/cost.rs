@@ -222,3 +222,71 @@ async fn a_running_look_makes_no_list_instances_call() {
     assert_eq!(out.get("Cost"), None);
     assert!(!fake.calls().contains(&"ListInstances".to_string()));
 }
+
+/// A created cluster with its first step running, and a look at `now` of a pipeline allowed
+/// `budget` USD.
+async fn look_with_budget(now: &str, budget: f64) -> (Arc<FakeEmr>, Value) {
+    let fake = FakeEmr::new();
+    let handlers = pinned(&fake, now);
+    let cluster_id = ensure_created(&handlers).await["ClusterId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    add_steps(&handlers, &cluster_id).await.unwrap();
+    let ids: Vec<String> = fake
+        .cluster(&cluster_id)
+        .steps
+        .iter()
+        .map(|s| s.id.clone())
+        .collect();
+    set_steps(&fake, &cluster_id, &ids, &["RUNNING"]);
+    let execution = execution_with_pipeline(|p| p["MaxCostUSD"] = json!(budget));
+    let out = check_with(&handlers, &cluster_id, execution).await.unwrap();
+    (fake, out)
+}
+
+#[tokio::test]
+async fn a_run_past_its_budget_fails_budget_exceeded_without_listing_instances() {
+    // GIVEN the sample's created cluster (m5.xlarge and c5.4xlarge on demand; spot
+    // c5.12xlarge, a type the snapshot does not price), its steps submitted at 00:59
+    let (m5_ec2, m5_emr) = snapshot_price("m5.xlarge", Market::OnDemand);
+    let (c5_ec2, c5_emr) = snapshot_price("c5.4xlarge", Market::OnDemand);
+    let rate = m5_ec2 + m5_emr + c5_ec2 + c5_emr;
+    let hours = 121.0 / 60.0;
+    // WHEN it is looked at at 03:00 with a budget just under 2h01m at that rate
+    let (fake, out) = look_with_budget("2026-11-22T03:00:00Z", rate * hours - 0.05).await;
+    // THEN the verdict is FAILED with BudgetExceeded, saying the estimate, the rate and the
+    // unknown type, so cleanup terminates the created cluster
+    assert_eq!(out["Verdict"], "FAILED", "{out}");
+    assert_eq!(out["Error"], "BudgetExceeded");
+    let cause = out["Cause"].as_str().unwrap();
+    assert!(
+        cause.starts_with(&format!(
+            "the run's estimated cost is ${:.2} (6 instances at ${rate:.2} an hour for 2.0 hours",
+            rate * hours
+        )),
+        "{cause}"
+    );
+    assert!(
+        cause.contains("prices unknown for c5.12xlarge: not counted"),
+        "{cause}"
+    );
+    assert!(cause.contains("over its MaxCostUSD of"), "{cause}");
+    // AND the running estimate took no ListInstances; the cost at the end took one
+    let lists = fake
+        .calls()
+        .iter()
+        .filter(|c| *c == "ListInstances")
+        .count();
+    assert_eq!(lists, 1);
+    assert!(out["Cost"].is_object());
+}
+
+#[tokio::test]
+async fn a_run_within_its_budget_keeps_running_with_no_list_instances() {
+    // GIVEN the same run with a budget above its estimate WHEN looked at THEN it runs on,
+    // and no EMR call was made for the budget
+    let (fake, out) = look_with_budget("2026-11-22T03:00:00Z", 5.0).await;
+    assert_eq!(out["Verdict"], "RUNNING", "{out}");
+    assert!(!fake.calls().contains(&"ListInstances".to_string()));
+}
