@@ -73,6 +73,20 @@ pub(super) async fn hourly_rate(
     rate
 }
 
+/// When the running estimate at `rate` since `since` reaches `budget` (none without a
+/// priced instance): the latest the next look may be.
+pub(super) fn budget_due(
+    rate: &HourlyRate,
+    budget: f64,
+    since: DateTime<Utc>,
+) -> Option<DateTime<Utc>> {
+    if rate.usd <= 0.0 {
+        return None;
+    }
+    let seconds = (budget / rate.usd * 3600.0).ceil().min(1e9) as i64;
+    Some(since + chrono::Duration::seconds(seconds + 1))
+}
+
 /// BudgetExceeded when `rate` since `since` passes MaxCostUSD.
 pub(super) fn budget_exceeded(
     pipeline: &PipelineSpec,

@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::budget::{budget_exceeded, hourly_rate};
+use super::budget::{budget_due, budget_exceeded, hourly_rate};
 use super::report::{fit_report, step_reports, StepReport};
 use super::state_size::worst_case_report_bytes;
 use super::verdict::{failed_verdict, run_time_exceeded};
@@ -197,7 +197,7 @@ impl Handler for CheckSteps {
         };
         let graph = Graph::new(pipeline);
         let now = (self.now)();
-        let evaluation = evaluate(&graph, &look.steps, &normalized.execution_name, now);
+        let mut evaluation = evaluate(&graph, &look.steps, &normalized.execution_name, now);
         self.cancel(cluster_id, &graph, &evaluation).await?;
         if let Some(halt) = evaluation
             .halt
@@ -231,6 +231,12 @@ impl Handler for CheckSteps {
                     budget_exceeded(pipeline, rate, held_from, now, ran, &graph, &evaluation)
                 })
         });
+        // The estimate reaches the budget at a time: no wait (for events) may sleep past it.
+        if let (Some(rate), Some(budget)) = (&rate, pipeline.max_cost_usd) {
+            if let Some(due) = budget_due(rate, budget, held_from) {
+                evaluation.next_due = Some(evaluation.next_due.map_or(due, |next| next.min(due)));
+            }
+        }
         let mut response = match failure {
             Some(error) => failed(pipeline, &graph, &evaluation, &look.cluster, error),
             None => self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start),
