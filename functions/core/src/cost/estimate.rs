@@ -250,6 +250,19 @@ fn bounded(mut lines: Vec<CostLine>) -> Vec<CostLine> {
 }
 
 impl Cost {
+    /// One line a person reads: "$1.0880 estimated (EC2 $0.7549, EMR $0.3331; 10140
+    /// instance-seconds)", with what is unknown.
+    pub fn in_words(&self) -> String {
+        let unknown = self
+            .unknown
+            .as_ref()
+            .map_or_else(String::new, |unknown| format!("; {unknown}"));
+        format!(
+            "${:.4} estimated (EC2 ${:.4}, EMR ${:.4}; {} instance-seconds){unknown}",
+            self.estimated_usd, self.ec2_usd, self.emr_usd, self.instance_seconds
+        )
+    }
+
     /// The largest cost the state can carry (the state size rule).
     pub fn worst_case() -> Cost {
         let line = CostLine {
@@ -304,6 +317,25 @@ mod tests {
         assert_eq!(rest.instances, 9);
         assert_eq!(rest.instance_seconds, (1..=9).sum::<u64>());
         assert_eq!(rest.ec2_usd, Some(9.0));
+    }
+
+    #[test]
+    fn a_cost_reads_as_one_line_naming_what_is_unknown() {
+        // GIVEN a cost with an unknown type WHEN said in words THEN sums, seconds, unknown
+        let cost = Cost {
+            estimated_usd: 1.088,
+            ec2_usd: 0.7549,
+            emr_usd: 0.3331,
+            instance_seconds: 10140,
+            by_instance_type: Vec::new(),
+            unknown: unknown_words(&["r8g.48xlarge".to_string()]),
+            until: "2026-11-21T06:42:15Z".into(),
+            basis: String::new(),
+        };
+        assert_eq!(
+            cost.in_words(),
+            "$1.0880 estimated (EC2 $0.7549, EMR $0.3331; 10140 instance-seconds); unknown for r8g.48xlarge: no price; not in the sum"
+        );
     }
 
     #[test]
