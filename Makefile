@@ -4,7 +4,7 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 .PHONY: help run test test-slow build bench validate template deploy start teardown fmt lint unit asl-validate \
         spark-env lambda-tools node-tools moto-tools java-check local-emr aws-cli data-lake \
-        browser-tools screenshots
+        browser-tools screenshots prices-snapshot
 
 PYSPARK_VERSION       := 4.3.0
 CARGO_LAMBDA_VERSION  := 1.9.2
@@ -112,6 +112,11 @@ deploy: build template ## sam deploy of target/template.yaml (guided the first t
 
 start: ## start a pipeline by hand: make start PIPELINE=daily-etl INPUT='{"ProcessingDate":"2026-11-20"}'
 	bash infra/start.sh $(STACK_NAME) '$(INPUT)' '$(PIPELINE)'
+
+# Needs the internet (AWS's public price list files; the EC2 file of a region is hundreds of
+# MB): it cannot run offline. PRICES_FROM=DIR reads saved files instead.
+prices-snapshot: ## rewrite functions/core/prices/snapshot.json from AWS's public price lists (needs the internet)
+	python3 infra/prices/refresh.py $(if $(PRICES_FROM),--from $(PRICES_FROM))
 
 teardown: ## delete the stack (clusters are not touched)
 	bash infra/teardown.sh $(STACK_NAME)

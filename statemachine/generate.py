@@ -476,7 +476,7 @@ STATES["Keep_Cluster"] = {
 STATES["Wrapping_Up"] = {
     "Type": "Pass",
     "Comment": "The execution output: the cluster, every step (SKIPPED included) with its "
-    "attempts, states and logs, and whether the cluster was terminated.",
+    "attempts, states and logs, whether the cluster was terminated, and what the run cost.",
     "Parameters": {
         "ClusterId.$": CLUSTER_ID,
         "ClusterName.$": "$.Cluster.ClusterName",
@@ -486,6 +486,7 @@ STATES["Wrapping_Up"] = {
         "ProcessingDate.$": "$.ProcessingDate",
         "Pipeline.$": "$.PipelineName",
         "Steps.$": "$.Check.Steps",
+        "Cost.$": "$.Check.Cost",
     },
     "End": True,
 }

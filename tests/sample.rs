@@ -86,5 +86,50 @@ async fn the_sample_pipeline_curates_the_raw_orders_into_parquet() {
         report.contains(&format!("published parquet files: {}", published.len())),
         "{report}"
     );
+    // AND its Cost is what the snapshot's prices give for the local EMR's instance timelines
+    assert_cost_by_hand(&harness, &output).await;
     harness.assert_no_cluster_left_alive().await;
+}
+
+/// The sample's estimate computed by hand: each instance ListInstances reports, billed from
+/// ready to its end (or the cost's Until), at least a minute, at the snapshot's us-east-1
+/// EC2 (on-demand or spot) and EMR prices.
+async fn assert_cost_by_hand(harness: &Harness, output: &serde_json::Value) {
+    use emrflow_core::cost::Snapshot;
+    use emrflow_core::emr::{EmrApi, Market};
+    let url = harness.emr.endpoint_url();
+    let emr = emrflow_core::SdkEmr::with_endpoint_url(emrflow::local_emr_client(&url), &url);
+    let cluster_id = output["ClusterId"].as_str().expect("ClusterId");
+    let instances = emr.list_instances(cluster_id).await.expect("ListInstances");
+    let cost = &output["Cost"];
+    let until = chrono::DateTime::parse_from_rfc3339(cost["Until"].as_str().expect("Until"))
+        .expect("an RFC 3339 Until")
+        .with_timezone(&chrono::Utc);
+    let snapshot = Snapshot::shipped();
+    let prices = &snapshot.regions["us-east-1"];
+    let (mut expected, mut seconds) = (0.0, 0);
+    for instance in &instances {
+        let ready = instance
+            .ready_at
+            .expect("every local instance became ready");
+        let end = instance.ended_at.unwrap_or(until).min(until);
+        let billed = (end - ready).num_seconds().max(60);
+        let price = prices[instance.instance_type.as_str()];
+        let ec2 = match instance.market {
+            Market::OnDemand => price.ec2,
+            Market::Spot => price.spot.expect("a spot price"),
+        };
+        expected += billed as f64 / 3600.0 * (ec2 + price.emr);
+        seconds += billed;
+    }
+    // The fleets: one m5.xlarge, one c5.2xlarge on demand, two c5.4xlarge spot.
+    assert_eq!(instances.len(), 4, "{instances:?}");
+    assert_eq!(cost["InstanceSeconds"], seconds);
+    let estimated = cost["EstimatedUSD"].as_f64().expect("EstimatedUSD");
+    assert!(
+        (estimated - expected).abs() < 0.001,
+        "{estimated} ≠ {expected}: {cost}"
+    );
+    assert!(estimated > 0.0);
+    assert_eq!(cost.get("Unknown"), None, "{cost}");
 }

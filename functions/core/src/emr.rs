@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 pub use emrflow_vocabulary::cluster::{
-    BootstrapAction, EmrConfiguration, InstanceFleet, InstanceGroup,
+    BootstrapAction, EmrConfiguration, InstanceFleet, InstanceGroup, Market,
 };
 pub use emrflow_vocabulary::{
     ActionOnFailure, ClusterState, FailureDetails, HadoopJarStep, KeyValue, PipelineStepState,
@@ -77,6 +77,26 @@ pub struct CancelOutcome {
     pub reason: Option<String>,
 }
 
+/// Which instance group or fleet an instance belongs to (ListInstances).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InstanceCollection {
+    Group(String),
+    Fleet(String),
+}
+
+/// One entry of ListInstances: what a run's cost is computed from. The timeline's times are
+/// EMR's; an instance still running has no end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InstanceSummary {
+    pub id: String,
+    pub instance_type: String,
+    pub market: Market,
+    pub collection: Option<InstanceCollection>,
+    pub created_at: Option<DateTime<Utc>>,
+    pub ready_at: Option<DateTime<Utc>>,
+    pub ended_at: Option<DateTime<Utc>>,
+}
+
 /// A cluster's instances: fleets or groups, never both.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Instances {
@@ -134,6 +154,9 @@ pub trait EmrApi: Send + Sync {
         steps: &[StepConfig],
     ) -> Result<Vec<String>, EmrflowError>;
     async fn terminate_job_flows(&self, cluster_id: &str) -> Result<(), EmrflowError>;
+    /// ListInstances, all pages, every state: each instance's type, market, group or fleet
+    /// and timeline (a run's cost).
+    async fn list_instances(&self, cluster_id: &str) -> Result<Vec<InstanceSummary>, EmrflowError>;
     /// CancelSteps of PENDING and RUNNING steps; a running step's process is killed
     /// (EMR's TERMINATE_PROCESS: a hung step may ignore an interrupt).
     async fn cancel_steps(

@@ -19,6 +19,7 @@ pub enum ErrorName {
     StepInterrupted,
     StepTimedOut,
     PipelineTimedOut,
+    BudgetExceeded,
     PipelineBusy,
     InputNotReady,
     EmrThrottled,
@@ -30,7 +31,7 @@ pub enum ErrorName {
 }
 
 impl ErrorName {
-    pub const ALL: [ErrorName; 18] = [
+    pub const ALL: [ErrorName; 19] = [
         ErrorName::InvalidInput,
         ErrorName::ClusterNotFound,
         ErrorName::ClusterNotUsable,
@@ -41,6 +42,7 @@ impl ErrorName {
         ErrorName::StepInterrupted,
         ErrorName::StepTimedOut,
         ErrorName::PipelineTimedOut,
+        ErrorName::BudgetExceeded,
         ErrorName::PipelineBusy,
         ErrorName::InputNotReady,
         ErrorName::EmrThrottled,
@@ -63,6 +65,7 @@ impl ErrorName {
             ErrorName::StepInterrupted => "StepInterrupted",
             ErrorName::StepTimedOut => "StepTimedOut",
             ErrorName::PipelineTimedOut => "PipelineTimedOut",
+            ErrorName::BudgetExceeded => "BudgetExceeded",
             ErrorName::PipelineBusy => "PipelineBusy",
             ErrorName::InputNotReady => "InputNotReady",
             ErrorName::EmrThrottled => "EmrThrottled",

@@ -13,6 +13,8 @@
 //!   `emrflow-vocabulary`); [`lookup`]: finding the cluster an execution created;
 //!   [`sdk`]: the aws-sdk-emr adapter, SDK error classification and endpoints for every
 //!   AWS client;
+//!   [`cost`]: a run's cost from ListInstances' timelines, the [`cost::Prices`] port and
+//!   its snapshot adapter;
 //!   [`objects`]: the [`ObjectStore`] port (do WaitFor's objects exist?) on aws-sdk-s3 and on
 //!   the local S3's folder;
 //! - [`pipeline`]: the pipeline spec (cluster, steps, placeholders, validation, compilation);
@@ -23,6 +25,7 @@
 //! - [`handlers`]: one file per handler, the [`Handler`] shape, the dispatch in
 //!   `handlers/mod.rs`.
 
+pub mod cost;
 pub mod deployment;
 pub mod emr;
 pub mod error;
@@ -77,6 +80,7 @@ mod tests {
                 "StepInterrupted",
                 "StepTimedOut",
                 "PipelineTimedOut",
+                "BudgetExceeded",
                 "PipelineBusy",
                 "InputNotReady",
                 "EmrThrottled",

@@ -134,6 +134,7 @@ fn id(ids: &[String], index: usize) -> String {
 mod handlers {
     mod add_steps;
     mod check_steps;
+    mod cost;
     mod ensure_cluster;
     mod terminate_cluster;
     mod termination_protection;

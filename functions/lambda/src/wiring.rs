@@ -7,6 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
+use emrflow_core::cost::SnapshotPrices;
 use emrflow_core::handlers::{
     wall_clock, AddSteps, CheckSteps, EnsureCluster, TerminateCluster, TerminationProtection,
     ValidateInput,
@@ -67,9 +68,11 @@ pub async fn add_steps() -> Result<AddSteps, EmrflowError> {
 }
 
 pub async fn check_steps() -> Result<CheckSteps, EmrflowError> {
+    let deployment = deployment(true)?;
     Ok(CheckSteps {
         emr: emr(&lambda_sdk_config()?),
-        deployment: Arc::new(deployment(true)?),
+        prices: Arc::new(SnapshotPrices::shipped(&deployment.region)),
+        deployment: Arc::new(deployment),
         now: wall_clock(),
     })
 }

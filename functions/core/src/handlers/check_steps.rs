@@ -12,10 +12,12 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::budget::{budget_due, budget_exceeded, hourly_rate};
 use super::report::{fit_report, step_reports, StepReport};
 use super::state_size::worst_case_report_bytes;
 use super::verdict::{failed_verdict, run_time_exceeded};
 use super::{Handler, Now};
+use crate::cost::{estimate, unknown_cost, Cost, CostWindow, Prices};
 use crate::deployment::Deployment;
 use crate::emr::{ClusterDescription, ClusterState, EmrApi, StepState, StepSummary};
 use crate::graph::evaluate::NodeView;
@@ -146,6 +148,9 @@ pub struct CheckStepsResponse {
     /// Every step's report, once the run is over (succeeded or failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepReport>>,
+    /// What the run cost, once it is over (succeeded or failed): one ListInstances.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cost: Option<Cost>,
 }
 
 /// What one look saw.
@@ -154,12 +159,14 @@ struct Look {
     steps: Vec<StepSummary>,
 }
 
-/// check-steps: EMR, the deployment (to re-derive the pipeline; its StepCompletion) and the
-/// clock retries and timeouts are judged by.
+/// check-steps: EMR, the deployment (to re-derive the pipeline; its StepCompletion), the
+/// clock retries and timeouts are judged by, and the prices a finished run's cost is
+/// estimated with.
 pub struct CheckSteps {
     pub emr: Arc<dyn EmrApi>,
     pub deployment: Arc<Deployment>,
     pub now: Now,
+    pub prices: Arc<dyn Prices>,
 }
 
 #[async_trait]
@@ -190,7 +197,7 @@ impl Handler for CheckSteps {
         };
         let graph = Graph::new(pipeline);
         let now = (self.now)();
-        let evaluation = evaluate(&graph, &look.steps, &normalized.execution_name, now);
+        let mut evaluation = evaluate(&graph, &look.steps, &normalized.execution_name, now);
         self.cancel(cluster_id, &graph, &evaluation).await?;
         if let Some(halt) = evaluation
             .halt
@@ -205,20 +212,76 @@ impl Handler for CheckSteps {
             )
             .await?;
         }
+        let created = was_created_by(&look.cluster, &pipeline.name, &normalized.execution_name);
+        // MaxCostUSD: the cluster's hourly rate from the pipeline's shape, no EMR call.
+        let rate = match pipeline.max_cost_usd {
+            Some(_) if created && !evaluation.finished() => {
+                Some(hourly_rate(pipeline, self.prices.as_ref(), now).await)
+            }
+            _ => None,
+        };
+        let held_from = held_since(&evaluation).unwrap_or(start);
         let failure = failed_verdict(&graph, &evaluation, &look.cluster).or_else(|| {
             let ran = &look.cluster;
             (!evaluation.finished())
                 .then(|| run_time_exceeded(pipeline, start, check_time, ran, &graph, &evaluation))
                 .flatten()
+                .or_else(|| {
+                    let rate = rate.as_ref()?;
+                    budget_exceeded(pipeline, rate, held_from, now, ran, &graph, &evaluation)
+                })
         });
-        if let Some(error) = failure {
-            return Ok(failed(pipeline, &graph, &evaluation, &look.cluster, error));
+        // The estimate reaches the budget at a time: no wait (for events) may sleep past it.
+        if let (Some(rate), Some(budget)) = (&rate, pipeline.max_cost_usd) {
+            if let Some(due) = budget_due(rate, budget, held_from) {
+                evaluation.next_due = Some(evaluation.next_due.map_or(due, |next| next.min(due)));
+            }
         }
-        Ok(self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start))
+        let mut response = match failure {
+            Some(error) => failed(pipeline, &graph, &evaluation, &look.cluster, error),
+            None => self.respond(pipeline, &graph, &evaluation, &look.cluster, now, start),
+        };
+        if matches!(response.verdict, Verdict::Completed | Verdict::Failed) {
+            let window = if created {
+                CostWindow::WholeLife { until: now }
+            } else {
+                CostWindow::Held {
+                    from: held_from,
+                    until: now,
+                }
+            };
+            response.cost = Some(self.cost(cluster_id, window, now).await);
+        }
+        Ok(response)
     }
 }
 
+/// When this execution began holding a reused cluster: its first step's creation.
+fn held_since(evaluation: &Evaluation<'_>) -> Option<DateTime<Utc>> {
+    evaluation
+        .nodes
+        .iter()
+        .flat_map(|node| node.attempts.iter())
+        .filter_map(|(_, step)| step.created_at.as_deref())
+        .filter_map(|text| DateTime::parse_from_rfc3339(text).ok())
+        .map(|time| time.with_timezone(&Utc))
+        .min()
+}
+
 impl CheckSteps {
+    /// The run's cost from one ListInstances; a failed call is an unknown cost, never a
+    /// failed run.
+    async fn cost(&self, cluster_id: &str, window: CostWindow, now: DateTime<Utc>) -> Cost {
+        match self.emr.list_instances(cluster_id).await {
+            Ok(instances) => estimate(&instances, window, self.prices.as_ref()).await,
+            Err(error) => {
+                tracing::warn!(%error, "the run's cost is unknown: ListInstances failed");
+                let why = format!("ListInstances on cluster {cluster_id} failed: {error}");
+                unknown_cost(&why, now, self.prices.as_ref())
+            }
+        }
+    }
+
     /// ListSteps (newest first, stopping before the execution began) and DescribeCluster.
     async fn look(&self, cluster_id: &str, start: DateTime<Utc>) -> Result<Look, EmrflowError> {
         let since = start - chrono::Duration::minutes(CLOCK_SKEW_MINUTES);
@@ -354,6 +417,7 @@ impl CheckSteps {
                     cluster.log_uri.as_deref(),
                 )
             }),
+            cost: None,
         }
     }
 
@@ -373,6 +437,7 @@ impl CheckSteps {
             error: None,
             cause: None,
             steps: None,
+            cost: None,
         }
     }
 }
@@ -415,5 +480,6 @@ fn failed(
         error: Some(error.name().as_str().to_string()),
         cause: Some(error.message().to_string()),
         steps: fit_report(reports, worst_case_report_bytes(pipeline)),
+        cost: None,
     }
 }

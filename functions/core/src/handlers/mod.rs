@@ -12,11 +12,12 @@
 //! | Create_A_Cluster, Check_Existing_Cluster | `ensure_cluster.rs` |
 //! | Enable/Disable/Restore_Termination_Protection, Cleanup_Restore_Protection | `termination_protection.rs` |
 //! | Submit_Pipeline_Steps | `add_steps.rs` |
-//! | Check_Steps | `check_steps.rs` (its verdict in `verdict.rs`, its report in `report.rs`) |
+//! | Check_Steps | `check_steps.rs` (its verdict in `verdict.rs`, its report in `report.rs`, MaxCostUSD in `budget.rs`) |
 //! | Terminate_Cluster, Cleanup_Terminate_Cluster, Cleanup_Terminate_Orphan_Cluster | `terminate_cluster.rs` |
 //! | Check_Start_Conditions | `start_check.rs` (the rule and the answer; the handler, check-start, is in emrflow-executions) |
 
 mod add_steps;
+mod budget;
 mod check_steps;
 mod ensure_cluster;
 mod report;
@@ -36,6 +37,7 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::cost::SnapshotPrices;
 use crate::deployment::Deployment;
 use crate::emr::EmrApi;
 use crate::json::read_payload;
@@ -189,6 +191,7 @@ impl Dispatch {
             },
             check_steps: CheckSteps {
                 emr: emr.clone(),
+                prices: Arc::new(SnapshotPrices::shipped(&deployment.region)),
                 deployment,
                 now,
             },

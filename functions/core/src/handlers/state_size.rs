@@ -17,6 +17,7 @@ use super::start_check::START_CHECK_JSON_BYTES;
 use super::summary::RunSummary;
 use super::terminate_cluster::{TerminateClusterResponse, NOTE_JSON_BYTES};
 use super::termination_protection::TerminationProtectionResponse;
+use crate::cost::Cost;
 use crate::emr::{ClusterState, FailureDetails, PipelineStepState};
 use crate::error::MAX_MESSAGE_BYTES;
 use crate::input::NormalizedInput;
@@ -139,6 +140,7 @@ pub fn worst_case_state_bytes(summary: &RunSummary, normalized: &NormalizedInput
         error: None,
         cause: None,
         steps,
+        cost: Some(Cost::worst_case()),
     };
     let final_check = bytes(&check(Some(reports.clone()), Vec::new()));
     let running_check = bytes(&check(None, running_names));

@@ -33,7 +33,7 @@ fn others_summary(graph: &Graph<'_>, evaluation: &Evaluation<'_>, except: usize)
 }
 
 /// `'name' (id) STATE, …` for every step that has not completed.
-fn unfinished_steps(graph: &Graph<'_>, evaluation: &Evaluation<'_>) -> String {
+pub(super) fn unfinished_steps(graph: &Graph<'_>, evaluation: &Evaluation<'_>) -> String {
     evaluation
         .nodes
         .iter()

@@ -86,6 +86,14 @@ pub struct PipelineSpec {
     /// hung step cannot keep a cluster running (and billing) for the life of the execution.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_run_minutes: Option<u32>,
+    /// The most a run may cost (USD, the running estimate of a cluster it created): past it,
+    /// check-steps ends the run with BudgetExceeded and cleanup terminates the cluster.
+    #[serde(
+        rename = "MaxCostUSD",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub max_cost_usd: Option<f64>,
     /// How the execution learns that steps ended: EMR's events (with a check on every
     /// heartbeat as the net) or polling. Unset: the deployment's setting.
     #[serde(default, skip_serializing_if = "Option::is_none")]

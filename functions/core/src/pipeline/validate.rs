@@ -59,6 +59,14 @@ impl PipelineSpec {
                 ));
             }
         }
+        if let Some(usd) = self.max_cost_usd {
+            if !(usd.is_finite() && usd > 0.0) {
+                return Err(spec_error(
+                    "MaxCostUSD",
+                    format!("{usd} is not allowed: it must be a positive amount of US dollars"),
+                ));
+            }
+        }
         if let Some(schedule) = &self.schedule {
             schedule.validate()?;
         }

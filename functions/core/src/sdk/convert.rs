@@ -8,8 +8,8 @@ use aws_smithy_types::date_time::Format;
 
 use crate::emr::{
     ActionOnFailure, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary,
-    EmrConfiguration, FailureDetails, InstanceFleet, InstanceGroup, Instances, StepConfig,
-    StepState, StepSummary,
+    EmrConfiguration, FailureDetails, InstanceCollection, InstanceFleet, InstanceGroup,
+    InstanceSummary, Instances, Market, StepConfig, StepState, StepSummary,
 };
 use crate::EmrflowError;
 
@@ -110,6 +110,35 @@ impl TryFrom<&emr::StepSummary> for StepSummary {
                     log_file: details.log_file().map(str::to_string),
                 }),
         })
+    }
+}
+
+fn utc_time(time: Option<&aws_smithy_types::DateTime>) -> Option<chrono::DateTime<chrono::Utc>> {
+    time.and_then(|time| chrono::DateTime::from_timestamp(time.secs(), time.subsec_nanos()))
+}
+
+impl From<&emr::Instance> for InstanceSummary {
+    /// A market EMR does not name is on-demand (its default); an instance in no group or
+    /// fleet keeps `collection` empty.
+    fn from(instance: &emr::Instance) -> Self {
+        let timeline = instance.status().and_then(|status| status.timeline());
+        let collection = match (instance.instance_group_id(), instance.instance_fleet_id()) {
+            (Some(group), _) => Some(InstanceCollection::Group(group.to_string())),
+            (None, Some(fleet)) => Some(InstanceCollection::Fleet(fleet.to_string())),
+            (None, None) => None,
+        };
+        InstanceSummary {
+            id: instance.id().unwrap_or_default().to_string(),
+            instance_type: instance.instance_type().unwrap_or_default().to_string(),
+            market: match instance.market() {
+                Some(emr::MarketType::Spot) => Market::Spot,
+                _ => Market::OnDemand,
+            },
+            collection,
+            created_at: utc_time(timeline.and_then(|t| t.creation_date_time())),
+            ready_at: utc_time(timeline.and_then(|t| t.ready_date_time())),
+            ended_at: utc_time(timeline.and_then(|t| t.end_date_time())),
+        }
     }
 }
 

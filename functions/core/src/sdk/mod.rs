@@ -18,7 +18,7 @@ use convert::{sdk_cluster_state, sdk_configuration, to_i32};
 
 use crate::emr::{
     created_since, CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary,
-    EmrApi, StepConfig, StepSummary,
+    EmrApi, InstanceSummary, StepConfig, StepSummary,
 };
 use crate::{EmrflowError, ErrorName};
 
@@ -314,5 +314,19 @@ impl EmrApi for SdkEmr {
             .await
             .map_err(|error| self.classify("TerminateJobFlows", error))?;
         Ok(())
+    }
+
+    async fn list_instances(&self, cluster_id: &str) -> Result<Vec<InstanceSummary>, EmrflowError> {
+        let instances = self
+            .client
+            .list_instances()
+            .cluster_id(cluster_id)
+            .into_paginator()
+            .items()
+            .send()
+            .try_collect()
+            .await
+            .map_err(|error| self.classify("ListInstances", error))?;
+        Ok(instances.iter().map(InstanceSummary::from).collect())
     }
 }

@@ -9,7 +9,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use async_trait::async_trait;
 use emrflow_core::emr::{
     CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi,
-    FailureDetails, StepConfig, StepState, StepSummary,
+    FailureDetails, InstanceSummary, StepConfig, StepState, StepSummary,
 };
 use emrflow_core::{Deployment, Dispatch, EmrflowError, ErrorName, Function, PipelineSpec};
 use serde_json::{json, Value};
@@ -44,6 +44,8 @@ pub struct FakeCluster {
     /// In submission order (EMR lists them newest first).
     pub steps: Vec<StepSummary>,
     pub submitted: Vec<StepConfig>,
+    /// What ListInstances answers (a test sets it).
+    pub instances: Vec<InstanceSummary>,
 }
 
 #[derive(Debug, Default)]
@@ -82,6 +84,7 @@ impl FakeEmr {
             },
             steps: Vec::new(),
             submitted: Vec::new(),
+            instances: Vec::new(),
         });
     }
 
@@ -158,6 +161,14 @@ impl FakeEmr {
         Ok(value)
     }
 
+    /// The instances ListInstances answers for `id`.
+    pub fn set_instances(&self, id: &str, instances: Vec<InstanceSummary>) {
+        let mut state = self.state();
+        if let Some(cluster) = state.clusters.iter_mut().find(|c| c.description.id == id) {
+            cluster.instances = instances;
+        }
+    }
+
     fn not_valid(cluster_id: &str) -> EmrflowError {
         EmrflowError::new(
             ErrorName::AwsRequestRejected,
@@ -186,6 +197,7 @@ impl EmrApi for FakeEmr {
                 },
                 steps: Vec::new(),
                 submitted: Vec::new(),
+                instances: Vec::new(),
             });
             id
         };
@@ -301,6 +313,18 @@ impl EmrApi for FakeEmr {
             ids
         };
         self.answer("AddJobFlowSteps", ids)
+    }
+
+    async fn list_instances(&self, cluster_id: &str) -> Result<Vec<InstanceSummary>, EmrflowError> {
+        self.record("ListInstances");
+        let instances = self
+            .state()
+            .clusters
+            .iter()
+            .find(|c| c.description.id == cluster_id)
+            .map(|c| c.instances.clone())
+            .ok_or_else(|| Self::not_valid(cluster_id))?;
+        self.answer("ListInstances", instances)
     }
 
     async fn cancel_steps(

@@ -6,7 +6,7 @@ use std::sync::{Mutex, MutexGuard};
 use async_trait::async_trait;
 use emrflow_core::emr::{
     CancelOutcome, ClusterDescription, ClusterLaunch, ClusterState, ClusterSummary, EmrApi,
-    StepConfig, StepState, StepSummary,
+    InstanceSummary, StepConfig, StepState, StepSummary,
 };
 use emrflow_core::{EmrflowError, ErrorName};
 use emrflow_events::{CallbackError, TaskCallbacks};
@@ -201,6 +201,9 @@ impl EmrApi for FakeEmr {
     }
     async fn terminate_job_flows(&self, _: &str) -> Result<(), EmrflowError> {
         not_used("TerminateJobFlows")
+    }
+    async fn list_instances(&self, _: &str) -> Result<Vec<InstanceSummary>, EmrflowError> {
+        not_used("ListInstances")
     }
     async fn cancel_steps(
         &self,

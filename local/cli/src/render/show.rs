@@ -5,6 +5,7 @@
 
 use anstyle::AnsiColor;
 use chrono::{DateTime, Utc};
+use emrflow_core::cost::Cost;
 use emrflow_core::emr::FailureDetails;
 use emrflow_core::handlers::EnsureClusterResponse;
 use emrflow_executions::{ExecutionDescription, ExecutionRecord, StepView};
@@ -30,6 +31,8 @@ pub struct ExecutionView {
     pub running: Vec<String>,
     pub error: Option<String>,
     pub cause: Option<String>,
+    /// What the run cost (check-steps' estimate at its last look).
+    pub cost: Option<Cost>,
     pub console_url: Option<String>,
     /// For a failed or stopped run: what the logs of the step that explains it say.
     pub why: Option<Why>,
@@ -90,6 +93,10 @@ impl ExecutionView {
                 .unwrap_or_default(),
             error: failure.as_ref().and_then(|failure| failure.error.clone()),
             cause: failure.and_then(|failure| failure.cause),
+            cost: record
+                .last_check
+                .as_ref()
+                .and_then(|check| check.cost.clone()),
             console_url,
             why: None,
             unreadable: record.unreadable.clone(),
@@ -176,6 +183,9 @@ impl ExecutionView {
                 cluster.cluster_id,
                 cluster.log_uri.as_deref().unwrap_or("(no LogUri)")
             ));
+        }
+        if let Some(cost) = &self.cost {
+            text.push_str(&format!("  cost       {}\n", cost.in_words()));
         }
         text
     }
