@@ -1,5 +1,5 @@
 //! The commands that operate executions — `start`, `runs`, `show`, `watch`, `logs`, `stop`
-//! — and pipelines — `pipelines`, `validate` — on AWS or, with `--local`, on the local
+//! — and pipelines — `pipelines`, `validate`, `backfill` — on AWS or, with `--local`, on the local
 //! runner's records. One file per command, each a function of a [`Backend`] (`validate`
 //! needs none: it is offline) that returns what it prints (so tests read the same text);
 //! this file holds their command line and the dispatch.
