@@ -74,7 +74,7 @@ fn executions(root: &Path) -> Vec<String> {
 fn row<'a>(text: &'a str, date: &str) -> &'a str {
     text.lines()
         .rev()
-        .find(|line| line.starts_with(date))
+        .find(|line| line.trim_start().starts_with(date))
         .unwrap_or_else(|| panic!("no row of {date} in:\n{text}"))
 }
 

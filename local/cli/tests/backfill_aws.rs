@@ -100,6 +100,8 @@ async fn a_backfill_lists_once_starts_the_days_to_run_by_their_daily_names_and_f
                 .build()
                 .expect("a description")
         });
+    let unused = mock!(aws_sdk_s3::Client::get_object)
+        .then_output(|| aws_sdk_s3::operation::get_object::GetObjectOutput::builder().build());
     let backend = Backend {
         executions: Box::new(SfnExecutions::new(
             mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&list, &start, &describe]),
@@ -109,7 +111,7 @@ async fn a_backfill_lists_once_starts_the_days_to_run_by_their_daily_names_and_f
         logs: Box::new(emrflow::operate::S3Logs::new(mock_client!(
             aws_sdk_s3,
             RuleMode::MatchAny,
-            &[]
+            &[&unused]
         ))),
         kind: BackendKind::Aws {
             state_machine_arn: MACHINE.into(),
@@ -150,7 +152,10 @@ async fn a_backfill_lists_once_starts_the_days_to_run_by_their_daily_names_and_f
         .collect();
     assert_eq!(described, [arn("etl-2026-11-02-r2"), arn("etl-2026-11-03")]);
     // AND every day SUCCEEDED: exit 0, the 1st listed as skipped
-    assert_eq!(printed.code, std::process::ExitCode::SUCCESS);
+    assert_eq!(
+        format!("{:?}", printed.code),
+        format!("{:?}", std::process::ExitCode::SUCCESS)
+    );
     assert!(
         printed.stdout.contains("succeeded before: skipped"),
         "{}",
