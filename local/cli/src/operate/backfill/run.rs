@@ -304,7 +304,7 @@ impl Runner<'_> {
 
 /// Seconds left: the mean duration of the days ended so far times the rounds still to run.
 fn estimate(durations: &[i64], waiting: usize, parallel: usize) -> Option<i64> {
-    if durations.is_empty() {
+    if durations.is_empty() || waiting == 0 {
         return None;
     }
     let mean = durations.iter().sum::<i64>() / durations.len() as i64;
@@ -338,5 +338,7 @@ mod tests {
         // THEN three more rounds of 90 s; nothing known before a day ended
         assert_eq!(estimate(&[60, 120], 5, 2), Some(270));
         assert_eq!(estimate(&[], 5, 2), None);
+        // AND none once no day waits (the running ones' ends are not guessed)
+        assert_eq!(estimate(&[60], 0, 2), None);
     }
 }
