@@ -13,7 +13,10 @@
 //! - the execution a schedule starts for one pipeline and one processing day is
 //!   `<PipelineName>-<YYYY-MM-DD>` ([`daily_execution_name`]): Step Functions keeps execution
 //!   names unique per state machine, so a repeated tick, a retry or a redeploy cannot start
-//!   that day twice (backfills use the same name for the same reason).
+//!   that day twice. `emrflow backfill` starts a day under the same name for the same
+//!   reason, so a day the schedule ran is never run twice; a re-run of a failed day (backfill
+//!   `--retry-failed`) is attempt N ≥ 2 of that day, `<PipelineName>-<YYYY-MM-DD>-r<N>`
+//!   ([`daily_attempt_name`]), and [`parse_daily_execution_name`] reads both back.
 
 /// Tag keys that mark a cluster as created by one execution of one pipeline.
 pub const PIPELINE_TAG: &str = "emrflow:pipeline";
@@ -23,6 +26,54 @@ pub const EXECUTION_TAG: &str = "emrflow:execution";
 /// 64 characters of A-Z a-z 0-9 _ -, so this is a valid execution name of at most 75.
 pub fn daily_execution_name(pipeline_name: &str, processing_date: chrono::NaiveDate) -> String {
     format!("{pipeline_name}-{}", processing_date.format("%Y-%m-%d"))
+}
+
+/// Attempt `attempt` (1-based) of pipeline `pipeline_name`'s execution for one processing
+/// day: attempt 1 is the schedule's [`daily_execution_name`], attempt N ≥ 2 adds `-r<N>`
+/// (`daily-etl-2026-11-21-r2`): at most 75 + 1 + 4 characters for the 9,999 attempts Step
+/// Functions' 80-character names allow.
+pub fn daily_attempt_name(
+    pipeline_name: &str,
+    processing_date: chrono::NaiveDate,
+    attempt: u32,
+) -> String {
+    let first = daily_execution_name(pipeline_name, processing_date);
+    if attempt <= 1 {
+        first
+    } else {
+        format!("{first}-r{attempt}")
+    }
+}
+
+/// The processing day and attempt of one of `pipeline_name`'s daily executions
+/// ([`daily_attempt_name`]); None for any other name (another pipeline's, a manual start's).
+pub fn parse_daily_execution_name(
+    execution_name: &str,
+    pipeline_name: &str,
+) -> Option<(chrono::NaiveDate, u32)> {
+    split_daily_execution_name(execution_name)
+        .filter(|(pipeline, _, _)| *pipeline == pipeline_name)
+        .map(|(_, date, attempt)| (date, attempt))
+}
+
+/// The pipeline, processing day and attempt of any daily execution name, read from its end
+/// (a date is exactly ten characters), so a pipeline whose name ends like a date is never
+/// taken for another's day; None for names no pipeline's day has (`manual-…`, `local-…`).
+pub fn split_daily_execution_name(execution_name: &str) -> Option<(&str, chrono::NaiveDate, u32)> {
+    let numbered = execution_name.rsplit_once("-r").and_then(|(rest, number)| {
+        let digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
+        let attempt = number.parse::<u32>().ok().filter(|n| *n >= 2);
+        attempt
+            .filter(|_| digits && !number.starts_with('0'))
+            .map(|n| (rest, n))
+    });
+    let (rest, attempt) = numbered.unwrap_or((execution_name, 1));
+    let cut = rest.len().checked_sub(11)?;
+    let (pipeline, dated) = (rest.get(..cut)?, rest.get(cut..)?);
+    let date_text = dated.strip_prefix('-')?;
+    let date = chrono::NaiveDate::parse_from_str(date_text, "%Y-%m-%d").ok()?;
+    let exact = date.format("%Y-%m-%d").to_string() == date_text;
+    (exact && !pipeline.is_empty()).then_some((pipeline, date, attempt))
 }
 
 /// The name of the cluster one execution of one pipeline creates.
@@ -114,6 +165,58 @@ mod tests {
             daily_execution_name("data-lake", day),
             daily_execution_name("daily-etl", day)
         );
+    }
+
+    #[test]
+    fn a_days_attempts_are_named_once_and_read_back() {
+        // GIVEN a pipeline's day WHEN its attempts are named THEN the first is the
+        // schedule's name, the next ones number it
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        assert_eq!(
+            daily_attempt_name("daily-etl", day, 1),
+            daily_execution_name("daily-etl", day)
+        );
+        assert_eq!(
+            daily_attempt_name("daily-etl", day, 3),
+            "daily-etl-2026-11-21-r3"
+        );
+        // AND each reads back as its day and attempt
+        for attempt in [1, 2, 12] {
+            let name = daily_attempt_name("daily-etl", day, attempt);
+            assert_eq!(
+                parse_daily_execution_name(&name, "daily-etl"),
+                Some((day, attempt))
+            );
+        }
+        // AND names of other pipelines, manual starts and near misses are not its days
+        for other in [
+            "daily-etl-2026-11-21-r1",
+            "daily-etl-2026-11-21-r02",
+            "daily-etl-2026-11-21-rx",
+            "daily-etl-2026-11-21-2",
+            "daily-etl-2026-11-31",
+            "daily-etl-2026-1-21",
+            "manual-20261121T060000Z",
+            "daily-etl",
+        ] {
+            assert_eq!(
+                parse_daily_execution_name(other, "daily-etl"),
+                None,
+                "{other}"
+            );
+        }
+        // AND a pipeline named like another's day never takes that day
+        let tricky = daily_execution_name("a-2026-11-21", day);
+        assert_eq!(parse_daily_execution_name(&tricky, "a"), None);
+        assert_eq!(
+            parse_daily_execution_name(&tricky, "a-2026-11-21"),
+            Some((day, 1))
+        );
+        assert_eq!(
+            split_daily_execution_name("etl-r-2026-11-21-r2"),
+            Some(("etl-r", day, 2))
+        );
+        assert_eq!(split_daily_execution_name("-2026-11-21"), None);
     }
 
     #[test]

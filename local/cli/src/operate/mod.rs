@@ -1,11 +1,12 @@
 //! The commands that operate executions — `start`, `runs`, `show`, `watch`, `logs`, `stop`
-//! — and pipelines — `pipelines`, `validate` — on AWS or, with `--local`, on the local
+//! — and pipelines — `pipelines`, `validate`, `backfill` — on AWS or, with `--local`, on the local
 //! runner's records. One file per command, each a function of a [`Backend`] (`validate`
 //! needs none: it is offline) that returns what it prints (so tests read the same text);
 //! this file holds their command line and the dispatch.
 
 mod aws;
 mod backend;
+pub mod backfill;
 pub mod cause;
 mod locate;
 pub mod logs;
@@ -24,6 +25,7 @@ use std::process::ExitCode;
 use clap::{Args, Subcommand};
 
 pub use backend::{Backend, BackendKind, LiveStep, LogStore, S3Logs, StepSource};
+pub use backfill::{backfill, BackfillArgs};
 pub use locate::state_machine_of_stack;
 pub use logs::{logs, LogsArgs};
 pub use pipelines::{pipelines, PipelinesArgs};
@@ -56,6 +58,9 @@ pub enum OperateCommand {
     Logs(LogsArgs),
     /// Stop an execution (StopExecution); the reaper cleans up its cluster.
     Stop(StopArgs),
+    /// Run a pipeline for each day of a range, once: succeeded days skipped, running ones
+    /// followed, failed ones re-run with --retry-failed.
+    Backfill(BackfillArgs),
 }
 
 /// Where the executions are, and how to print: every operate command takes these.
@@ -163,10 +168,14 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         OperateCommand::Watch(args) => &args.target,
         OperateCommand::Logs(args) => &args.target,
         OperateCommand::Stop(args) => &args.target,
+        OperateCommand::Backfill(args) => &args.target,
     };
     let backend = match &command {
         OperateCommand::Start(args) if args.target.local => {
             Backend::local_with(&args.target.root, &args.local_run_args)
+        }
+        OperateCommand::Backfill(args) if args.target.local => {
+            Backend::local_with(&args.target.root, &args.local_run_args())
         }
         _ => Backend::for_target(target).await?,
     };
@@ -182,6 +191,10 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         }
         OperateCommand::Logs(args) => logs(&backend, args).await?,
         OperateCommand::Stop(args) => stop(&backend, args).await?,
+        OperateCommand::Backfill(args) => {
+            let mut out = anstream::stdout();
+            backfill(&backend, args, &mut out).await?
+        }
     };
     anstream::print!("{}", printed.stdout);
     Ok(printed.code)

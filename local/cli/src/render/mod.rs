@@ -8,6 +8,7 @@
 //! it when the output is not a terminal or NO_COLOR is set. Tables (comfy-table) stay plain so
 //! their columns line up.
 
+pub mod backfill;
 pub mod pipelines;
 pub mod runs;
 pub mod show;
