@@ -1,10 +1,13 @@
 //! Real local executions (the real definition, handlers and local EMR): how long a small one
-//! takes, how soon a step's end is noticed when waiting on events, and many executions at
-//! once against EMR's default API token buckets.
+//! takes, how soon a step's end is noticed when waiting on events, many executions at once
+//! over 20 pipelines against EMR's default API token buckets (issue 19's numbers: 0 failed, 0
+//! duplicate, 0 orphan, the calls made), and a pipeline whose data is 3 hours late.
 
+use std::sync::Arc;
 use std::time::Instant;
 
-use emrflow_tests::{pipeline, script_step, two_good_steps, Harness, Run};
+use emrflow_asl::NoopObserver;
+use emrflow_tests::{pipeline, script_step, two_good_steps, FastForwardClock, Harness, Run};
 use serde_json::{json, Value};
 
 use crate::report::Report;
@@ -37,13 +40,35 @@ fn detection_lag_seconds(run: &Run, output: &Value) -> Option<f64> {
     Some((next_check - ended) as f64 / 1000.0)
 }
 
+/// Pipelines the executions of [`many_at_once`] are spread over, one start queue each.
+const PIPELINES: usize = 20;
+
+/// `executions` executions started at once across [`PIPELINES`] pipelines (each of them
+/// MaxConcurrentRuns 1: its runs queue behind each other, the pipelines go side by side),
+/// against EMR's default API token buckets.
 async fn many_at_once(report: &mut Report, executions: usize) {
     let harness = Harness::start().await;
     harness.throttle_like_emr();
     let spec = two_good_steps(&harness);
-    let runs = harness
-        .run_many(executions, json!({"ProcessingDate": "2026-11-21"}), spec)
-        .await;
+    let started = Instant::now();
+    let runs = futures::future::join_all((0..executions).map(|index| {
+        let mut spec = spec.clone();
+        spec["Name"] = json!(format!("pipeline-{}", index % PIPELINES));
+        let name = format!("load-{index}");
+        let harness = &harness;
+        async move {
+            harness
+                .run_named(
+                    &name,
+                    json!({"ProcessingDate": "2026-11-21"}),
+                    spec,
+                    Arc::new(NoopObserver),
+                )
+                .await
+        }
+    }))
+    .await;
+    let seconds = started.elapsed().as_secs_f64();
     let failures: Vec<String> = runs
         .iter()
         .filter_map(|run| match &run.result.status {
@@ -65,18 +90,115 @@ async fn many_at_once(report: &mut Report, executions: usize) {
             failure.chars().take(300).collect::<String>()
         );
     }
+    let what = format!("{executions} executions at once over {PIPELINES} pipelines");
     let failed = failures.len();
     report.measure(
-        &format!("{executions} executions at once under EMR's buckets: failed"),
+        &format!("{what}: failed"),
         failed as f64,
         "executions",
         "0",
         failed == 0,
     );
+    let created = harness.operation_count("RunJobFlow");
+    let duplicates = created.saturating_sub(executions as u64);
+    report.measure(
+        &format!("{what}: clusters beyond one per execution"),
+        duplicates as f64,
+        "clusters",
+        "0",
+        duplicates == 0,
+    );
+    let settled = harness
+        .emr
+        .emr
+        .inspect()
+        .wait_until(std::time::Duration::from_secs(10), |clusters| {
+            clusters.iter().all(|cluster| cluster.state.is_terminated())
+        })
+        .await;
+    let orphans = harness
+        .emr
+        .emr
+        .inspect()
+        .clusters()
+        .iter()
+        .filter(|cluster| !cluster.state.is_terminated())
+        .count();
+    report.measure(
+        &format!("{what}: clusters left alive"),
+        orphans as f64,
+        "clusters",
+        "0",
+        settled.is_ok() && orphans == 0,
+    );
+    let calls: u64 = harness.emr.emr.inspect().operation_counts().values().sum();
+    report.note(&format!("{what}: EMR calls"), calls as f64, "calls");
     report.note(
-        &format!("{executions} executions at once: calls EMR throttled"),
+        &format!("{what}: calls EMR throttled"),
         harness.emr.emr.inspect().throttled_calls() as f64,
         "calls",
+    );
+    report.note(&format!("{what}: until the last one ended"), seconds, "s");
+    harness.emr.shutdown();
+}
+
+/// A pipeline whose input arrives three hours late (of a fast-forwarded clock): no EMR call
+/// and few state transitions while it waits (WaitFor's heartbeat is 30 minutes).
+async fn late_data(report: &mut Report) {
+    const SCALE: f64 = 0.001;
+    let mut harness = Harness::start().await;
+    harness.time_scale = SCALE;
+    harness.clock = Some(Arc::new(FastForwardClock::new(SCALE)));
+    let mut spec = two_good_steps(&harness);
+    spec["WaitFor"] =
+        json!({"S3": ["s3://raw/orders/{{ProcessingDate}}/_SUCCESS"], "TimeoutMinutes": 300});
+    let object = harness
+        .emr
+        .emr
+        .s3_root()
+        .join("raw/orders/2026-11-21/_SUCCESS");
+    let calls_when_written = std::sync::Arc::new(std::sync::Mutex::new(None::<u64>));
+    let arrive = {
+        let inspect = harness.emr.emr.inspect();
+        let seen = calls_when_written.clone();
+        async move {
+            tokio::time::sleep(std::time::Duration::from_secs_f64(3.0 * 3600.0 * SCALE)).await;
+            let calls: u64 = inspect.operation_counts().values().sum();
+            if let Ok(mut seen) = seen.lock() {
+                *seen = Some(calls);
+            }
+            let _ = std::fs::create_dir_all(object.parent().unwrap_or(&object));
+            let _ = std::fs::write(&object, "");
+        }
+    };
+    let (run, ()) = tokio::join!(
+        harness.run(json!({"ProcessingDate": "2026-11-21"}), spec),
+        arrive
+    );
+    let ok = matches!(run.result.status, emrflow_asl::ExecutionStatus::Succeeded);
+    let states = run.states_entered();
+    let waiting = states
+        .iter()
+        .take_while(|state| state.as_str() != "Should_Create_Cluster")
+        .count();
+    let calls = calls_when_written
+        .lock()
+        .ok()
+        .and_then(|seen| *seen)
+        .unwrap_or(u64::MAX);
+    report.measure(
+        "input 3 hours late: EMR calls while waiting",
+        calls as f64,
+        "calls",
+        "0",
+        ok && calls == 0,
+    );
+    report.measure(
+        "input 3 hours late: states entered before a cluster",
+        waiting as f64,
+        "states",
+        "<= 30",
+        ok && waiting <= 30,
     );
     harness.emr.shutdown();
 }
@@ -129,4 +251,5 @@ pub async fn measure(report: &mut Report) {
     for executions in [50, 200] {
         many_at_once(report, executions).await;
     }
+    late_data(report).await;
 }

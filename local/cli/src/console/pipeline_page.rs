@@ -1,6 +1,5 @@
 //! A pipeline's page: its step graph, its schedule (from the deployed spec: expression, time
-//! zone, whether it is enabled, the next start) and its recent runs. Its cost is one section
-//! here, empty for now ([`cost_section`]): the work that adds costs fills that function.
+//! zone, whether it is enabled, the next start), what its recent runs cost, and those runs.
 
 use std::sync::Arc;
 
@@ -64,7 +63,7 @@ pub async fn pipeline_page(
             }
         }
         (schedule_section(spec.as_ref()))
-        (cost_section(&name))
+        (cost_section(&runs))
         section {
             h2 { "Recent runs" }
             (live_region(active, REFRESH_SECONDS, runs_table(&runs)))
@@ -118,12 +117,25 @@ pub fn schedule_section(spec: Option<&PipelineSpec>) -> Markup {
     }
 }
 
-/// What the pipeline's runs cost (not shown yet: the work on costs fills this in).
-pub fn cost_section(_pipeline: &str) -> Markup {
+/// What the pipeline's recent runs cost: their estimates (each run's output `Cost`) summed.
+pub fn cost_section(runs: &[&Row]) -> Markup {
+    let priced: Vec<f64> = runs
+        .iter()
+        .filter_map(|row| row.run.as_ref().ok()?.cost_usd)
+        .collect();
+    let total: f64 = priced.iter().sum();
     html! {
         section #cost {
             h2 { "Cost" }
-            p.muted { "Not shown yet." }
+            @if priced.is_empty() {
+                p.muted { "None of its recent runs has a cost estimate yet." }
+            } @else {
+                p {
+                    strong { (format!("${total:.2}")) }
+                    " estimated over its last " (priced.len()) " priced run(s), "
+                    (format!("${:.2}", total / priced.len() as f64)) " a run (EC2 and EMR list prices; see each run's Cost)."
+                }
+            }
         }
     }
 }

@@ -135,6 +135,9 @@ fn run_body(console: &Console, data: &RunData, inline: Option<&InlineLog>) -> Ma
                         None => { "none yet" }
                     }
                 }
+                @if let Some(cost) = record.last_check.as_ref().and_then(|check| check.cost.as_ref()) {
+                    dt { "cost" } dd.cost { (cost.in_words()) }
+                }
                 @if let Some(aws) = &aws {
                     dt { "AWS" }
                     dd {

@@ -172,7 +172,7 @@ pub fn runs_table(rows: &[&Row]) -> Markup {
             p.muted { "No executions." }
         } @else {
             table.runs {
-                thead { tr { th { "execution" } th { "pipeline" } th { "date" } th { "status" } th { "started" } th { "duration" } th { "cluster" } th { "error" } } }
+                thead { tr { th { "execution" } th { "pipeline" } th { "date" } th { "status" } th { "started" } th { "duration" } th { "cluster" } th { "cost" } th { "error" } } }
                 tbody {
                     @for row in rows {
                         tr data-execution=(row.name) {
@@ -185,13 +185,14 @@ pub fn runs_table(rows: &[&Row]) -> Markup {
                                     td { (date_time(run.start_date)) }
                                     td { (duration_text(chrono::Duration::seconds(run.duration_seconds))) }
                                     td { code { (run.cluster_id.as_deref().unwrap_or("-")) } }
+                                    td.cost { (run.cost_text()) }
                                     td.error {
                                         @if let Some(error) = &run.error { code.error-name { (error) } " " }
                                         @if let Some(cause) = &run.cause { span title=(cause) { (cut(cause, CAUSE_CHARS)) } }
                                     }
                                 }
                                 Err(problem) => {
-                                    td.problem-text colspan="6" { "This execution's record cannot be read: " (problem) }
+                                    td.problem-text colspan="7" { "This execution's record cannot be read: " (problem) }
                                 }
                             }
                         }

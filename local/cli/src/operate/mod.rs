@@ -1,5 +1,5 @@
 //! The commands that operate executions — `start`, `runs`, `show`, `watch`, `logs`, `stop`
-//! — and pipelines — `pipelines`, `validate`, `backfill` — on AWS or, with `--local`, on the local
+//! — and pipelines — `pipelines`, `validate`, `backfill`, `cost` — on AWS or, with `--local`, on the local
 //! runner's records. One file per command, each a function of a [`Backend`] (`validate`
 //! needs none: it is offline) that returns what it prints (so tests read the same text);
 //! this file holds their command line and the dispatch.
@@ -8,6 +8,7 @@ mod aws;
 mod backend;
 pub mod backfill;
 pub mod cause;
+mod cost;
 mod locate;
 pub mod logs;
 mod pipelines;
@@ -26,6 +27,7 @@ use clap::{Args, Subcommand};
 
 pub use backend::{Backend, BackendKind, LiveStep, LogStore, S3Logs, StepSource};
 pub use backfill::{backfill, BackfillArgs};
+pub use cost::{cost, CostArgs};
 pub use locate::state_machine_of_stack;
 pub use logs::{logs, LogsArgs};
 pub use pipelines::{pipelines, PipelinesArgs};
@@ -61,6 +63,8 @@ pub enum OperateCommand {
     /// Run a pipeline for each day of a range, once: succeeded days skipped, running ones
     /// followed, failed ones re-run with --retry-failed.
     Backfill(BackfillArgs),
+    /// What a pipeline's runs of a range of processing days cost, per day and in all.
+    Cost(CostArgs),
 }
 
 /// Where the executions are, and how to print: every operate command takes these.
@@ -169,6 +173,7 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         OperateCommand::Logs(args) => &args.target,
         OperateCommand::Stop(args) => &args.target,
         OperateCommand::Backfill(args) => &args.target,
+        OperateCommand::Cost(args) => &args.target,
     };
     let backend = match &command {
         OperateCommand::Start(args) if args.target.local => {
@@ -184,6 +189,7 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         OperateCommand::Pipelines(args) => pipelines(&backend, args).await?,
         OperateCommand::Start(args) => start(&backend, args).await?,
         OperateCommand::Runs(args) => runs(&backend, args).await?,
+        OperateCommand::Cost(args) => cost(&backend, args).await?,
         OperateCommand::Show(args) => show(&backend, args).await?,
         OperateCommand::Watch(args) => {
             let mut out = anstream::stdout();

@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{duration_text, plain_table};
 
 /// One execution as `runs` lists it (its JSON shape with `--json`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RunRow {
     pub name: String,
@@ -23,9 +23,17 @@ pub struct RunRow {
     pub cluster_id: Option<String>,
     pub error: Option<String>,
     pub cause: Option<String>,
+    /// The run's estimated cost in USD (its output's `Cost`), once its last look priced it.
+    pub cost_usd: Option<f64>,
 }
 
 impl RunRow {
+    /// The cost column: `$1.09`, or `-` while none is known.
+    pub fn cost_text(&self) -> String {
+        self.cost_usd
+            .map_or_else(|| "-".to_string(), |usd| format!("${usd:.2}"))
+    }
+
     pub fn of(record: &ExecutionRecord, now: DateTime<Utc>) -> RunRow {
         let failure = record.failure();
         RunRow {
@@ -40,6 +48,11 @@ impl RunRow {
             cluster_id: record.cluster_id().map(str::to_string),
             error: failure.as_ref().and_then(|failure| failure.error.clone()),
             cause: failure.and_then(|failure| failure.cause),
+            cost_usd: record
+                .last_check
+                .as_ref()
+                .and_then(|check| check.cost.as_ref())
+                .map(|cost| cost.estimated_usd),
         }
     }
 }
@@ -57,6 +70,7 @@ pub fn runs_table(rows: &[RunRow]) -> String {
         "STARTED (UTC)",
         "DURATION",
         "CLUSTER",
+        "COST",
         "ERROR",
     ]);
     for row in rows {
@@ -74,6 +88,7 @@ pub fn runs_table(rows: &[RunRow]) -> String {
             row.start_date.format("%Y-%m-%d %H:%M").to_string(),
             duration_text(chrono::Duration::seconds(row.duration_seconds)),
             row.cluster_id.clone().unwrap_or_else(|| "-".into()),
+            row.cost_text(),
             error,
         ]);
     }
@@ -88,4 +103,38 @@ pub fn cut(text: &str, chars: usize) -> String {
     }
     let kept: String = one_line.chars().take(chars.saturating_sub(1)).collect();
     format!("{kept}…")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(cost_usd: Option<f64>) -> RunRow {
+        RunRow {
+            name: "daily-etl-2026-11-21".into(),
+            execution_arn: "arn:aws:states:us-east-1:1:execution:emrflow:daily-etl-2026-11-21"
+                .into(),
+            pipeline: Some("daily-etl".into()),
+            status: ExecutionStatus::Succeeded,
+            processing_date: Some("2026-11-21".into()),
+            start_date: DateTime::default(),
+            stop_date: None,
+            duration_seconds: 720,
+            cluster_id: Some("j-1".into()),
+            error: None,
+            cause: None,
+            cost_usd,
+        }
+    }
+
+    #[test]
+    fn the_cost_column_is_the_runs_estimate_or_a_dash() {
+        // GIVEN a run priced at its last look and one not (yet) priced
+        // WHEN listed THEN the estimate in dollars, and a dash
+        let table = runs_table(&[row(Some(1.0880)), row(None)]);
+        let lines: Vec<&str> = table.lines().collect();
+        assert!(lines[0].contains("COST"), "{table}");
+        assert!(lines[1].contains("$1.09"), "{table}");
+        assert!(lines[2].contains(" - "), "{table}");
+    }
 }
