@@ -152,14 +152,14 @@ async fn the_largest_accepted_spec_failing_everywhere_reports_every_step_within_
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn concurrent_executions_under_emr_like_throttling_all_succeed() {
     // GIVEN EMR's API quotas (each operation its default bucket, all together the account's —
-    // refilled ten times as fast as EMR, a tenth of the harness's clock: twelve RunJobFlow at
-    // once pass a burst of 10 however the calls spread), and twelve executions started at once
+    // refilled 33 times as fast as EMR, a third of the harness's clock: twelve RunJobFlow
+    // started together pass a burst of 10), and twelve executions started at once
     let harness = Harness::start().await;
     harness
         .emr
         .emr
         .faults()
-        .rate_limit_like_emr_with(EmrThrottling::PerOperation, 0.1);
+        .rate_limit_like_emr_with(EmrThrottling::PerOperation, 0.03);
     let mut spec = two_good_steps(&harness);
     // (twelve runs of one pipeline at once: MaxConcurrentRuns lets them, instead of queueing)
     spec["MaxConcurrentRuns"] = json!(12);

@@ -124,10 +124,15 @@ async fn assert_cost_by_hand(harness: &Harness, output: &serde_json::Value) {
     }
     // The fleets: one m5.xlarge, one c5.2xlarge on demand, two c5.4xlarge spot.
     assert_eq!(instances.len(), 4, "{instances:?}");
-    assert_eq!(cost["InstanceSeconds"], seconds);
+    // (whole seconds: each instance's share may round the other way than here, by 1 s)
+    let reported = cost["InstanceSeconds"].as_i64().expect("InstanceSeconds");
+    assert!(
+        (reported - seconds).abs() <= instances.len() as i64,
+        "{reported} instance-seconds reported, {seconds} by hand: {cost}"
+    );
     let estimated = cost["EstimatedUSD"].as_f64().expect("EstimatedUSD");
     assert!(
-        (estimated - expected).abs() < 0.001,
+        (estimated - expected).abs() < 0.002,
         "{estimated} ≠ {expected}: {cost}"
     );
     assert!(estimated > 0.0);

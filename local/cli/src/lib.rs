@@ -356,12 +356,14 @@ pub async fn serve_local_emr(
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     let addr = listener.local_addr().unwrap_or(addr);
-    eprintln!(
-        "local EMR on http://{addr} (S3 at {}; state is in memory and lost when it stops)\n  aws emr list-clusters --endpoint-url http://{addr}",
-        emr.s3_root().display()
-    );
+    let s3_root = emr.s3_root();
     let stopped = emr
-        .serve_until_signalled(listener)
+        .serve_until_signalled(listener, || {
+            eprintln!(
+                "local EMR on http://{addr} (S3 at {}; state is in memory and lost when it stops)\n  aws emr list-clusters --endpoint-url http://{addr}",
+                s3_root.display()
+            )
+        })
         .await
         .map_err(|error| error.to_string())?;
     let by = stopped.signal.unwrap_or("an error");

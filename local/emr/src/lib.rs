@@ -281,15 +281,18 @@ impl LocalEmr {
     }
 
     /// Serves on `listener` until SIGINT or SIGTERM, then [`LocalEmr::stop`]s: what
-    /// `emrflow local emr` does.
+    /// `emrflow local emr` does. `ready` runs once the signals are listened for (to say where
+    /// it serves: a signal sent on that word is handled, never the default death).
     pub async fn serve_until_signalled(
         self,
         listener: tokio::net::TcpListener,
+        ready: impl FnOnce(),
     ) -> std::io::Result<Stopped> {
         use tokio::signal::unix::{signal, SignalKind};
         not_beyond_loopback(listener.local_addr()?)?;
         let mut interrupt = signal(SignalKind::interrupt())?;
         let mut terminate = signal(SignalKind::terminate())?;
+        ready();
         let (signal, failure) = tokio::select! {
             served = self.clone().serve(listener) => (None, served.err()),
             _ = interrupt.recv() => (Some("SIGINT"), None),

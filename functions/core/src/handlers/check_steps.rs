@@ -148,8 +148,10 @@ pub struct CheckStepsResponse {
     /// Every step's report, once the run is over (succeeded or failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub steps: Option<Vec<StepReport>>,
-    /// What the run cost, once it is over (succeeded or failed): one ListInstances.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// What the run cost, once it is over (succeeded or failed): one ListInstances. Always
+    /// written (null until then): Wrapping_Up's `$.Check.Cost` must find the key whatever the
+    /// look answered, or the end of a good run would fail on a missing path.
+    #[serde(default)]
     pub cost: Option<Cost>,
 }
 

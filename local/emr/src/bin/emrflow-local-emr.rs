@@ -29,16 +29,18 @@ async fn serve() -> Result<(), String> {
         .await
         .map_err(|error| format!("cannot listen on {addr}: {error}"))?;
     let bound = listener.local_addr().map_err(|error| error.to_string())?;
-    let mut stdout = std::io::stdout();
-    writeln!(
-        stdout,
-        "local EMR on http://{bound} (root {})",
-        emr.root().display()
-    )
-    .and_then(|()| stdout.flush())
-    .map_err(|error| error.to_string())?;
+    let root = emr.root().to_path_buf();
     let stopped = emr
-        .serve_until_signalled(listener)
+        .serve_until_signalled(listener, || {
+            let mut stdout = std::io::stdout();
+            // A closed stdout is no reason not to serve.
+            let _ = writeln!(
+                stdout,
+                "local EMR on http://{bound} (root {})",
+                root.display()
+            )
+            .and_then(|()| stdout.flush());
+        })
         .await
         .map_err(|error| error.to_string())?;
     let by = stopped.signal.unwrap_or("the listener failing");
