@@ -66,14 +66,7 @@ pub async fn cost(backend: &Backend, args: &CostArgs) -> Result<Printed, String>
     .await?;
     let mut days: BTreeMap<NaiveDate, DayCost> = BTreeMap::new();
     for scanned in matching {
-        let record = match scanned.record {
-            Some(record) => record,
-            None => backend
-                .executions
-                .record(&scanned.execution.execution_arn)
-                .await
-                .map_err(|error| error.to_string())?,
-        };
+        let record = scanned.into_record(backend).await?;
         let Some(day) = record
             .processing_date()
             .and_then(|text| NaiveDate::parse_from_str(&text, "%Y-%m-%d").ok())

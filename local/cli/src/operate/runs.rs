@@ -65,14 +65,7 @@ pub async fn runs(backend: &Backend, args: &RunsArgs) -> Result<Printed, String>
             })
             .await?;
             for scanned in matching {
-                let record = match scanned.record {
-                    Some(record) => record,
-                    None => backend
-                        .executions
-                        .record(&scanned.execution.execution_arn)
-                        .await
-                        .map_err(|error| error.to_string())?,
-                };
+                let record = scanned.into_record(backend).await?;
                 rows.push(RunRow::of(&record, now));
             }
         }

@@ -19,6 +19,20 @@ pub struct Scanned {
     pub record: Option<ExecutionRecord>,
 }
 
+impl Scanned {
+    /// Its whole record: the one already read to tell its pipeline, else read now.
+    pub async fn into_record(self, backend: &Backend) -> Result<ExecutionRecord, String> {
+        match self.record {
+            Some(record) => Ok(record),
+            None => backend
+                .executions
+                .record(&self.execution.execution_arn)
+                .await
+                .map_err(|error| error.to_string()),
+        }
+    }
+}
+
 /// The newest executions (at most [`SCAN_LIMIT`]), each with its pipeline, handed to `take`
 /// newest first until it answers false.
 pub async fn scan_executions(
