@@ -4,10 +4,11 @@
 //! in which order, and what a failed tenant skips (README, "Steps over a list").
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use emrflow_local_emr::StepState;
 use emrflow_tests::examples::{pipeline_json, step_states};
-use emrflow_tests::Harness;
+use emrflow_tests::{FastForwardClock, Harness};
 use serde_json::{json, Value};
 
 const TENANTS: [&str; 3] = ["tenant_a", "tenant_b", "tenant_c"];
@@ -91,7 +92,10 @@ fn position(lines: &[String], line: &str) -> usize {
 async fn a_failed_tenant_skips_only_its_own_chain() {
     // GIVEN the multi-tenant graph over its three default tenants, tenant_b's ETL failing on
     // every attempt and tenant_c's on its first only
-    let harness = Harness::start().await;
+    // (the example's Retry waits 60 s between attempts, judged on recorded times: a
+    // fast-forwarded clock lets that minute pass at the test's pace)
+    let mut harness = Harness::start().await;
+    harness.clock = Some(Arc::new(FastForwardClock::new(harness.time_scale)));
     let trace = stand_in_scripts(&harness);
     // WHEN the day runs
     let run = harness
@@ -168,7 +172,10 @@ async fn a_failed_tenant_skips_only_its_own_chain() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_backfill_of_one_tenant_runs_its_chain_and_the_aggregation_only() {
     // GIVEN the multi-tenant graph, and an execution input naming one tenant
-    let harness = Harness::start().await;
+    // (the example's Retry waits 60 s between attempts, judged on recorded times: a
+    // fast-forwarded clock lets that minute pass at the test's pace)
+    let mut harness = Harness::start().await;
+    harness.clock = Some(Arc::new(FastForwardClock::new(harness.time_scale)));
     let trace = stand_in_scripts(&harness);
     // WHEN tenant_c's day is backfilled (its ETL fails once, then passes on its retry)
     let run = harness
