@@ -9,9 +9,11 @@
 //! - the local S3 to copy in: the folder `s3/` in the current directory, else nothing;
 //! - the definition: the one built into the binary ([`crate::definition`]).
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::local_run::Pipelines;
+use emrflow_core::deployment::load_pipeline_folder;
+use emrflow_core::PipelineSpec;
 
 /// Where `emrflow local run` keeps the local S3, the work folders and the execution records,
 /// and where the operate commands' `--local` reads them.
@@ -26,6 +28,30 @@ pub const S3_FOLDER: &str = "s3";
 pub const PIPELINES_FOLDER: &str = "pipelines";
 /// The execution input when none is given or found.
 pub const EMPTY_INPUT: &str = "{}";
+
+/// Which pipelines `emrflow local run` deploys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pipelines {
+    /// Every `*.json` of a pipelines folder, as `make deploy` deploys it.
+    Folder(PathBuf),
+    /// One file alone.
+    File(PathBuf),
+}
+
+impl Pipelines {
+    /// The pipelines by Name; a file that is not a valid spec, or two with one Name, refuse
+    /// the run as they refuse a deploy.
+    pub fn load(&self) -> Result<BTreeMap<String, PipelineSpec>, String> {
+        match self {
+            Pipelines::Folder(folder) => {
+                load_pipeline_folder(folder).map_err(|error| error.to_string())
+            }
+            Pipelines::File(file) => PipelineSpec::load(file)
+                .map(|spec| BTreeMap::from([(spec.name.clone(), spec)]))
+                .map_err(|error| format!("{}: {error}", file.display())),
+        }
+    }
+}
 
 /// The files one `emrflow local run` uses, and which of them were found rather than given.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,43 +26,19 @@ use emrflow_asl::{
     Clock, ExecutionResult, ExecutionStatus as AslStatus, FnObserver, HistoryEvent, Observer,
     RealClock, ScaledClock, StopHandle,
 };
-use emrflow_core::deployment::load_pipeline_folder;
 use emrflow_core::pipeline::StepCompletion;
 use emrflow_core::{PipelineSpec, SdkEmr};
 use emrflow_executions::{ExecutionDescription, ExecutionRecord, ExecutionStatus, LocalRecorder};
 use emrflow_local_emr::{EmrThrottling, RunningLocalEmr};
 use serde_json::{json, Value};
 
+pub use crate::defaults::Pipelines;
 use crate::defaults::RunFiles;
 use crate::definition::{local_definition, local_execution_arn, local_state_machine_arn};
 use crate::{
     local_emr, local_emr_client, local_handlers_of, render, seed_local_s3, LocalEvents,
     LocalExecution,
 };
-
-/// Which pipelines `emrflow local run` deploys.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Pipelines {
-    /// Every `*.json` of a pipelines folder, as `make deploy` deploys it.
-    Folder(PathBuf),
-    /// One file alone.
-    File(PathBuf),
-}
-
-impl Pipelines {
-    /// The pipelines by Name; a file that is not a valid spec, or two with one Name, refuse
-    /// the run as they refuse a deploy.
-    pub fn load(&self) -> Result<BTreeMap<String, PipelineSpec>, String> {
-        match self {
-            Pipelines::Folder(folder) => {
-                load_pipeline_folder(folder).map_err(|error| error.to_string())
-            }
-            Pipelines::File(file) => PipelineSpec::load(file)
-                .map(|spec| BTreeMap::from([(spec.name.clone(), spec)]))
-                .map_err(|error| format!("{}: {error}", file.display())),
-        }
-    }
-}
 
 /// What `emrflow local run` was asked to do; what is not given is found in the current
 /// directory ([`crate::defaults`]).

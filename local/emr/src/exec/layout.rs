@@ -3,8 +3,6 @@
 
 use std::path::{Path, PathBuf};
 
-use super::spark::shim_dir;
-
 /// The schemes EMRFS answers to; each maps to `<root>/s3/`.
 pub(crate) const S3_SCHEMES: [&str; 3] = ["s3://", "s3a://", "s3n://"];
 
@@ -19,6 +17,11 @@ pub(crate) struct Layout {
 }
 
 impl Layout {
+    /// `<root>/.emrflow/bin`: first on every step's PATH, holding the spark-submit shim.
+    pub(crate) fn shim_dir(&self) -> PathBuf {
+        self.root.join(".emrflow").join("bin")
+    }
+
     pub fn s3_root(&self) -> PathBuf {
         self.root.join("s3")
     }
@@ -62,7 +65,7 @@ impl Layout {
 
     /// PATH, EMRFLOW_LOCAL_S3_ROOT and the spark-submit settings every step process gets.
     pub fn step_env(&self, extra_path: Option<&Path>) -> Vec<(String, String)> {
-        let mut path_entries: Vec<PathBuf> = vec![shim_dir(self)];
+        let mut path_entries: Vec<PathBuf> = vec![self.shim_dir()];
         path_entries.extend(extra_path.map(Path::to_path_buf));
         if let Some(path) = std::env::var_os("PATH") {
             path_entries.extend(std::env::split_paths(&path));

@@ -62,14 +62,9 @@ fn find_on_path(name: &str, path: Option<&std::ffi::OsStr>) -> Option<PathBuf> {
         .find(|candidate| is_executable(candidate))
 }
 
-/// `<root>/.emrflow/bin`: first on every step's PATH, holding the spark-submit shim.
-pub(crate) fn shim_dir(layout: &Layout) -> PathBuf {
-    layout.root.join(".emrflow").join("bin")
-}
-
 /// Writes the spark-submit shim (atomically: running steps may be executing it).
 pub(crate) fn install_shim(layout: &Layout) -> std::io::Result<()> {
-    let dir = shim_dir(layout);
+    let dir = layout.shim_dir();
     fs::create_dir_all(&dir)?;
     let temporary = dir.join(format!(".spark-submit.{}", std::process::id()));
     fs::write(&temporary, SPARK_SUBMIT_SHIM)?;
