@@ -39,9 +39,15 @@ fn assert_woken_by_events(harness: &Harness, run: &Run, started: Instant) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_happy_path_waits_on_events_and_never_polls() {
-    // GIVEN two script steps and executions that wait on EMR's events
+    // GIVEN two script steps that each run for a second (so the first look sees them running,
+    // however slow the machine) and executions that wait on EMR's events
     let harness = Harness::start().await;
-    let spec = two_good_steps(&harness);
+    harness.script("extract.sh", r#"sleep 1; echo "extract for $1""#);
+    harness.script("load.sh", r#"sleep 1; echo "load for $1""#);
+    let spec = pipeline(json!([
+        script_step("extract", "extract.sh", "CANCEL_AND_WAIT"),
+        script_step("load", "load.sh", "CANCEL_AND_WAIT"),
+    ]));
     // WHEN the execution runs
     let started = Instant::now();
     let run = harness.run(input(), spec).await;
