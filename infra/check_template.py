@@ -51,6 +51,7 @@ from cfnlint.decode import decode
 RESOURCE_STAR_ALLOWED = {
     "elasticmapreduce:listclusters": "list operation, no resource-level permissions",
     "elasticmapreduce:runjobflow": "creates the cluster; scoped with aws:RequestTag instead",
+    "pricing:getproducts": "the Price List API has no resource-level permissions",
     "xray:puttracesegments": "X-Ray has no resource-level permissions",
     "xray:puttelemetryrecords": "X-Ray has no resource-level permissions",
     "xray:getsamplingrules": "X-Ray has no resource-level permissions",

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aws_config::SdkConfig;
-use emrflow_core::cost::SnapshotPrices;
+use emrflow_core::cost::Prices;
 use emrflow_core::handlers::{
     wall_clock, AddSteps, CheckSteps, EnsureCluster, TerminateCluster, TerminationProtection,
     ValidateInput,
@@ -20,6 +20,7 @@ use emrflow_executions::handlers::{
     CheckStart, ExecutionsOf, ReapExecution, StartDaily, StartDailyConfig,
 };
 use emrflow_executions::{Executions, SfnExecutions};
+use emrflow_pricing::{pricing_region, AwsPrices};
 
 use crate::environment::{deployment, lambda_sdk_config};
 
@@ -69,9 +70,10 @@ pub async fn add_steps() -> Result<AddSteps, EmrflowError> {
 
 pub async fn check_steps() -> Result<CheckSteps, EmrflowError> {
     let deployment = deployment(true)?;
+    let config = lambda_sdk_config()?;
     Ok(CheckSteps {
-        emr: emr(&lambda_sdk_config()?),
-        prices: Arc::new(SnapshotPrices::shipped(&deployment.region)),
+        emr: emr(&config),
+        prices: prices(&config, &deployment.region),
         deployment: Arc::new(deployment),
         now: wall_clock(),
     })
@@ -171,6 +173,21 @@ fn emr(config: &SdkConfig) -> Arc<SdkEmr> {
         Some(url) => SdkEmr::with_endpoint_url(client, &url),
         None => SdkEmr::new(client),
     })
+}
+
+/// A run's prices: the Price List Query API at its endpoint nearest `region` (it answers in
+/// three regions), cached for the container's life, the shipped snapshot behind it. Prices
+/// are read at a run's last look only (or each look under MaxCostUSD, from the cache): a
+/// short timeout, so an unreachable API costs seconds and prices from the snapshot.
+fn prices(config: &SdkConfig, region: &str) -> Arc<dyn Prices> {
+    let mut builder = aws_sdk_pricing::config::Builder::from(config)
+        .region(aws_sdk_pricing::config::Region::new(pricing_region(region)))
+        .timeout_config(callback_timeouts());
+    builder.set_endpoint_url(endpoint_url_override("Pricing"));
+    Arc::new(AwsPrices::new(
+        aws_sdk_pricing::Client::from_conf(builder.build()),
+        region,
+    ))
 }
 
 /// S3 for WaitFor's objects: HeadObject answers in milliseconds, like DynamoDB.

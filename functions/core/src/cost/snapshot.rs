@@ -65,6 +65,11 @@ impl SnapshotPrices {
         }
     }
 
+    /// The day the snapshot's prices were read.
+    pub fn date(&self) -> &str {
+        &self.date
+    }
+
     /// The shipped snapshot's prices of `region`.
     pub fn shipped(region: &str) -> Self {
         Self::new(&Snapshot::shipped(), region)
