@@ -4,15 +4,19 @@
 //! - `execution.json`: DescribeExecution's fields (camelCase, as `aws stepfunctions
 //!   describe-execution` prints them), plus `local` (the pid of the process running it, its
 //!   EMR endpoint) so a running local execution can be stopped and looked into;
-//! - `history.json`: `{"events": [...]}`, GetExecutionHistory's shape, rewritten after every
-//!   event while the execution runs;
+//! - `history.jsonl`: GetExecutionHistory's events, one JSON object per line, each appended
+//!   as it happens (never rewritten: a long wait or 200 executions at once cost one line per
+//!   event, not a whole file each); records of earlier versions have `history.json`
+//!   (`{"events": [...]}`), still read;
 //! - `steps.json`: the execution's steps as the local EMR listed them at the end (the local
 //!   EMR keeps its state in memory and is gone after the run);
 //! - `run.log`: the output of a run started in the background by `emrflow start --local`;
 //! - `stop-request.json`: the error and cause `emrflow stop --local` asks for, read by the
 //!   run when the SIGTERM that follows reaches it (StopExecution's error and cause).
 //!
-//! Every file is written whole to a temporary name and renamed, so a reader never sees half.
+//! Every other file is written whole to a temporary name and renamed, so a reader never sees
+//! half; a history line is appended with one write, and a reader skips a last line that is
+//! not whole yet.
 //! A name is taken once, as Step Functions takes it: `execution.json` is created only where
 //! none exists (a hard link of the whole file, atomic), so a record is never overwritten —
 //! a name that exists is refused with ExecutionAlreadyExists, unless it is the same input on
@@ -46,7 +50,9 @@ pub use names::NameTaken;
 pub use recorder::LocalRecorder;
 
 const EXECUTION_FILE: &str = "execution.json";
-const HISTORY_FILE: &str = "history.json";
+const HISTORY_FILE: &str = "history.jsonl";
+/// The history file of records written before `history.jsonl` (`{"events": [...]}`).
+const WHOLE_HISTORY_FILE: &str = "history.json";
 const STEPS_FILE: &str = "steps.json";
 const STOP_REQUEST_FILE: &str = "stop-request.json";
 /// Where a background run (`emrflow start --local`) writes its output.
@@ -171,6 +177,44 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, EmrflowError> {
     })
 }
 
+/// The events of the history in `dir`: the lines of `history.jsonl` (a last line still being
+/// written is left for the next read), or an earlier version's `history.json`.
+fn read_history(dir: &Path) -> Result<Vec<Value>, EmrflowError> {
+    let lines = dir.join(HISTORY_FILE);
+    match std::fs::read_to_string(&lines) {
+        Ok(text) => Ok(text
+            .split_inclusive('\n')
+            .filter(|line| line.ends_with('\n'))
+            .filter_map(|line| serde_json::from_str(line).ok())
+            .collect()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let history: Value = read_json(&dir.join(WHOLE_HISTORY_FILE))?;
+            Ok(history
+                .get("events")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default())
+        }
+        Err(error) => Err(EmrflowError::invalid_input(format!(
+            "cannot read {}: {error}",
+            lines.display()
+        ))),
+    }
+}
+
+/// Appends `event` to the history file at `path` as one line, with one write.
+fn append_event(path: &Path, event: &Value) -> Result<(), String> {
+    use std::io::Write;
+    let mut line = serde_json::to_string(event).map_err(|error| error.to_string())?;
+    line.push('\n');
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .and_then(|mut file| file.write_all(line.as_bytes()))
+        .map_err(|error| format!("cannot write {}: {error}", path.display()))
+}
+
 /// Writes `value` to `path` whole: a temporary file in the same folder, then a rename.
 fn write_json(path: &Path, value: &impl Serialize) -> Result<(), String> {
     let text = serde_json::to_string_pretty(value).map_err(|error| error.to_string())?;
@@ -205,12 +249,7 @@ impl Executions for LocalExecutions {
 
     async fn record(&self, execution: &str) -> Result<ExecutionRecord, EmrflowError> {
         let file = self.execution_file(execution)?;
-        let history: Value = read_json(&self.dir(execution).join(HISTORY_FILE))?;
-        let events = history
-            .get("events")
-            .and_then(Value::as_array)
-            .cloned()
-            .unwrap_or_default();
+        let events = read_history(&self.dir(execution))?;
         Ok(ExecutionRecord::from_history(file.description, events))
     }
 

@@ -6,12 +6,12 @@ use std::sync::{Mutex, MutexGuard};
 
 use chrono::Utc;
 use emrflow_core::{EmrflowError, ErrorName};
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use super::names::{already_exists, claim, reserve_generated_name, NameTaken};
 use super::{
-    executions_folder, read_json, write_json, ExecutionFile, LocalRun, StopRequest, EXECUTION_FILE,
-    HISTORY_FILE, STEPS_FILE, STOP_REQUEST_FILE,
+    append_event, executions_folder, read_json, write_json, ExecutionFile, LocalRun, StopRequest,
+    EXECUTION_FILE, HISTORY_FILE, STEPS_FILE, STOP_REQUEST_FILE,
 };
 use crate::port::ExecutionDescription;
 use crate::steps::StepView;
@@ -25,7 +25,6 @@ pub struct LocalRecorder {
 
 struct Recording {
     file: ExecutionFile,
-    events: Vec<Value>,
     warned: bool,
 }
 
@@ -87,11 +86,12 @@ impl LocalRecorder {
             dir,
             recording: Mutex::new(Recording {
                 file,
-                events: Vec::new(),
                 warned: false,
             }),
         };
-        recorder.with(|dir, _| write_json(&dir.join(HISTORY_FILE), &json!({"events": []})));
+        recorder.with(|dir, _| {
+            std::fs::write(dir.join(HISTORY_FILE), "").map_err(|error| error.to_string())
+        });
         recorder
     }
 
@@ -131,13 +131,7 @@ impl LocalRecorder {
 
     /// Adds one history event (GetExecutionHistory's shape).
     pub fn event(&self, event: Value) {
-        self.with(|dir, recording| {
-            recording.events.push(event);
-            write_json(
-                &dir.join(HISTORY_FILE),
-                &json!({"events": recording.events}),
-            )
-        });
+        self.with(|dir, _| append_event(&dir.join(HISTORY_FILE), &event));
     }
 
     /// The execution ended: DescribeExecution's fields as they are now (status, stop time,
