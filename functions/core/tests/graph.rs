@@ -457,6 +457,7 @@ fn rerun_of(skip: &[(&str, &str)]) -> emrflow_core::input::RerunOf {
             .map(|(name, id)| emrflow_core::input::SkippedStep {
                 name: name.to_string(),
                 step_id: id.to_string(),
+                execution: None,
             })
             .collect(),
     }

@@ -30,6 +30,10 @@ pub struct RerunOf {
 pub struct SkippedStep {
     pub name: String,
     pub step_id: String,
+    /// Where it completed, when not in `RerunOf.Execution`: a re-run of a re-run skips the
+    /// steps that one skipped too, each still naming the execution that ran it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<String>,
 }
 
 impl RerunOf {
@@ -41,7 +45,11 @@ impl RerunOf {
     /// Why a skipped step does not run: "completed in <execution> (<step id>)" — the words
     /// show, logs and the console give a SKIPPED step.
     pub fn reason(&self, step: &SkippedStep) -> String {
-        format!("completed in {} ({})", self.execution_name(), step.step_id)
+        let execution = step
+            .execution
+            .as_deref()
+            .map_or(self.execution_name(), crate::execution::execution_name);
+        format!("completed in {execution} ({})", step.step_id)
     }
 
     /// Each skipped step's name with its reason.
@@ -91,6 +99,10 @@ impl RerunOf {
                 )));
             }
             check_step_id(&step.step_id, &format!("{key}.StepId"))?;
+            if let Some(elsewhere) = &step.execution {
+                check_execution_name(crate::execution::execution_name(elsewhere))
+                    .map_err(|error| error.with_context(words::key(format!("{key}.Execution"))))?;
+            }
         }
         if !names.is_empty() && self.skip.len() == names.len() {
             return Err(EmrflowError::invalid_input(format!(
