@@ -255,8 +255,18 @@ pub async fn rerun(backend: &Backend, args: &RerunArgs) -> Result<Printed, Strin
         }))
         .map(Printed::ok);
     }
+    let skips: Vec<(&str, &str)> = plan
+        .skips
+        .iter()
+        .map(|skip| (skip.name.as_str(), skip.reason.as_str()))
+        .collect();
     Ok(Printed::ok(started_text(
-        backend, &started, &original, &plan,
+        &started,
+        &original,
+        &plan.runs,
+        &skips,
+        &backend.options,
+        !backend.is_local(),
     )))
 }
 
