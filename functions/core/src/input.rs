@@ -12,6 +12,9 @@ use crate::json::invalid_at_path;
 use crate::pipeline::{check_execution_limits, InputItems, PipelineSpec, PlaceholderValues};
 use crate::{words, EmrflowError};
 
+mod rerun;
+pub use rerun::{RerunOf, SkippedStep};
+
 /// Which execution a handler works for, as the state machine passes it from its context
 /// object: the handlers that need the pipeline re-derive it from the execution input, exactly
 /// as validate-input did, so the execution state never carries the whole spec.
@@ -131,6 +134,10 @@ pub struct ExecutionInput {
     /// must not queue), ignoring MaxConcurrentRuns. Default true.
     #[serde(default)]
     pub wait_for_earlier_runs: Option<bool>,
+    /// The execution this one re-runs and the steps that completed there, which it skips
+    /// (`emrflow rerun` writes it; README, "Re-running an execution").
+    #[serde(default)]
+    pub rerun_of: Option<RerunOf>,
 }
 
 /// The normalized input: every default applied, the pipeline resolved and rendered.
@@ -151,6 +158,9 @@ pub struct NormalizedInput {
     pub item_sources: Vec<String>,
     /// Whether the run queues behind earlier runs of its pipeline (MaxConcurrentRuns).
     pub wait_for_earlier_runs: bool,
+    /// The execution re-run and the steps skipped, checked against `pipeline`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rerun_of: Option<RerunOf>,
 }
 
 /// `j-` followed by 1 to 20 upper-case letters or digits.
@@ -325,6 +335,9 @@ impl ExecutionInput {
         // always spell out the defaults.
         rendered.poll_interval_seconds = Some(rendered.poll_interval_seconds());
         rendered.max_run_minutes = Some(rendered.max_run_minutes());
+        if let Some(rerun_of) = &self.rerun_of {
+            rerun_of.check(&rendered, execution_name)?;
+        }
         Ok(NormalizedInput {
             create_cluster,
             terminate_cluster,
@@ -334,6 +347,7 @@ impl ExecutionInput {
             pipeline: rendered,
             item_sources,
             wait_for_earlier_runs: self.wait_for_earlier_runs.unwrap_or(true),
+            rerun_of: self.rerun_of,
         })
     }
 }

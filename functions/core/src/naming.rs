@@ -17,6 +17,10 @@
 //!   reason, so a day the schedule ran is never run twice; a re-run of a failed day (backfill
 //!   `--retry-failed`) is attempt N ≥ 2 of that day, `<PipelineName>-<YYYY-MM-DD>-r<N>`
 //!   ([`daily_attempt_name`]), and [`parse_daily_execution_name`] reads both back.
+//! - `emrflow rerun` names a re-run of any execution the same way: the next attempt of the
+//!   name it re-runs ([`next_attempt_name`]: `etl-2026-11-21` → `etl-2026-11-21-r2`,
+//!   `manual-20261121T060000Z-r2` → `…-r3`), so a re-run of a day is that day's next attempt
+//!   for `emrflow backfill` too.
 
 /// Tag keys that mark a cluster as created by one execution of one pipeline.
 pub const PIPELINE_TAG: &str = "emrflow:pipeline";
@@ -60,6 +64,18 @@ pub fn parse_daily_execution_name(
 /// (a date is exactly ten characters), so a pipeline whose name ends like a date is never
 /// taken for another's day; None for names no pipeline's day has (`manual-…`, `local-…`).
 pub fn split_daily_execution_name(execution_name: &str) -> Option<(&str, chrono::NaiveDate, u32)> {
+    let (rest, attempt) = split_attempt(execution_name);
+    let cut = rest.len().checked_sub(11)?;
+    let (pipeline, dated) = (rest.get(..cut)?, rest.get(cut..)?);
+    let date_text = dated.strip_prefix('-')?;
+    let date = chrono::NaiveDate::parse_from_str(date_text, "%Y-%m-%d").ok()?;
+    let exact = date.format("%Y-%m-%d").to_string() == date_text;
+    (exact && !pipeline.is_empty()).then_some((pipeline, date, attempt))
+}
+
+/// An execution name without its attempt suffix `-r<N>` (N ≥ 2, no leading zero), and that
+/// attempt: 1 when there is none.
+pub fn split_attempt(execution_name: &str) -> (&str, u32) {
     let numbered = execution_name.rsplit_once("-r").and_then(|(rest, number)| {
         let digits = !number.is_empty() && number.bytes().all(|b| b.is_ascii_digit());
         let attempt = number.parse::<u32>().ok().filter(|n| *n >= 2);
@@ -67,13 +83,14 @@ pub fn split_daily_execution_name(execution_name: &str) -> Option<(&str, chrono:
             .filter(|_| digits && !number.starts_with('0'))
             .map(|n| (rest, n))
     });
-    let (rest, attempt) = numbered.unwrap_or((execution_name, 1));
-    let cut = rest.len().checked_sub(11)?;
-    let (pipeline, dated) = (rest.get(..cut)?, rest.get(cut..)?);
-    let date_text = dated.strip_prefix('-')?;
-    let date = chrono::NaiveDate::parse_from_str(date_text, "%Y-%m-%d").ok()?;
-    let exact = date.format("%Y-%m-%d").to_string() == date_text;
-    (exact && !pipeline.is_empty()).then_some((pipeline, date, attempt))
+    numbered.unwrap_or((execution_name, 1))
+}
+
+/// The `later`th attempt after `execution_name` (later ≥ 1): `etl-2026-11-21` and 1 →
+/// `etl-2026-11-21-r2`; `etl-2026-11-21-r2` and 2 → `etl-2026-11-21-r4`.
+pub fn next_attempt_name(execution_name: &str, later: u32) -> String {
+    let (base, attempt) = split_attempt(execution_name);
+    format!("{base}-r{}", attempt.saturating_add(later.max(1)))
 }
 
 /// The name of the cluster one execution of one pipeline creates.
@@ -217,6 +234,26 @@ mod tests {
             Some(("etl-r", day, 2))
         );
         assert_eq!(split_daily_execution_name("-2026-11-21"), None);
+    }
+
+    #[test]
+    fn a_rerun_is_the_next_attempt_of_the_name_it_re_runs() {
+        // GIVEN a day's first run, its second attempt and a manual start
+        let day = chrono::NaiveDate::from_ymd_opt(2026, 11, 21).unwrap();
+        // WHEN their re-runs are named THEN each is the next attempt, a day's as backfill's
+        assert_eq!(
+            next_attempt_name("etl-2026-11-21", 1),
+            daily_attempt_name("etl", day, 2)
+        );
+        assert_eq!(
+            next_attempt_name("etl-2026-11-21-r2", 2),
+            "etl-2026-11-21-r4"
+        );
+        assert_eq!(
+            next_attempt_name("manual-20261121T060000Z", 1),
+            "manual-20261121T060000Z-r2"
+        );
+        assert_eq!(split_attempt("etl-r-x"), ("etl-r-x", 1));
     }
 
     #[test]

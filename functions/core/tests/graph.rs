@@ -448,3 +448,106 @@ fn without_depends_on_a_one_at_a_time_graph_keeps_the_lists_order() {
         NodeStatus::Skipped(_)
     ));
 }
+
+fn rerun_of(skip: &[(&str, &str)]) -> emrflow_core::input::RerunOf {
+    emrflow_core::input::RerunOf {
+        execution: "etl-2026-11-21".to_string(),
+        skip: skip
+            .iter()
+            .map(|(name, id)| emrflow_core::input::SkippedStep {
+                name: name.to_string(),
+                step_id: id.to_string(),
+                execution: None,
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn a_reruns_skipped_steps_count_as_completed_for_what_waits_for_them() {
+    // GIVEN a → b → c, re-run skipping a and b (completed in the original)
+    let spec = spec(json!([
+        step("a", json!({})),
+        step("b", json!({"DependsOn": ["a"]})),
+        step("c", json!({"DependsOn": ["b"]})),
+        step(
+            "on_failure",
+            json!({"DependsOn": ["c"], "RunIf": "ANY_FAILED"})
+        )
+    ]))
+    .unwrap();
+    let rerun = rerun_of(&[("a", "s-A1"), ("b", "s-B1")]);
+    let graph = Graph::new(&spec).rerunning(Some(&rerun));
+    // WHEN nothing of this execution is on the cluster yet
+    let evaluation = evaluate(&graph, &[], EXECUTION, at(0));
+    // THEN a and b are SKIPPED with where they completed, and c is submitted at once
+    let reason = |index: usize| {
+        evaluation.nodes[index]
+            .status
+            .skip_reason()
+            .map(str::to_string)
+    };
+    assert_eq!(
+        reason(0).as_deref(),
+        Some("completed in etl-2026-11-21 (s-A1)")
+    );
+    assert_eq!(
+        reason(1).as_deref(),
+        Some("completed in etl-2026-11-21 (s-B1)")
+    );
+    assert_eq!(evaluation.to_submit, vec![(2, 1)]);
+    assert!(evaluation.first_failure().is_none());
+    // AND once c completes the run is over, the failure handler skipped as usual
+    let done = statuses_of(
+        &graph,
+        &[emr("c", 1, StepState::Completed, Some(1), Some(2))],
+        3,
+    );
+    assert_eq!(done[2], NodeStatus::Succeeded);
+    assert_eq!(done[3], NodeStatus::Skipped("no dependency failed".into()));
+}
+
+#[test]
+fn a_list_rerun_submits_only_the_steps_not_skipped() {
+    // GIVEN a list pipeline (no DependsOn, no Retry) re-run skipping its first step
+    let spec = spec(json!([
+        step("a", json!({})),
+        step("b", json!({})),
+        step("c", json!({}))
+    ]))
+    .unwrap();
+    let rerun = rerun_of(&[("a", "s-A1")]);
+    let graph = Graph::new(&spec).rerunning(Some(&rerun));
+    // WHEN evaluated before anything was submitted
+    let evaluation = evaluate(&graph, &[], EXECUTION, at(0));
+    // THEN b and c go in the one submission, a never
+    assert_eq!(evaluation.to_submit, vec![(1, 1), (2, 1)]);
+    assert_eq!(evaluation.nodes[0].status.state().as_str(), "SKIPPED");
+}
+
+#[test]
+fn downstream_of_a_step_is_every_step_that_waits_for_it() {
+    // GIVEN a diamond a → (b, c) → d and a lone e
+    let spec = spec(json!([
+        step("a", json!({})),
+        step("b", json!({"DependsOn": ["a"]})),
+        step("c", json!({"DependsOn": ["a"]})),
+        step("d", json!({"DependsOn": ["b", "c"]})),
+        step("e", json!({}))
+    ]))
+    .unwrap();
+    let graph = Graph::new(&spec);
+    // WHEN what follows b, and what follows a, is asked
+    // THEN b and d follow b; everything but e follows a
+    assert_eq!(graph.downstream_of(&[1]), [false, true, false, true, false]);
+    assert_eq!(graph.downstream_of(&[0]), [true, true, true, true, false]);
+}
+
+fn statuses_of(graph: &Graph<'_>, listed: &[StepSummary], now: i64) -> Vec<NodeStatus> {
+    let newest_first: Vec<StepSummary> = listed.iter().rev().cloned().collect();
+    evaluate(graph, &newest_first, EXECUTION, at(now))
+        .nodes
+        .into_iter()
+        .map(|node| node.status)
+        .collect()
+}

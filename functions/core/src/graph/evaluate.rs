@@ -59,14 +59,28 @@ pub enum NodeStatus {
     Failed(FailureKind),
     /// Never submitted: its RunIf can no longer hold (the reason says why).
     Skipped(String),
+    /// Never submitted: a re-run's step that completed in the execution re-run (the reason
+    /// says which, and its EMR step). Reported SKIPPED; its dependents count it completed.
+    CompletedElsewhere(String),
 }
 
 impl NodeStatus {
     pub fn has_ended(&self) -> bool {
         matches!(
             self,
-            NodeStatus::Succeeded | NodeStatus::Failed(_) | NodeStatus::Skipped(_)
+            NodeStatus::Succeeded
+                | NodeStatus::Failed(_)
+                | NodeStatus::Skipped(_)
+                | NodeStatus::CompletedElsewhere(_)
         )
+    }
+
+    /// Why a SKIPPED step never ran.
+    pub fn skip_reason(&self) -> Option<&str> {
+        match self {
+            NodeStatus::Skipped(reason) | NodeStatus::CompletedElsewhere(reason) => Some(reason),
+            _ => None,
+        }
     }
 
     /// The state shown in reports and progress lines.
@@ -78,7 +92,9 @@ impl NodeStatus {
             NodeStatus::Active => PipelineStepState::Running,
             NodeStatus::Succeeded => PipelineStepState::Completed,
             NodeStatus::Failed(kind) => kind.state(),
-            NodeStatus::Skipped(_) => PipelineStepState::Skipped,
+            NodeStatus::Skipped(_) | NodeStatus::CompletedElsewhere(_) => {
+                PipelineStepState::Skipped
+            }
         }
     }
 
@@ -446,7 +462,10 @@ pub fn evaluate<'s>(
     }
     for &index in &graph.order {
         if pass.eval.nodes[index].attempts.is_empty() {
-            pass.eval.nodes[index].status = pass.judge_unstarted(index);
+            pass.eval.nodes[index].status = match &graph.nodes[index].completed_elsewhere {
+                Some(reason) => NodeStatus::CompletedElsewhere(reason.clone()),
+                None => pass.judge_unstarted(index),
+            };
         }
     }
     pass.eval.to_submit = pass

@@ -10,6 +10,7 @@
 
 pub mod evaluate;
 
+use crate::input::RerunOf;
 use crate::pipeline::{PipelineSpec, RunIf, StepSpec};
 
 pub use crate::pipeline::Mode;
@@ -27,6 +28,9 @@ pub struct Node<'a> {
     /// Steps that run whatever happened (ALL_DONE, ANY_FAILED with explicit dependencies)
     /// still run, as their RunIf says; TERMINATE_CLUSTER leaves no cluster to run them on.
     pub stopped_by_halt: bool,
+    /// A re-run's step that completed in the execution re-run (`RerunOf`): never submitted,
+    /// SKIPPED with this reason, and counted as completed by the steps that wait for it.
+    pub completed_elsewhere: Option<String>,
 }
 
 /// A validated spec as a graph, with its nodes in spec order.
@@ -61,6 +65,7 @@ impl<'a> Graph<'a> {
                         deps: index.checked_sub(1).into_iter().collect(),
                         run_if: RunIf::AllDone,
                         stopped_by_halt: true,
+                        completed_elsewhere: None,
                     }
                 } else {
                     Node {
@@ -72,12 +77,42 @@ impl<'a> Graph<'a> {
                             .collect(),
                         run_if: step.run_if,
                         stopped_by_halt: step.run_if == RunIf::AllSucceeded,
+                        completed_elsewhere: None,
                     }
                 }
             })
             .collect::<Vec<_>>();
         let order = topological_order(&nodes);
         Graph { mode, nodes, order }
+    }
+
+    /// The graph of a re-run: the steps `rerun_of` skips completed elsewhere (names not in
+    /// the graph are validate-input's to refuse, and ignored here).
+    pub fn rerunning(mut self, rerun_of: Option<&RerunOf>) -> Graph<'a> {
+        for (name, reason) in rerun_of.into_iter().flat_map(RerunOf::skipped) {
+            if let Some(index) = self.node_named(name) {
+                self.nodes[index].completed_elsewhere = Some(reason);
+            }
+        }
+        self
+    }
+
+    /// Whether each node is one of `starts` or waits for one of them, directly or not: what a
+    /// re-run of `starts` runs again.
+    pub fn downstream_of(&self, starts: &[usize]) -> Vec<bool> {
+        let mut marked = vec![false; self.nodes.len()];
+        for &start in starts {
+            if let Some(mark) = marked.get_mut(start) {
+                *mark = true;
+            }
+        }
+        // In dependency order, one pass marks every descendant.
+        for &index in &self.order {
+            if self.nodes[index].deps.iter().any(|&dep| marked[dep]) {
+                marked[index] = true;
+            }
+        }
+        marked
     }
 
     pub fn node_named(&self, name: &str) -> Option<usize> {

@@ -79,7 +79,7 @@ impl Handler for AddSteps {
         // Every step of the cluster: the active ones of other executions count against
         // EMR's limit too.
         let on_cluster = self.emr.list_steps(&cluster_id, &[]).await?;
-        let graph = Graph::new(pipeline);
+        let graph = Graph::new(pipeline).rerunning(normalized.rerun_of.as_ref());
         let evaluation = evaluate(
             &graph,
             &on_cluster,

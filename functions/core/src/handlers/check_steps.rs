@@ -106,7 +106,7 @@ impl Progress {
                 NodeStatus::Active if is_queued(node) => &mut progress.queued,
                 NodeStatus::Active => &mut progress.running,
                 NodeStatus::Failed(_) => &mut progress.failed,
-                NodeStatus::Skipped(_) => &mut progress.skipped,
+                NodeStatus::Skipped(_) | NodeStatus::CompletedElsewhere(_) => &mut progress.skipped,
                 _ => &mut progress.waiting,
             };
             *count += 1;
@@ -197,7 +197,7 @@ impl Handler for CheckSteps {
             }
             other => other?,
         };
-        let graph = Graph::new(pipeline);
+        let graph = Graph::new(pipeline).rerunning(normalized.rerun_of.as_ref());
         let now = (self.now)();
         let mut evaluation = evaluate(&graph, &look.steps, &normalized.execution_name, now);
         self.cancel(cluster_id, &graph, &evaluation).await?;
@@ -481,7 +481,7 @@ fn failed(
         running: Vec::new(),
         error: Some(error.name().as_str().to_string()),
         cause: Some(error.message().to_string()),
-        steps: fit_report(reports, worst_case_report_bytes(pipeline)),
+        steps: fit_report(reports, worst_case_report_bytes(pipeline, graph)),
         cost: None,
     }
 }

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::emr::{ActionOnFailure, FailureDetails, PipelineStepState, StepSummary};
 use crate::graph::evaluate::NodeView;
-use crate::graph::{attempt_state, Graph, NodeStatus};
+use crate::graph::{attempt_state, Graph};
 
 /// JSON bytes kept of EMR's FailureDetails.Reason and .Message in a report.
 pub const REASON_JSON_BYTES: usize = 256;
@@ -118,10 +118,10 @@ pub fn step_reports(
             name: node.spec.name.clone(),
             state: view.status.state(),
             action_on_failure: node.spec.action_on_failure,
-            skip_reason: match &view.status {
-                NodeStatus::Skipped(reason) => Some(fit_json(reason, SKIP_REASON_JSON_BYTES)),
-                _ => None,
-            },
+            skip_reason: view
+                .status
+                .skip_reason()
+                .map(|reason| fit_json(reason, SKIP_REASON_JSON_BYTES)),
             attempts: view
                 .attempts
                 .iter()

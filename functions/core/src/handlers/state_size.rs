@@ -20,8 +20,10 @@ use super::termination_protection::TerminationProtectionResponse;
 use crate::cost::Cost;
 use crate::emr::{ClusterState, FailureDetails, PipelineStepState};
 use crate::error::MAX_MESSAGE_BYTES;
+use crate::graph::Graph;
 use crate::input::NormalizedInput;
 use crate::naming::cluster_name;
+use crate::pipeline::PipelineSpec;
 use crate::EmrflowError;
 
 /// Step Functions' limit on an execution's state, a task's input or output: 256 KiB.
@@ -55,7 +57,11 @@ fn longest_state() -> PipelineStepState {
 /// the attempts Retry tried again (the last one completed), a skip reason only on an
 /// ANY_FAILED step; every field is at its longest. A failed run's report is fitted into the
 /// size of these (`report::fit_report`).
-fn worst_step_report(step: &crate::pipeline::StepSpec, log_uri: Option<&str>) -> StepReport {
+fn worst_step_report(
+    step: &crate::pipeline::StepSpec,
+    completed_elsewhere: bool,
+    log_uri: Option<&str>,
+) -> StepReport {
     let location =
         log_uri.map(|uri| emrflow_vocabulary::logs::step_log_prefix(uri, LONGEST_ID, LONGEST_ID));
     let attempts = step.max_attempts();
@@ -76,25 +82,25 @@ fn worst_step_report(step: &crate::pipeline::StepSpec, log_uri: Option<&str>) ->
         name: step.name.clone(),
         state: longest_state(),
         action_on_failure: crate::emr::ActionOnFailure::TerminateCluster,
-        skip_reason: (step.run_if == crate::pipeline::RunIf::AnyFailed)
+        skip_reason: (step.run_if == crate::pipeline::RunIf::AnyFailed || completed_elsewhere)
             .then(|| filled(SKIP_REASON_JSON_BYTES)),
         attempts: (1..=attempts).map(attempt).collect(),
     }
 }
 
-fn worst_reports(pipeline: &crate::pipeline::PipelineSpec) -> Vec<StepReport> {
-    let log_uri = pipeline.cluster.log_uri.as_deref();
-    pipeline
-        .steps
+/// Every step's worst report; a re-run's skipped steps (`RerunOf`) carry a skip reason.
+fn worst_reports(graph: &Graph<'_>, log_uri: Option<&str>) -> Vec<StepReport> {
+    graph
+        .nodes
         .iter()
-        .map(|step| worst_step_report(step, log_uri))
+        .map(|node| worst_step_report(node.spec, node.completed_elsewhere.is_some(), log_uri))
         .collect()
 }
 
-/// The most JSON bytes every step's report can take in a succeeded run of `pipeline`: what a
-/// failed run's report is fitted into.
-pub(super) fn worst_case_report_bytes(pipeline: &crate::pipeline::PipelineSpec) -> usize {
-    bytes(&worst_reports(pipeline))
+/// The most JSON bytes every step's report can take in a succeeded run of `pipeline` (its
+/// `graph`): what a failed run's report is fitted into.
+pub(super) fn worst_case_report_bytes(pipeline: &PipelineSpec, graph: &Graph<'_>) -> usize {
+    bytes(&worst_reports(graph, pipeline.cluster.log_uri.as_deref()))
 }
 
 fn longest_error_name() -> &'static str {
@@ -123,7 +129,8 @@ pub fn worst_case_state_bytes(summary: &RunSummary, normalized: &NormalizedInput
         previous: true,
     };
     let submitted = AddStepsResponse::worst_case();
-    let reports = worst_reports(pipeline);
+    let graph = Graph::new(pipeline).rerunning(normalized.rerun_of.as_ref());
+    let reports = worst_reports(&graph, log_uri);
     let running_names: Vec<String> = pipeline
         .steps
         .iter()

@@ -116,3 +116,32 @@ async fn add_steps_to_a_terminated_cluster_is_not_usable() {
     assert_eq!(error.name(), ErrorName::ClusterNotUsable);
     assert!(fake.mutating_calls().is_empty());
 }
+
+#[tokio::test]
+async fn a_rerun_submits_only_the_steps_it_does_not_skip() {
+    // GIVEN a created cluster and an execution re-running one whose ingest completed
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id) = created_cluster(&fake).await;
+    let input = json!({"ProcessingDate": "2026-11-21", "RerunOf": {
+        "Execution": "daily-etl-2026-11-21", "Skip": [{"Name": "ingest", "StepId": "s-1AAA"}]}});
+    // WHEN its steps are added
+    let out = handlers
+        .invoke(
+            Function::AddSteps,
+            json!({"ClusterId": cluster_id, "Execution": {"Input": input, "Name": EXECUTION,
+                "StartTime": START}}),
+        )
+        .await
+        .unwrap();
+    // THEN transform and export go to EMR, ingest never
+    let cluster = fake.cluster(&cluster_id);
+    let names: Vec<&str> = cluster.submitted.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            format!("transform [{EXECUTION}]"),
+            format!("export [{EXECUTION}]")
+        ]
+    );
+    assert_eq!(out["Added"], 2);
+}

@@ -241,3 +241,85 @@ async fn every_pipeline_of_the_folder_fits_the_state_limit() {
         assert!(worst < 256 * 1024, "{name}: {worst}");
     }
 }
+
+/// The sample's input re-running `daily-etl-2026-11-21` with `rerun_of` as its RerunOf.
+fn rerun_input(rerun_of: Value) -> Value {
+    json!({"ProcessingDate": "2026-11-21", "RerunOf": rerun_of})
+}
+
+async fn refused(handlers: &emrflow_core::Dispatch, rerun_of: Value) -> String {
+    let error = validate(handlers, rerun_input(rerun_of))
+        .await
+        .expect_err("refused");
+    assert_eq!(error.name(), ErrorName::InvalidInput, "{error}");
+    error.to_string()
+}
+
+#[tokio::test]
+async fn a_rerun_skipping_completed_steps_is_accepted_and_its_state_stays_bounded() {
+    // GIVEN the sample pipeline and a re-run skipping its first two steps
+    let handlers = handlers(&FakeEmr::new());
+    let rerun_of = json!({"Execution": "daily-etl-2026-11-21", "Skip": [
+        {"Name": "ingest", "StepId": "s-1AAA"}, {"Name": "transform", "StepId": "s-2BBB"}]});
+    // WHEN validated
+    let out = validate(&handlers, rerun_input(rerun_of.clone()))
+        .await
+        .unwrap();
+    // THEN it runs the same pipeline; its worst-case state counts a skip reason per step
+    let plain = validate(&handlers, json!({"ProcessingDate": "2026-11-21"}))
+        .await
+        .unwrap();
+    assert_eq!(out["Steps"], 3);
+    assert!(
+        out["WorstCaseStateBytes"].as_u64() > plain["WorstCaseStateBytes"].as_u64(),
+        "{out} vs {plain}"
+    );
+    // AND an ARN names the execution as well as its name
+    let by_arn = json!({"Execution": "arn:aws:states:us-east-1:111122223333:execution:emrflow:daily-etl-2026-11-21",
+        "Skip": [{"Name": "ingest", "StepId": "s-1AAA"}]});
+    assert!(validate(&handlers, rerun_input(by_arn)).await.is_ok());
+}
+
+#[tokio::test]
+async fn a_rerun_of_steps_the_pipeline_no_longer_has_or_a_bad_shape_is_refused() {
+    // GIVEN the sample pipeline (ingest, transform, export)
+    let handlers = handlers(&FakeEmr::new());
+    // WHEN a skipped step is not a step of the pipeline now THEN the nearest name and the list
+    let text = refused(
+        &handlers,
+        json!({"Execution": "daily-etl-2026-11-21", "Skip": [{"Name": "transfrom", "StepId": "s-1"}]}),
+    )
+    .await;
+    assert!(
+        text.contains("key 'RerunOf.Skip[0].Name': pipeline 'daily-etl' has no step 'transfrom' (did you mean 'transform'?)"),
+        "{text}"
+    );
+    assert!(text.contains("ingest, transform, export"), "{text}");
+    // AND an unknown key gets the nearest known one
+    let text = refused(&handlers, json!({"Execution": "x", "Skips": []})).await;
+    assert!(
+        text.contains("unknown key 'Skips' (did you mean 'Skip'?"),
+        "{text}"
+    );
+    // AND a step id not shaped as EMR's, a step named twice, every step skipped, itself
+    let text = refused(
+        &handlers,
+        json!({"Execution": "x", "Skip": [{"Name": "ingest", "StepId": "j-1"}]}),
+    )
+    .await;
+    assert!(text.contains("key 'RerunOf.Skip[0].StepId'"), "{text}");
+    let twice = json!({"Execution": "x", "Skip": [
+        {"Name": "ingest", "StepId": "s-1"}, {"Name": "ingest", "StepId": "s-2"}]});
+    assert!(refused(&handlers, twice).await.contains("named twice"));
+    let all = json!({"Execution": "x", "Skip": [{"Name": "ingest", "StepId": "s-1"},
+        {"Name": "transform", "StepId": "s-2"}, {"Name": "export", "StepId": "s-3"}]});
+    assert!(refused(&handlers, all).await.contains("nothing would run"));
+    let itself = json!({"Execution": EXECUTION, "Skip": []});
+    assert!(refused(&handlers, itself)
+        .await
+        .contains("cannot re-run itself"));
+    let bad_name = json!({"Execution": "a b", "Skip": []});
+    assert!(refused(&handlers, bad_name)
+        .await
+        .contains("key 'RerunOf.Execution'"));
+}

@@ -79,7 +79,10 @@ pub fn steps_section(
                     span.muted { (step.attempts.len()) " attempt" @if step.attempts.len() != 1 { "s" } }
                 }
                 @if step.attempts.is_empty() {
-                    p.muted { "No attempt was submitted." }
+                    @match &step.skip_reason {
+                        Some(reason) => p.muted { "No attempt was submitted: SKIPPED, " (reason) "." },
+                        None => p.muted { "No attempt was submitted." },
+                    }
                 }
                 @for attempt in &step.attempts {
                     (attempt_block(execution, step, attempt, inline, aws))
@@ -168,5 +171,31 @@ pub fn log_tail(tail: &Result<LogTail, String>) -> Markup {
             }
             Err(problem) => { div.log-body.loaded { p.problem-text { (problem) } } }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use emrflow_core::emr::PipelineStepState;
+
+    #[test]
+    fn a_step_never_submitted_says_why_it_was_skipped() {
+        // GIVEN a re-run's step skipped because it completed in the original
+        let step = StepView {
+            name: "curate_orders".into(),
+            state: PipelineStepState::Skipped,
+            skip_reason: Some("completed in etl-2026-11-21 (s-1ABC)".into()),
+            attempts: Vec::new(),
+        };
+        // WHEN the steps section is drawn
+        let html = steps_section("etl-2026-11-21-r2", &[step], &[], None, None).into_string();
+        // THEN it says SKIPPED and where the step completed
+        assert!(
+            html.contains(
+                "No attempt was submitted: SKIPPED, completed in etl-2026-11-21 (s-1ABC)."
+            ),
+            "{html}"
+        );
     }
 }

@@ -12,6 +12,7 @@ mod cost;
 mod locate;
 pub mod logs;
 mod pipelines;
+pub mod rerun;
 mod runs;
 mod scan;
 mod show;
@@ -31,6 +32,7 @@ pub use cost::{cost, CostArgs};
 pub use locate::state_machine_of_stack;
 pub use logs::{logs, LogsArgs};
 pub use pipelines::{pipelines, PipelinesArgs};
+pub use rerun::{rerun, Plan, RerunArgs};
 pub use runs::{runs, RunsArgs};
 pub use show::{show, ShowArgs};
 pub use start::{start, StartArgs};
@@ -50,6 +52,9 @@ pub enum OperateCommand {
     Validate(ValidateArgs),
     /// Start an execution of a pipeline (StartExecution), named manual-<UTC time>.
     Start(StartArgs),
+    /// Run an execution again as a new one (its next attempt): everything, only what did not
+    /// complete (--from-failure), or some steps and what waits for them (--steps).
+    Rerun(RerunArgs),
     /// Recent executions: status, processing date, duration, cluster, error.
     Runs(RunsArgs),
     /// One execution as the console shows it: states, steps and attempts, logs, the error.
@@ -167,6 +172,7 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         }
         OperateCommand::Pipelines(args) => &args.target,
         OperateCommand::Start(args) => &args.target,
+        OperateCommand::Rerun(args) => &args.target,
         OperateCommand::Runs(args) => &args.target,
         OperateCommand::Show(args) => &args.target,
         OperateCommand::Watch(args) => &args.target,
@@ -179,6 +185,9 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         OperateCommand::Start(args) if args.target.local => {
             Backend::local_with(&args.target.root, &args.local_run_args)
         }
+        OperateCommand::Rerun(args) if args.target.local => {
+            Backend::local_with(&args.target.root, &args.local_run_args())
+        }
         OperateCommand::Backfill(args) if args.target.local => {
             Backend::local_with(&args.target.root, &args.local_run_args())
         }
@@ -188,6 +197,7 @@ pub async fn run(command: OperateCommand) -> Result<ExitCode, String> {
         OperateCommand::Validate(args) => validate(args)?,
         OperateCommand::Pipelines(args) => pipelines(&backend, args).await?,
         OperateCommand::Start(args) => start(&backend, args).await?,
+        OperateCommand::Rerun(args) => rerun(&backend, args).await?,
         OperateCommand::Runs(args) => runs(&backend, args).await?,
         OperateCommand::Cost(args) => cost(&backend, args).await?,
         OperateCommand::Show(args) => show(&backend, args).await?,

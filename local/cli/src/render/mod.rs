@@ -10,6 +10,7 @@
 
 pub mod backfill;
 pub mod pipelines;
+pub mod rerun;
 pub mod runs;
 pub mod show;
 
