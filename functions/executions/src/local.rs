@@ -182,11 +182,20 @@ fn read_json<T: DeserializeOwned>(path: &Path) -> Result<T, EmrflowError> {
 fn read_history(dir: &Path) -> Result<Vec<Value>, EmrflowError> {
     let lines = dir.join(HISTORY_FILE);
     match std::fs::read_to_string(&lines) {
-        Ok(text) => Ok(text
+        Ok(text) => text
             .split_inclusive('\n')
             .filter(|line| line.ends_with('\n'))
-            .filter_map(|line| serde_json::from_str(line).ok())
-            .collect()),
+            .enumerate()
+            .map(|(index, line)| {
+                serde_json::from_str(line).map_err(|error| {
+                    EmrflowError::invalid_input(format!(
+                        "{} is not readable: line {}: {error}",
+                        lines.display(),
+                        index + 1
+                    ))
+                })
+            })
+            .collect(),
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
             let history: Value = read_json(&dir.join(WHOLE_HISTORY_FILE))?;
             Ok(history

@@ -310,20 +310,16 @@ async fn a_person_sees_the_pipeline_its_attempts_its_failure_and_a_live_run_in_c
         "{panel}"
     );
     // AND the path is compact: the loop's rounds folded, so fewer lines than states entered
-    let history: Value = serde_json::from_str(
-        &std::fs::read_to_string(
-            root.path()
-                .join("executions")
-                .join(&failed)
-                .join("history.json"),
-        )
-        .expect("the history"),
+    let history = std::fs::read_to_string(
+        root.path()
+            .join("executions")
+            .join(&failed)
+            .join("history.jsonl"),
     )
-    .expect("JSON");
-    let entered = history["events"]
-        .as_array()
-        .expect("events")
-        .iter()
+    .expect("the history");
+    let entered = history
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).expect("a JSON event"))
         .filter(|event| event.get("stateEnteredEventDetails").is_some())
         .count();
     let path = client

@@ -183,8 +183,8 @@ pub fn log_folder(step_id: &str) -> String {
 pub fn corrupt_run(root: &Path, name: &str) {
     retried_run(root, name, six_am() - Duration::days(3));
     std::fs::write(
-        root.join("executions").join(name).join("history.json"),
-        "{\"events\": [tru",
+        root.join("executions").join(name).join("history.jsonl"),
+        "{\"type\": tru\n",
     )
     .expect("written");
 }
