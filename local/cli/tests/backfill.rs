@@ -3,6 +3,10 @@
 //! same command run again starting nothing, an interrupted backfill carried on, `--missing`
 //! counting a manual start's success, and `--dry-run`.
 
+mod operate_support;
+
+use operate_support::executions;
+
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
@@ -54,20 +58,6 @@ fn backfill(folder: &Path, root: &Path, extra: &[&str]) -> Output {
 
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-/// The names of the executions recorded under `root`, sorted.
-fn executions(root: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root.join("executions"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 /// The final table's row of `date`.

@@ -3,6 +3,10 @@
 //! naming rule with the schedule's input, DescribeExecution to follow them; nothing for the
 //! day that succeeded.
 
+mod operate_support;
+
+use operate_support::aws_backend;
+
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_sfn::operation::describe_execution::{DescribeExecutionInput, DescribeExecutionOutput};
@@ -11,8 +15,7 @@ use aws_sdk_sfn::operation::start_execution::{StartExecutionInput, StartExecutio
 use aws_sdk_sfn::types::{ExecutionListItem, ExecutionStatus as SdkStatus};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::DateTime;
-use emrflow::operate::{backfill, Backend, BackendKind, BackfillArgs, StepSource, Target};
-use emrflow_executions::{LocalExecutions, SfnExecutions};
+use emrflow::operate::{backfill, BackfillArgs, Target};
 
 const MACHINE: &str = "arn:aws:states:us-east-1:111122223333:stateMachine:emrflow-Sm-1A";
 
@@ -100,24 +103,11 @@ async fn a_backfill_lists_once_starts_the_days_to_run_by_their_daily_names_and_f
                 .build()
                 .expect("a description")
         });
-    let unused = mock!(aws_sdk_s3::Client::get_object)
-        .then_output(|| aws_sdk_s3::operation::get_object::GetObjectOutput::builder().build());
-    let backend = Backend {
-        executions: Box::new(SfnExecutions::new(
-            mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&list, &start, &describe]),
-            MACHINE,
-        )),
-        steps: StepSource::Local(LocalExecutions::new(".local")),
-        logs: Box::new(emrflow::operate::S3Logs::new(mock_client!(
-            aws_sdk_s3,
-            RuleMode::MatchAny,
-            &[&unused]
-        ))),
-        kind: BackendKind::Aws {
-            state_machine_arn: MACHINE.into(),
-        },
-        options: String::new(),
-    };
+    let backend = aws_backend(
+        mock_client!(aws_sdk_sfn, RuleMode::MatchAny, &[&list, &start, &describe]),
+        MACHINE,
+        ".local",
+    );
     // WHEN the three days are backfilled with --retry-failed
     let mut events = Vec::new();
     let printed = backfill(&backend, &args(true), &mut events)

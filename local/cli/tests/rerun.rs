@@ -3,6 +3,10 @@
 //! the failure runs exactly what did not complete, `--steps` runs a step and what follows it,
 //! both after the original's cluster is gone; every refusal starts nothing.
 
+mod operate_support;
+
+use operate_support::executions;
+
 use std::path::Path;
 use std::process::{Command, Output};
 use std::time::{Duration, Instant};
@@ -134,19 +138,6 @@ fn step_id(record: &ExecutionRecord, name: &str) -> String {
     let steps = record.final_steps().expect("a final report");
     let step = steps.iter().find(|step| step.name == name).expect("step");
     step.attempts.last().expect("attempt").step_id.clone()
-}
-
-fn executions(root: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root.join("executions"))
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|entry| entry.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
 }
 
 #[test]

@@ -4,6 +4,10 @@
 //! then one StartExecution of its next attempt whose input names its origin; and nothing
 //! started when the original does not exist or belongs to another state machine.
 
+mod operate_support;
+
+use operate_support::aws_backend;
+
 use std::sync::{Arc, Mutex};
 
 use aws_sdk_sfn::operation::describe_execution::{
@@ -17,10 +21,9 @@ use aws_sdk_sfn::types::error::ExecutionDoesNotExist;
 use aws_sdk_sfn::types::ExecutionStatus as SdkStatus;
 use aws_smithy_mocks::{mock, mock_client, Rule, RuleMode};
 use aws_smithy_types::DateTime;
-use emrflow::operate::{rerun, Backend, BackendKind, RerunArgs, StepSource, Target};
+use emrflow::operate::{rerun, Backend, RerunArgs, Target};
 use emrflow_executions::fixtures::{check_completed, sdk_events, six_am, History, TaskFamily};
 use emrflow_executions::record::CHECK_STEPS;
-use emrflow_executions::{LocalExecutions, SfnExecutions};
 use serde_json::{json, Value};
 
 const MACHINE: &str = "arn:aws:states:us-east-1:111122223333:stateMachine:emrflow-Sm-1A";
@@ -77,25 +80,12 @@ fn args(folder: &std::path::Path) -> RerunArgs {
 }
 
 fn backend(rules: &[&Rule]) -> Backend {
-    let unused = mock!(aws_sdk_s3::Client::get_object)
-        .then_output(|| aws_sdk_s3::operation::get_object::GetObjectOutput::builder().build());
-    Backend {
-        executions: Box::new(SfnExecutions::new(
-            mock_client!(aws_sdk_sfn, RuleMode::MatchAny, rules),
-            MACHINE,
-        )),
-        // No EMR: the original's steps must come from its history.
-        steps: StepSource::Local(LocalExecutions::new("no-such-root")),
-        logs: Box::new(emrflow::operate::S3Logs::new(mock_client!(
-            aws_sdk_s3,
-            RuleMode::MatchAny,
-            &[&unused]
-        ))),
-        kind: BackendKind::Aws {
-            state_machine_arn: MACHINE.into(),
-        },
-        options: String::new(),
-    }
+    // No EMR: the original's steps must come from its history.
+    aws_backend(
+        mock_client!(aws_sdk_sfn, RuleMode::MatchAny, rules),
+        MACHINE,
+        "no-such-root",
+    )
 }
 
 /// DescribeExecution answering `ORIGINAL` FAILED, of `machine`.
