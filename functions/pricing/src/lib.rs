@@ -26,14 +26,20 @@ pub struct AwsPrices {
     client: aws_sdk_pricing::Client,
     region: String,
     snapshot: SnapshotPrices,
-    /// Each (instance type, part) looked up once per container; `None`: the API gave none.
-    cache: Mutex<HashMap<(String, Part), Option<f64>>>,
+    seen: Mutex<Seen>,
+}
+
+/// What this container has read and priced so far (the basis says it).
+#[derive(Default)]
+struct Seen {
+    /// Each (instance type, part) looked up once; `None`: the API gave none.
+    prices: HashMap<(String, Part), Option<f64>>,
     /// Instance types priced from the snapshot because the API gave no price.
-    from_snapshot: Mutex<BTreeSet<String>>,
+    from_snapshot: BTreeSet<String>,
     /// Whether a spot instance was priced (at the snapshot's spot price).
-    priced_spot: Mutex<bool>,
+    priced_spot: bool,
     /// When the first price was read from the API.
-    read_at: Mutex<Option<DateTime<Utc>>>,
+    read_at: Option<DateTime<Utc>>,
 }
 
 impl AwsPrices {
@@ -44,17 +50,21 @@ impl AwsPrices {
             client,
             region: region.to_string(),
             snapshot: SnapshotPrices::shipped(region),
-            cache: Mutex::new(HashMap::new()),
-            from_snapshot: Mutex::new(BTreeSet::new()),
-            priced_spot: Mutex::new(false),
-            read_at: Mutex::new(None),
+            seen: Mutex::new(Seen::default()),
         }
+    }
+
+    /// Never held across an `.await`; a poisoned lock still holds whole entries.
+    fn seen(&self) -> std::sync::MutexGuard<'_, Seen> {
+        self.seen
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// One part's on-demand USD per hour, from the cache or one GetProducts call.
     async fn list_price(&self, instance_type: &str, part: Part) -> Option<f64> {
         let key = (instance_type.to_string(), part);
-        if let Some(known) = self.cache.lock().ok().and_then(|c| c.get(&key).copied()) {
+        if let Some(known) = self.seen().prices.get(&key).copied() {
             return known;
         }
         let price = match price_list::get_products(&self.client, &self.region, instance_type, part)
@@ -66,21 +76,12 @@ impl AwsPrices {
                 None
             }
         };
+        let mut seen = self.seen();
         if price.is_some() {
-            if let Ok(mut read_at) = self.read_at.lock() {
-                read_at.get_or_insert_with(Utc::now);
-            }
+            seen.read_at.get_or_insert_with(Utc::now);
         }
-        if let Ok(mut cache) = self.cache.lock() {
-            cache.insert(key, price);
-        }
+        seen.prices.insert(key, price);
         price
-    }
-
-    fn note_snapshot(&self, instance_type: &str) {
-        if let Ok(mut types) = self.from_snapshot.lock() {
-            types.insert(instance_type.to_string());
-        }
     }
 }
 
@@ -96,9 +97,7 @@ impl Prices for AwsPrices {
         let ec2 = match market {
             Market::OnDemand => self.list_price(instance_type, Part::Ec2).await,
             Market::Spot => {
-                if let Ok(mut spot) = self.priced_spot.lock() {
-                    *spot = true;
-                }
+                self.seen().priced_spot = true;
                 let snapshot = self.snapshot.hourly(instance_type, market, at).await;
                 snapshot.map(|price| price.ec2_usd)
             }
@@ -107,34 +106,30 @@ impl Prices for AwsPrices {
             (Some(ec2_usd), Some(emr_usd)) => Some(HourlyPrice { ec2_usd, emr_usd }),
             _ => {
                 let price = self.snapshot.hourly(instance_type, market, at).await?;
-                self.note_snapshot(instance_type);
+                self.seen().from_snapshot.insert(instance_type.to_string());
                 Some(price)
             }
         }
     }
 
     fn basis(&self) -> String {
-        let read_at = self.read_at.lock().ok().and_then(|at| *at);
-        let mut basis = match read_at {
-            Some(at) => format!(
-                "list prices from the AWS Price List API of {}, region {}",
-                at.format("%Y-%m-%d"),
-                self.region
-            ),
-            None => self.snapshot.basis(),
+        let seen = self.seen();
+        let Some(read_at) = seen.read_at else {
+            return self.snapshot.basis();
         };
-        if read_at.is_some() && self.priced_spot.lock().map(|s| *s).unwrap_or(false) {
+        let mut basis = format!(
+            "list prices from the AWS Price List API of {}, region {}",
+            read_at.format("%Y-%m-%d"),
+            self.region
+        );
+        if seen.priced_spot {
             basis.push_str(&format!(
                 "; spot instances at the shipped snapshot's spot prices of {}",
                 self.snapshot.date()
             ));
         }
-        let types: Vec<String> = self
-            .from_snapshot
-            .lock()
-            .map(|types| types.iter().cloned().collect())
-            .unwrap_or_default();
-        if read_at.is_some() && !types.is_empty() {
+        if !seen.from_snapshot.is_empty() {
+            let types: Vec<&str> = seen.from_snapshot.iter().map(String::as_str).collect();
             basis.push_str(&format!(
                 "; {} at the shipped snapshot's prices of {} (the Price List API gave none)",
                 types.join(", "),
