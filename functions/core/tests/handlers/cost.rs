@@ -63,18 +63,7 @@ async fn a_created_clusters_whole_life_is_priced_and_an_unknown_type_is_named() 
     // GIVEN a created cluster whose steps completed, with an on-demand m5.xlarge (39 min), two
     // spot c5.4xlarge (38 min each), one instance never ready, and a type no price list knows
     let fake = FakeEmr::new();
-    let handlers = pinned(&fake, "2026-11-22T01:10:00Z");
-    let cluster_id = ensure_created(&handlers).await["ClusterId"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    add_steps(&handlers, &cluster_id).await.unwrap();
-    let ids: Vec<String> = fake
-        .cluster(&cluster_id)
-        .steps
-        .iter()
-        .map(|s| s.id.clone())
-        .collect();
+    let (handlers, cluster_id, ids) = created_with_steps(&fake, "2026-11-22T01:10:00Z").await;
     set_steps(
         &fake,
         &cluster_id,
@@ -151,12 +140,7 @@ async fn a_reused_cluster_is_charged_for_the_time_the_execution_held_it() {
     let handlers = pinned(&fake, "2026-11-22T01:29:00Z");
     reuse(&handlers, "j-SHARED").await.unwrap();
     add_steps(&handlers, "j-SHARED").await.unwrap();
-    let ids: Vec<String> = fake
-        .cluster("j-SHARED")
-        .steps
-        .iter()
-        .map(|s| s.id.clone())
-        .collect();
+    let ids = step_ids(&fake, "j-SHARED");
     set_steps(
         &fake,
         "j-SHARED",
@@ -223,22 +207,36 @@ async fn a_running_look_makes_no_list_instances_call() {
     assert!(!fake.calls().contains(&"ListInstances".to_string()));
 }
 
-/// A created cluster with its first step running, and a look at `now` of a pipeline allowed
-/// `budget` USD.
-async fn look_with_budget(now: &str, budget: f64) -> (Arc<FakeEmr>, Value) {
-    let fake = FakeEmr::new();
-    let handlers = pinned(&fake, now);
+/// A cluster created by handlers whose clock reads `now`, the pipeline's steps added to it,
+/// and their ids.
+async fn created_with_steps(
+    fake: &Arc<FakeEmr>,
+    now: &str,
+) -> (emrflow_core::Dispatch, String, Vec<String>) {
+    let handlers = pinned(fake, now);
     let cluster_id = ensure_created(&handlers).await["ClusterId"]
         .as_str()
         .unwrap()
         .to_string();
     add_steps(&handlers, &cluster_id).await.unwrap();
-    let ids: Vec<String> = fake
-        .cluster(&cluster_id)
+    let ids = step_ids(fake, &cluster_id);
+    (handlers, cluster_id, ids)
+}
+
+/// The ids of the steps on `cluster_id`.
+fn step_ids(fake: &FakeEmr, cluster_id: &str) -> Vec<String> {
+    fake.cluster(cluster_id)
         .steps
         .iter()
         .map(|s| s.id.clone())
-        .collect();
+        .collect()
+}
+
+/// A created cluster with its first step running, and a look at `now` of a pipeline allowed
+/// `budget` USD.
+async fn look_with_budget(now: &str, budget: f64) -> (Arc<FakeEmr>, Value) {
+    let fake = FakeEmr::new();
+    let (handlers, cluster_id, ids) = created_with_steps(&fake, now).await;
     set_steps(&fake, &cluster_id, &ids, &["RUNNING"]);
     let execution = execution_with_pipeline(|p| p["MaxCostUSD"] = json!(budget));
     let out = check_with(&handlers, &cluster_id, execution).await.unwrap();
